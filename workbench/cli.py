@@ -1,0 +1,191 @@
+"""The ``workbench`` command: a thin shell over ``workbench.services``.
+
+Exit codes: 0 success, 2 invalid input (problems on stderr, one per line),
+1 any other failure. A user's mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from . import services
+from .core.errors import WorkbenchError
+from .core.frameworks import vocabulary
+from .core.validate import Problem
+
+PROG = "workbench"
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _warn(warnings: list[Problem], prefix: str = "") -> None:
+    for w in warnings:
+        _err(f"{prefix}warning: {w}")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args) -> int:
+    from .io.study_json import check_file
+
+    status = 0
+    many = len(args.files) > 1
+    for path in args.files:
+        report = check_file(path)
+        prefix = f"{path}: " if many or not report.ok else ""
+        for p in report.errors:
+            _err(f"{prefix}{p}" if p.path else f"{path}: {p.message}")
+        _warn(report.warnings, prefix)
+        if report.ok:
+            n = len(report.warnings)
+            print(f"{path}: valid" + (f" ({n} warning{'s' if n > 1 else ''})" if n else ""))
+        else:
+            status = 2
+    return status
+
+
+def cmd_import(args) -> int:
+    firm_ids, warnings = services.import_file(args.study, args.file, replace=args.replace)
+    _warn(warnings)
+    print(f"imported {len(firm_ids)} firm{'s' if len(firm_ids) != 1 else ''} "
+          f"({', '.join(firm_ids)}) into {args.study}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    out = None if args.file == "-" else args.file
+    text, warnings = services.export(args.study, out, firm_id=args.firm)
+    _warn(warnings)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {args.file}", file=sys.stderr)
+    return 0
+
+
+def _format_counts(title: str, counts: dict) -> list[str]:
+    voc = vocabulary()
+    lines = [title, f"  events: {counts['events']}"]
+
+    def row(name: str, mapping: dict, vocab: str | None = None) -> None:
+        items = [f"{voc.label(vocab, k) if vocab else k} {v}" for k, v in mapping.items() if v]
+        lines.append(f"  {name}: {', '.join(items) if items else '-'}")
+
+    row("stages", counts["stages"])
+    row("levels", counts["levels"], "levels")
+    row("phases", counts["phases"], "phases")
+    row("learning types", counts["learning_types"], "learning_types")
+    row("source kinds", counts["source_kinds"], "source_kinds")
+    f = counts["flows"]
+    lines.append(f"  flows: feed-forward {f['feed_forward']}, feedback {f['feedback']}, "
+                 f"within stage {f['within']}")
+    types = list(next(iter(counts["matrix"].values()), {}).keys())
+    width = max([len(s) for s in counts["matrix"]] + [len("stage")])
+    lines.append("  matrix (primary stage x primary learning type):")
+    lines.append("    " + "stage".ljust(width) + "".join(t.rjust(11) for t in types))
+    for stage, cells in counts["matrix"].items():
+        lines.append("    " + stage.ljust(width) + "".join(str(cells[t]).rjust(11) for t in types))
+    return lines
+
+
+def cmd_stats(args) -> int:
+    result, study, warnings = services.stats(args.study, firm_id=args.firm)
+    _warn(warnings)
+    if args.json:
+        json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    lines = [f"{study.title} (framework {study.framework})"]
+    if args.firm is None:
+        lines += _format_counts(f"All firms ({len(result['firms'])})", result["study"])
+    for fid, counts in result["firms"].items():
+        firm = study.firm(fid)
+        lines.append("")
+        lines += _format_counts(f"{firm.name} [{fid}]", counts)
+    print("\n".join(lines))
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Learning Process Workbench: log how small firms learn, code events onto "
+                    "the 4I/5I frameworks, and get diagrams and case tables out.",
+        epilog="STUDY may be a .lpw study file or a *.study.json exchange file. "
+               "Run 'workbench COMMAND --help' for a command's options.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check *.study.json files against the exchange format",
+                       description="Check study files against every rule of the exchange format. "
+                                   "Prints each problem with its place in the file.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("import", help="import a *.study.json into a .lpw study file",
+                       description="Import the firms and documents of a *.study.json into a .lpw "
+                                   "study file, creating it if needed. Nothing changes if the file "
+                                   "has any problem.")
+    p.add_argument("study", metavar="STUDY.lpw")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--replace", action="store_true",
+                   help="replace firms whose id is already in the study (otherwise an error)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write a study (or one firm) as a *.study.json",
+                       description="Write a study, or one of its firms, as a *.study.json "
+                                   "exchange file ('-' writes to standard output).")
+    p.add_argument("study", metavar="STUDY")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--firm", metavar="ID", help="export only this firm (and the documents it uses)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("stats", help="counts per stage, level, phase, learning type; matrix; flows",
+                       description="Count a study's events per stage, level, phase and learning "
+                                   "type, its sources per kind, the stage x learning-type matrix "
+                                   "and the feed-forward/feedback flows, per firm and across firms.")
+    p.add_argument("study", metavar="STUDY")
+    p.add_argument("--firm", metavar="ID", help="only this firm")
+    p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+    p.set_defaults(func=cmd_stats)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except WorkbenchError as exc:
+        for line in exc.lines():
+            _err(line)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: say so briefly; details on request
+        _err(f"{PROG}: internal error: {exc.__class__.__name__}: {exc}")
+        if os.environ.get("WORKBENCH_DEBUG"):
+            traceback.print_exc()
+        else:
+            _err("(set WORKBENCH_DEBUG=1 to see the details, and please report it)")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""What the study says in numbers: the flow of each link (feed-forward,
+feedback, within stage), the stage x learning-type matrix, and counts per
+stage, level, phase, learning type and source kind, per firm and across
+firms. Everything here is derived, never stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .frameworks import Framework, all_stages, vocabulary
+from .model import Event, Firm, Study
+
+FEED_FORWARD = "feed_forward"
+FEEDBACK = "feedback"
+WITHIN = "within"
+FLOWS = (FEED_FORWARD, FEEDBACK, WITHIN)
+
+
+def stage_order(stage_id: str | None) -> int | None:
+    stage = all_stages().get(stage_id or "")
+    return stage.order if stage else None
+
+
+def flow_between(source: Event, target: Event) -> str | None:
+    """Compare the primary stages' order: higher in the target is
+    feed-forward, lower is feedback, equal is within stage. No flow when
+    either event has no stage."""
+    a, b = stage_order(source.primary_stage), stage_order(target.primary_stage)
+    if a is None or b is None:
+        return None
+    if b > a:
+        return FEED_FORWARD
+    if b < a:
+        return FEEDBACK
+    return WITHIN
+
+
+@dataclass(frozen=True)
+class FlowLink:
+    source: str  # event id
+    target: str  # event id
+    flow: str | None
+    explicit: bool
+    label: str | None = None
+
+
+def firm_links(firm: Firm) -> list[FlowLink]:
+    """The firm's explicit links with their flows; in a firm with no links,
+    each listed event leads to the next."""
+    events = {e.id: e for e in firm.event_list}
+    out: list[FlowLink] = []
+    if firm.link_list:
+        for ln in firm.link_list:
+            a, b = events.get(ln.from_), events.get(ln.to)
+            flow = flow_between(a, b) if a and b else None
+            out.append(FlowLink(ln.from_, ln.to, flow, True, ln.label))
+        return out
+    ev = firm.event_list
+    for a, b in zip(ev, ev[1:]):
+        out.append(FlowLink(a.id, b.id, flow_between(a, b), False))
+    return out
+
+
+def _zeros(keys) -> dict[str, int]:
+    return {k: 0 for k in keys}
+
+
+def firm_counts(firm: Firm, fw: Framework) -> dict:
+    """Counts for one firm, in the shape of ``stats --json``."""
+    voc = vocabulary()
+    stages = _zeros(fw.stage_ids)
+    levels = _zeros(fw.level_ids)
+    phases = _zeros(voc.ids("phases"))
+    types = _zeros(voc.ids("learning_types"))
+    kinds = _zeros(voc.ids("source_kinds"))
+    matrix = {s: _zeros(voc.ids("learning_types")) for s in fw.stage_ids}
+    flows = _zeros(FLOWS)
+
+    for e in firm.event_list:
+        for s in e.stages or ():
+            stages[s] = stages.get(s, 0) + 1
+        for t in e.learning_types or ():
+            types[t] = types.get(t, 0) + 1
+        level = e.effective_level()
+        if level:
+            levels[level] = levels.get(level, 0) + 1
+        if e.phase:
+            phases[e.phase] = phases.get(e.phase, 0) + 1
+        ps, pt = e.primary_stage, e.primary_learning_type
+        if ps and pt:
+            row = matrix.setdefault(ps, _zeros(voc.ids("learning_types")))
+            row[pt] = row.get(pt, 0) + 1
+    for src in firm.source_list:
+        kinds[src.kind] = kinds.get(src.kind, 0) + 1
+    for link in firm_links(firm):
+        if link.flow:
+            flows[link.flow] += 1
+    return {
+        "events": len(firm.event_list),
+        "stages": stages,
+        "levels": levels,
+        "phases": phases,
+        "learning_types": types,
+        "source_kinds": kinds,
+        "matrix": matrix,
+        "flows": flows,
+    }
+
+
+def _add(total: dict, part: dict) -> None:
+    for key, value in part.items():
+        if isinstance(value, dict):
+            _add(total.setdefault(key, {}), value)
+        else:
+            total[key] = total.get(key, 0) + value
+
+
+def study_stats(study: Study, firm_ids: list[str] | None = None) -> dict:
+    """``{"study": counts over the chosen firms, "firms": {id: counts}}``."""
+    fw = study.framework_def()
+    chosen = [f for f in study.firms if firm_ids is None or f.id in firm_ids]
+    per_firm = {f.id: firm_counts(f, fw) for f in chosen}
+    total = firm_counts(Firm(id="", name=""), fw)  # all keys, zeros
+    for counts in per_firm.values():
+        _add(total, counts)
+    return {"study": total, "firms": per_firm}
+
+
+def dominant_learning_type(firm: Firm) -> str | None:
+    """The learning type the firm's events name most often (primary types
+    weigh double); None when no event names one."""
+    score: dict[str, int] = {}
+    order = vocabulary().ids("learning_types")
+    for e in firm.event_list:
+        for i, t in enumerate(e.learning_types or ()):
+            score[t] = score.get(t, 0) + (2 if i == 0 else 1)
+    if not score:
+        return None
+    return max(score, key=lambda t: (score[t], -order.index(t) if t in order else 0))
+
+
+def uncoded_events(firm: Firm) -> list[Event]:
+    return [e for e in firm.event_list if not e.is_coded]

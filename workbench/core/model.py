@@ -1,0 +1,319 @@
+"""The study model: study, document, firm, knowledge source, routine, event,
+link and evidence.
+
+Field names follow the exchange format (``shared/formats/STUDY-FORMAT.md``).
+An optional field is ``None`` when the study leaves it out, so that a study
+read from a file is written back with exactly the keys it had; the format's
+defaults (an event's level, a source's ``external`` flag, ...) are applied by
+the ``effective_*`` helpers, never stored. Keys beginning ``x-`` are kept in
+``extra`` on every object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .frameworks import Framework, all_stages
+
+FORMAT = "lpw-study"
+VERSION = 1
+
+# Source kinds that are inside the firm unless a file says otherwise.
+INTERNAL_SOURCE_KINDS = frozenset({"new_recruit", "internal_staff", "owner_manager"})
+
+
+def _split_extra(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k.startswith("x-")}
+
+
+class _Record:
+    """Shared to/from-dict plumbing. ``_KEYS`` maps JSON keys to attributes in
+    the order the format lists them; ``_NESTED`` names list fields holding
+    records."""
+
+    _KEYS: tuple[tuple[str, str], ...] = ()
+    _NESTED: dict[str, type] = {}
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        kwargs: dict[str, Any] = {}
+        for key, attr in cls._KEYS:
+            if key in data:
+                value = data[key]
+                nested = cls._NESTED.get(attr)
+                if nested is not None and value is not None:
+                    value = [nested.from_dict(v) for v in value]
+                elif isinstance(value, list):
+                    value = list(value)
+                elif isinstance(value, dict):
+                    value = dict(value)
+                kwargs[attr] = value
+        kwargs["extra"] = _split_extra(data)
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {}
+        for key, attr in self._KEYS:
+            value = getattr(self, attr)
+            if value is None:
+                continue
+            if attr in self._NESTED:
+                value = [v.to_dict() for v in value]
+            elif isinstance(value, list):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            out[key] = value
+        out.update(self.extra)
+        return out
+
+
+@dataclass
+class Evidence(_Record):
+    quote: str
+    speaker: str | None = None
+    document: str | None = None
+    start: int | None = None
+    end: int | None = None
+    location: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("quote", "quote"), ("speaker", "speaker"), ("document", "document"),
+             ("start", "start"), ("end", "end"), ("location", "location"))
+
+
+@dataclass
+class Document(_Record):
+    id: str
+    name: str
+    text: str
+    kind: str | None = None
+    date: str | None = None
+    firm: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("id", "id"), ("name", "name"), ("kind", "kind"), ("date", "date"),
+             ("firm", "firm"), ("text", "text"))
+
+
+@dataclass
+class Source(_Record):
+    id: str
+    name: str
+    kind: str
+    external: bool | None = None
+    country: str | None = None
+    location: str | None = None
+    scope: str | None = None
+    direction: str | None = None
+    strategic: bool | None = None
+    via: str | None = None
+    notes: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("id", "id"), ("name", "name"), ("kind", "kind"), ("external", "external"),
+             ("country", "country"), ("location", "location"), ("scope", "scope"),
+             ("direction", "direction"), ("strategic", "strategic"), ("via", "via"),
+             ("notes", "notes"))
+
+    @property
+    def is_external(self) -> bool:
+        if self.external is not None:
+            return self.external
+        return self.kind not in INTERNAL_SOURCE_KINDS
+
+    @property
+    def effective_direction(self) -> str:
+        return self.direction or "inbound"
+
+
+@dataclass
+class Routine(_Record):
+    id: str
+    name: str
+    activity: str | None = None
+    outcome: str | None = None
+    sources: list[str] | None = None
+    stage: str | None = None
+    started: str | None = None
+    notes: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("id", "id"), ("name", "name"), ("activity", "activity"), ("outcome", "outcome"),
+             ("sources", "sources"), ("stage", "stage"), ("started", "started"),
+             ("notes", "notes"))
+
+    @property
+    def effective_stage(self) -> str:
+        return self.stage or "institutionalising"
+
+
+@dataclass
+class Event(_Record):
+    id: str
+    title: str
+    description: str | None = None
+    date: str | None = None
+    when: str | None = None
+    critical: bool | None = None
+    phase: str | None = None
+    stages: list[str] | None = None
+    level: str | None = None
+    learning_types: list[str] | None = None
+    knowledge_types: list[str] | None = None
+    sources: list[str] | None = None
+    routines: list[str] | None = None
+    actors: list[str] | None = None
+    evidence: list[Evidence] | None = None
+    tags: list[str] | None = None
+    memo: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("id", "id"), ("title", "title"), ("description", "description"),
+             ("date", "date"), ("when", "when"), ("critical", "critical"),
+             ("phase", "phase"), ("stages", "stages"), ("level", "level"),
+             ("learning_types", "learning_types"), ("knowledge_types", "knowledge_types"),
+             ("sources", "sources"), ("routines", "routines"), ("actors", "actors"),
+             ("evidence", "evidence"), ("tags", "tags"), ("memo", "memo"))
+    _NESTED = {"evidence": Evidence}
+
+    @property
+    def primary_stage(self) -> str | None:
+        return self.stages[0] if self.stages else None
+
+    @property
+    def primary_learning_type(self) -> str | None:
+        return self.learning_types[0] if self.learning_types else None
+
+    @property
+    def is_critical(self) -> bool:
+        return bool(self.critical)
+
+    @property
+    def is_coded(self) -> bool:
+        """Coded = has a stage and a learning type."""
+        return bool(self.stages) and bool(self.learning_types)
+
+    def effective_level(self) -> str | None:
+        """Its own level, else the default level of its primary stage."""
+        if self.level:
+            return self.level
+        stage = all_stages().get(self.primary_stage or "")
+        return stage.default_level if stage else None
+
+    def time_label(self) -> str:
+        """What to show for the event's time: its date, its 'when', or both."""
+        if self.date and self.when:
+            return f"{self.date} ({self.when})"
+        return self.date or self.when or ""
+
+
+@dataclass
+class Link(_Record):
+    from_: str
+    to: str
+    label: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("from", "from_"), ("to", "to"), ("label", "label"))
+
+
+@dataclass
+class Firm(_Record):
+    id: str
+    name: str
+    profile: dict | None = None
+    attributes: dict | None = None
+    summary: dict | None = None
+    sources: list[Source] | None = None
+    routines: list[Routine] | None = None
+    events: list[Event] | None = None
+    links: list[Link] | None = None
+    memo: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("id", "id"), ("name", "name"), ("profile", "profile"),
+             ("attributes", "attributes"), ("summary", "summary"), ("sources", "sources"),
+             ("routines", "routines"), ("events", "events"), ("links", "links"),
+             ("memo", "memo"))
+    _NESTED = {"sources": Source, "routines": Routine, "events": Event, "links": Link}
+
+    # Read-only views that treat a missing list as empty.
+    @property
+    def source_list(self) -> list[Source]:
+        return self.sources or []
+
+    @property
+    def routine_list(self) -> list[Routine]:
+        return self.routines or []
+
+    @property
+    def event_list(self) -> list[Event]:
+        return self.events or []
+
+    @property
+    def link_list(self) -> list[Link]:
+        return self.links or []
+
+    def source(self, source_id: str) -> Source | None:
+        return next((s for s in self.source_list if s.id == source_id), None)
+
+    def routine(self, routine_id: str) -> Routine | None:
+        return next((r for r in self.routine_list if r.id == routine_id), None)
+
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.event_list if e.id == event_id), None)
+
+
+@dataclass
+class Study(_Record):
+    title: str
+    framework: str
+    firms: list[Firm] = field(default_factory=list)
+    format: str = FORMAT
+    version: int = VERSION
+    description: str | None = None
+    authors: list[str] | None = None
+    coder: str | None = None
+    documents: list[Document] | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("format", "format"), ("version", "version"), ("title", "title"),
+             ("description", "description"), ("authors", "authors"), ("coder", "coder"),
+             ("framework", "framework"), ("documents", "documents"), ("firms", "firms"))
+    _NESTED = {"documents": Document, "firms": Firm}
+
+    @property
+    def document_list(self) -> list[Document]:
+        return self.documents or []
+
+    def firm(self, firm_id: str) -> Firm | None:
+        return next((f for f in self.firms if f.id == firm_id), None)
+
+    def document(self, doc_id: str) -> Document | None:
+        return next((d for d in self.document_list if d.id == doc_id), None)
+
+    def framework_def(self) -> Framework:
+        from .frameworks import framework
+
+        return framework(self.framework)
+
+    def only_firm(self, firm_id: str) -> "Study":
+        """A copy holding one firm and the documents it uses or is about."""
+        firm = self.firm(firm_id)
+        if firm is None:
+            raise KeyError(firm_id)
+        used = {ev.document for e in firm.event_list for ev in (e.evidence or []) if ev.document}
+        docs = None
+        if self.documents is not None:
+            docs = [d for d in self.documents if d.id in used or d.firm == firm_id]
+        copy = Study.from_dict(self.to_dict())
+        copy.firms = [f for f in copy.firms if f.id == firm_id]
+        copy.documents = None if docs is None else [Document.from_dict(d.to_dict()) for d in docs]
+        return copy
+
+
+def record_fields(cls) -> list[str]:
+    """The attribute names of a record class, for adapters that map columns."""
+    return [f.name for f in fields(cls)]

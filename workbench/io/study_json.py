@@ -1,0 +1,110 @@
+"""The ``*.study.json`` exchange format in and out.
+
+Reading decodes the file (UTF-8, strict JSON: no duplicate keys, no NaN),
+replaces characters XML cannot hold (with warnings), validates every rule of
+the format and builds the model. Any problem raises ``InputError`` listing
+all of them with their paths. Writing gives back the keys the study had and
+nothing else, so export after import is an equal JSON value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.errors import InputError
+from ..core.model import Study
+from ..core.validate import Problem, Report, validate
+from .files import atomic_write_text
+
+
+@dataclass
+class Loaded:
+    study: Study
+    warnings: list[Problem] = field(default_factory=list)
+
+
+class _DuplicateKeys(ValueError):
+    pass
+
+
+def _pairs_hook(pairs):
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKeys(key)
+        obj[key] = value
+    return obj
+
+
+def _no_constants(name):
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def decode(text: str, where: str) -> object:
+    """Strict JSON; InputError with line and column on failure."""
+    try:
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_no_constants)
+    except _DuplicateKeys as exc:
+        raise InputError(f"{where}: the key {exc.args[0]!r} appears twice in one object; "
+                         f"a study file must name each key once") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: not valid JSON: {exc.msg} at line {exc.lineno}, "
+                         f"column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{where}: not valid JSON: {exc}") from None
+
+
+def read_text(path: str | os.PathLike) -> str:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a study file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if data.startswith(b"SQLite format 3\x00"):
+        raise InputError(f"{path}: is a SQLite database (a .lpw study?), not a *.study.json file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start} cannot be decoded); "
+                         f"study files are UTF-8 JSON") from None
+
+
+def parse_study(doc: object, where: str) -> Loaded:
+    """Validate a decoded document and build the study."""
+    doc, report = validate(doc)
+    if not report.ok:
+        n = len(report.errors)
+        raise InputError(f"{where}: not a valid study ({n} problem{'s' if n > 1 else ''})",
+                         report.errors)
+    return Loaded(Study.from_dict(doc), report.warnings)
+
+
+def check_file(path: str | os.PathLike) -> Report:
+    """Validate a file without building the model: the full report, with
+    decoding failures as one error at the top."""
+    try:
+        doc = decode(read_text(path), str(path))
+    except InputError as exc:
+        return Report(errors=[Problem("", exc.message.split(": ", 1)[-1])])
+    _, report = validate(doc)
+    return report
+
+
+def read_study(path: str | os.PathLike) -> Loaded:
+    where = str(path)
+    return parse_study(decode(read_text(path), where), where)
+
+
+def dumps_study(study: Study) -> str:
+    return json.dumps(study.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_study(study: Study, path: str | os.PathLike) -> None:
+    atomic_write_text(path, dumps_study(study))

@@ -1,0 +1,93 @@
+"""What the workbench does, as functions the CLI and the GUI both call: load
+a study from either kind of file, import, export and count. Each raises
+``InputError`` or ``WorkbenchError`` with a message fit for a person."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .core.analysis import study_stats
+from .core.errors import InputError, WorkbenchError
+from .core.model import Study
+from .core.validate import Problem
+from .io.study_json import Loaded, dumps_study, read_study, write_study
+from .store.study_db import SQLITE_MAGIC, StudyDB
+
+
+def is_lpw(path: str | os.PathLike) -> bool:
+    """A .lpw study file (SQLite), judged by its first bytes, else by name."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == SQLITE_MAGIC
+    except OSError:
+        return path.suffix.lower() == ".lpw"
+
+
+def load(path: str | os.PathLike) -> Loaded:
+    """A study from a ``.lpw`` or a ``*.study.json`` file."""
+    if is_lpw(path):
+        with StudyDB.open(path) as db:
+            return Loaded(db.load_study())
+    return read_study(path)
+
+
+def require_firms(study: Study, firm_ids: list[str] | None) -> None:
+    """InputError naming the firms that exist when one asked for does not."""
+    known = [f.id for f in study.firms]
+    missing = [f for f in firm_ids or () if f not in known]
+    if missing:
+        raise InputError(f"no firm {', '.join(repr(m) for m in missing)} in this study; "
+                         f"its firms are: {', '.join(known) or '(none)'}")
+
+
+def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
+                replace: bool = False) -> tuple[list[str], list[Problem]]:
+    """Import a ``*.study.json`` into a new or existing ``.lpw``. The file is
+    read and validated in full before the study is touched; a study file
+    created for the import is removed again if the import fails."""
+    loaded = read_study(json_path)
+    study_path = Path(study_path)
+    created = not study_path.exists() or study_path.stat().st_size == 0
+    try:
+        with StudyDB.open(study_path, create=True) as db:
+            firm_ids = db.import_study(loaded.study, replace=replace)
+    except BaseException:
+        if created and study_path.exists():
+            try:
+                study_path.unlink()
+            except OSError:
+                pass
+        raise
+    return firm_ids, loaded.warnings
+
+
+def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
+           firm_id: str | None = None) -> tuple[str | None, list[Problem]]:
+    """Write the study (or one firm of it) as a ``*.study.json``. With
+    ``out`` None the JSON text is returned instead of written."""
+    loaded = load(study_path)
+    study = loaded.study
+    if firm_id is not None:
+        require_firms(study, [firm_id])
+        study = study.only_firm(firm_id)
+    if out is None:
+        return dumps_study(study), loaded.warnings
+    if Path(out).resolve() == Path(study_path).resolve():
+        raise InputError(f"{out}: export would overwrite the study it reads; choose another file")
+    write_study(study, out)
+    return None, loaded.warnings
+
+
+def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[dict, Study, list[Problem]]:
+    loaded = load(study_path)
+    firm_ids = None
+    if firm_id is not None:
+        require_firms(loaded.study, [firm_id])
+        firm_ids = [firm_id]
+    return study_stats(loaded.study, firm_ids), loaded.study, loaded.warnings
+
+
+__all__ = ["load", "import_file", "export", "stats", "is_lpw", "require_firms",
+           "InputError", "WorkbenchError"]
