@@ -68,7 +68,8 @@ def did_you_mean(value: Any, choices: Iterable[str]) -> str:
     if not isinstance(value, str):
         return ""
     choices = list(choices)
-    match = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    cutoff = 0.5 if len(value) <= 3 else 0.6
+    match = difflib.get_close_matches(value, choices, n=1, cutoff=cutoff)
     if not match:
         lowered = {c.lower(): c for c in choices}
         if value.lower() in lowered:
@@ -200,8 +201,13 @@ _PATTERN_HELP = {
 def _stage_message(value: Any, ctx: Context) -> str:
     if ctx.framework in FRAMEWORK_IDS:
         fw = framework(ctx.framework)
-        return (f"{_show(value)} is not a stage of framework {fw.id}"
-                f"{did_you_mean(value, fw.stage_ids) or ' (its stages: ' + ', '.join(fw.stage_ids) + ')'}")
+        listing = f" (its stages: {', '.join(fw.stage_ids)})"
+        if value in all_stages():
+            # a real stage of another framework: a suggestion would mislead
+            others = [f for f in FRAMEWORK_IDS if value in framework(f).stage_ids]
+            return (f"{_show(value)} is not a stage of framework {fw.id}{listing}; "
+                    f"it belongs to {' and '.join(others)}")
+        return f"{_show(value)} is not a stage of framework {fw.id}{did_you_mean(value, fw.stage_ids) or listing}"
     return f"{_show(value)} is not a stage{did_you_mean(value, all_stages())}"
 
 
