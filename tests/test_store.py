@@ -1,6 +1,5 @@
 """The .lpw study file: round trips, atomic imports, versions, bad files."""
 
-import copy
 import json
 import sqlite3
 
@@ -104,23 +103,21 @@ def test_failure_midway_rolls_back(tmp_path, write_json, monkeypatch):
     """A fault after some rows are written (a full disk, say) undoes them."""
     lpw = _lpw_with_jm(tmp_path)
     before = _dump(lpw)
-    doc = minimal_study()
-    doc["firms"].append(dict(copy.deepcopy(doc["firms"][0]), id="f2"))
-    calls = {"n": 0}
-    real = StudyDB._insert_firm
+    written = []
+    real = StudyDB._insert
 
-    def failing(self, firm, position):
-        calls["n"] += 1
-        if calls["n"] == 2:
+    def failing(self, table, rows):
+        if table == "evidence":
             raise sqlite3.OperationalError("database or disk is full")
-        return real(self, firm, position)
+        written.append(table)
+        return real(self, table, rows)
 
-    monkeypatch.setattr(StudyDB, "_insert_firm", failing)
+    monkeypatch.setattr(StudyDB, "_insert", failing)
     with pytest.raises(Exception) as err:
-        services.import_file(lpw, write_json(doc))
+        services.import_file(lpw, write_json(minimal_study()))
     assert "disk is full" in str(err.value) and "nothing was changed" in str(err.value)
-    assert calls["n"] == 2
-    assert _dump(lpw) == before
+    assert {"firms", "sources", "events"} <= set(written)  # rows had been written...
+    assert _dump(lpw) == before  # ...and were rolled back
 
 
 def test_failed_import_into_new_file_leaves_no_file(tmp_path, write_json):
@@ -237,3 +234,11 @@ def test_empty_file_gets_the_schema_by_migration(tmp_path):
 def test_load_from_either_kind_of_file(tmp_path):
     lpw = _lpw_with_jm(tmp_path)
     assert services.load(lpw).study.to_dict() == services.load(JM).study.to_dict()
+
+
+def test_hostile_strings_in_list_columns_round_trip(tmp_path, study_doc):
+    ev = study_doc["firms"][0]["events"][1]
+    ev["actors"] = ['He said "no"', "back\\slash", "tab\there", "emoji 🦉", "rtl ‏שלום", "", "\u2028"]
+    ev["tags"] = ["{brace}", "<script>alert(1)</script>", "a,b", '","']
+    study_doc["firms"][0]["attributes"] = {'key "quoted"': "value\\", "n": 1.25}
+    assert roundtrip(tmp_path, study_doc) == study_doc

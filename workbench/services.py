@@ -11,7 +11,7 @@ from .core.analysis import study_stats
 from .core.errors import InputError, WorkbenchError
 from .core.model import Study
 from .core.validate import Problem
-from .io.study_json import Loaded, dumps_study, read_study, write_study
+from .io.study_json import Loaded, dumps_study, read_doc, read_study, write_study
 from .store.study_db import SQLITE_MAGIC, StudyDB
 
 
@@ -47,12 +47,12 @@ def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
     """Import a ``*.study.json`` into a new or existing ``.lpw``. The file is
     read and validated in full before the study is touched; a study file
     created for the import is removed again if the import fails."""
-    loaded = read_study(json_path)
+    doc, warnings = read_doc(json_path)
     study_path = Path(study_path)
     created = not study_path.exists() or study_path.stat().st_size == 0
     try:
         with StudyDB.open(study_path, create=True) as db:
-            firm_ids = db.import_study(loaded.study, replace=replace)
+            firm_ids = db.import_doc(doc, replace=replace)
     except BaseException:
         if created and study_path.exists():
             try:
@@ -60,7 +60,7 @@ def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
             except OSError:
                 pass
         raise
-    return firm_ids, loaded.warnings
+    return firm_ids, warnings
 
 
 def export(study_path: str | os.PathLike, out: str | os.PathLike | None,

@@ -37,19 +37,15 @@ class _Record:
 
     @classmethod
     def from_dict(cls, data: dict):
-        kwargs: dict[str, Any] = {}
-        for key, attr in cls._KEYS:
-            if key in data:
-                value = data[key]
-                nested = cls._NESTED.get(attr)
-                if nested is not None and value is not None:
-                    value = [nested.from_dict(v) for v in value]
-                elif isinstance(value, list):
-                    value = list(value)
-                elif isinstance(value, dict):
-                    value = dict(value)
-                kwargs[attr] = value
-        kwargs["extra"] = _split_extra(data)
+        """Build from a (validated) format dict. The record takes over the
+        dict's lists and objects; pass a copy to keep the dict independent."""
+        kwargs: dict[str, Any] = {attr: data[key] for key, attr in cls._KEYS if key in data}
+        for attr, nested in cls._NESTED.items():
+            value = kwargs.get(attr)
+            if value is not None:
+                kwargs[attr] = [nested.from_dict(v) for v in value]
+        if len(data) > len(kwargs):
+            kwargs["extra"] = _split_extra(data)
         return cls(**kwargs)
 
     def to_dict(self) -> dict:

@@ -229,31 +229,58 @@ class _Compiler:
         if "$ref" in schema:
             return self.ref(schema["$ref"])
         checks: list[Check] = []
+        kind = schema.get("type")
         if "const" in schema:
             checks.append(self._const(schema["const"], field_name))
         if "enum" in schema:
             checks.append(self._enum(schema["enum"], def_name))
-        if "type" in schema:
-            checks.append(self._type(schema["type"]))
-        if "pattern" in schema:
-            checks.append(self._pattern(schema["pattern"], def_name or field_name))
-        if "maxLength" in schema or "minLength" in schema:
-            checks.append(self._length(schema.get("minLength"), schema.get("maxLength")))
-        if "minimum" in schema or "maximum" in schema:
-            checks.append(self._range(schema.get("minimum"), schema.get("maximum")))
-        if schema.get("type") == "object" or "properties" in schema:
-            checks.append(self._object(schema))
-        if schema.get("type") == "array" or "items" in schema:
-            checks.append(self._array(schema))
+        if kind == "string" and not ({"minimum", "maximum", "properties", "items"} & set(schema)):
+            # the common case, fused into one call: type, pattern, length
+            checks.append(self._string(schema, def_name or field_name))
+        else:
+            if kind is not None and kind not in ("object", "array"):
+                checks.append(self._type(kind))
+            if "pattern" in schema:
+                checks.append(self._pattern(schema["pattern"], def_name or field_name))
+            if "maxLength" in schema or "minLength" in schema:
+                checks.append(self._length(schema.get("minLength"), schema.get("maxLength")))
+            if "minimum" in schema or "maximum" in schema:
+                checks.append(self._range(schema.get("minimum"), schema.get("maximum")))
+            if kind == "object" or "properties" in schema:
+                checks.append(self._object(schema, typed=kind == "object"))
+            if kind == "array" or "items" in schema:
+                checks.append(self._array(schema, typed=kind == "array"))
+        if not checks:
+            return lambda value, path, out, ctx: None
+        if len(checks) == 1:
+            return checks[0]
 
         # Type failures make the other checks meaningless: stop at the first.
-        def run(value, path, out, ctx, checks=checks):
+        def run(value, path, out, ctx, checks=tuple(checks)):
             for check in checks:
                 if check(value, path, out, ctx) is False:
                     return False
             return None
 
         return run
+
+    def _string(self, schema, what):
+        type_check = self._type("string")
+        rx = re.compile(schema["pattern"]) if "pattern" in schema else None
+        help_text = _PATTERN_HELP.get(what or "", f"does not match the pattern {schema.get('pattern')}")
+        length = self._length(schema.get("minLength"), schema.get("maxLength")) \
+            if ("maxLength" in schema or "minLength" in schema) else None
+        lo, hi = schema.get("minLength"), schema.get("maxLength")
+
+        def check(value, path, out, ctx):
+            if value.__class__ is not str:
+                return type_check(value, path, out, ctx)
+            if rx is not None and not rx.search(value):
+                out.append(Problem(fmt_path(path), f"{_show(value)} {help_text}"))
+            if length is not None and ((hi is not None and len(value) > hi) or (lo is not None and len(value) < lo)):
+                length(value, path, out, ctx)
+            return None
+        return check
 
     @staticmethod
     def _const(expected, field_name):
@@ -331,21 +358,45 @@ class _Compiler:
                 out.append(Problem(fmt_path(path), f"{_show(value)} is above the maximum {hi}"))
         return check
 
-    def _object(self, schema):
+    def _object(self, schema, typed=True):
         props = {name: self.compile(sub, field_name=name) for name, sub in schema.get("properties", {}).items()}
         patterns = [(re.compile(p), self.compile(sub)) for p, sub in schema.get("patternProperties", {}).items()]
         required = list(schema.get("required", ()))
         additional = schema.get("additionalProperties", True)
         additional_check = self.compile(additional) if isinstance(additional, dict) else None
         known = sorted(props)
+        type_check = self._type("object")
+        # Leaves whose validity is one cheap test, checked inline: a valid
+        # value then costs no call (the full check runs only to report).
+        quick = {name: q for name, sub in schema.get("properties", {}).items()
+                 if (q := self._quick(sub)) is not None}
 
         def check(value, path, out, ctx):
             if not isinstance(value, dict):
-                return
+                return type_check(value, path, out, ctx) if typed else None
             for name in required:
                 if name not in value:
                     out.append(Problem(fmt_path(path + (name,)), "required, but missing"))
             for key, item in value.items():
+                q = quick.get(key)
+                if q is not None:
+                    kind, arg = q
+                    cls = item.__class__
+                    if kind == 0:  # bounded string
+                        if cls is str and len(item) <= arg:
+                            continue
+                    elif kind == 1:  # enum of strings
+                        if cls is str and item in arg:
+                            continue
+                    elif kind == 2:  # boolean
+                        if cls is bool:
+                            continue
+                    elif kind == 3:  # string matching a pattern
+                        if cls is str and arg(item):
+                            continue
+                    elif kind == 4:  # any string
+                        if cls is str:
+                            continue
                 sub = props.get(key)
                 if sub is not None:
                     sub(item, path + (key,), out, ctx)
@@ -365,17 +416,44 @@ class _Compiler:
                     additional_check(item, path + (key,), out, ctx)
         return check
 
-    def _array(self, schema):
+    def _quick(self, sub: dict):
+        """(kind, arg) for a property schema whose validity is one cheap test."""
+        if "$ref" in sub:
+            name = sub["$ref"].rsplit("/", 1)[-1]
+            if name == "stage":
+                return None  # its message depends on the framework: keep the full path
+            sub = self.root["$defs"][name]
+        keys = set(sub) - {"description"}
+        if keys == {"type", "maxLength"} and sub["type"] == "string":
+            return (0, sub["maxLength"])
+        if keys == {"enum"} and all(isinstance(c, str) for c in sub["enum"]):
+            return (1, frozenset(sub["enum"]))
+        if keys == {"type"} and sub["type"] == "boolean":
+            return (2, None)
+        if keys == {"type", "pattern"} and sub["type"] == "string":
+            return (3, re.compile(sub["pattern"]).search)
+        if keys == {"type"} and sub["type"] == "string":
+            return (4, None)
+        return None
+
+    def _array(self, schema, typed=True):
         item_check = self.compile(schema["items"]) if "items" in schema else None
         unique = schema.get("uniqueItems", False)
+        type_check = self._type("array")
+        quick = self._quick(schema["items"]) if "items" in schema else None
+        enum = quick[1] if quick and quick[0] == 1 else None
+        match = quick[1] if quick and quick[0] == 3 else None
 
         def check(value, path, out, ctx):
             if not isinstance(value, list):
-                return
+                return type_check(value, path, out, ctx) if typed else None
             if item_check is not None:
                 for i, item in enumerate(value):
+                    if item.__class__ is str and ((enum is not None and item in enum)
+                                                  or (match is not None and match(item))):
+                        continue
                     item_check(item, path + (i,), out, ctx)
-            if unique:
+            if unique and len(value) > 1:
                 seen: dict[str, int] = {}
                 for i, item in enumerate(value):
                     key = json.dumps(item, sort_keys=True)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import InputError
 from ..core.model import Study
-from ..core.validate import Problem, Report, validate
+from ..core.validate import Problem, Report, has_bad_chars, validate
 from .files import atomic_write_text
 
 
@@ -31,11 +32,13 @@ class _DuplicateKeys(ValueError):
 
 
 def _pairs_hook(pairs):
-    obj = {}
-    for key, value in pairs:
-        if key in obj:
-            raise _DuplicateKeys(key)
-        obj[key] = value
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeys(key)
+            seen.add(key)
     return obj
 
 
@@ -43,10 +46,25 @@ def _no_constants(name):
     raise ValueError(f"{name} is not allowed in JSON")
 
 
+# JSON escapes that decode to a character rule 6 replaces. (Kept apart from
+# the raw-character search: a lone character class scans much faster.)
+_ESCAPED_BAD = re.compile(r"\\u(00[01][0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF])")
+
+
+def may_need_sanitising(text: str) -> bool:
+    """False when the JSON text can decode to no character that rule 6
+    replaces: none raw, none escaped (``\\u0007``, a surrogate, U+FFFE/F).
+    Escaped surrogate pairs make this say True; the full check then runs."""
+    return has_bad_chars(text) or _ESCAPED_BAD.search(text) is not None
+
+
 def decode(text: str, where: str) -> object:
     """Strict JSON; InputError with line and column on failure."""
     try:
-        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_no_constants)
+        # strict=False: raw control characters inside strings are read (and
+        # then replaced by spaces, rule 6) rather than making the file unreadable
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_no_constants,
+                          strict=False)
     except _DuplicateKeys as exc:
         raise InputError(f"{where}: the key {exc.args[0]!r} appears twice in one object; "
                          f"a study file must name each key once") from None
@@ -76,14 +94,22 @@ def read_text(path: str | os.PathLike) -> str:
                          f"study files are UTF-8 JSON") from None
 
 
-def parse_study(doc: object, where: str) -> Loaded:
-    """Validate a decoded document and build the study."""
-    doc, report = validate(doc)
+def parse_doc(doc: object, where: str, text: str | None = None) -> tuple[dict, list[Problem]]:
+    """Validate a decoded document: the sanitised document and its warnings,
+    or InputError listing every problem. Given the JSON text it came from, the
+    walk for characters to replace is skipped when the text cannot hold any."""
+    doc, report = validate(doc, sanitise_text=text is None or may_need_sanitising(text))
     if not report.ok:
         n = len(report.errors)
         raise InputError(f"{where}: not a valid study ({n} problem{'s' if n > 1 else ''})",
                          report.errors)
-    return Loaded(Study.from_dict(doc), report.warnings)
+    return doc, report.warnings
+
+
+def parse_study(doc: object, where: str, text: str | None = None) -> Loaded:
+    """Validate a decoded document and build the study."""
+    doc, warnings = parse_doc(doc, where, text)
+    return Loaded(Study.from_dict(doc), warnings)
 
 
 def check_file(path: str | os.PathLike) -> Report:
@@ -97,9 +123,16 @@ def check_file(path: str | os.PathLike) -> Report:
     return report
 
 
-def read_study(path: str | os.PathLike) -> Loaded:
+def read_doc(path: str | os.PathLike) -> tuple[dict, list[Problem]]:
+    """A validated study file as a format dict, and its warnings."""
     where = str(path)
-    return parse_study(decode(read_text(path), where), where)
+    text = read_text(path)
+    return parse_doc(decode(text, where), where, text)
+
+
+def read_study(path: str | os.PathLike) -> Loaded:
+    doc, warnings = read_doc(path)
+    return Loaded(Study.from_dict(doc), warnings)
 
 
 def dumps_study(study: Study) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
@@ -19,64 +20,135 @@ import sqlite_utils
 
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import framework as get_framework
-from ..core.model import Document, Firm, Study
+from ..core.model import Study
 from ..core.validate import Problem, did_you_mean
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
-# The exchange-format keys of each table's columns (column -> key), in order.
-_SOURCE_COLS = ("id", "name", "kind", "external", "country", "location", "scope",
-                "direction", "strategic", "via", "notes")
-_ROUTINE_COLS = ("id", "name", "activity", "outcome", "sources", "stage", "started", "notes")
-_EVENT_COLS = {"id": "id", "title": "title", "description": "description", "date": "date",
-               "when_text": "when", "critical": "critical", "phase": "phase",
-               "stages": "stages", "level": "level", "learning_types": "learning_types",
-               "knowledge_types": "knowledge_types", "sources": "sources",
-               "routines": "routines", "actors": "actors", "tags": "tags", "memo": "memo"}
-_EVIDENCE_COLS = {"quote": "quote", "speaker": "speaker", "document": "document",
-                  "start_offset": "start", "end_offset": "end", "location": "location"}
-_BOOL_COLS = {"external", "strategic", "critical"}
-_JSON_COLS = {"authors", "profile", "attributes", "summary", "sources", "stages",
-              "learning_types", "knowledge_types", "routines", "actors", "tags", "extra",
-              "empty_lists"}
+# How each table's columns hold the exchange format's keys: (column, key, how),
+# where how is "" (as is), "bool" (0/1) or "json" (JSON text). Both directions,
+# format dict -> row and row -> format dict, are derived from this one table.
+# The parent columns (firm, event, position), extra and empty_lists come on top.
+COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "study": (("title", "title", ""), ("description", "description", ""),
+              ("authors", "authors", "json"), ("coder", "coder", ""),
+              ("framework", "framework", "")),
+    "documents": (("id", "id", ""), ("name", "name", ""), ("kind", "kind", ""),
+                  ("date", "date", ""), ("firm", "firm", ""), ("text", "text", "")),
+    "firms": (("id", "id", ""), ("name", "name", ""), ("profile", "profile", "json"),
+              ("attributes", "attributes", "json"), ("summary", "summary", "json"),
+              ("memo", "memo", "")),
+    "sources": (("id", "id", ""), ("name", "name", ""), ("kind", "kind", ""),
+                ("external", "external", "bool"), ("country", "country", ""),
+                ("location", "location", ""), ("scope", "scope", ""),
+                ("direction", "direction", ""), ("strategic", "strategic", "bool"),
+                ("via", "via", ""), ("notes", "notes", "")),
+    "routines": (("id", "id", ""), ("name", "name", ""), ("activity", "activity", ""),
+                 ("outcome", "outcome", ""), ("sources", "sources", "json"),
+                 ("stage", "stage", ""), ("started", "started", ""), ("notes", "notes", "")),
+    "events": (("id", "id", ""), ("title", "title", ""), ("description", "description", ""),
+               ("date", "date", ""), ("when_text", "when", ""), ("critical", "critical", "bool"),
+               ("phase", "phase", ""), ("stages", "stages", "json"), ("level", "level", ""),
+               ("learning_types", "learning_types", "json"),
+               ("knowledge_types", "knowledge_types", "json"), ("sources", "sources", "json"),
+               ("routines", "routines", "json"), ("actors", "actors", "json"),
+               ("tags", "tags", "json"), ("memo", "memo", "")),
+    "evidence": (("quote", "quote", ""), ("speaker", "speaker", ""),
+                 ("document", "document", ""), ("start_offset", "start", ""),
+                 ("end_offset", "end", ""), ("location", "location", "")),
+    "links": (("from_event", "from", ""), ("to_event", "to", ""), ("label", "label", "")),
+}
+PARENTS = {"study": ("id",), "documents": ("position",), "firms": ("position",),
+           "sources": ("firm", "position"), "routines": ("firm", "position"),
+           "events": ("firm", "position"), "evidence": ("firm", "event", "position"),
+           "links": ("firm", "position")}
+# The list keys kept as [] when a file gives them empty (see docs/schema.md).
+EMPTY_LISTS = {"study": ("authors", "documents"), "firms": ("sources", "routines", "events", "links"),
+               "events": ("evidence",)}
+FIRM_TABLES = ("firms", "sources", "routines", "events", "evidence", "links")
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
+
+
+def _enc(value: Any) -> str:
+    """JSON text of a value. Lists of plain strings (ids, codes: most JSON
+    columns) are joined directly; the encoder's per-call set-up would
+    otherwise dominate a large import."""
+    if value.__class__ is list and all(v.__class__ is str for v in value):
+        if not _NEEDS_ESCAPE.search("".join(value)):
+            return '["' + '","'.join(value) + '"]' if value else "[]"
+    return _ENCODER.encode(value)
 
 
 def _j(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _enc(value)
 
 
-def _extra(obj: Any) -> str | None:
-    return _j(obj.extra) if obj.extra else None
+def table_columns(table: str) -> list[str]:
+    cols = list(PARENTS[table]) + [c for c, _, _ in COLUMNS[table]] + ["extra"]
+    if table in EMPTY_LISTS:
+        cols.append("empty_lists")
+    return cols
 
 
-def _empty_lists(obj: Any, names: Iterable[str]) -> str | None:
-    """The list keys an object gave as ``[]``: kept so export gives them back."""
-    empty = [n for n in names if getattr(obj, n) == []]
-    return _j(empty) if empty else None
+# The keys of each table's objects that are not extensions: its columns' keys
+# and the lists stored in child tables.
+_CHILD_KEYS = {"study": ("format", "version", "documents", "firms"),
+               "firms": ("sources", "routines", "events", "links"), "events": ("evidence",)}
+_KNOWN_KEYS = {t: frozenset([k for _, k, _ in cols] + list(_CHILD_KEYS.get(t, ())))
+               for t, cols in COLUMNS.items()}
 
 
-def _b(value: bool | None) -> int | None:
-    return None if value is None else int(value)
+def row_values(table: str, obj: dict, parents: tuple) -> tuple:
+    """The row storing a format dict, in ``table_columns`` order."""
+    values = list(parents)
+    get = obj.get
+    for _, key, how in COLUMNS[table]:
+        v = get(key)
+        if v is not None and how:
+            v = _enc(v) if how == "json" else int(v)
+        values.append(v)
+    if _KNOWN_KEYS[table].issuperset(obj):
+        values.append(None)
+    else:
+        values.append(_ENCODER.encode({k: v for k, v in obj.items() if k[:2] == "x-"}))
+    if table in EMPTY_LISTS:
+        empty = [k for k in EMPTY_LISTS[table] if obj.get(k) == []]
+        values.append(_ENCODER.encode(empty) if empty else None)
+    return tuple(values)
 
 
-def _from_row(row: dict, mapping: dict[str, str]) -> dict:
-    """A format dict from a row: columns renamed, JSON decoded, NULLs left out."""
+def row_to_dict(table: str, row: dict) -> dict:
+    """The format dict a row stores: NULLs left out, JSON decoded, x- keys and
+    empty lists restored."""
     out: dict[str, Any] = {}
-    for col, key in mapping.items():
+    for col, key, how in COLUMNS[table]:
         value = row[col]
         if value is None:
             continue
-        if col in _BOOL_COLS:
-            value = bool(value)
-        elif col in _JSON_COLS:
+        if how == "json":
             value = json.loads(value)
+        elif how == "bool":
+            value = bool(value)
         out[key] = value
     if row.get("extra"):
         out.update(json.loads(row["extra"]))
     for name in json.loads(row["empty_lists"]) if row.get("empty_lists") else ():
         out[name] = []
     return out
+
+
+def firm_rows(firm: dict, position: int, rows: dict[str, list[tuple]]) -> None:
+    """Append the rows that store one firm (a format dict) to ``rows``."""
+    fid = firm["id"]
+    rows["firms"].append(row_values("firms", firm, (position,)))
+    for table in ("sources", "routines", "events", "links"):
+        rows[table].extend(row_values(table, obj, (fid, i)) for i, obj in enumerate(firm.get(table) or ()))
+    rows["evidence"].extend(
+        row_values("evidence", ev, (fid, e["id"], k))
+        for e in firm.get("events") or () for k, ev in enumerate(e.get("evidence") or ()))
 
 
 class StudyDB:
@@ -159,14 +231,11 @@ class StudyDB:
         return list(self.db.query(sql, list(params)))
 
     def study_meta(self) -> dict:
-        """The study's own fields as a format dict (no documents, no firms)."""
+        """The study's own fields as a format dict (no firms)."""
         rows = list(self.db.query("SELECT * FROM study"))
         if not rows:
             raise InputError(f"{self.path}: holds no study yet (import a *.study.json into it first)")
-        meta = _from_row(rows[0], {"title": "title", "description": "description",
-                                   "authors": "authors", "coder": "coder",
-                                   "framework": "framework"})
-        return {"format": "lpw-study", "version": 1, **meta}
+        return {"format": "lpw-study", "version": 1, **row_to_dict("study", rows[0])}
 
     @property
     def framework(self) -> str:
@@ -175,175 +244,115 @@ class StudyDB:
     def firm_ids(self) -> list[str]:
         return [r["id"] for r in self.db.query("SELECT id FROM firms ORDER BY position")]
 
-    def load_study(self, firm_ids: list[str] | None = None) -> Study:
-        """The whole study (or the chosen firms) as a model."""
-        meta = self.study_meta()
-        docs = [_from_row(r, {"id": "id", "name": "name", "kind": "kind", "date": "date",
-                              "firm": "firm", "text": "text"}) for r in self._rows("documents")]
+    def load_doc(self, firm_ids: list[str] | None = None) -> dict:
+        """The whole study (or the chosen firms) as a format dict."""
+        doc = self.study_meta()  # may carry "documents": [] kept from the file
+        docs = [row_to_dict("documents", r) for r in self._rows("documents")]
+        if docs:
+            doc["documents"] = docs
 
-        def group(table: str) -> dict[str, list[dict]]:
-            out: dict[str, list[dict]] = {}
-            for row in self.db.query(f"SELECT * FROM {table} ORDER BY firm, position"):
-                out.setdefault(row["firm"], []).append(row)
+        def grouped(table: str, key=lambda r: r["firm"]) -> dict:
+            out: dict = {}
+            order = "firm, event, position" if table == "evidence" else "firm, position"
+            for row in self.db.query(f"SELECT * FROM {table} ORDER BY {order}"):
+                out.setdefault(key(row), []).append(row_to_dict(table, row))
             return out
 
-        sources, routines, events = group("sources"), group("routines"), group("events")
-        links = group("links")
-        evidence: dict[tuple[str, str], list[dict]] = {}
-        for row in self.db.query("SELECT * FROM evidence ORDER BY firm, event, position"):
-            evidence.setdefault((row["firm"], row["event"]), []).append(_from_row(row, _EVIDENCE_COLS))
-
+        children = {t: grouped(t) for t in ("sources", "routines", "events", "links")}
+        evidence = grouped("evidence", key=lambda r: (r["firm"], r["event"]))
         firms = []
         for row in self._rows("firms"):
             fid = row["id"]
             if firm_ids is not None and fid not in firm_ids:
                 continue
-            firm = _from_row(row, {"id": "id", "name": "name", "profile": "profile",
-                                   "attributes": "attributes", "summary": "summary",
-                                   "memo": "memo"})
-            if fid in sources:
-                firm["sources"] = [_from_row(r, {c: c for c in _SOURCE_COLS}) for r in sources[fid]]
-            if fid in routines:
-                firm["routines"] = [_from_row(r, {c: c for c in _ROUTINE_COLS}) for r in routines[fid]]
-            if fid in events:
-                evs = []
-                for r in events[fid]:
-                    ev = _from_row(r, _EVENT_COLS)
-                    if (fid, r["id"]) in evidence:
-                        ev["evidence"] = evidence[(fid, r["id"])]
-                    evs.append(ev)
-                firm["events"] = evs
-            if fid in links:
-                firm["links"] = [_from_row(r, {"from_event": "from", "to_event": "to", "label": "label"})
-                                 for r in links[fid]]
+            firm = row_to_dict("firms", row)
+            for table, by_firm in children.items():
+                if fid in by_firm:
+                    firm[table] = by_firm[fid]
+            for ev in firm.get("events", ()):
+                if (fid, ev["id"]) in evidence:
+                    ev["evidence"] = evidence[(fid, ev["id"])]
             firms.append(firm)
-
-        doc: dict[str, Any] = dict(meta)  # may carry "documents": [] kept from the file
-        if docs:
-            doc["documents"] = docs
         doc["firms"] = firms
-        return Study.from_dict(doc)
+        return doc
+
+    def load_study(self, firm_ids: list[str] | None = None) -> Study:
+        """The whole study (or the chosen firms) as a model."""
+        return Study.from_dict(self.load_doc(firm_ids))
 
     # ------------------------------------------------------------------ writing
 
-    def init_study(self, study: Study) -> None:
-        """Write the study's own fields (title, framework, ...)."""
-        with self.db.atomic():
-            self._write_meta(study)
+    def _insert(self, table: str, rows: list[tuple]) -> None:
+        """Bulk insert with one prepared statement. Edits of single rows go
+        through sqlite-utils; this is the hot path of a large import, where
+        sqlite-utils' ``insert_all`` re-inspects every value."""
+        if rows:
+            cols = table_columns(table)
+            self.db.conn.executemany(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
 
-    def _write_meta(self, study: Study) -> None:
-        empty = [n for n in ("authors", "documents") if getattr(study, n) == []]
-        self.db["study"].insert({
-            "id": 1, "title": study.title, "description": study.description,
-            "authors": _j(study.authors), "coder": study.coder, "framework": study.framework,
-            "extra": _extra(study), "empty_lists": _j(empty) if empty else None,
-        }, replace=True)
-
-    def import_study(self, study: Study, replace: bool = False) -> list[str]:
-        """Add the study's firms and documents. A firm id already here is an
-        error unless ``replace``; stages must belong to this study's framework.
-        One transaction: on any problem nothing changes. Returns the firm ids
-        imported."""
-        problems: list[Problem] = []
+    def import_doc(self, doc: dict, replace: bool = False) -> list[str]:
+        """Add a validated study's firms and documents (a format dict). A firm
+        id already here is an error unless ``replace``; stages must belong to
+        this study's framework; a document id already here must hold the same
+        document. One transaction: on any problem nothing changes. Returns
+        the firm ids imported."""
+        firms = doc.get("firms") or []
+        documents = doc.get("documents") or []
         fresh = not self.has_study()
-        existing = set(self.firm_ids())
+        positions = {r["id"]: r["position"] for r in self.db.query("SELECT id, position FROM firms")}
+        problems: list[Problem] = []
         if not fresh:
             fw = get_framework(self.framework)
             stage_ids = set(fw.stage_ids)
-            for fi, firm in enumerate(study.firms):
-                if firm.id in existing and not replace:
+            for fi, firm in enumerate(firms):
+                if firm["id"] in positions and not replace:
                     problems.append(Problem(f"firms[{fi}].id",
-                                            f"firm {firm.id!r} is already in {self.path.name}; "
+                                            f"firm {firm['id']!r} is already in {self.path.name}; "
                                             f"use --replace to replace it"))
-                for ei, ev in enumerate(firm.event_list):
-                    for si, st in enumerate(ev.stages or ()):
+                for ei, ev in enumerate(firm.get("events") or ()):
+                    for si, st in enumerate(ev.get("stages") or ()):
                         if st not in stage_ids:
                             problems.append(Problem(
                                 f"firms[{fi}].events[{ei}].stages[{si}]",
                                 f"{st!r} is not a stage of framework {fw.id}, the framework of "
                                 f"{self.path.name}{did_you_mean(st, stage_ids)}"))
-            have_docs = {r["id"]: r for r in self.db.query("SELECT id, name, kind, date, firm, text, extra FROM documents")}
-            for di, d in enumerate(study.document_list):
-                old = have_docs.get(d.id)
-                if old is not None and _doc_differs(old, d):
-                    problems.append(Problem(f"documents[{di}].id",
-                                            f"a different document {d.id!r} is already in "
-                                            f"{self.path.name}"))
+        have_docs = {r["id"]: row_to_dict("documents", r) for r in self.db.query("SELECT * FROM documents")}
+        for di, d in enumerate(documents):
+            if d["id"] in have_docs and have_docs[d["id"]] != d:
+                problems.append(Problem(f"documents[{di}].id",
+                                        f"a different document {d['id']!r} is already in {self.path.name}"))
         if problems:
             raise InputError(f"cannot import into {self.path}: {len(problems)} problem"
                              f"{'s' if len(problems) > 1 else ''}; nothing was changed", problems)
         try:
             with self.db.atomic():
                 if fresh:
-                    self._write_meta(study)
-                self._insert_documents(study.document_list)
+                    self._insert("study", [row_values("study", doc, (1,))])
+                start = self._next_position("documents")
+                self._insert("documents", [row_values("documents", d, (start + i,)) for i, d in
+                                           enumerate(d for d in documents if d["id"] not in have_docs)])
                 next_pos = self._next_position("firms")
-                for firm in study.firms:
-                    position = None
-                    if firm.id in existing:
-                        position = next(self.db.query("SELECT position FROM firms WHERE id = ?", [firm.id]))["position"]
-                        self.db.execute("DELETE FROM firms WHERE id = ?", [firm.id])
-                    if position is None:
+                rows: dict[str, list[tuple]] = {t: [] for t in FIRM_TABLES}
+                for firm in firms:
+                    if firm["id"] in positions:  # --replace: same place in the list
+                        position = positions[firm["id"]]
+                        self.db.execute("DELETE FROM firms WHERE id = ?", [firm["id"]])
+                    else:
                         position, next_pos = next_pos, next_pos + 1
-                    self._insert_firm(firm, position)
+                    firm_rows(firm, position, rows)
+                for table in FIRM_TABLES:
+                    self._insert(table, rows[table])
         except sqlite3.Error as exc:
             raise WorkbenchError(f"cannot import into {self.path}: {exc}; nothing was changed") from None
-        return [f.id for f in study.firms]
+        return [f["id"] for f in firms]
 
-    def _next_position(self, table: str, where: str = "", params: Iterable = ()) -> int:
-        row = self.db.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table} {where}", list(params)).fetchone()
-        return row[0]
+    def import_study(self, study: Study, replace: bool = False) -> list[str]:
+        """``import_doc`` for a model."""
+        return self.import_doc(study.to_dict(), replace=replace)
 
-    def _insert_documents(self, docs: list[Document]) -> None:
-        have = {r[0] for r in self.db.execute("SELECT id FROM documents")}
-        pos = self._next_position("documents")
-        rows = []
-        for d in docs:
-            if d.id in have:
-                continue
-            rows.append({"id": d.id, "position": pos, "name": d.name, "kind": d.kind, "date": d.date,
-                         "firm": d.firm, "text": d.text, "extra": _extra(d)})
-            pos += 1
-        if rows:
-            self.db["documents"].insert_all(rows)
-
-    def _insert_firm(self, firm: Firm, position: int) -> None:
-        fid = firm.id
-        self.db["firms"].insert({
-            "id": fid, "position": position, "name": firm.name, "profile": _j(firm.profile),
-            "attributes": _j(firm.attributes), "summary": _j(firm.summary), "memo": firm.memo,
-            "extra": _extra(firm),
-            "empty_lists": _empty_lists(firm, ("sources", "routines", "events", "links")),
-        })
-        self.db["sources"].insert_all(
-            ({"firm": fid, "position": i, "id": s.id, "name": s.name, "kind": s.kind,
-              "external": _b(s.external), "country": s.country, "location": s.location,
-              "scope": s.scope, "direction": s.direction, "strategic": _b(s.strategic),
-              "via": s.via, "notes": s.notes, "extra": _extra(s)}
-             for i, s in enumerate(firm.source_list)), batch_size=500)
-        self.db["routines"].insert_all(
-            ({"firm": fid, "position": i, "id": r.id, "name": r.name, "activity": r.activity,
-              "outcome": r.outcome, "sources": _j(r.sources), "stage": r.stage,
-              "started": r.started, "notes": r.notes, "extra": _extra(r)}
-             for i, r in enumerate(firm.routine_list)), batch_size=500)
-        self.db["events"].insert_all(
-            ({"firm": fid, "position": i, "id": e.id, "title": e.title,
-              "description": e.description, "date": e.date, "when_text": e.when,
-              "critical": _b(e.critical), "phase": e.phase, "stages": _j(e.stages),
-              "level": e.level, "learning_types": _j(e.learning_types),
-              "knowledge_types": _j(e.knowledge_types), "sources": _j(e.sources),
-              "routines": _j(e.routines), "actors": _j(e.actors), "tags": _j(e.tags),
-              "memo": e.memo, "extra": _extra(e), "empty_lists": _empty_lists(e, ("evidence",))}
-             for i, e in enumerate(firm.event_list)), batch_size=500)
-        self.db["evidence"].insert_all(
-            ({"firm": fid, "event": e.id, "position": k, "quote": ev.quote, "speaker": ev.speaker,
-              "document": ev.document, "start_offset": ev.start, "end_offset": ev.end,
-              "location": ev.location, "extra": _extra(ev)}
-             for e in firm.event_list for k, ev in enumerate(e.evidence or ())), batch_size=500)
-        self.db["links"].insert_all(
-            ({"firm": fid, "position": i, "from_event": ln.from_, "to_event": ln.to,
-              "label": ln.label, "extra": _extra(ln)}
-             for i, ln in enumerate(firm.link_list)), batch_size=500)
+    def _next_position(self, table: str) -> int:
+        return self.db.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
 
     def delete_firm(self, firm_id: str) -> None:
         with self.db.atomic():
@@ -353,12 +362,6 @@ class StudyDB:
     def dump(self) -> str:
         """The whole file as SQL text: two equal dumps mean equal studies."""
         return "\n".join(self.db.conn.iterdump())
-
-
-def _doc_differs(row: dict, doc: Document) -> bool:
-    return (row["name"], row["kind"], row["date"], row["firm"], row["text"],
-            json.loads(row["extra"]) if row["extra"] else {}) != (
-        doc.name, doc.kind, doc.date, doc.firm, doc.text, doc.extra)
 
 
 def _check_header(path: Path) -> None:
