@@ -172,3 +172,16 @@ def test_console_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "workbench.cli", "validate", str(JM)],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_written_files_get_ordinary_permissions(capsys, tmp_path):
+    import os
+    import stat
+    out = tmp_path / "out.json"
+    assert run(capsys, "export", JM, out)[0] == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    out.chmod(0o640)
+    assert run(capsys, "export", JM, out)[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640  # an existing file keeps its mode

@@ -113,6 +113,24 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_diagram(args) -> int:
+    from .render.engine import FORMATS
+
+    fmt = args.format
+    if fmt is None:
+        suffix = args.output.rsplit(".", 1)[-1].lower() if "." in args.output else ""
+        fmt = suffix if suffix in FORMATS and not args.all else "svg"
+    written, engine, warnings = services.diagram(
+        args.study, args.output, firm_id=args.firm, all_firms=args.all, kind=args.kind, fmt=fmt,
+        dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine)
+    _warn(warnings)
+    if fmt != "dot":
+        _err(f"drawn with {engine}")
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -157,6 +175,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--firm", metavar="ID", help="only this firm")
     p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("diagram", help="draw a firm's learning process, or the framework figure",
+                       description="Draw a firm's learning process (events in level lanes over time, "
+                                   "linked by feed-forward and feedback flows, with the knowledge sources "
+                                   "and routines involved), or the framework figure with the number of "
+                                   "events per stage and the flows between stages.")
+    p.add_argument("study", metavar="STUDY")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--firm", metavar="ID", help="the firm to draw")
+    which.add_argument("--all", action="store_true", help="every firm: -o is then a folder, one file per firm")
+    p.add_argument("--kind", choices=["process", "framework"], default="process",
+                   help="process diagram (default) or framework figure (without --firm/--all: the whole study)")
+    p.add_argument("--format", choices=["svg", "png", "pdf", "dot"],
+                   help="output format (default: from -o's extension, else svg)")
+    p.add_argument("--dpi", type=int, default=150, help="resolution of PNG output (default 150)")
+    p.add_argument("--no-sources", action="store_true", help="leave out the knowledge sources")
+    p.add_argument("--no-routines", action="store_true", help="leave out the routines")
+    p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",
+                   help="the system 'dot' program, or Graphviz in-process (WebAssembly); "
+                        "auto: dot where installed (default)")
+    p.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write (a folder with --all)")
+    p.set_defaults(func=cmd_diagram)
 
     return parser
 

@@ -89,5 +89,60 @@ def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[di
     return study_stats(loaded.study, firm_ids), loaded.study, loaded.warnings
 
 
-__all__ = ["load", "import_file", "export", "stats", "is_lpw", "require_firms",
+def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: str | None = None,
+            all_firms: bool = False, kind: str = "process", fmt: str = "svg", dpi: int = 150,
+            sources: bool = True, routines: bool = True, engine: str = "auto") -> tuple[list[Path], str, list[Problem]]:
+    """Draw the process diagram (or framework figure) of one firm, of every
+    firm (``out`` is then a folder, one file per firm), or, for the framework
+    figure, of the whole study. Returns the files written, which engine drew,
+    and the study's warnings."""
+    from .io.files import atomic_write_bytes
+    from .render import diagram as dg
+    from .render import engine as eng
+
+    if kind not in ("process", "framework"):
+        raise InputError(f"unknown kind {kind!r}; choose process or framework")
+    if fmt not in eng.FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(eng.FORMATS)}")
+    loaded = load(study_path)
+    study = loaded.study
+    if firm_id is not None:
+        require_firms(study, [firm_id])
+    targets: list[tuple[Path, object]] = []  # (file, firm or None for the study)
+    out = Path(out)
+    if all_firms:
+        if out.exists() and not out.is_dir():
+            raise InputError(f"{out}: with --all, -o names a folder, and this is a file")
+        for firm in study.firms:
+            name = firm.id if kind == "process" else f"{firm.id}-framework"
+            targets.append((out / f"{name}.{fmt}", firm))
+    elif firm_id is not None:
+        targets.append((out, study.firm(firm_id)))
+    elif kind == "framework":
+        targets.append((out, None))
+    elif len(study.firms) == 1:
+        targets.append((out, study.firms[0]))
+    else:
+        raise InputError(f"this study has {len(study.firms)} firms: choose one with --firm ID, or "
+                         f"--all; its firms are: {', '.join(f.id for f in study.firms) or '(none)'}")
+    if all_firms:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkbenchError(f"cannot create the folder {out}: {exc.strerror or exc}") from None
+    options = dg.Options(sources=sources, routines=routines)
+    drawn_by = ""
+    written = []
+    for path, firm in targets:
+        graph = (dg.process_graph(study, firm, options) if kind == "process"
+                 else dg.framework_graph(study, firm))
+        title = f"{firm.name if firm else study.title}: {kind}"
+        drawn = eng.draw(graph.source, fmt, engine=engine, dpi=dpi, title=title)
+        atomic_write_bytes(path, drawn.data)
+        drawn_by = drawn.engine
+        written.append(path)
+    return written, drawn_by, loaded.warnings
+
+
+__all__ = ["diagram", "load", "import_file", "export", "stats", "is_lpw", "require_firms",
            "InputError", "WorkbenchError"]

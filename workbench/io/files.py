@@ -25,6 +25,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except OSError as exc:
         try:
@@ -32,6 +33,17 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise WorkbenchError(f"cannot write {path}: {exc.strerror or exc}; nothing was written") from exc
+
+
+def _mode_for(path: Path) -> int:
+    """An existing file keeps its mode; a new one gets the usual mode for
+    new files (0666 less the umask), not the private 0600 of a temp file."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -1,0 +1,87 @@
+"""Diagram speed: a synthetic firm of 100 events and 20 sources.
+
+Prints, in the same run: our ``diagram`` call (build the graph, draw SVG
+with the system dot) against running dot on the same DOT text (goal: at most
+1.3x), and the in-process WebAssembly engine against the system dot.
+
+Our DOT text pins every node and is drawn with Graphviz's ``nop2`` layout,
+so the like-for-like baseline is ``dot -Knop2 -Tsvg`` on that text: the
+ratio is then our overhead (building the graph, the subprocess). Plain
+``dot -Tsvg`` throws the positions away and lays the graph out from
+scratch; it is timed once, for the record (a minute or more at 100 events).
+
+    python bench/diagram.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synthetic  # noqa: E402
+
+from workbench.core.model import Study  # noqa: E402
+from workbench.render import engine  # noqa: E402
+from workbench.render.diagram import process_graph  # noqa: E402
+
+
+def interleaved(n, *fns):
+    best = [float("inf")] * len(fns)
+    for _ in range(n):
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--events", type=int, default=100)
+    ap.add_argument("--sources", type=int, default=20)
+    ap.add_argument("--skip-full-layout", action="store_true", help="do not time plain dot -Tsvg")
+    args = ap.parse_args()
+    if not shutil.which("dot"):
+        sys.exit("this bench needs the system 'dot' program as its baseline (apt-get install graphviz)")
+
+    study = Study.from_dict(synthetic.study(firms=1, events=args.events, sources=args.sources, routines=6))
+    firm = study.firms[0]
+    source = process_graph(study, firm).source
+    dot = shutil.which("dot")
+    print(f"synthetic firm: {len(firm.events)} events, {len(firm.sources)} sources, "
+          f"{len(firm.routines)} routines; DOT text {len(source) / 1000:.0f} kB")
+
+    def ours():
+        engine.svg(process_graph(study, firm).source, "dot")
+
+    def dot_nop2():
+        subprocess.run([dot, "-Knop2", "-Tsvg"], input=source.encode(), capture_output=True, check=True)
+
+    def wasm():
+        engine.svg(source, "wasm")
+
+    wasm()  # the first call compiles the WebAssembly module: not what a user waits for twice
+    t_ours, t_nop2, t_wasm = interleaved(args.repeat, ours, dot_nop2, wasm)
+    print(f"dot -Knop2 -Tsvg on the same DOT text: {t_nop2:.3f} s")
+    print(f"our diagram call (build + draw):       {t_ours:.3f} s")
+    print(f"in-process WebAssembly (draw):         {t_wasm:.3f} s")
+    print(f"ours / dot on the same text:  {t_ours / t_nop2:.2f}x (goal: at most 1.3x)")
+    print(f"wasm / system dot:            {t_wasm / t_nop2:.2f}x")
+    if not args.skip_full_layout:
+        t0 = time.perf_counter()
+        try:
+            subprocess.run([dot, "-Tsvg"], input=source.encode(), capture_output=True, timeout=300)
+            t_dot = time.perf_counter() - t0
+            print(f"plain dot -Tsvg (full layout, once): {t_dot:.1f} s; ours is {t_ours / t_dot:.4f}x of it")
+        except subprocess.TimeoutExpired:
+            print("plain dot -Tsvg (full layout, once): over 300 s, stopped")
+
+
+if __name__ == "__main__":
+    main()
