@@ -131,6 +131,48 @@ def cmd_diagram(args) -> int:
     return 0
 
 
+class _ProgressBar:
+    """A one-line progress bar on stderr, drawn only on a terminal."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.active = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if not self.active or total <= 0:
+            return
+        width = 28
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total} {what[:30]:<30}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def cmd_report(args, tables_only: bool = False) -> int:
+    bar = _ProgressBar("writing" if not tables_only else "tables")
+    try:
+        warnings = services.report(
+            args.study, args.output, firm_ids=getattr(args, "firm", None),
+            template=getattr(args, "template", None), diagrams=not getattr(args, "no_diagrams", False),
+            evidence=not getattr(args, "no_evidence", False), tables_only=tables_only,
+            engine=getattr(args, "engine", "auto"), progress=bar)
+    finally:
+        bar.close()
+    _warn(warnings)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_tables(args) -> int:
+    return cmd_report(args, tables_only=True)
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -197,6 +239,30 @@ def build_parser() -> argparse.ArgumentParser:
                         "auto: dot where installed (default)")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write (a folder with --all)")
     p.set_defaults(func=cmd_diagram)
+
+    p = sub.add_parser("report", help="write the study's case tables and figures as a Word document",
+                       description="Write a Word (.docx) report: title page, company details across firms, "
+                                   "per firm its chronology, routines, process diagram and stage x "
+                                   "learning-type matrix, the institutionalisation of knowledge across "
+                                   "firms, and appendices with the framework and the evidence.")
+    p.add_argument("study", metavar="STUDY")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.docx")
+    p.add_argument("--firm", action="append", metavar="ID", help="only this firm (repeat for more)")
+    p.add_argument("--template", metavar="T.docx", help="take styles, page setup, headers and footers from "
+                                                         "this Word document or template")
+    p.add_argument("--no-diagrams", action="store_true", help="leave out the process diagrams")
+    p.add_argument("--no-evidence", action="store_true", help="leave out the evidence appendix")
+    p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",
+                   help="Graphviz engine for the diagrams (see 'workbench diagram --help')")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("tables", help="write the cross-case tables alone as a Word document",
+                       description="Write the cross-case tables (company details; the institutionalisation "
+                                   "of knowledge) as a Word (.docx) document.")
+    p.add_argument("study", metavar="STUDY")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.docx")
+    p.add_argument("--template", metavar="T.docx", help="take styles and page setup from this document")
+    p.set_defaults(func=cmd_tables)
 
     return parser
 

@@ -144,5 +144,27 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
     return written, drawn_by, loaded.warnings
 
 
-__all__ = ["diagram", "load", "import_file", "export", "stats", "is_lpw", "require_firms",
+def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
+           template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
+           tables_only: bool = False, engine: str = "auto", progress=None) -> list[Problem]:
+    """Write the Word report (or, with ``tables_only``, the cross-case tables)
+    of a study or of chosen firms. The file appears only when complete."""
+    from .io.files import atomic_write_bytes
+    from .render import report as rp
+
+    loaded = load(study_path)
+    if firm_ids:
+        require_firms(loaded.study, firm_ids)
+    if template is not None and not Path(template).is_file():
+        raise InputError(f"{template}: no such template file")
+    if Path(out).suffix.lower() not in (".docx", ""):
+        raise InputError(f"{out}: a Word report is written as a .docx file")
+    options = rp.ReportOptions(firm_ids=firm_ids or None, template=template, diagrams=diagrams,
+                               evidence=evidence, tables_only=tables_only, engine=engine, progress=progress)
+    document = rp.build(loaded.study, options)
+    atomic_write_bytes(out, rp.to_bytes(document))
+    return loaded.warnings
+
+
+__all__ = ["report", "diagram", "load", "import_file", "export", "stats", "is_lpw", "require_firms",
            "InputError", "WorkbenchError"]

@@ -142,3 +142,131 @@ def dominant_learning_type(firm: Firm) -> str | None:
 
 def uncoded_events(firm: Firm) -> list[Event]:
     return [e for e in firm.event_list if not e.is_coded]
+
+
+# --------------------------------------------------------------------------- derived summary
+
+
+def _top(counts: dict[str, int], n: int = 3) -> list[str]:
+    return [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], list(counts).index(kv[0])))[:n]]
+
+
+def _names(firm: Firm, source_ids: list[str]) -> list[str]:
+    return [firm.source(s).name for s in source_ids if firm.source(s)]
+
+
+def _period(firm: Firm) -> str | None:
+    dated = [e.date for e in firm.event_list if e.date]
+    if len(dated) >= 2:
+        first, last = min(dated), max(dated)
+        if first[:4] != last[:4] or len(first) > 4:
+            y0, y1 = int(first[:4]), int(last[:4])
+            m0 = int(first[5:7]) if len(first) >= 7 else None
+            m1 = int(last[5:7]) if len(last) >= 7 else None
+            if m0 and m1:
+                months = (y1 - y0) * 12 + (m1 - m0)
+                span = f"about {months} months" if months < 24 else f"about {round(months / 12)} years"
+            else:
+                span = f"about {y1 - y0} year{'s' if y1 - y0 != 1 else ''}"
+            return f"{first} to {last} ({span})"
+        return first[:4]
+    whens = [e.when for e in firm.event_list if e.when]
+    if whens:
+        return whens[0] if len(whens) == 1 or whens[0] == whens[-1] else f"{whens[0]} to {whens[-1]}"
+    return None
+
+
+def derive_summary(firm: Firm) -> dict[str, str]:
+    """Suggestions for the researcher's cross-case summary, read from the
+    coded events: for each summary field that the data can speak to, a
+    short text. Shown beside empty fields in the GUI and used, marked as
+    derived, in reports."""
+    voc = vocabulary()
+    events = firm.event_list
+    out: dict[str, str] = {}
+
+    critical = [e.title for e in events if e.is_critical] or \
+               [e.title for e in events if e.phase == "critical_incident"][:1]
+    if critical:
+        out["learning_catalyst"] = "; ".join(critical)
+
+    external: dict[str, int] = {}
+    internal: dict[str, int] = {}
+    for e in events:
+        for sid in e.sources or ():
+            src = firm.source(sid)
+            if src is None:
+                continue
+            target = external if src.is_external else internal
+            target[sid] = target.get(sid, 0) + 1
+    if external:
+        out["knowledge_source"] = ", ".join(_names(firm, _top(external)))
+
+    carriers: dict[str, int] = {}
+    for e in events:
+        if e.phase in ("opening_up", "knowledge_sharing"):
+            for sid in e.sources or ():
+                src = firm.source(sid)
+                if src and (src.kind in ("owner_manager", "new_recruit", "knowledge_transfer_programme",
+                                         "consultant")):
+                    carriers[sid] = carriers.get(sid, 0) + 1
+    if carriers:
+        out["transfer_mechanism"] = ", ".join(_names(firm, _top(carriers)))
+
+    kinds: dict[str, int] = {}
+    for e in events:
+        for k in e.knowledge_types or ():
+            kinds[k] = kinds.get(k, 0) + 1
+    if kinds:
+        out["nature_of_knowledge"] = ", ".join(voc.label("knowledge_types", k) for k in _top(kinds))
+
+    def routines_of(phases: tuple[str, ...]) -> list[str]:
+        seen: dict[str, int] = {}
+        for e in events:
+            if e.phase in phases:
+                for rid in e.routines or ():
+                    if firm.routine(rid):
+                        seen[rid] = seen.get(rid, 0) + 1
+        return [firm.routine(r).name for r in _top(seen)]
+
+    sharing = routines_of(("knowledge_sharing",))
+    if sharing:
+        out["knowledge_sharing_structures"] = "; ".join(sharing)
+    embedding = routines_of(("institutionalisation",))
+    if embedding:
+        out["institutionalising_mechanism"] = "; ".join(embedding)
+
+    period = _period(firm)
+    if period:
+        out["time_period"] = period
+
+    pressure: dict[str, int] = {}
+    for e in events:
+        if e.is_critical or "coercive" in (e.learning_types or ()):
+            for sid in e.sources or ():
+                src = firm.source(sid)
+                if src and src.is_external:
+                    pressure[sid] = pressure.get(sid, 0) + 1
+    if pressure:
+        out["institution_force"] = ", ".join(_names(firm, _top(pressure, 2)))
+
+    dominant = dominant_learning_type(firm)
+    if dominant:
+        term = voc.term("learning_types", dominant)
+        others = sorted({t for e in events for t in e.learning_types or () if t != dominant},
+                        key=voc.ids("learning_types").index)
+        text = f"{term.label} ({term.extra.get('short', '')})"
+        if others:
+            text += ", with " + " and ".join(voc.label("learning_types", t).lower() for t in others)
+        out["learning_type"] = text
+
+    intertwining: dict[str, int] = {}
+    for e in events:
+        if "intertwining" in (e.stages or ()):
+            for sid in e.sources or ():
+                src = firm.source(sid)
+                if src and src.is_external:
+                    intertwining[sid] = intertwining.get(sid, 0) + 1
+    if intertwining:
+        out["intertwining_activity"] = ", ".join(_names(firm, _top(intertwining)))
+    return out

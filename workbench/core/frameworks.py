@@ -86,6 +86,8 @@ class Vocabulary:
     scopes: tuple[Term, ...]
     directions: tuple[Term, ...]
     flows: tuple[Term, ...]
+    profile_fields: tuple[Term, ...]
+    summary_fields: tuple[Term, ...]
     citations: dict
 
     def label(self, vocab: str, term_id: str) -> str:
@@ -124,6 +126,8 @@ def vocabulary() -> Vocabulary:
         scopes=_terms(data["scopes"]),
         directions=_terms(data["directions"]),
         flows=_terms(data["flows"]),
+        profile_fields=_terms(data["profile_fields"]),
+        summary_fields=_terms(data["summary_fields"]),
         citations=dict(data["citations"]),
     )
 

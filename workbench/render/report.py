@@ -1,0 +1,517 @@
+"""Word reports: the case tables and figures of a case-study paper, written
+from the coded data as a .docx a person can keep editing.
+
+It holds a title page; the company details across firms (as the paper's
+Table 1); per firm, its chronology, its routines ("Learning in ...", Tables
+2-4), its process diagram and its stage x learning-type matrix; the
+institutionalisation of knowledge across firms (Table 5), derived from the
+data where the researcher left a field empty; an appendix with the framework
+as the study coded it; and an appendix with the evidence.
+
+Word's built-in styles throughout (Title, Heading 1-3, Caption, Quote, a
+table style), numbered captions as SEQ fields, repeating header rows,
+landscape sections for the wide tables. ``template`` takes the styles, page
+setup, headers and footers of the user's own document.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import docx
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml.ns import qn
+from docx.shared import Emu, Pt
+from docx.text.paragraph import Paragraph
+
+from ..core.analysis import derive_summary, dominant_learning_type, firm_counts
+from ..core.errors import InputError, WorkbenchError
+from ..core.frameworks import all_stages, vocabulary
+from ..core.model import Firm, Study
+from ..core.validate import clean_text
+from . import docx_xml as X
+
+Progress = Callable[[int, int, str], None]
+
+DERIVED_COLOUR = "595959"
+PRINT_PPI = 220  # pixels per printed inch of a figure
+FIRMS_PER_TABLE = 6  # cross-firm tables wider than this continue in another table
+TWIPS_PER_EMU = 1 / 635
+
+
+@dataclass
+class ReportOptions:
+    firm_ids: list[str] | None = None
+    template: str | Path | None = None
+    diagrams: bool = True
+    evidence: bool = True
+    engine: str = "auto"
+    tables_only: bool = False
+    progress: Progress | None = None
+    today: _dt.date = field(default_factory=_dt.date.today)
+
+
+def _open_template(path: str | Path) -> docx.document.Document:
+    """The user's template, emptied of content but keeping its styles, page
+    setup, headers and footers. A .dotx is read as the document it makes."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the template: {exc.strerror or exc}") from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = zf.namelist()
+            if "[Content_Types].xml" not in names:
+                raise zipfile.BadZipFile
+            types = zf.read("[Content_Types].xml")
+            if b"template.main+xml" in types:  # .dotx: same parts, other content type
+                out = io.BytesIO()
+                with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zw:
+                    for item in zf.infolist():
+                        content = zf.read(item.filename)
+                        if item.filename == "[Content_Types].xml":
+                            content = content.replace(
+                                b"wordprocessingml.template.main+xml", b"wordprocessingml.document.main+xml")
+                        zw.writestr(item, content)
+                data = out.getvalue()
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"{path}: not a Word document or template (.docx, .dotx): {exc}") from None
+    except Exception as exc:  # python-docx raises several kinds for a broken package
+        raise InputError(f"{path}: cannot use this file as a template: {exc}") from None
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return document
+
+
+class _Writer:
+    """Builds the document: one instance per report."""
+
+    def __init__(self, study: Study, options: ReportOptions):
+        self.study = study
+        self.options = options
+        self.voc = vocabulary()
+        self.fw = study.framework_def()
+        self.doc = _open_template(options.template) if options.template else docx.Document()
+        self.body = self.doc.element.body
+        self._anchor = None  # the body's final w:sectPr, found on first use
+        self._width_twips: int | None = None  # content width of the current section
+        self.tables = 0
+        self.figures = 0
+        self.firms = [f for f in study.firms if options.firm_ids is None or f.id in options.firm_ids]
+        self.style = {
+            "title": self._style("Title"), "subtitle": self._style("Subtitle"),
+            "h1": self._style("Heading 1"), "h2": self._style("Heading 2"), "h3": self._style("Heading 3"),
+            "caption": self._style("Caption"), "quote": self._style("Quote"), "normal": self._style("Normal"),
+        }
+        self.table_style = self._table_style()
+
+    # ------------------------------------------------------------------ styles and structure
+
+    def _style(self, name: str) -> str:
+        styles = self.doc.styles
+        try:
+            return styles[name].style_id
+        except KeyError:
+            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = styles["Normal"] if "Normal" in [s.name for s in styles] else None
+            if name.startswith("Heading") or name in ("Title", "Subtitle"):
+                style.font.bold = True
+                style.font.size = Pt({"Title": 24, "Subtitle": 14, "Heading 1": 16,
+                                      "Heading 2": 13, "Heading 3": 11}.get(name, 11))
+            if name == "Caption":
+                style.font.italic = True
+                style.font.size = Pt(9)
+            return style.style_id
+
+    def _table_style(self) -> str | None:
+        for name in ("Light Grid Accent 1", "Table Grid"):
+            try:
+                style = self.doc.styles[name]
+                if style.type == WD_STYLE_TYPE.TABLE:
+                    return style.style_id
+            except KeyError:
+                continue
+        return None  # explicit borders instead
+
+    def _add(self, element) -> None:
+        """Insert before the body's final section properties. That element
+        stays the body's last child (new sections put theirs in a paragraph),
+        so it is looked up once: python-docx's ``body.sectPr`` scans every
+        element, which made a large report quadratic."""
+        if self._anchor is None:
+            last = self.body[-1] if len(self.body) else None
+            self._anchor = last if last is not None and last.tag == qn("w:sectPr") else False
+        if self._anchor is False:
+            self.body.append(element)
+        else:
+            self._anchor.addprevious(element)
+
+    def _add_xml(self, paragraphs: list[str]) -> None:
+        for el in X.fragment(paragraphs):
+            self._add(el)
+
+    def _section(self, landscape: bool, first: bool = False) -> None:
+        """Start a new page section in the orientation asked for."""
+        section = self.doc.sections[-1] if first else self.doc.add_section(WD_SECTION.NEW_PAGE)
+        width, height = section.page_width, section.page_height
+        if width is None or height is None:
+            return
+        if landscape != (width > height):
+            section.page_width, section.page_height = height, width
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        self._section_obj = section
+        self._width_twips = None
+
+    def _content_width_twips(self) -> int:
+        if self._width_twips is not None:
+            return self._width_twips
+        s = self._last_section()
+        try:
+            emu = s.page_width - s.left_margin - s.right_margin
+        except TypeError:
+            emu = Emu(int(6.3 * 914400))
+        self._width_twips = max(int(emu * TWIPS_PER_EMU), 2880)
+        return self._width_twips
+
+    def _last_section(self):
+        section = getattr(self, "_section_obj", None)
+        return section if section is not None else self.doc.sections[-1]
+
+    def _heading(self, text: str, level: int, page_break: bool = False) -> None:
+        ppr = f'<w:pPr><w:pStyle w:val="{self.style[f"h{level}"]}"/>' + \
+              ("<w:pageBreakBefore/>" if page_break else "") + "</w:pPr>"
+        self._add_xml([f"<w:p>{ppr}{X.run(text)}</w:p>"])
+
+    def _para(self, text: str, style: str = "normal", **run_opts) -> None:
+        self._add_xml([X.paragraph(X.run(text, **run_opts), self.style[style])])
+
+    def _caption(self, kind: str, text: str) -> None:
+        if kind == "Table":
+            self.tables += 1
+            number = self.tables
+        else:
+            self.figures += 1
+            number = self.figures
+        self._add_xml([X.caption(kind, number, text, self.style["caption"], keep_next=kind == "Table")])
+
+    def _table(self, title: str, header: list, rows: list[list], weights: list[float],
+               first_column: bool = False, shades=None) -> None:
+        total = self._content_width_twips()
+        widths = [int(total * w / sum(weights)) for w in weights]
+        self._caption("Table", title)
+        self._add(X.table(header, rows, widths, self.table_style, first_column, shades))
+
+    def _progress(self, done: int, total: int, label: str) -> None:
+        if self.options.progress:
+            self.options.progress(done, total, label)
+
+    # ------------------------------------------------------------------ content
+
+    def title_page(self) -> None:
+        s = self.study
+        self._section(landscape=False, first=True)
+        self._para(s.title, "title")
+        self._para(f"Organisational learning coded on the {self.fw.name} ({self.fw.id})", "subtitle")
+        if s.authors:
+            self._para(", ".join(s.authors))
+        self._para(self.options.today.strftime("%d %B %Y").lstrip("0"))
+        firms = ", ".join(f.name for f in self.firms) or "none"
+        self._para(f"Firms: {firms}.")
+        self._para(f"Framework: {self.fw.description} ({self.fw.citation_text()})")
+        if s.description:
+            self._para(s.description)
+        if s.coder:
+            self._para(f"Coded by {s.coder}.")
+
+    def _chunks(self):
+        firms = self.firms
+        return [firms[i:i + FIRMS_PER_TABLE] for i in range(0, len(firms), FIRMS_PER_TABLE)] or [[]]
+
+    def company_details(self) -> None:
+        self._heading("Company details", 1, page_break=not self.options.tables_only or self.tables > 0)
+        firms = self.firms
+        voc = self.voc
+        profile_keys = [k for k in voc.ids("profile_fields") if any(k in (f.profile or {}) for f in firms)]
+        attr_keys: list[str] = []
+        for f in firms:
+            for k in (f.attributes or {}):
+                if k not in attr_keys:
+                    attr_keys.append(k)
+        for i, chunk in enumerate(self._chunks()):
+            header = ["Background"] + [f.name for f in chunk]
+            rows = []
+            for k in profile_keys:
+                rows.append([voc.label("profile_fields", k)] + [_value((f.profile or {}).get(k)) for f in chunk])
+            for k in attr_keys:
+                rows.append([k] + [_value((f.attributes or {}).get(k)) for f in chunk])
+            learning = []
+            for f in chunk:
+                given = (f.summary or {}).get("learning_type")
+                learning.append(given if given else _derived(self._type_label(f)))
+            rows.append(["Type of learning"] + learning)
+            title = "Company details" if i == 0 else "Company details (continued)"
+            self._table(title, header, rows, [1.3] + [1.0] * len(chunk), first_column=True)
+
+    def _type_label(self, firm: Firm) -> str:
+        t = dominant_learning_type(firm)
+        if t is None:
+            return "not yet coded"
+        term = self.voc.term("learning_types", t)
+        return f"{term.label} ({term.extra.get('short', '')})"
+
+    def firm_section(self, firm: Firm) -> None:
+        voc = self.voc
+        self._section(landscape=True)
+        t = dominant_learning_type(firm)
+        heading = f"{firm.name}: {voc.label('learning_types', t).lower()} learning" if t else firm.name
+        self._heading(heading, 1)
+        if firm.memo:
+            self._para(firm.memo)
+
+        self._heading("Chronology", 2)
+        rows = []
+        shades = {}
+        for r, e in enumerate(firm.event_list):
+            title = e.title + (" (critical incident)" if e.is_critical else "")
+            rows.append([
+                e.time_label() or "–",
+                (title, {"bold": e.is_critical}),
+                voc.label("phases", e.phase) if e.phase else "–",
+                ", ".join(all_stages()[s].label for s in e.stages or () if s in all_stages()) or "not coded",
+                voc.label("levels", e.effective_level()) if e.effective_level() else "–",
+                ", ".join(voc.label("learning_types", lt) for lt in e.learning_types or ()) or "–",
+                ", ".join(firm.source(s).name if firm.source(s) else s for s in e.sources or ()) or "–",
+            ])
+            if e.is_critical:
+                shades[(r, 1)] = "FBE3E3"
+        self._table(f"Chronology of {firm.name}",
+                    ["When", "Event", "Phase", "Stage(s)", "Level", "Learning type(s)", "Knowledge sources"],
+                    rows, [0.9, 2.2, 1.5, 1.85, 1.25, 1.25, 2.05], shades=shades)
+
+        self._heading(f"Learning in {firm.name}", 2)
+        rows = []
+        for r in firm.routine_list:
+            rows.append([(r.name, {"bold": True}), r.activity or "–", r.outcome or "–",
+                         ", ".join(firm.source(s).name if firm.source(s) else s for s in r.sources or ()) or "–"])
+        if rows:
+            self._table(f"Learning in {firm.name}",
+                        ["Organisational routine", "Organisational activity", "Learning outcome", "Knowledge source"],
+                        rows, [1.6, 2.6, 2.6, 1.9], first_column=True)
+        else:
+            self._para("No routines have been recorded for this firm.")
+
+        if self.options.diagrams:
+            self._figure(firm)
+
+        self._heading("Stages and learning types", 2)
+        counts = firm_counts(firm, self.fw)
+        types = list(voc.ids("learning_types"))
+        rows = []
+        for stage in self.fw.stage_ids:
+            cells = counts["matrix"][stage]
+            rows.append([all_stages()[stage].label] + [str(cells[t]) for t in types] + [str(sum(cells.values()))])
+        totals = [str(sum(counts["matrix"][s][t] for s in self.fw.stage_ids)) for t in types]
+        rows.append([("Total", {"bold": True})] + totals + [str(sum(int(x) for x in totals))])
+        self._table(f"Stage by learning type in {firm.name} (each event by its primary stage and type)",
+                    ["Stage"] + [voc.label("learning_types", t) for t in types] + ["Total"],
+                    rows, [2.0] + [1.0] * (len(types) + 1), first_column=True)
+        f = counts["flows"]
+        basis = "explicit links" if firm.link_list else "each event and the next"
+        self._para(f"Flows between linked events ({basis}): feed-forward {f['feed_forward']}, "
+                   f"feedback {f['feedback']}, within stage {f['within']}.")
+
+    def _figure(self, firm: Firm) -> None:
+        from .diagram import process_graph
+        from .engine import draw, png, svg_size_points
+
+        source = process_graph(self.study, firm).source
+        try:
+            svg = draw(source, "svg", engine=self.options.engine).data
+            w_pt, h_pt = svg_size_points(svg)
+            section = self._last_section()
+            max_w = section.page_width - section.left_margin - section.right_margin
+            max_h = int((section.page_height - section.top_margin - section.bottom_margin) * 0.8)
+            width = max_w
+            if width * h_pt / w_pt > max_h:
+                width = int(max_h * w_pt / h_pt)
+            # rasterise for the printed size (about 220 pixels per printed inch), not the
+            # drawing's own size: a 50-event diagram is over a metre wide
+            dpi = max(10, min(300, round(PRINT_PPI * (width / 914400) / (w_pt / 72))))
+            image = png(svg, dpi=dpi)
+        except WorkbenchError as exc:
+            raise WorkbenchError(f"the diagram of firm {firm.id!r} could not be drawn: {exc.message}") from None
+        self._heading("Learning process", 2)
+        p = X.fragment([X.paragraph("", keep_next=True, align="center")])[0]
+        self._add(p)
+        Paragraph(p, self.doc._body).add_run().add_picture(io.BytesIO(image), width=Emu(int(width)))
+        self._caption("Figure", f"Learning process of {firm.name} ({self.fw.name}): events by level "
+                                f"over time, linked by feed-forward (solid), feedback (dashed) and "
+                                f"within-stage (dotted) flows")
+
+    def institutionalisation(self) -> None:
+        voc = self.voc
+        self._section(landscape=len(self.firms) > 3)
+        self._heading("The institutionalisation of knowledge", 1)
+        derived_any = False
+        derived = {f.id: derive_summary(f) for f in self.firms}
+        for i, chunk in enumerate(self._chunks()):
+            rows = []
+            for key in voc.ids("summary_fields"):
+                row = [voc.label("summary_fields", key).upper()]
+                for f in chunk:
+                    given = (f.summary or {}).get(key)
+                    if given:
+                        row.append(given)
+                    elif key in derived[f.id]:
+                        row.append(_derived(derived[f.id][key]))
+                        derived_any = True
+                    else:
+                        row.append("–")
+                rows.append(row)
+            title = "The institutionalisation of knowledge" + (" (continued)" if i else "")
+            self._table(title, ["Background"] + [f.name for f in chunk], rows,
+                        [1.6] + [1.0] * len(chunk), first_column=True)
+        if derived_any:
+            self._para("Entries in grey italics marked “derived” were left empty in the study; the "
+                       "workbench read them from the coded events, sources and routines. Check them "
+                       "before use.", italic=True)
+
+    def framework_appendix(self) -> None:
+        voc = self.voc
+        fw = self.fw
+        self._section(landscape=False)
+        self._heading(f"Appendix A. The framework as coded: {fw.name}", 1)
+        self._para(f"{fw.description} Source: {fw.citation_text()}")
+        self._heading("Stages", 2)
+        rows = [[(s.label, {"bold": True}), voc.label("levels", s.default_level), s.definition,
+                 ", ".join(s.inputs_outcomes)] for s in fw.stages]
+        self._table(f"The stages of the {fw.name}", ["Stage", "Level", "Definition", "Inputs and outcomes"],
+                    rows, [1.6, 1.3, 3.3, 1.6], first_column=True)
+        self._heading("Levels", 2)
+        rows = [[(lv.label, {"bold": True}), lv.definition] for lv in fw.levels]
+        self._table("Levels of learning", ["Level", "Definition"], rows, [1.7, 5.0], first_column=True)
+        self._heading("Types of learning", 2)
+        rows = [[(t.label, {"bold": True}), f"{t.definition}", "\n\n".join(t.extra.get("examples", []))]
+                for t in voc.learning_types]
+        self._table("Types of learning", ["Type", "Definition", "Examples"], rows, [1.3, 2.9, 3.0],
+                    first_column=True)
+        self._heading("The renewal process", 2)
+        rows = [[(p.label, {"bold": True}), p.definition, "\n\n".join(p.extra.get("managerial_actions", []))]
+                for p in voc.phases]
+        self._table("Phases of strategic renewal and managerial actions",
+                    ["Phase", "What happens", "Managerial actions"], rows, [1.6, 2.5, 3.1], first_column=True)
+        self._heading("References", 2)
+        cited = {fw.citation, "crossan1999", "jones2006"} | {s.citation for s in fw.stages}
+        cited |= {t.extra.get("origin") for t in voc.learning_types if t.extra.get("origin")}
+        refs = sorted(voc.citations[c] for c in cited if c in voc.citations)
+        self._add_xml([X.paragraph(X.run(r), self.style["normal"]) for r in refs])
+
+    def evidence_appendix(self) -> None:
+        self._section(landscape=False)
+        self._heading("Appendix B. Evidence", 1)
+        docs = {d.id: d for d in self.study.document_list}
+        paras: list[str] = []
+        any_quote = False
+        h2, h3, quote = self.style["h2"], self.style["h3"], self.style["quote"]
+        for firm in self.firms:
+            with_quotes = [e for e in firm.event_list if e.evidence]
+            if not with_quotes:
+                continue
+            paras.append(X.paragraph(X.run(firm.name), h2))
+            for e in with_quotes:
+                when = f" ({e.time_label()})" if e.time_label() else ""
+                paras.append(X.paragraph(X.run(f"{e.title}{when}"), h3, keep_next=True))
+                for ev in e.evidence:
+                    any_quote = True
+                    where = []
+                    if ev.document:
+                        doc = docs.get(ev.document)
+                        name = doc.name if doc else ev.document
+                        where.append(name + (f", characters {ev.start}–{ev.end}" if ev.start is not None else ""))
+                    if ev.location:
+                        where.append(ev.location)
+                    who = ev.speaker or "unattributed"
+                    attribution = f" — {who}" + (f"; {'; '.join(where)}" if where else "")
+                    paras.append(X.paragraph(X.run(f"“{ev.quote}”") + X.run(attribution, italic=True), quote))
+        if not any_quote:
+            paras.append(X.paragraph(X.run("No quotes have been recorded for these firms."), self.style["normal"]))
+        self._add_xml(paras)
+
+    # ------------------------------------------------------------------ whole documents
+
+    def report(self) -> docx.document.Document:
+        steps = 3 + len(self.firms) + (1 if self.options.evidence else 0)
+        done = 0
+        self.title_page()
+        self.company_details()
+        done += 1
+        self._progress(done, steps, "company details")
+        for firm in self.firms:
+            self.firm_section(firm)
+            done += 1
+            self._progress(done, steps, f"firm {firm.id}")
+        self.institutionalisation()
+        done += 1
+        self._progress(done, steps, "institutionalisation")
+        self.framework_appendix()
+        done += 1
+        self._progress(done, steps, "framework")
+        if self.options.evidence:
+            self.evidence_appendix()
+            done += 1
+            self._progress(done, steps, "evidence")
+        self._metadata()
+        return self.doc
+
+    def cross_case_tables(self) -> docx.document.Document:
+        self._section(landscape=len(self.firms) > 3, first=True)
+        self._para(self.study.title, "title")
+        self.company_details()
+        self._progress(1, 2, "company details")
+        self.institutionalisation()
+        self._progress(2, 2, "institutionalisation")
+        self._metadata()
+        return self.doc
+
+    def _metadata(self) -> None:
+        props = self.doc.core_properties
+        props.title = clean_text(self.study.title)[:250]
+        props.author = clean_text(", ".join(self.study.authors or []))[:250]
+        props.comments = "Written by the Learning Process Workbench"
+
+
+def _value(v) -> str:
+    if v is None or v == "":
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _derived(text: str):
+    return (f"{text} (derived)", {"italic": True, "colour": DERIVED_COLOUR})
+
+
+def build(study: Study, options: ReportOptions) -> docx.document.Document:
+    """The whole report, or with ``tables_only`` the cross-case tables."""
+    writer = _Writer(study, options)
+    return writer.cross_case_tables() if options.tables_only else writer.report()
+
+
+def to_bytes(document: docx.document.Document) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+__all__ = ["ReportOptions", "build", "to_bytes"]
