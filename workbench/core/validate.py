@@ -696,3 +696,24 @@ def validate(doc: Any, sanitise_text: bool = True) -> tuple[Any, Report]:
     report.errors.extend(schema_errors)
     report.extend(check_rules(doc))
     return doc, report
+
+
+def check_object(kind: str, obj: Any, framework_id: str | None, where: str = "") -> list[Problem]:
+    """Schema problems of one object (``kind`` a definition of the schema:
+    firm, source, routine, event, link, evidence, document), with the
+    framework rule for an event's stages; for checking a single edit."""
+    problems: list[Problem] = []
+    obj, _ = sanitise(obj)
+    _object_check(kind)(obj, (where,) if where else (), problems, Context(framework_id))
+    if kind == "event" and framework_id in FRAMEWORK_IDS and isinstance(obj, dict):
+        stages = set(framework(framework_id).stage_ids)
+        for i, st in enumerate(obj.get("stages") or ()):
+            if isinstance(st, str) and st in all_stages() and st not in stages:
+                problems.append(Problem(fmt_path(((where,) if where else ()) + ("stages", i)),
+                                        _stage_message(st, Context(framework_id))))
+    return problems
+
+
+@lru_cache(maxsize=None)
+def _object_check(kind: str) -> Check:
+    return _Compiler(study_schema()).ref(f"#/$defs/{kind}")

@@ -120,6 +120,27 @@ def row_values(table: str, obj: dict, parents: tuple) -> tuple:
     return tuple(values)
 
 
+# An event matches a search when one of its texts contains the words (any case).
+_TEXT_MATCH = " OR ".join(f"events.{c} LIKE :q ESCAPE '\\'" for c in
+                          ("title", "description", "when_text", "memo", "actors"))
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for 'contains text', with LIKE's own characters escaped."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _stored(value: Any, how: str):
+    """A value as its column stores it."""
+    if value is None:
+        return None
+    if how == "json":
+        return _enc(value)
+    if how == "bool":
+        return int(value)
+    return value
+
+
 def row_to_dict(table: str, row: dict) -> dict:
     """The format dict a row stores: NULLs left out, JSON decoded, x- keys and
     empty lists restored."""
@@ -354,10 +375,231 @@ class StudyDB:
     def _next_position(self, table: str) -> int:
         return self.db.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
 
-    def delete_firm(self, firm_id: str) -> None:
+    # ------------------------------------------------------------------ editing
+    # Each method is one transaction; the caller (workbench.session) has
+    # validated the values. Objects are format dicts, as in the exchange file.
+
+    def create_study(self, meta: dict) -> None:
+        """Write the study row of a new, empty study file."""
         with self.db.atomic():
-            if not self.db.execute("DELETE FROM firms WHERE id = ?", [firm_id]).rowcount:
+            self._insert("study", [row_values("study", meta, (1,))])
+
+    def set_study_field(self, key: str, value) -> None:
+        col = {k: c for c, k, _ in COLUMNS["study"]}[key]
+        how = {k: h for _, k, h in COLUMNS["study"]}[key]
+        with self.db.atomic():
+            self.db.execute(f"UPDATE study SET {col} = ? WHERE id = 1", [_stored(value, how)])
+
+    def firm_list(self) -> list[dict]:
+        return list(self.db.query("SELECT id, name, position FROM firms ORDER BY position"))
+
+    def firm_doc(self, firm_id: str) -> dict:
+        """One firm with everything it holds, as a format dict."""
+        doc = self.load_doc([firm_id])
+        if not doc["firms"]:
+            raise InputError(f"no firm {firm_id!r} in {self.path.name}")
+        return doc["firms"][0]
+
+    def add_firm(self, firm: dict, position: int | None = None) -> None:
+        """Insert a firm (with everything it holds) at ``position``."""
+        with self.db.atomic():
+            n = self._next_position("firms")
+            position = n if position is None or position > n else position
+            self._shift("firms", "", [], position, +1)
+            rows: dict[str, list[tuple]] = {t: [] for t in FIRM_TABLES}
+            firm_rows(firm, position, rows)
+            for table in FIRM_TABLES:
+                self._insert(table, rows[table])
+
+    def delete_firm(self, firm_id: str) -> tuple[dict, int]:
+        """Delete a firm; returns it (as a format dict) and its position, for undo."""
+        with self.db.atomic():
+            row = next(self.db.query("SELECT position FROM firms WHERE id = ?", [firm_id]), None)
+            if row is None:
                 raise InputError(f"no firm {firm_id!r} in {self.path.name}")
+            snapshot = self.firm_doc(firm_id)
+            self.db.execute("DELETE FROM firms WHERE id = ?", [firm_id])
+            self._shift("firms", "", [], row["position"] + 1, -1)
+        return snapshot, row["position"]
+
+    def _shift(self, table: str, where: str, params: list, from_position: int, delta: int) -> None:
+        """Move the positions at or after ``from_position`` by ``delta``
+        (in two steps, so that no two rows share a position on the way)."""
+        cond = f"{where} AND position >= ?" if where else "position >= ?"
+        self.db.execute(f"UPDATE {table} SET position = -(position + {delta}) - 1 WHERE {cond}",
+                        params + [from_position])
+        neg = f"{where} AND position < 0" if where else "position < 0"
+        self.db.execute(f"UPDATE {table} SET position = -position - 1 WHERE {neg}", params)
+
+    def _where(self, table: str, firm_id: str | None) -> tuple[str, list]:
+        return ("firm = ?", [firm_id]) if table in ("sources", "routines", "events") else ("", [])
+
+    def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int) -> int:
+        """Move an object (a firm, or a firm's source, routine or event) to a
+        new position; returns its old position."""
+        where, params = self._where(table, firm_id)
+        key = f"{where} AND id = ?" if where else "id = ?"
+        with self.db.atomic():
+            row = next(self.db.query(f"SELECT position FROM {table} WHERE {key}", params + [obj_id]), None)
+            if row is None:
+                raise InputError(f"no {table[:-1]} {obj_id!r}")
+            old = row["position"]
+            count = self.db.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
+                                    params).fetchone()[0]
+            to_position = max(0, min(to_position, count - 1))
+            if to_position == old:
+                return old
+            self.db.execute(f"UPDATE {table} SET position = -1 WHERE {key}", params + [obj_id])
+            self._shift(table, where, params, old + 1, -1)
+            self._shift(table, where, params, to_position, +1)
+            self.db.execute(f"UPDATE {table} SET position = ? WHERE {key}", [to_position] + params + [obj_id])
+        return old
+
+    def get(self, table: str, firm_id: str | None, obj_id: str) -> dict:
+        """One firm, source, routine or event as a format dict (an event with
+        its evidence)."""
+        where, params = self._where(table, firm_id)
+        key = f"{where} AND id = ?" if where else "id = ?"
+        row = next(self.db.query(f"SELECT * FROM {table} WHERE {key}", params + [obj_id]), None)
+        if row is None:
+            raise InputError(f"no {table[:-1]} {obj_id!r}")
+        obj = row_to_dict(table, row)
+        if table == "events":
+            ev = [row_to_dict("evidence", r) for r in self.db.query(
+                "SELECT * FROM evidence WHERE firm = ? AND event = ? ORDER BY position", [firm_id, obj_id])]
+            if ev:
+                obj["evidence"] = ev
+        return obj
+
+    def objects(self, table: str, firm_id: str) -> list[dict]:
+        """A firm's sources, routines or events (events without evidence), in order."""
+        return [row_to_dict(table, r) for r in
+                self.db.query(f"SELECT * FROM {table} WHERE firm = ? ORDER BY position", [firm_id])]
+
+    def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value) -> None:
+        """Set (or, with None, remove) one field of a firm, source, routine or
+        event. An event's ``evidence`` replaces its evidence rows."""
+        where, params = self._where(table, firm_id)
+        cond = f"{where} AND id = ?" if where else "id = ?"
+        with self.db.atomic():
+            if table == "events" and key == "evidence":
+                if not self.db.execute(f"SELECT 1 FROM events WHERE {cond}", params + [obj_id]).fetchone():
+                    raise InputError(f"no event {obj_id!r}")
+                self.db.execute("DELETE FROM evidence WHERE firm = ? AND event = ?", [firm_id, obj_id])
+                self._insert("evidence", [row_values("evidence", ev, (firm_id, obj_id, i))
+                                          for i, ev in enumerate(value or ())])
+                return
+            spec = {k: (c, h) for c, k, h in COLUMNS[table]}
+            if key not in spec:
+                raise InputError(f"{key!r} is not a field of a {table[:-1]}")
+            col, how = spec[key]
+            cur = self.db.execute(f"UPDATE {table} SET {col} = ? WHERE {cond}",
+                                  [_stored(value, how)] + params + [obj_id])
+            if not cur.rowcount:
+                raise InputError(f"no {table[:-1]} {obj_id!r}")
+
+    def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None) -> int:
+        """Insert a source, routine or event of a firm at ``position`` (the
+        end by default); returns the position."""
+        with self.db.atomic():
+            where, params = self._where(table, firm_id)
+            n = self.db.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+            position = n if position is None or position > n else max(0, position)
+            self._shift(table, where, params, position, +1)
+            self._insert(table, [row_values(table, obj, (firm_id, position))])
+            if table == "events" and obj.get("evidence"):
+                self._insert("evidence", [row_values("evidence", ev, (firm_id, obj["id"], i))
+                                          for i, ev in enumerate(obj["evidence"])])
+        return position
+
+    def delete(self, table: str, firm_id: str, obj_id: str) -> dict:
+        """Delete a source, routine or event. Returns what undo needs: the
+        object, its position, and (for an event) the links that touched it;
+        (for a source or routine) the lists of other objects that named it,
+        which lose the name."""
+        where, params = self._where(table, firm_id)
+        with self.db.atomic():
+            obj = self.get(table, firm_id, obj_id)
+            position = next(self.db.query(f"SELECT position FROM {table} WHERE {where} AND id = ?",
+                                          params + [obj_id]))["position"]
+            undo = {"object": obj, "position": position, "lists": [], "links": None}
+            if table == "events":
+                links = self.links(firm_id)
+                if any(obj_id in (ln["from"], ln["to"]) for ln in links):
+                    undo["links"] = links
+            for other_table, column in (("events", "sources"), ("routines", "sources"), ("events", "routines")):
+                kind = {"sources": "sources", "routines": "routines"}[column]
+                if kind != table:
+                    continue
+                for r in self.db.query(
+                        f"SELECT id, {column} FROM {other_table} WHERE firm = ? AND {column} IS NOT NULL "
+                        f"AND EXISTS (SELECT 1 FROM json_each({other_table}.{column}) WHERE value = ?)",
+                        [firm_id, obj_id]):
+                    old = json.loads(r[column])
+                    undo["lists"].append((other_table, r["id"], column, old))
+                    self.db.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
+                                    [_j([v for v in old if v != obj_id]), firm_id, r["id"]])
+            for r in self.db.query("SELECT id, via FROM sources WHERE firm = ? AND via = ?", [firm_id, obj_id]) \
+                    if table == "sources" else ():
+                undo["lists"].append(("sources", r["id"], "via", r["via"]))
+                self.db.execute("UPDATE sources SET via = NULL WHERE firm = ? AND id = ?", [firm_id, r["id"]])
+            self.db.execute(f"DELETE FROM {table} WHERE {where} AND id = ?", params + [obj_id])
+            self._shift(table, where, params, position + 1, -1)
+        return undo
+
+    def restore(self, table: str, firm_id: str, undo: dict) -> None:
+        """Undo ``delete``: the object back in its place, and the names and
+        links it took with it."""
+        with self.db.atomic():
+            self.insert(table, firm_id, undo["object"], undo["position"])
+            for other_table, obj_id, column, old in undo["lists"]:
+                value = old if column == "via" else _j(old)
+                self.db.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
+                                [value, firm_id, obj_id])
+            if undo["links"] is not None:
+                self.set_links(firm_id, undo["links"])
+
+    def links(self, firm_id: str) -> list[dict]:
+        return [row_to_dict("links", r) for r in
+                self.db.query("SELECT * FROM links WHERE firm = ? ORDER BY position", [firm_id])]
+
+    def set_links(self, firm_id: str, links: list[dict]) -> None:
+        with self.db.atomic():
+            self.db.execute("DELETE FROM links WHERE firm = ?", [firm_id])
+            self._insert("links", [row_values("links", ln, (firm_id, i)) for i, ln in enumerate(links)])
+
+    def event_ids(self, firm_id: str, text: str | None = None) -> list[str]:
+        """A firm's event ids in order; with ``text``, only the events whose
+        title, description, when, memo or actors contain it (any case)."""
+        if not text:
+            return [r[0] for r in self.db.execute(
+                "SELECT id FROM events WHERE firm = ? ORDER BY position", [firm_id])]
+        return [r[0] for r in self.db.execute(
+            f"SELECT id FROM events WHERE firm = :firm AND ({_TEXT_MATCH}) ORDER BY position",
+            {"firm": firm_id, "q": _like(text)})]
+
+    def find_events(self, text: str, limit: int = 500) -> list[dict]:
+        """Events of every firm whose text contains ``text``: firm, id, title."""
+        return list(self.db.query(
+            f"SELECT events.firm AS firm, events.id AS id, events.title AS title FROM events "
+            f"JOIN firms ON firms.id = events.firm WHERE {_TEXT_MATCH} "
+            f"ORDER BY firms.position, events.position LIMIT :n", {"q": _like(text), "n": limit}))
+
+    def events_by_id(self, firm_id: str, ids: list[str]) -> dict[str, dict]:
+        """Events (without evidence) of a firm by id, for a page of a table."""
+        out: dict[str, dict] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.query(f"SELECT * FROM events WHERE firm = ? AND id IN ({marks})", [firm_id] + chunk):
+                out[r["id"]] = row_to_dict("events", r)
+        return out
+
+    def used_by(self, firm_id: str, column: str, obj_id: str) -> list[dict]:
+        """The events whose ``column`` (sources or routines) names ``obj_id``."""
+        return list(self.db.query(
+            f"SELECT id, title FROM events WHERE firm = ? AND {column} IS NOT NULL AND EXISTS "
+            f"(SELECT 1 FROM json_each(events.{column}) WHERE value = ?) ORDER BY position", [firm_id, obj_id]))
 
     def dump(self) -> str:
         """The whole file as SQL text: two equal dumps mean equal studies."""

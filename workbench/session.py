@@ -1,0 +1,275 @@
+"""An open study for editing: the ``.lpw`` file, a lock that keeps a second
+workbench from editing it at the same time, and every edit validated against
+the exchange format's rules before it is written (one transaction each).
+
+The GUI drives a Session; so could any other front end. Each method raises
+``InputError`` for an edit the rules refuse and ``WorkbenchError`` when the
+file cannot be written (read-only, disk full): nothing is then changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from .core.errors import InputError, WorkbenchError
+from .core.frameworks import framework as get_framework
+from .core.model import Firm, Study
+from .core.validate import check_object, fmt_path
+from .store.study_db import StudyDB
+
+LOCK_SUFFIX = ".lock"
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+class StudyLock:
+    """``study.lpw.lock`` beside the study, naming the process that edits it.
+    A lock left by a process that no longer runs on this machine is taken over."""
+
+    def __init__(self, path: Path):
+        self.path = Path(str(path) + LOCK_SUFFIX)
+        self.held = False
+
+    def acquire(self) -> None:
+        me = {"pid": os.getpid(), "host": socket.gethostname()}
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    other = json.loads(self.path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    other = {}
+                same_host = other.get("host") == me["host"]
+                if same_host and not _pid_alive(int(other.get("pid", 0) or 0)):
+                    try:
+                        self.path.unlink()  # stale: its process has gone
+                    except OSError:
+                        pass
+                    continue
+                where = "on this computer" if same_host else f"on {other.get('host', 'another computer')}"
+                raise WorkbenchError(
+                    f"{self.path.name[:-len(LOCK_SUFFIX)]} is open in another workbench {where} "
+                    f"(process {other.get('pid', '?')}). Close it there first. If that workbench has "
+                    f"crashed, delete {self.path} and try again.")
+            except OSError as exc:
+                # a read-only folder: no lock can be written, so no edit can be either
+                raise WorkbenchError(f"cannot open {self.path.name[:-len(LOCK_SUFFIX)]} for editing: "
+                                     f"{exc.strerror or exc}") from None
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(me, fh)
+            self.held = True
+            return
+        raise WorkbenchError(f"could not lock {self.path}")
+
+    def release(self) -> None:
+        if self.held:
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
+            self.held = False
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> WorkbenchError:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        why = "the file or its folder is read-only"
+    elif "full" in text:
+        why = "the disk is full"
+    elif "locked" in text or "busy" in text:
+        why = "another program is writing to it"
+    else:
+        why = text
+    return WorkbenchError(f"could not save the change to {path.name}: {why}. The change was not made.")
+
+
+class Session:
+    """One study open for editing."""
+
+    def __init__(self, path: str | os.PathLike, create: dict | None = None):
+        """Open ``path`` for editing; with ``create`` (study fields: title,
+        framework, ...), make a new study file there first."""
+        self.path = Path(path)
+        if create is None and not self.path.exists():
+            raise InputError(f"{self.path}: no such study file")
+        if create is not None and self.path.exists() and self.path.stat().st_size > 0:
+            raise InputError(f"{self.path}: already exists; choose another name for the new study")
+        self.db = StudyDB.open(self.path, create=create is not None)
+        self.lock = StudyLock(self.path)
+        try:
+            self.lock.acquire()
+            if create is not None:
+                meta = {"format": "lpw-study", "version": 1, **create}
+                if meta.get("framework") not in ("4I", "5I", "4I-AE") or not meta.get("title"):
+                    raise InputError("a new study needs a title and a framework (4I, 5I or 4I-AE)")
+                self.db.create_study(meta)
+            elif not self.db.has_study():
+                raise InputError(f"{self.path}: holds no study")
+        except BaseException:
+            self.close()
+            if create is not None and self.path.exists():
+                self.path.unlink()
+            raise
+        self.framework = get_framework(self.db.framework)
+        self.read_only = not os.access(self.path, os.W_OK)
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        finally:
+            self.lock.release()
+
+    # ------------------------------------------------------------------ reading
+
+    def meta(self) -> dict:
+        return self.db.study_meta()
+
+    def firms(self) -> list[dict]:
+        return self.db.firm_list()
+
+    def firm(self, firm_id: str) -> Firm:
+        return Firm.from_dict(self.db.firm_doc(firm_id))
+
+    def study(self) -> Study:
+        return self.db.load_study()
+
+    def get(self, table: str, firm_id: str | None, obj_id: str) -> dict:
+        return self.db.get(table, firm_id, obj_id)
+
+    # ------------------------------------------------------------------ writing
+
+    def _write(self, fn, *args):
+        if self.read_only:
+            raise WorkbenchError(f"{self.path.name} is read-only: the change was not made")
+        try:
+            return fn(*args)
+        except sqlite3.Error as exc:
+            raise _write_error(self.path, exc) from None
+
+    def _check(self, kind: str, obj: dict, firm_id: str | None) -> None:
+        problems = check_object(kind, obj, self.framework.id)
+        if firm_id is not None and kind in ("event", "routine", "source"):
+            sources = {s["id"] for s in self.db.objects("sources", firm_id)}
+            for key in ("sources",) if kind != "source" else ():
+                for i, ref in enumerate(obj.get(key) or ()):
+                    if ref not in sources:
+                        problems.append(_problem(f"{key}[{i}]", f"no source {ref!r} in firm {firm_id!r}"))
+            if kind == "event":
+                routines = {r["id"] for r in self.db.objects("routines", firm_id)}
+                for i, ref in enumerate(obj.get("routines") or ()):
+                    if ref not in routines:
+                        problems.append(_problem(f"routines[{i}]", f"no routine {ref!r} in firm {firm_id!r}"))
+                docs = {d.id: d for d in self.db.load_study([]).document_list} if obj.get("evidence") else {}
+                for i, ev in enumerate(obj.get("evidence") or ()):
+                    if ev.get("document") and ev["document"] not in docs:
+                        problems.append(_problem(f"evidence[{i}].document", f"no document {ev['document']!r}"))
+                    elif ev.get("document") and ev.get("start") is not None:
+                        text = docs[ev["document"]].text
+                        if text[ev["start"]:ev.get("end", -1)] != ev.get("quote"):
+                            problems.append(_problem(f"evidence[{i}].quote", "does not match the document at "
+                                                                              f"{ev['start']}-{ev.get('end')}"))
+            if kind == "source" and obj.get("via"):
+                if obj["via"] not in sources or obj["via"] == obj.get("id"):
+                    problems.append(_problem("via", f"no other source {obj['via']!r} in firm {firm_id!r}"))
+        if problems:
+            raise InputError("; ".join(str(p) for p in problems), problems)
+
+    def new_id(self, table: str, firm_id: str | None, prefix: str) -> str:
+        if table == "firms":
+            taken = {f["id"] for f in self.firms()}
+        else:
+            taken = {o["id"] for o in self.db.objects(table, firm_id)}
+        n = len(taken) + 1
+        while f"{prefix}{n}" in taken:
+            n += 1
+        return f"{prefix}{n}"
+
+    def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value: Any) -> Any:
+        """Change one field (None removes it); returns the old value (None
+        if it was absent)."""
+        current = self.db.get(table, firm_id, obj_id)
+        old = current.get(key)
+        new = dict(current)
+        if value is None:
+            new.pop(key, None)
+        else:
+            new[key] = value
+        kind = table[:-1]
+        self._check(kind, new, firm_id if table != "firms" else None)
+        self._write(self.db.set_field, table, firm_id, obj_id, key, value)
+        return old
+
+    def set_study_field(self, key: str, value: Any) -> Any:
+        old = self.meta().get(key)
+        if key == "title" and not (isinstance(value, str) and value.strip()):
+            raise InputError("a study needs a title")
+        self._write(self.db.set_study_field, key, value)
+        return old
+
+    def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None) -> int:
+        self._check(table[:-1], obj, firm_id)
+        if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
+            raise InputError(f"firm {firm_id!r} already has a {table[:-1]} {obj['id']!r}")
+        return self._write(self.db.insert, table, firm_id, obj, position)
+
+    def delete(self, table: str, firm_id: str, obj_id: str) -> dict:
+        return self._write(self.db.delete, table, firm_id, obj_id)
+
+    def restore(self, table: str, firm_id: str, undo: dict) -> None:
+        self._write(self.db.restore, table, firm_id, undo)
+
+    def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int) -> int:
+        return self._write(self.db.move, table, firm_id, obj_id, to_position)
+
+    def add_firm(self, firm: dict, position: int | None = None) -> None:
+        problems = check_object("firm", firm, self.framework.id)
+        if problems:
+            raise InputError("; ".join(str(p) for p in problems), problems)
+        if any(f["id"] == firm["id"] for f in self.firms()):
+            raise InputError(f"there is already a firm {firm['id']!r}")
+        self._write(self.db.add_firm, firm, position)
+
+    def delete_firm(self, firm_id: str) -> tuple[dict, int]:
+        return self._write(self.db.delete_firm, firm_id)
+
+    def set_links(self, firm_id: str, links: list[dict]) -> list[dict]:
+        old = self.db.links(firm_id)
+        events = set(self.db.event_ids(firm_id))
+        for i, ln in enumerate(links):
+            problems = check_object("link", ln, None, f"links[{i}]")
+            if ln.get("from") not in events or ln.get("to") not in events or ln.get("from") == ln.get("to"):
+                problems.append(_problem(f"links[{i}]", "a link joins two different events of the firm"))
+            if problems:
+                raise InputError("; ".join(str(p) for p in problems), problems)
+        self._write(self.db.set_links, firm_id, links)
+        return old
+
+    def import_json(self, json_path: str | os.PathLike, replace: bool = False) -> list[str]:
+        from .io.study_json import read_doc
+
+        doc, _ = read_doc(json_path)
+        return self._write(self.db.import_doc, doc, replace)
+
+
+def _problem(path: str, message: str):
+    from .core.validate import Problem
+
+    return Problem(fmt_path([path]) if path else "", message)
