@@ -1,6 +1,9 @@
 import copy
 import json
+import os
 from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt tests run without a display
 
 import pytest
 

@@ -264,15 +264,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", metavar="T.docx", help="take styles and page setup from this document")
     p.set_defaults(func=cmd_tables)
 
+    p = sub.add_parser("open", help="open a study in the desktop workbench",
+                       description="Open a study in the desktop workbench. A *.study.json is imported "
+                                   "into a new .lpw file first (you are asked where).")
+    p.add_argument("file", metavar="FILE", nargs="?")
+    p.set_defaults(func=cmd_open)
+
     return parser
+
+
+def cmd_open(args) -> int:
+    from .gui.app import run
+
+    return run(args.file)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+        from .gui.app import run  # no command: the desktop workbench
+
+        return run()
     try:
         return args.func(args)
     except WorkbenchError as exc:

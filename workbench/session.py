@@ -108,6 +108,7 @@ class Session:
         """Open ``path`` for editing; with ``create`` (study fields: title,
         framework, ...), make a new study file there first."""
         self.path = Path(path)
+        self.closed = False
         if create is None and not self.path.exists():
             raise InputError(f"{self.path}: no such study file")
         if create is not None and self.path.exists() and self.path.stat().st_size > 0:
@@ -132,6 +133,7 @@ class Session:
         self.read_only = not os.access(self.path, os.W_OK)
 
     def close(self) -> None:
+        self.closed = True
         try:
             self.db.close()
         finally:

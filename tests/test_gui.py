@@ -1,0 +1,334 @@
+"""The desktop workbench, driven offscreen through its real windows."""
+
+import sqlite3
+
+import docx
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QStyleOptionViewItem
+
+from conftest import JM, TRAINING
+from workbench.gui.delegates import MultiSelect
+from workbench.gui.mainwindow import MainWindow, SAMPLES
+from workbench.gui.models import UNCODED, WARNING
+from workbench.session import Session
+from workbench.store.schema import SCHEMA_VERSION
+
+JM_LABEL = next(k for k, v in SAMPLES.items() if v == JM.name)
+TRAINING_LABEL = next(k for k, v in SAMPLES.items() if v == TRAINING.name)
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Warning dialogs, captured instead of shown."""
+    seen = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: seen.append((title, text)))
+    return seen
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch, errors):
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close_study()
+
+
+@pytest.fixture
+def jm_window(window, tmp_path):
+    assert window.open_example(JM_LABEL, str(tmp_path / "study.lpw"))
+    return window
+
+
+def edit_through_delegate(view, row, column, set_value):
+    """Open the column's editor as the view would, set a value, commit."""
+    model = view.model()
+    index = model.index(row, column)
+    delegate = view.itemDelegate()
+    editor = delegate.createEditor(view.viewport(), QStyleOptionViewItem(), index)
+    delegate.setEditorData(editor, index)
+    set_value(editor)
+    delegate.setModelData(editor, model, index)
+    editor.deleteLater()
+
+
+def col(model, key):
+    return next(i for i, c in enumerate(model.columns) if c.key == key)
+
+
+def test_start_page_then_example_study(window, tmp_path):
+    assert window.stack.currentWidget() is window.start
+    assert window.open_example(JM_LABEL, str(tmp_path / "copy.lpw"))
+    assert [f["name"] for f in window.firm_model.firms] == ["BRW", "RSL", "DMF"]
+    assert window.events_tab.model.rowCount() == 11
+    # the example itself is untouched: a copy was made
+    assert JM.read_text(encoding="utf-8").count('"id": "brw"') == 1
+    assert (tmp_path / "copy.lpw").exists()
+
+
+def test_add_firm_and_event_code_it_undo_redo_reorder_delete_export_reopen(jm_window, tmp_path, monkeypatch):
+    w = jm_window
+    path = w.session.path
+    firm_id = w.add_firm("Acme Tooling")
+    assert firm_id == "acmetooling" and w.firm_id == firm_id
+    tab = w.events_tab
+    view, model = tab.view, tab.model
+    first = tab.add_event()
+    second = tab.add_event()
+    assert model.rowCount() == 2
+
+    # code the first event through the delegates
+    edit_through_delegate(view, 0, col(model, "title"), lambda e: e.setText("Customer audit failed"))
+    edit_through_delegate(view, 0, col(model, "when"), lambda e: e.setText("2003-05"))
+    edit_through_delegate(view, 0, col(model, "phase"),
+                          lambda e: e.setCurrentIndex(e.findData("critical_incident")))
+
+    def stages(editor: MultiSelect):
+        for i in range(editor.count()):
+            if editor.item(i).data(Qt.UserRole) in ("intuiting", "intertwining"):
+                editor.item(i).setCheckState(Qt.Checked)
+        assert editor.item(0).toolTip()  # the definition is on each choice
+    edit_through_delegate(view, 0, col(model, "stages"), stages)
+
+    def types(editor: MultiSelect):
+        for i in range(editor.count()):
+            if editor.item(i).data(Qt.UserRole) == "coercive":
+                editor.item(i).setCheckState(Qt.Checked)
+    edit_through_delegate(view, 0, col(model, "learning_types"), types)
+    model.setData(model.index(0, col(model, "critical")), Qt.Checked, Qt.CheckStateRole)
+    ev = w.session.get("events", firm_id, first)
+    assert ev == {"id": first, "title": "Customer audit failed", "date": "2003-05", "critical": True,
+                  "phase": "critical_incident", "stages": ["intuiting", "intertwining"],
+                  "learning_types": ["coercive"]}
+
+    # undo and redo, through the Edit menu's actions
+    w.undo_slot.trigger()  # un-critical
+    w.undo_slot.trigger()  # no learning types
+    assert w.session.get("events", firm_id, first)["learning_types"] == []
+    assert "critical" not in w.session.get("events", firm_id, first)
+    w.redo_slot.trigger()
+    w.redo_slot.trigger()
+    assert w.session.get("events", firm_id, first)["learning_types"] == ["coercive"]
+    assert w.redo_slot.shortcuts()[0].toString() == "Ctrl+Shift+Z"
+
+    # reorder by dragging the second event above the first
+    data = model.mimeData([model.index(1, 0)])
+    model.dropMimeData(data, Qt.MoveAction, 0, 0, QModelIndex())
+    assert w.session.db.event_ids(firm_id) == [second, first]
+    w.undo_slot.trigger()
+    assert w.session.db.event_ids(firm_id) == [first, second]
+    w.redo_slot.trigger()
+
+    # delete with confirmation: No keeps it, Yes deletes it
+    view.selectRow(model.row_of(second))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.No)
+    tab.delete_selected()
+    assert second in w.session.db.event_ids(firm_id)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    tab.delete_selected()
+    assert w.session.db.event_ids(firm_id) == [first]
+
+    # delete a whole firm and undo it
+    w.select_firm("rsl")
+    w.delete_firm_dialog()
+    assert [f["id"] for f in w.session.firms()] == ["brw", "dmf", firm_id]
+    w.undo_slot.trigger()
+    assert [f["id"] for f in w.session.firms()] == ["brw", "rsl", "dmf", firm_id]
+
+    # export a Word report in the background
+    out = tmp_path / "report.docx"
+    worker = w.export_report(str(out), firm_ids=[firm_id, "brw"], diagrams=False, wait=True)
+    assert worker.isFinished() and out.exists()
+    headings = [p.text for p in docx.Document(out).paragraphs if p.style.name == "Heading 1"]
+    assert "Acme Tooling: coercive learning" in headings
+
+    # reopen the file: every change is there
+    w.close_study()
+    assert w.open_path(str(path))
+    assert [f["name"] for f in w.session.firms()] == ["BRW", "RSL", "DMF", "Acme Tooling"]
+    assert w.session.db.event_ids(firm_id) == [first]
+    assert w.session.get("events", firm_id, first)["stages"] == ["intuiting", "intertwining"]
+    assert str(path) in w.recent()[0]
+
+
+def test_code_as_palette_keys(jm_window, qtbot):
+    tab = jm_window.events_tab
+    tab.view.setFocus()
+    tab.view.selectRow(0)
+    qtbot.keyClick(tab.view, "4")
+    qtbot.keyClick(tab.view, "M")
+    ev = jm_window.session.get("events", "brw", "e1")
+    assert ev["stages"][0] == "institutionalising" and ev["stages"][1:] == ["intuiting"]
+    assert ev["learning_types"][0] == "mimetic"
+    jm_window.undo_slot.trigger()
+    assert jm_window.session.get("events", "brw", "e1")["learning_types"][0] == "normative"
+
+
+def test_uncoded_and_warnings_are_highlighted(jm_window):
+    tab = jm_window.events_tab
+    new = tab.add_event()
+    row = tab.model.row_of(new)
+    assert tab.model.data(tab.model.index(row, 1), Qt.BackgroundRole).color() == UNCODED
+    # a date running backwards, and a source that no longer exists (as an older file might hold)
+    db = jm_window.session.db
+    db.db.execute("UPDATE events SET date = '1990' WHERE firm = 'brw' AND id = 'e5'")
+    db.db.execute("""UPDATE events SET date = '1999' WHERE firm = 'brw' AND id = 'e4'""")
+    db.db.execute("""UPDATE events SET sources = '["ghost"]' WHERE firm = 'brw' AND id = 'e6'""")
+    tab.model.reload()
+    r5, r6 = tab.model.row_of("e5"), tab.model.row_of("e6")
+    assert tab.model.data(tab.model.index(r5, 1), Qt.BackgroundRole).color() == WARNING
+    assert "earlier than 1999" in tab.model.data(tab.model.index(r5, 1), Qt.ToolTipRole)
+    assert "no longer exists" in tab.model.data(tab.model.index(r6, 1), Qt.ToolTipRole)
+
+
+def test_filter_and_find(jm_window):
+    tab = jm_window.events_tab
+    tab.filter.setText("audit")
+    assert tab.model.rowCount() == 1 and tab.model.ids == ["e2"]
+    tab.filter.setText("")
+    assert tab.model.rowCount() == 11
+    hits = jm_window.find("LCL")
+    assert {h["firm"] for h in hits} == {"dmf"} and len(hits) >= 3
+    jm_window._goto_found(jm_window.find_list.item(0))
+    assert jm_window.firm_id == "dmf"
+
+
+def test_sources_used_by_and_delete_takes_the_name_off_events(jm_window, monkeypatch):
+    w = jm_window
+    tab = w.sources_tab
+    row = tab.model.row_of("lucas")
+    tab.view.setCurrentIndex(tab.model.index(row, 0))
+    used = [tab.used_by.item(i).data(Qt.UserRole) for i in range(tab.used_by.count())]
+    assert used == ["e1", "e2", "e3", "e6", "e10"]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    tab.delete_selected()
+    assert "lucas" not in (w.session.get("events", "brw", "e1").get("sources") or [])
+    assert w.session.get("sources", "brw", "fe_college").get("via") is None
+    w.undo_slot.trigger()
+    assert "lucas" in w.session.get("events", "brw", "e1")["sources"]
+    assert w.session.get("sources", "brw", "fe_college")["via"] == "lucas"
+    # add a source and rename it inline
+    new = tab.add()
+    edit_through_delegate(tab.view, tab.model.row_of(new), 0, lambda e: e.setText("Trade press"))
+    edit_through_delegate(tab.view, tab.model.row_of(new), 1, lambda e: e.setCurrentIndex(e.findData("publication")))
+    assert w.session.get("sources", "brw", new) == {"id": new, "name": "Trade press", "kind": "publication"}
+
+
+def test_refused_edit_is_reported_and_not_kept(jm_window, errors):
+    tab = jm_window.events_tab
+    before = jm_window.session.get("events", "brw", "e1")
+    edit_through_delegate(tab.view, 0, col(tab.model, "title"), lambda e: e.setText("x" * 600))
+    assert errors and "at most 500" in errors[-1][1]
+    assert jm_window.session.get("events", "brw", "e1") == before
+    assert not jm_window.controller.undo_stack.canUndo()
+
+
+def test_write_failure_is_reported_and_nothing_is_dropped_silently(jm_window, errors, monkeypatch):
+    from workbench.store.study_db import StudyDB
+
+    def full(*a, **k):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(StudyDB, "set_field", full)
+    tab = jm_window.events_tab
+    edit_through_delegate(tab.view, 0, col(tab.model, "title"), lambda e: e.setText("Changed"))
+    assert errors and "the disk is full" in errors[-1][1] and "not made" in errors[-1][1]
+    assert tab.model.data(tab.model.index(0, col(tab.model, "title"))) == "Main customer moves to strategic sourcing"
+    assert not jm_window.controller.undo_stack.canUndo()
+
+
+def test_profile_summary_suggestions(window, tmp_path):
+    assert window.open_example(TRAINING_LABEL, str(tmp_path / "t.lpw"))
+    profile = window.profile_tab
+    hint, use = profile.suggestions["knowledge_source"]
+    assert not hint.isHidden() and "Northgate Homes" in hint.text()
+    assert profile.suggestions["learning_catalyst"][0].isHidden()  # filled in by the researcher
+    use.click()
+    summary = window.session.get("firms", None, "kestrel")["summary"]
+    assert summary["knowledge_source"].startswith("Northgate Homes")
+    profile.profile["employees"].setText("15")
+    profile.profile["employees"].editingFinished.emit()
+    assert window.session.get("firms", None, "kestrel")["profile"]["employees"] == 15
+
+
+def test_diagram_redraws_after_an_edit(jm_window, qtbot):
+    w = jm_window
+    w.tabs.setCurrentWidget(w.diagram_tab)
+    w.diagram_tab.redraw()
+    assert b"Main customer moves" in w.diagram_tab.svg
+    w.controller.set_field("events", "brw", "e1", "title", "Strategic sourcing starts")
+    qtbot.waitUntil(lambda: w.diagram_tab.svg is not None and b"Strategic sourcing starts" in w.diagram_tab.svg,
+                    timeout=5000)
+    out = w.diagram_tab.export(str(w.session.path.parent / "brw.png"))
+    assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_matrix_tab(jm_window):
+    from workbench import services
+
+    w = jm_window
+    w.select_firm("dmf")
+    stats = services.stats(JM)[0]
+    grid = w.matrix_tab.grid
+    assert grid.item(0, 2).text() == str(stats["firms"]["dmf"]["matrix"]["intuiting"]["coercive"])
+    w.matrix_tab.scope.setCurrentIndex(1)
+    assert grid.item(4, 0).text() == str(stats["study"]["matrix"]["intertwining"]["normative"])
+    assert f"feed-forward {stats['study']['flows']['feed_forward']}" in w.matrix_tab.flows.text()
+
+
+def test_second_instance_is_refused(jm_window, qtbot, tmp_path, errors, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "other.ini"))
+    other = MainWindow()
+    qtbot.addWidget(other)
+    before = jm_window.session.path.read_bytes()
+    assert not other.open_path(str(jm_window.session.path))
+    assert "open in another workbench" in errors[-1][1]
+    assert other.session is None and jm_window.session.path.read_bytes() == before
+
+
+def test_bad_files_get_a_clear_dialog(window, tmp_path, errors):
+    notes = tmp_path / "notes.lpw"
+    notes.write_text("shopping list")
+    assert not window.open_path(str(notes))
+    assert "not a workbench study file" in errors[-1][1]
+    assert notes.read_text() == "shopping list" and window.session is None
+    newer = tmp_path / "newer.lpw"
+    s = Session(newer, create={"title": "t", "framework": "5I"})
+    s.close()
+    conn = sqlite3.connect(newer)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    before = newer.read_bytes()
+    assert not window.open_path(str(newer))
+    assert "newer version" in errors[-1][1] and newer.read_bytes() == before
+    broken = tmp_path / "broken.study.json"
+    broken.write_text('{"format": "lpw-study", "version": 1, "title": "t", "framework": "6I", "firms": []}')
+    assert not window.open_path(str(broken), json_target=str(tmp_path / "broken.lpw"))
+    assert "framework" in errors[-1][1] and not (tmp_path / "broken.lpw").exists()
+
+
+def test_new_study_and_recent_files(window, tmp_path, qtbot, monkeypatch):
+    path = tmp_path / "new.lpw"
+    assert window.new_study(str(path), "My study", "4I")
+    assert window.session.meta()["framework"] == "4I"
+    from PySide6.QtWidgets import QToolButton
+    palette = [b.text() for b in window.events_tab.findChildren(QToolButton) if b.text()[:1].isdigit()]
+    assert palette == ["1 Intuiting", "2 Interpreting", "3 Integrating", "4 Institutionalising"]
+    firm = window.add_firm("Solo Ltd")
+    assert firm == "sololtd"
+    window.close_study()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.recent()[0] == str(path.resolve())
+    assert again.start.recent.item(0).data(Qt.UserRole) == str(path.resolve())
+
+
+def test_framework_reference(jm_window):
+    from workbench.gui.mainwindow import FrameworkReference
+
+    from PySide6.QtWidgets import QTextBrowser
+    dlg = FrameworkReference("5I", jm_window)
+    html = dlg.findChild(QTextBrowser).toPlainText()
+    for word in ("Intuiting", "Intertwining", "Inter-organisation", "Normative", "Coercive", "Critical incident"):
+        assert word in html

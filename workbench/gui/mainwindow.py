@@ -1,0 +1,743 @@
+"""The main window: a start page, then the study: firms on the left, the
+selected firm's tabs on the right, menus for everything."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
+                               QDockWidget, QFileDialog, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
+                               QLineEdit, QListView, QListWidget, QListWidgetItem, QMainWindow,
+                               QMessageBox, QProgressDialog, QPushButton, QSplitter, QStackedWidget,
+                               QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+
+from .. import services
+from ..core.errors import InputError, WorkbenchError
+from ..core.frameworks import FRAMEWORK_IDS, framework, vocabulary
+from ..session import Session
+from .controller import StudyController
+from .models import FirmListModel
+from .tabs import DiagramTab, EventsTab, MatrixTab, ObjectTab, ProfileTab
+
+APP = "Learning Process Workbench"
+SAMPLES = {"Jones & Macpherson (2006): BRW, RSL and DMF": "jones-macpherson-2006.study.json",
+           "Training case: Kestrel Joinery": "training-case.study.json"}
+
+
+def samples_dir() -> Path:
+    from ..core.frameworks import resources_dir
+
+    here = Path(__file__).resolve().parents[2] / "sample_cases"
+    return here if here.is_dir() else resources_dir() / "sample_cases"
+
+
+def settings() -> QSettings:
+    path = os.environ.get("WORKBENCH_SETTINGS")
+    if path:
+        return QSettings(path, QSettings.IniFormat)
+    return QSettings("LearningProcessWorkbench", "Workbench")
+
+
+class StartPage(QWidget):
+    """What a user sees with no study open."""
+
+    def __init__(self, window: "MainWindow"):
+        super().__init__()
+        self.window = window
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(60, 40, 60, 40)
+        title = QLabel(f"<h1>{APP}</h1><p>Map how small firms learn: log critical incidents, code them "
+                       "onto the 4I/5I frameworks, see the process and write case tables.</p>")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        row = QHBoxLayout()
+        for text, slot in (("New study…", window.new_study_dialog), ("Open…", window.open_dialog)):
+            b = QPushButton(text)
+            b.setMinimumHeight(36)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        row.addStretch()
+        layout.addLayout(row)
+        layout.addWidget(QLabel("<h3>Open an example study</h3><p>A copy is made, so the example stays "
+                                "as it is.</p>"))
+        for label in SAMPLES:
+            b = QPushButton(label)
+            b.setMinimumHeight(32)
+            b.clicked.connect(lambda _=False, lb=label: window.open_example_dialog(lb))
+            layout.addWidget(b, 0, Qt.AlignLeft)
+        layout.addWidget(QLabel("<h3>Recent studies</h3>"))
+        self.recent = QListWidget()
+        self.recent.itemActivated.connect(lambda item: window.open_path(item.data(Qt.UserRole)))
+        layout.addWidget(self.recent, 1)
+
+    def refresh(self, recent: list[str]) -> None:
+        self.recent.clear()
+        for path in recent:
+            item = QListWidgetItem(f"{Path(path).name}    —    {Path(path).parent}")
+            item.setData(Qt.UserRole, path)
+            self.recent.addItem(item)
+        if not recent:
+            item = QListWidgetItem("(none yet)")
+            item.setFlags(Qt.NoItemFlags)
+            self.recent.addItem(item)
+
+
+class NewStudyDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("New study")
+        form = QFormLayout(self)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("e.g. Learning in engineering SMEs")
+        self.framework = QComboBox()
+        for fid in FRAMEWORK_IDS:
+            fw = framework(fid)
+            self.framework.addItem(f"{fw.name} ({fid})", fid)
+            self.framework.setItemData(self.framework.count() - 1, fw.description, Qt.ToolTipRole)
+        self.framework.setCurrentIndex(FRAMEWORK_IDS.index("5I"))
+        form.addRow("Title", self.title)
+        form.addRow("Framework", self.framework)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class FrameworkReference(QDialog):
+    """Help → Framework reference: stages, levels and learning types."""
+
+    def __init__(self, framework_id: str, parent=None):
+        super().__init__(parent)
+        fw = framework(framework_id)
+        voc = vocabulary()
+        self.setWindowTitle(f"Framework reference: {fw.name}")
+        self.resize(760, 640)
+        html = [f"<h2>{fw.name} ({fw.id})</h2><p>{fw.description}</p><p><i>{fw.citation_text()}</i></p>",
+                "<h3>Stages</h3>"]
+        for s in fw.stages:
+            html.append(f"<p><b>{s.label}</b> — usually at the {voc.label('levels', s.default_level).lower()} "
+                        f"level. {s.definition}<br/><i>Code here:</i> {s.coding_hint}<br/>"
+                        f"<i>Inputs and outcomes:</i> {', '.join(s.inputs_outcomes)}</p>")
+        html.append("<h3>Levels</h3>")
+        html += [f"<p><b>{lv.label}</b>: {lv.definition}</p>" for lv in fw.levels]
+        html.append("<h3>Types of learning</h3>")
+        for t in voc.learning_types:
+            html.append(f"<p><b>{t.label}</b> ({t.extra.get('short', '')}): {t.definition}<br/><i>Examples:</i> "
+                        + " ".join(t.extra.get("examples", [])) + "</p>")
+        html.append("<h3>The renewal process</h3>")
+        for p in voc.phases:
+            html.append(f"<p><b>{p.label}</b>: {p.definition}</p><ul>"
+                        + "".join(f"<li>{a}</li>" for a in p.extra.get("managerial_actions", [])) + "</ul>")
+        html.append("<h3>Sources</h3>" + "".join(f"<p>{c}</p>" for c in sorted(voc.citations.values())))
+        text = QTextBrowser()
+        text.setHtml("".join(html))
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+
+
+class ReportDialog(QDialog):
+    """Export → Word report: which firms, what to include."""
+
+    def __init__(self, firms: list[dict], parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Word report")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Firms in the report"))
+        self.firms = QListWidget()
+        for f in firms:
+            item = QListWidgetItem(f["name"])
+            item.setData(Qt.UserRole, f["id"])
+            item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked)
+            self.firms.addItem(item)
+        layout.addWidget(self.firms)
+        self.diagrams = QCheckBox("Process diagrams")
+        self.diagrams.setChecked(True)
+        self.evidence = QCheckBox("Evidence appendix")
+        self.evidence.setChecked(True)
+        self.tables_only = QCheckBox("Only the cross-case tables")
+        layout.addWidget(self.diagrams)
+        layout.addWidget(self.evidence)
+        layout.addWidget(self.tables_only)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> list[str]:
+        return [self.firms.item(i).data(Qt.UserRole) for i in range(self.firms.count())
+                if self.firms.item(i).checkState() == Qt.Checked]
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class ReportWorker(QThread):
+    """Writes a report in the background; cancellable between firms."""
+
+    progress = Signal(int, int, str)
+    finished_ok = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, study_path: str, out: str, kwargs: dict):
+        super().__init__()
+        self.study_path, self.out, self.kwargs = study_path, out, kwargs
+        self.cancel = threading.Event()
+
+    def run(self) -> None:
+        def progress(done, total, label):
+            if self.cancel.is_set():
+                raise _Cancelled()
+            self.progress.emit(done, total, label)
+
+        try:
+            services.report(self.study_path, self.out, progress=progress, **self.kwargs)
+        except _Cancelled:
+            self.failed.emit("")
+            return
+        except WorkbenchError as exc:
+            self.failed.emit(exc.message)
+            return
+        except Exception as exc:  # a bug: reported, never a crash of the window
+            self.failed.emit(f"internal error: {exc.__class__.__name__}: {exc}")
+            return
+        self.finished_ok.emit(self.out)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self):
+        super().__init__()
+        self.setWindowTitle(APP)
+        self.resize(1360, 860)
+        self.controller: StudyController | None = None
+        self.session: Session | None = None
+        self.firm_id: str | None = None
+        self.stack = QStackedWidget()
+        self.start = StartPage(self)
+        self.stack.addWidget(self.start)
+        self.setCentralWidget(self.stack)
+        self.study_widget: QWidget | None = None
+        self._build_actions()
+        self._build_menus()
+        self._update_actions()
+        s = settings()
+        if s.value("geometry"):
+            self.restoreGeometry(s.value("geometry"))
+        self.start.refresh(self.recent())
+        self.statusBar().showMessage("Open a study, or start a new one")
+
+    # ------------------------------------------------------------------ actions and menus
+
+    def _action(self, text, slot, shortcut=None, tip=None) -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        if tip:
+            act.setStatusTip(tip)
+        act.triggered.connect(lambda _=False: slot())
+        return act
+
+    def _build_actions(self) -> None:
+        A = self._action
+        self.act_new = A("&New study…", self.new_study_dialog, QKeySequence.New)
+        self.act_open = A("&Open…", self.open_dialog, QKeySequence.Open)
+        self.act_import = A("&Import a study file into this study…", self.import_dialog)
+        self.act_close = A("&Close study", self.close_study, QKeySequence.Close)
+        self.act_quit = A("&Quit", self.close, QKeySequence.Quit)
+        self.act_find = A("&Find in all firms…", self.find_dialog, QKeySequence.Find)
+        self.act_add_firm = A("&Add firm…", self.add_firm_dialog, "Ctrl+Shift+N")
+        self.act_rename_firm = A("&Rename firm…", self.rename_firm_dialog, "F2")
+        self.act_delete_firm = A("&Delete firm…", self.delete_firm_dialog)
+        self.act_up = A("Move firm &up", lambda: self.move_firm(-1), "Ctrl+Shift+Up")
+        self.act_down = A("Move firm do&wn", lambda: self.move_firm(+1), "Ctrl+Shift+Down")
+        self.act_add_event = A("Add &event", lambda: self.events_tab and self.events_tab.add_event(), "Ctrl+E")
+        self.act_report = A("&Word report…", self.export_report_dialog, "Ctrl+R")
+        self.act_diagram = A("&Diagram…", self.export_diagram_dialog)
+        self.act_json = A("Study as &JSON…", self.export_json_dialog)
+        self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.HelpContents)
+        self.act_about = A("&About", self.about)
+        self.study_actions = [self.act_import, self.act_close, self.act_find, self.act_add_firm,
+                              self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
+                              self.act_add_event, self.act_report, self.act_diagram, self.act_json]
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_new)
+        m.addAction(self.act_open)
+        self.examples_menu = m.addMenu("Open an &example study")
+        for label in SAMPLES:
+            self.examples_menu.addAction(self._action(label, lambda lb=label: self.open_example_dialog(lb)))
+        self.recent_menu = m.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        m.addAction(self.act_import)
+        m.addAction(self.act_close)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        self.edit_menu = mb.addMenu("&Edit")
+        self.undo_slot = self.edit_menu.addAction("Undo")
+        self.undo_slot.setEnabled(False)
+        self.redo_slot = self.edit_menu.addAction("Redo")
+        self.redo_slot.setEnabled(False)
+        self.edit_menu.addSeparator()
+        self.edit_menu.addAction(self.act_add_event)
+        self.edit_menu.addAction(self.act_find)
+        self.view_menu = mb.addMenu("&View")
+        self.tab_actions = []
+        m = mb.addMenu("F&irm")
+        for a in (self.act_add_firm, self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down):
+            m.addAction(a)
+        m = mb.addMenu("E&xport")
+        for a in (self.act_report, self.act_diagram, self.act_json):
+            m.addAction(a)
+        m = mb.addMenu("&Help")
+        m.addAction(self.act_reference)
+        m.addAction(self.act_about)
+
+    def _update_actions(self) -> None:
+        open_ = self.session is not None
+        for a in self.study_actions:
+            a.setEnabled(open_)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent():
+            self.recent_menu.addAction(self._action(path, lambda p=path: self.open_path(p)))
+
+    # ------------------------------------------------------------------ settings
+
+    def recent(self) -> list[str]:
+        value = settings().value("recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [p for p in (value or []) if Path(p).exists()][:10]
+
+    def _remember(self, path: str) -> None:
+        s = settings()
+        items = [str(Path(path).resolve())] + [p for p in self.recent() if Path(p).resolve() != Path(path).resolve()]
+        s.setValue("recent", items[:10])
+        self.start.refresh(items[:10])
+
+    def closeEvent(self, event) -> None:
+        s = settings()
+        s.setValue("geometry", self.saveGeometry())
+        if self.study_widget is not None:
+            s.setValue("splitter", self.splitter.saveState())
+        self.close_study()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ messages
+
+    def error(self, message: str, title: str = "Could not do that") -> None:
+        QMessageBox.warning(self, title, message)
+
+    # ------------------------------------------------------------------ opening and closing
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a study", "",
+                                              "Studies (*.lpw *.study.json *.json);;All files (*)")
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str, json_target: str | None = None) -> bool:
+        """Open a .lpw, or import a *.study.json into a new .lpw (asking where,
+        unless ``json_target`` says)."""
+        path = str(path)
+        if not services.is_lpw(path) and not path.lower().endswith(".lpw"):
+            target = json_target
+            if target is None:
+                suggested = str(Path(path).with_suffix("")).removesuffix(".study") + ".lpw"
+                target, _ = QFileDialog.getSaveFileName(
+                    self, "Save the study as", suggested, "Workbench studies (*.lpw)")
+                if not target:
+                    return False
+            if Path(target).exists():
+                self.error(f"{target} already exists: choose a new file for the imported study.")
+                return False
+            try:
+                services.import_file(target, path)
+            except WorkbenchError as exc:
+                self.error("\n".join(exc.lines()[:25]), "This file is not a study the workbench can open")
+                return False
+            path = target
+        return self._open_session(path)
+
+    def _open_session(self, path: str, create: dict | None = None) -> bool:
+        try:
+            session = Session(path, create=create)
+        except WorkbenchError as exc:
+            self.error(exc.message, "Cannot open the study")
+            return False
+        self.close_study()
+        self.session = session
+        self.controller = StudyController(session, self)
+        self.controller.error.connect(self.error)
+        self.controller.firmsChanged.connect(self._firms_changed)
+        self._build_study_widget()
+        self._remember(path)
+        self._update_actions()
+        meta = session.meta()
+        self.setWindowTitle(f"{Path(path).name} — {meta['title']} — {APP}")
+        if session.read_only:
+            self.statusBar().showMessage("This study file is read-only: you can look, not change it")
+        else:
+            self.statusBar().showMessage(f"Every change is saved to {path} as you make it")
+        firms = session.firms()
+        if firms:
+            self.select_firm(firms[0]["id"])
+        return True
+
+    def new_study_dialog(self) -> None:
+        dlg = NewStudyDialog(self)
+        if dlg.exec() != QDialog.Accepted or not dlg.title.text().strip():
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the new study as", "study.lpw",
+                                              "Workbench studies (*.lpw)")
+        if path:
+            self.new_study(path, dlg.title.text().strip(), dlg.framework.currentData())
+
+    def new_study(self, path: str, title: str, framework_id: str) -> bool:
+        if Path(path).exists():
+            self.error(f"{path} already exists: choose another name for the new study.")
+            return False
+        return self._open_session(path, create={"title": title, "framework": framework_id})
+
+    def open_example_dialog(self, label: str) -> None:
+        name = SAMPLES[label]
+        suggested = str(Path.home() / name.replace(".study.json", ".lpw"))
+        target, _ = QFileDialog.getSaveFileName(self, "Save your copy of the example as", suggested,
+                                                "Workbench studies (*.lpw)")
+        if target:
+            self.open_example(label, target)
+
+    def open_example(self, label: str, target: str) -> bool:
+        """Copy an example into a new study file and open it."""
+        source = samples_dir() / SAMPLES[label]
+        return self.open_path(str(source), json_target=target)
+
+    def close_study(self) -> None:
+        if self.session is None:
+            return
+        if self.study_widget is not None:
+            focused = self.focusWidget()
+            if focused is not None:
+                focused.clearFocus()  # commits a text box being edited
+            settings().setValue("splitter", self.splitter.saveState())
+            settings().setValue("tab", self.tabs.currentIndex())
+            self.diagram_tab.timer.stop()
+            self.controller.blockSignals(True)
+            self.stack.removeWidget(self.study_widget)
+            self.study_widget.deleteLater()
+            self.study_widget = None
+        self.session.close()
+        self.session = None
+        self.controller = None
+        self.firm_id = None
+        self.stack.setCurrentWidget(self.start)
+        self.setWindowTitle(APP)
+        self._rebind_undo(None)
+        self._update_actions()
+
+    # ------------------------------------------------------------------ the study view
+
+    def _build_study_widget(self) -> None:
+        c = self.controller
+        self.firm_model = FirmListModel(c)
+        self.firm_list = QListView()
+        self.firm_list.setModel(self.firm_model)
+        self.firm_list.setDragDropMode(QAbstractItemView.InternalMove)
+        self.firm_list.setDefaultDropAction(Qt.MoveAction)
+        self.firm_list.setEditTriggers(QAbstractItemView.EditKeyPressed | QAbstractItemView.DoubleClicked)
+        self.firm_list.selectionModel().currentChanged.connect(
+            lambda cur, _: cur.isValid() and self.select_firm(self.firm_model.firms[cur.row()]["id"]))
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(4, 4, 4, 4)
+        ll.addWidget(QLabel("<b>Firms</b>"))
+        ll.addWidget(self.firm_list)
+        buttons = QHBoxLayout()
+        for text, slot, tip in (("+", self.add_firm_dialog, "Add a firm"),
+                                ("−", self.delete_firm_dialog, "Delete the firm"),
+                                ("↑", lambda: self.move_firm(-1), "Move up"),
+                                ("↓", lambda: self.move_firm(+1), "Move down")):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.setMaximumWidth(36)
+            b.clicked.connect(lambda _=False, s=slot: s())
+            buttons.addWidget(b)
+        buttons.addStretch()
+        ll.addLayout(buttons)
+
+        self.profile_tab = ProfileTab(c)
+        self.events_tab = EventsTab(c)
+        self.sources_tab = ObjectTab(c, "sources")
+        self.routines_tab = ObjectTab(c, "routines")
+        self.diagram_tab = DiagramTab(c)
+        self.matrix_tab = MatrixTab(c)
+        self.tabs = QTabWidget()
+        for widget, name in ((self.profile_tab, "Profile"), (self.events_tab, "Events"),
+                             (self.sources_tab, "Sources"), (self.routines_tab, "Routines"),
+                             (self.diagram_tab, "Diagram"), (self.matrix_tab, "Matrix")):
+            self.tabs.addTab(widget, name)
+        self.view_menu.clear()
+        for i in range(self.tabs.count()):
+            act = self._action(self.tabs.tabText(i), lambda i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
+            self.view_menu.addAction(act)
+        self.events_tab.sources_used = self.sources_tab
+        self.sources_tab.used_by.itemDoubleClicked.connect(self._goto_event)
+        self.routines_tab.used_by.itemDoubleClicked.connect(self._goto_event)
+
+        self.splitter = QSplitter()
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 5)
+        state = settings().value("splitter")
+        if state:
+            self.splitter.restoreState(state)
+        else:
+            self.splitter.setSizes([220, 1140])
+        self.study_widget = self.splitter
+        self.stack.addWidget(self.splitter)
+        self.stack.setCurrentWidget(self.splitter)
+        tab = settings().value("tab")
+        self.tabs.setCurrentIndex(int(tab) if tab not in (None, "") else 1)
+        self._rebind_undo(c.undo_stack)
+
+    def _rebind_undo(self, stack) -> None:
+        self.edit_menu.removeAction(self.undo_slot)
+        self.edit_menu.removeAction(self.redo_slot)
+        first = self.edit_menu.actions()[0] if self.edit_menu.actions() else None
+        if stack is None:
+            self.undo_slot = QAction("Undo", self)
+            self.undo_slot.setEnabled(False)
+            self.redo_slot = QAction("Redo", self)
+            self.redo_slot.setEnabled(False)
+        else:
+            self.undo_slot = stack.createUndoAction(self, "Undo")
+            self.undo_slot.setShortcut(QKeySequence.Undo)
+            self.redo_slot = stack.createRedoAction(self, "Redo")
+            self.redo_slot.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+        self.edit_menu.insertAction(first, self.undo_slot)
+        self.edit_menu.insertAction(first, self.redo_slot)
+
+    def select_firm(self, firm_id: str | None) -> None:
+        if firm_id == self.firm_id and firm_id is not None:
+            return
+        self.firm_id = firm_id
+        row = self.firm_model.row_of(firm_id) if firm_id else -1
+        if row >= 0 and self.firm_list.currentIndex().row() != row:
+            self.firm_list.setCurrentIndex(self.firm_model.index(row))
+        for tab in (self.profile_tab, self.events_tab, self.sources_tab, self.routines_tab,
+                    self.diagram_tab, self.matrix_tab):
+            tab.set_firm(firm_id)
+
+    def _firms_changed(self) -> None:
+        ids = [f["id"] for f in self.firm_model.firms]
+        keep = self.firm_id if self.firm_id in ids else (ids[0] if ids else None)
+        self.firm_id = None
+        self.select_firm(keep)
+
+    def _goto_event(self, item) -> None:
+        event_id = item.data(Qt.UserRole)
+        if event_id:
+            self.tabs.setCurrentWidget(self.events_tab)
+            self.events_tab.filter.clear()
+            self.events_tab.select(event_id)
+
+    # ------------------------------------------------------------------ firms
+
+    def add_firm(self, name: str) -> str | None:
+        s = self.session
+        base = "".join(ch for ch in name.lower() if ch.isalnum())[:20] or "firm"
+        taken = {f["id"] for f in s.firms()}
+        firm_id, n = base, 2
+        while firm_id in taken:
+            firm_id, n = f"{base}{n}", n + 1
+        if self.controller.add_firm({"id": firm_id, "name": name}):
+            self.select_firm(firm_id)
+            return firm_id
+        return None
+
+    def add_firm_dialog(self) -> None:
+        if not self.session:
+            return
+        name, ok = QInputDialog.getText(self, "Add firm", "Name of the firm")
+        if ok and name.strip():
+            self.add_firm(name.strip())
+
+    def rename_firm_dialog(self) -> None:
+        if not self.firm_id:
+            return
+        current = self.session.get("firms", None, self.firm_id)["name"]
+        name, ok = QInputDialog.getText(self, "Rename firm", "New name", text=current)
+        if ok and name.strip() and name.strip() != current:
+            self.controller.set_field("firms", None, self.firm_id, "name", name.strip(), text="Rename firm")
+
+    def delete_firm_dialog(self) -> None:
+        if not self.firm_id:
+            return
+        firm = self.session.firm(self.firm_id)
+        answer = QMessageBox.question(
+            self, "Delete firm",
+            f"Delete the firm “{firm.name}” with its {len(firm.event_list)} events, "
+            f"{len(firm.source_list)} sources and {len(firm.routine_list)} routines?\n\n"
+            f"You can undo this (Ctrl+Z).")
+        if answer == QMessageBox.Yes:
+            self.controller.delete_firm(self.firm_id)
+
+    def move_firm(self, delta: int) -> None:
+        if not self.firm_id:
+            return
+        row = self.firm_model.row_of(self.firm_id)
+        if 0 <= row + delta < len(self.firm_model.firms):
+            self.controller.move("firms", None, self.firm_id, row + delta)
+
+    # ------------------------------------------------------------------ find
+
+    def find_dialog(self) -> None:
+        if not self.session:
+            return
+        text, ok = QInputDialog.getText(self, "Find in all firms", "Events containing")
+        if ok and text.strip():
+            self.find(text.strip())
+
+    def find(self, text: str) -> list[dict]:
+        hits = self.session.db.find_events(text)
+        names = {f["id"]: f["name"] for f in self.session.firms()}
+        dock = getattr(self, "find_dock", None)
+        if dock is None:
+            dock = self.find_dock = QDockWidget("Found", self)
+            dock.setObjectName("find")
+            self.find_list = QListWidget()
+            self.find_list.itemActivated.connect(self._goto_found)
+            self.find_list.itemDoubleClicked.connect(self._goto_found)
+            dock.setWidget(self.find_list)
+            self.addDockWidget(Qt.BottomDockWidgetArea, dock)
+        self.find_list.clear()
+        for h in hits:
+            item = QListWidgetItem(f"{names.get(h['firm'], h['firm'])}: {h['title']}")
+            item.setData(Qt.UserRole, (h["firm"], h["id"]))
+            self.find_list.addItem(item)
+        dock.setWindowTitle(f"Found {len(hits)} event{'s' if len(hits) != 1 else ''} containing “{text}”")
+        dock.show()
+        return hits
+
+    def _goto_found(self, item) -> None:
+        firm_id, event_id = item.data(Qt.UserRole)
+        self.select_firm(firm_id)
+        self.tabs.setCurrentWidget(self.events_tab)
+        self.events_tab.filter.clear()
+        self.events_tab.select(event_id)
+
+    # ------------------------------------------------------------------ import and export
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a study file", "", "Study files (*.study.json *.json)")
+        if not path:
+            return
+        try:
+            ids = self.session.import_json(path)
+        except InputError as exc:
+            if any("--replace" in str(p) for p in exc.problems):
+                if QMessageBox.question(self, "Replace firms?", "\n".join(exc.lines()[:12]) +
+                                        "\n\nReplace those firms with the file's?") == QMessageBox.Yes:
+                    try:
+                        ids = self.session.import_json(path, replace=True)
+                    except WorkbenchError as exc2:
+                        self.error("\n".join(exc2.lines()[:25]))
+                        return
+                else:
+                    return
+            else:
+                self.error("\n".join(exc.lines()[:25]), "Nothing was imported")
+                return
+        except WorkbenchError as exc:
+            self.error(exc.message)
+            return
+        self.controller.undo_stack.clear()  # an import is not undone step by step
+        self.firm_model.reload()
+        self.statusBar().showMessage(f"Imported {', '.join(ids)}")
+
+    def export_json_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the study", "study.study.json",
+                                              "Study files (*.study.json)")
+        if path:
+            self.export_json(path)
+
+    def export_json(self, path: str, firm_id: str | None = None) -> bool:
+        try:
+            services.export(self.session.path, path, firm_id=firm_id)
+        except WorkbenchError as exc:
+            self.error(exc.message, "Export failed")
+            return False
+        self.statusBar().showMessage(f"Wrote {path}")
+        return True
+
+    def export_diagram_dialog(self) -> None:
+        if self.firm_id:
+            path = self.diagram_tab.export()
+            if path:
+                self.statusBar().showMessage(f"Wrote {path}")
+
+    def export_report_dialog(self) -> None:
+        dlg = ReportDialog(self.session.firms(), self)
+        if dlg.exec() != QDialog.Accepted or not dlg.chosen():
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the report as", "report.docx", "Word (*.docx)")
+        if path:
+            self.export_report(path, dlg.chosen(), dlg.diagrams.isChecked(), dlg.evidence.isChecked(),
+                               dlg.tables_only.isChecked())
+
+    def export_report(self, path: str, firm_ids: list[str] | None = None, diagrams: bool = True,
+                      evidence: bool = True, tables_only: bool = False, wait: bool = False) -> ReportWorker:
+        """Write the report in the background with a cancellable progress dialog."""
+        dialog = QProgressDialog("Writing the report…", "Cancel", 0, 100, self)
+        dialog.setWindowTitle("Word report")
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(300)
+        worker = ReportWorker(str(self.session.path), path,
+                              {"firm_ids": firm_ids, "diagrams": diagrams, "evidence": evidence,
+                               "tables_only": tables_only})
+        worker.progress.connect(lambda d, t, label: (dialog.setMaximum(t), dialog.setValue(d),
+                                                     dialog.setLabelText(f"Writing the report: {label}")))
+        dialog.canceled.connect(worker.cancel.set)
+
+        def done(out):
+            dialog.reset()
+            self.statusBar().showMessage(f"Wrote {out}")
+
+        def failed(message):
+            dialog.reset()
+            if message:
+                self.error(message, "The report was not written")
+            else:
+                self.statusBar().showMessage("Report cancelled: nothing was written")
+
+        worker.finished_ok.connect(done)
+        worker.failed.connect(failed)
+        self._worker = worker
+        worker.start()
+        if wait:
+            worker.wait()
+        return worker
+
+    # ------------------------------------------------------------------ help
+
+    def show_reference(self) -> None:
+        fid = self.session.framework.id if self.session else "5I"
+        FrameworkReference(fid, self).exec()
+
+    def about(self) -> None:
+        QMessageBox.about(self, APP, f"<b>{APP}</b><p>Maps how small firms learn, on the 4I and 5I "
+                                     "frameworks (Crossan, Lane &amp; White 1999; Jones &amp; Macpherson "
+                                     "2006).</p>")

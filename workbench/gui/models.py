@@ -1,0 +1,426 @@
+"""Qt models over the open study: the firm list, and one table model for a
+firm's events, sources or routines.
+
+The table model asks the study file for the ids in order (a quick query even
+for 100,000 events) and fetches the rows themselves lazily, a batch at a
+time, as the view scrolls (``canFetchMore``/``fetchMore``). Edits go through
+the controller, so each one is saved at once and can be undone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from ..core.frameworks import all_stages, vocabulary
+from ..core.model import Event
+from ..core.validate import _date_parts
+from .controller import StudyController
+
+BATCH = 1000
+MIME = "application/x-lpw-row-id"
+UNCODED = QColor("#FFF4C2")
+WARNING = QColor("#F8D0CC")
+CRITICAL = QColor("#B00020")
+_DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str          # the format's key ("when" is the event's date or free-text time)
+    header: str
+    kind: str         # text, long, bool, choice, multi, ref, refs, when
+    vocab: str = ""   # for choice/multi: a vocabulary (levels, phases, ...) or "stages"
+    ref: str = ""     # for ref/refs: "sources" or "routines"
+    width: int = 120
+
+
+EVENT_COLUMNS = (
+    Column("when", "When", "when", width=95),
+    Column("title", "Event", "text", width=280),
+    Column("critical", "Critical", "bool", width=60),
+    Column("phase", "Phase", "choice", "phases", width=140),
+    Column("stages", "Stages", "multi", "stages", width=190),
+    Column("level", "Level", "choice", "levels", width=115),
+    Column("learning_types", "Learning types", "multi", "learning_types", width=150),
+    Column("sources", "Knowledge sources", "refs", ref="sources", width=260),
+)
+SOURCE_COLUMNS = (
+    Column("name", "Name", "text", width=240),
+    Column("kind", "Kind", "choice", "source_kinds", width=150),
+    Column("external", "External", "bool", width=65),
+    Column("scope", "Scope", "choice", "scopes", width=100),
+    Column("direction", "Direction", "choice", "directions", width=90),
+    Column("strategic", "Strategic", "bool", width=65),
+    Column("via", "Via", "ref", ref="sources", width=150),
+    Column("notes", "Notes", "long", width=260),
+)
+ROUTINE_COLUMNS = (
+    Column("name", "Routine", "text", width=220),
+    Column("activity", "Activity", "long", width=260),
+    Column("outcome", "Learning outcome", "long", width=260),
+    Column("sources", "Knowledge sources", "refs", ref="sources", width=220),
+    Column("stage", "Stage", "choice", "stages", width=130),
+    Column("started", "Started", "text", width=80),
+)
+COLUMNS = {"events": EVENT_COLUMNS, "sources": SOURCE_COLUMNS, "routines": ROUTINE_COLUMNS}
+
+
+def choices(vocab: str, framework) -> list[tuple[str, str, str]]:
+    """(id, label, definition) for a vocabulary; stages are the framework's."""
+    if vocab == "stages":
+        return [(s.id, s.label, f"{s.definition}\n\nCode here: {s.coding_hint}") for s in framework.stages]
+    if vocab == "levels":
+        return [(lv.id, lv.label, lv.definition) for lv in framework.levels]
+    voc = vocabulary()
+    return [(t.id, t.label, t.definition + (("\n\nExamples: " + " ".join(t.extra["examples"]))
+                                             if t.extra.get("examples") else ""))
+            for t in getattr(voc, vocab)]
+
+
+def label_of(vocab: str, value: str, framework=None) -> str:
+    if vocab == "stages":
+        st = all_stages().get(value)
+        return st.label if st else value
+    return vocabulary().label(vocab, value)
+
+
+class FirmListModel(QAbstractListModel):
+    """The study's firms, in order; drag to reorder."""
+
+    def __init__(self, controller: StudyController):
+        super().__init__()
+        self.controller = controller
+        self.firms: list[dict] = []
+        controller.firmsChanged.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.firms = self.controller.session.firms()
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.firms)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        firm = self.firms[index.row()]
+        if role in (Qt.DisplayRole, Qt.EditRole):
+            return firm["name"]
+        if role == Qt.ToolTipRole:
+            return f"{firm['name']} (id {firm['id']})"
+        if role == Qt.UserRole:
+            return firm["id"]
+        return None
+
+    def setData(self, index, value, role=Qt.EditRole) -> bool:
+        if role != Qt.EditRole or not str(value).strip():
+            return False
+        return self.controller.set_field("firms", None, self.firms[index.row()]["id"], "name",
+                                         str(value).strip(), text="Rename firm")
+
+    def flags(self, index):
+        base = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled | Qt.ItemIsEditable
+        return base if index.isValid() else Qt.ItemIsDropEnabled
+
+    def supportedDropActions(self):
+        return Qt.MoveAction
+
+    def mimeTypes(self):
+        return [MIME]
+
+    def mimeData(self, indexes):
+        data = QMimeData()
+        data.setData(MIME, json.dumps([self.firms[i.row()]["id"] for i in indexes[:1]]).encode())
+        return data
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if action != Qt.MoveAction or not data.hasFormat(MIME):
+            return False
+        (firm_id,) = json.loads(bytes(data.data(MIME)).decode())
+        target = row if row >= 0 else (parent.row() if parent.isValid() else len(self.firms))
+        current = next(i for i, f in enumerate(self.firms) if f["id"] == firm_id)
+        to = target - 1 if target > current else target
+        if to != current:
+            self.controller.move("firms", None, firm_id, to)
+        return False  # the controller reloads the list; Qt must not remove a row itself
+
+    def row_of(self, firm_id: str) -> int:
+        return next((i for i, f in enumerate(self.firms) if f["id"] == firm_id), -1)
+
+
+class ObjectTableModel(QAbstractTableModel):
+    """A firm's events, sources or routines as a table, fetched lazily."""
+
+    def __init__(self, controller: StudyController, table: str):
+        super().__init__()
+        self.controller = controller
+        self.table = table
+        self.columns = COLUMNS[table]
+        self.firm_id: str | None = None
+        self.filter_text = ""
+        self.ids: list[str] = []
+        self.rows: dict[str, dict] = {}
+        self.fetched = 0
+        self.source_names: dict[str, str] = {}
+        self.routine_names: dict[str, str] = {}
+        self.warnings: dict[str, str] = {}
+        controller.changed.connect(self._on_changed)
+
+    # ------------------------------------------------------------------ loading
+
+    def set_firm(self, firm_id: str | None) -> None:
+        self.firm_id = firm_id
+        self.reload()
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip()
+        self.reload(warnings=False)
+
+    def _on_changed(self, firm_id: str, table: str) -> None:
+        if firm_id == (self.firm_id or "") and table in (self.table, "sources", "routines", "firms"):
+            self.reload()
+
+    def reload(self, warnings: bool = True) -> None:
+        self.beginResetModel()
+        db = self.controller.session.db
+        self.rows = {}
+        self.fetched = 0
+        if self.firm_id is None or self.firm_id not in {f["id"] for f in self.controller.session.firms()}:
+            self.ids = []
+        else:
+            if self.table == "events":
+                self.ids = db.event_ids(self.firm_id, self.filter_text or None)
+            else:
+                self.ids = [o["id"] for o in db.objects(self.table, self.firm_id)]
+            self.source_names = {s["id"]: s["name"] for s in db.objects("sources", self.firm_id)}
+            self.routine_names = {r["id"]: r["name"] for r in db.objects("routines", self.firm_id)}
+            if warnings and self.table == "events":
+                self.warnings = self._warnings()
+            self.fetched = min(len(self.ids), BATCH)
+            self._load(0, self.fetched)
+        self.endResetModel()
+
+    def _warnings(self) -> dict[str, str]:
+        """Per event: names of sources that no longer exist, and dates that
+        run backwards (earlier than an event listed before it)."""
+        out: dict[str, str] = {}
+        db = self.controller.session.db
+        best: dict[int, tuple] = {}
+        for row in db.db.execute("SELECT id, date, sources FROM events WHERE firm = ? ORDER BY position",
+                                 [self.firm_id]):
+            ev_id, date, sources = row
+            notes = []
+            for sid in json.loads(sources) if sources else ():
+                if sid not in self.source_names:
+                    notes.append(f"names a source that no longer exists: {sid!r}")
+            parts = _date_parts(date)
+            if parts:
+                for prec, (prefix, d) in best.items():
+                    n = min(prec, len(parts))
+                    if parts[:n] < prefix[:n]:
+                        notes.append(f"dated {date}, earlier than {d} listed before it")
+                        break
+                if len(parts) not in best or parts > best[len(parts)][0]:
+                    best[len(parts)] = (parts, date)
+            if notes:
+                out[ev_id] = "; ".join(notes)
+        return out
+
+    def _load(self, start: int, end: int) -> None:
+        ids = [i for i in self.ids[start:end] if i not in self.rows]
+        if not ids:
+            return
+        if self.table == "events":
+            self.rows.update(self.controller.session.db.events_by_id(self.firm_id, ids))
+        else:
+            for obj in self.controller.session.db.objects(self.table, self.firm_id):
+                self.rows[obj["id"]] = obj
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:
+        return not parent.isValid() and self.fetched < len(self.ids)
+
+    def fetchMore(self, parent=QModelIndex()) -> None:
+        start = self.fetched
+        end = min(len(self.ids), start + BATCH)
+        self.beginInsertRows(QModelIndex(), start, end - 1)
+        self._load(start, end)
+        self.fetched = end
+        self.endInsertRows()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else self.fetched
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def object_at(self, row: int) -> dict:
+        ev_id = self.ids[row]
+        if ev_id not in self.rows:
+            self._load(row, row + 1)
+        return self.rows[ev_id]
+
+    def row_of(self, obj_id: str) -> int:
+        try:
+            return self.ids.index(obj_id)
+        except ValueError:
+            return -1
+
+    # ------------------------------------------------------------------ display
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.columns[section].header
+        if orientation == Qt.Horizontal and role == Qt.ToolTipRole:
+            col = self.columns[section]
+            if col.kind in ("choice", "multi"):
+                fw = self.controller.session.framework
+                return "\n".join(f"{label}: {definition.splitlines()[0]}"
+                                 for _, label, definition in choices(col.vocab, fw))
+        if orientation == Qt.Vertical and role == Qt.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def display(self, obj: dict, col: Column) -> str:
+        value = obj.get(col.key)
+        if col.kind == "when":
+            return Event(id="", title="", date=obj.get("date"), when=obj.get("when")).time_label()
+        if col.key == "level" and not value and self.table == "events":
+            default = Event.from_dict({"id": "", "title": "", **{k: obj[k] for k in ("stages",) if k in obj}})
+            level = default.effective_level()
+            return f"({vocabulary().label('levels', level)})" if level else ""
+        if col.key == "stage" and not value:
+            return "(Institutionalising)"
+        if value is None:
+            return ""
+        if col.kind == "choice":
+            return label_of(col.vocab, value)
+        if col.kind == "multi":
+            return ", ".join(label_of(col.vocab, v) for v in value)
+        if col.kind in ("ref", "refs"):
+            names = self.source_names if col.ref == "sources" else self.routine_names
+            values = value if isinstance(value, list) else [value]
+            return ", ".join(names.get(v, f"⚠ {v}") for v in values)
+        if col.kind == "bool":
+            return ""
+        return str(value)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        obj = self.object_at(index.row())
+        col = self.columns[index.column()]
+        if role == Qt.DisplayRole:
+            return self.display(obj, col)
+        if role == Qt.EditRole:
+            if col.kind == "when":
+                return obj.get("date") or obj.get("when") or ""
+            return obj.get(col.key)
+        if role == Qt.CheckStateRole and col.kind == "bool":
+            value = obj.get(col.key)
+            if col.key == "external" and value is None:
+                from ..core.model import INTERNAL_SOURCE_KINDS
+                value = obj.get("kind") not in INTERNAL_SOURCE_KINDS
+            return Qt.Checked if value else Qt.Unchecked
+        if role == Qt.UserRole:
+            return obj["id"]
+        if self.table == "events":
+            warning = self.warnings.get(obj["id"])
+            if role == Qt.BackgroundRole:
+                if warning:
+                    return QBrush(WARNING)
+                if not obj.get("stages") or not obj.get("learning_types"):
+                    return QBrush(UNCODED)
+            if role == Qt.ToolTipRole:
+                tips = []
+                if warning:
+                    tips.append("⚠ " + warning)
+                if not obj.get("stages") or not obj.get("learning_types"):
+                    tips.append("Not yet coded: give it a stage and a learning type (keys 1-5, N/M/C)")
+                if col.kind == "multi" and obj.get(col.key):
+                    fw = self.controller.session.framework
+                    defs = {i: (label, d) for i, label, d in choices(col.vocab, fw)}
+                    tips += [f"{defs[v][0]}: {defs[v][1].splitlines()[0]}" for v in obj[col.key] if v in defs]
+                elif col.key == "title" and obj.get("description"):
+                    tips.append(obj["description"])
+                return "\n".join(tips) or None
+            if role == Qt.ForegroundRole and col.key == "title" and obj.get("critical"):
+                return QBrush(CRITICAL)
+            if role == Qt.FontRole and col.key == "title" and obj.get("critical"):
+                font = QFont()
+                font.setBold(True)
+                return font
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemIsDropEnabled if self.table == "events" and not self.filter_text else Qt.NoItemFlags
+        col = self.columns[index.column()]
+        base = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
+        if col.kind == "bool":
+            return base | Qt.ItemIsUserCheckable
+        return base | Qt.ItemIsEditable
+
+    # ------------------------------------------------------------------ editing
+
+    def setData(self, index, value, role=Qt.EditRole) -> bool:
+        if not index.isValid() or self.firm_id is None:
+            return False
+        obj = self.object_at(index.row())
+        col = self.columns[index.column()]
+        c = self.controller
+        if col.kind == "bool" and role == Qt.CheckStateRole:
+            checked = Qt.CheckState(value) == Qt.Checked if not isinstance(value, bool) else value
+            return c.set_field(self.table, self.firm_id, obj["id"], col.key, True if checked else
+                               (False if col.key == "external" else None))
+        if role != Qt.EditRole:
+            return False
+        if col.kind == "when":
+            text = str(value or "").strip()
+            if _DATE.match(text):
+                ok = c.set_field("events", self.firm_id, obj["id"], "date", text, text="Edit date")
+                if ok and obj.get("when") and obj.get("when") == obj.get("date"):
+                    c.set_field("events", self.firm_id, obj["id"], "when", None)
+                return ok
+            if obj.get("date") and not text:
+                return c.set_field("events", self.firm_id, obj["id"], "date", None, text="Clear date")
+            return c.set_field("events", self.firm_id, obj["id"], "when", text or None, text="Edit time")
+        if col.kind in ("text", "long"):
+            value = str(value or "")
+            if col.key in ("title", "name") and not value.strip():
+                return False
+            value = value if value.strip() or col.key in ("title", "name") else None
+        if col.kind in ("choice", "ref") and value == "":
+            value = None
+        return c.set_field(self.table, self.firm_id, obj["id"], col.key, value)
+
+    # ------------------------------------------------------------------ drag to reorder
+
+    def supportedDropActions(self):
+        return Qt.MoveAction
+
+    def mimeTypes(self):
+        return [MIME]
+
+    def mimeData(self, indexes):
+        data = QMimeData()
+        rows = sorted({i.row() for i in indexes})
+        data.setData(MIME, json.dumps([self.ids[r] for r in rows[:1]]).encode())
+        return data
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if action != Qt.MoveAction or not data.hasFormat(MIME) or self.filter_text:
+            return False
+        (obj_id,) = json.loads(bytes(data.data(MIME)).decode())
+        target = row if row >= 0 else (parent.row() if parent.isValid() else len(self.ids))
+        current = self.row_of(obj_id)
+        to = target - 1 if target > current else target
+        if current >= 0 and to != current:
+            self.controller.move(self.table, self.firm_id, obj_id, to)
+        return False  # the controller's signal reloads the table
