@@ -14,6 +14,12 @@ WORDS = ("audit customer supplier college consultant meeting committee training 
          "design product lean kanban team manager owner").split()
 
 
+def _month(e: int, events: int) -> str:
+    """Dates from 1900 on, never decreasing, over at most a century."""
+    index = e * 1200 // max(events, 1)
+    return f"{1900 + index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def words(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
@@ -34,7 +40,7 @@ def study(firms: int = 200, events: int = 50, sources: int = 10, routines: int =
             st = rng.sample(STAGES, rng.randint(1, 2))
             start = rng.randrange(0, len(doc_text) - 40)
             ev = {"id": f"e{e}", "title": words(rng, 5).capitalize(),
-                  "description": words(rng, 30), "date": f"{2000 + e // 12:04d}-{e % 12 + 1:02d}",
+                  "description": words(rng, 30), "date": _month(e, events),
                   "phase": PHASES[min(3, e * 4 // events)], "stages": st,
                   "learning_types": rng.sample(TYPES, rng.randint(1, 2)),
                   "sources": rng.sample([s["id"] for s in srcs], 2),

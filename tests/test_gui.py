@@ -198,6 +198,7 @@ def test_filter_and_find(jm_window):
 def test_sources_used_by_and_delete_takes_the_name_off_events(jm_window, monkeypatch):
     w = jm_window
     tab = w.sources_tab
+    w.tabs.setCurrentWidget(tab)  # tabs load their data when shown
     row = tab.model.row_of("lucas")
     tab.view.setCurrentIndex(tab.model.index(row, 0))
     used = [tab.used_by.item(i).data(Qt.UserRole) for i in range(tab.used_by.count())]
@@ -241,6 +242,7 @@ def test_write_failure_is_reported_and_nothing_is_dropped_silently(jm_window, er
 def test_profile_summary_suggestions(window, tmp_path):
     assert window.open_example(TRAINING_LABEL, str(tmp_path / "t.lpw"))
     profile = window.profile_tab
+    window.tabs.setCurrentWidget(profile)
     hint, use = profile.suggestions["knowledge_source"]
     assert not hint.isHidden() and "Northgate Homes" in hint.text()
     assert profile.suggestions["learning_catalyst"][0].isHidden()  # filled in by the researcher
@@ -269,6 +271,7 @@ def test_matrix_tab(jm_window):
 
     w = jm_window
     w.select_firm("dmf")
+    w.tabs.setCurrentWidget(w.matrix_tab)
     stats = services.stats(JM)[0]
     grid = w.matrix_tab.grid
     assert grid.item(0, 2).text() == str(stats["firms"]["dmf"]["matrix"]["intuiting"]["coercive"])
@@ -332,3 +335,49 @@ def test_framework_reference(jm_window):
     html = dlg.findChild(QTextBrowser).toPlainText()
     for word in ("Intuiting", "Intertwining", "Inter-organisation", "Normative", "Coercive", "Critical incident"):
         assert word in html
+
+
+def test_ampersands_in_labels_are_shown_not_eaten(window):
+    from PySide6.QtWidgets import QPushButton
+    texts = [b.text() for b in window.start.findChildren(QPushButton)]
+    assert any(t.startswith("Jones && Macpherson") for t in texts)  # displayed as a single &
+    assert any(a.text().startswith("Jones && Macpherson") for a in window.examples_menu.actions())
+
+
+def test_hidden_tabs_catch_up_when_shown(jm_window):
+    w = jm_window
+    w.tabs.setCurrentWidget(w.matrix_tab)
+    before = int(w.matrix_tab.grid.item(0, 0).text())  # BRW: intuiting x normative
+    w.tabs.setCurrentWidget(w.events_tab)
+    w.controller.set_field("events", "brw", "e3", "stages", ["intuiting"])  # was interpreting first
+    w.tabs.setCurrentWidget(w.matrix_tab)
+    assert int(w.matrix_tab.grid.item(0, 0).text()) == before + 1
+    w.tabs.setCurrentWidget(w.profile_tab)
+    w.controller.set_field("firms", None, "brw", "name", "BRW Ltd")
+    assert w.profile_tab.name.text() == "BRW Ltd"
+
+
+def test_long_chronology_is_fetched_page_by_page(window, tmp_path, qtbot):
+    import json
+    import sys
+    sys.path.insert(0, str(JM.parent.parent / "bench"))
+    import synthetic
+    from workbench import services
+
+    src = tmp_path / "long.study.json"
+    src.write_text(json.dumps(synthetic.study(firms=1, events=2500)), encoding="utf-8")
+    services.import_file(tmp_path / "long.lpw", src)
+    assert window.open_path(str(tmp_path / "long.lpw"))
+    window.tabs.setCurrentWidget(window.events_tab)
+    model = window.events_tab.model
+    assert model.rowCount() == 1000 and model.canFetchMore()
+    qtbot.waitUntil(lambda: model.total == 2500)  # counted a moment after the first page
+    assert window.events_tab.count.text() == "2500 events"
+    window.events_tab.select("e2400")  # beyond the first pages: fetched as needed
+    assert model.rowCount() == 2500 and window.events_tab.selected_ids() == ["e2400"]
+    window.events_tab.filter.setText("kanban")
+    expected = window.session.db.event_count("firm0", "kanban")
+    assert expected > 1000 and model.rowCount() < expected  # pages, as the view needs them
+    assert all("kanban" in (model.object_at(r)["title"] + model.object_at(r).get("description", "")).lower()
+               for r in range(model.rowCount()))
+    qtbot.waitUntil(lambda: model.total == expected)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .core.analysis import study_stats
 from .core.errors import InputError, WorkbenchError
 from .core.model import Study
-from .core.validate import Problem
-from .io.study_json import Loaded, dumps_study, read_doc, read_study, write_study
 from .store.study_db import SQLITE_MAGIC, StudyDB
+
+# Imported where used: the desktop workbench starts without them.
+# (analysis: stats; io.study_json and validation: reading and writing files)
 
 
 def is_lpw(path: str | os.PathLike) -> bool:
@@ -25,8 +25,11 @@ def is_lpw(path: str | os.PathLike) -> bool:
         return path.suffix.lower() == ".lpw"
 
 
-def load(path: str | os.PathLike) -> Loaded:
-    """A study from a ``.lpw`` or a ``*.study.json`` file."""
+def load(path: str | os.PathLike):
+    """A study from a ``.lpw`` or a ``*.study.json`` file (a ``Loaded``:
+    the study and its warnings)."""
+    from .io.study_json import Loaded, read_study
+
     if is_lpw(path):
         with StudyDB.open(path) as db:
             return Loaded(db.load_study())
@@ -43,10 +46,12 @@ def require_firms(study: Study, firm_ids: list[str] | None) -> None:
 
 
 def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
-                replace: bool = False) -> tuple[list[str], list[Problem]]:
+                replace: bool = False) -> tuple[list[str], list]:
     """Import a ``*.study.json`` into a new or existing ``.lpw``. The file is
     read and validated in full before the study is touched; a study file
     created for the import is removed again if the import fails."""
+    from .io.study_json import read_doc
+
     doc, warnings = read_doc(json_path)
     study_path = Path(study_path)
     created = not study_path.exists() or study_path.stat().st_size == 0
@@ -64,9 +69,11 @@ def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
 
 
 def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
-           firm_id: str | None = None) -> tuple[str | None, list[Problem]]:
+           firm_id: str | None = None) -> tuple[str | None, list]:
     """Write the study (or one firm of it) as a ``*.study.json``. With
     ``out`` None the JSON text is returned instead of written."""
+    from .io.study_json import dumps_study, write_study
+
     loaded = load(study_path)
     study = loaded.study
     if firm_id is not None:
@@ -80,7 +87,9 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
     return None, loaded.warnings
 
 
-def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[dict, Study, list[Problem]]:
+def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[dict, Study, list]:
+    from .core.analysis import study_stats
+
     loaded = load(study_path)
     firm_ids = None
     if firm_id is not None:
@@ -91,7 +100,7 @@ def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[di
 
 def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: str | None = None,
             all_firms: bool = False, kind: str = "process", fmt: str = "svg", dpi: int = 150,
-            sources: bool = True, routines: bool = True, engine: str = "auto") -> tuple[list[Path], str, list[Problem]]:
+            sources: bool = True, routines: bool = True, engine: str = "auto") -> tuple[list[Path], str, list]:
     """Draw the process diagram (or framework figure) of one firm, of every
     firm (``out`` is then a folder, one file per firm), or, for the framework
     figure, of the whole study. Returns the files written, which engine drew,
@@ -146,7 +155,7 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
 
 def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
            template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
-           tables_only: bool = False, engine: str = "auto", progress=None) -> list[Problem]:
+           tables_only: bool = False, engine: str = "auto", progress=None) -> list:
     """Write the Word report (or, with ``tables_only``, the cross-case tables)
     of a study or of chosen firms. The file appears only when complete."""
     from .io.files import atomic_write_bytes

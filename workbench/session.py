@@ -19,7 +19,6 @@ from typing import Any
 from .core.errors import InputError, WorkbenchError
 from .core.frameworks import framework as get_framework
 from .core.model import Firm, Study
-from .core.validate import check_object, fmt_path
 from .store.study_db import StudyDB
 
 LOCK_SUFFIX = ".lock"
@@ -167,6 +166,8 @@ class Session:
             raise _write_error(self.path, exc) from None
 
     def _check(self, kind: str, obj: dict, firm_id: str | None) -> None:
+        from .core.validate import check_object
+
         problems = check_object(kind, obj, self.framework.id)
         if firm_id is not None and kind in ("event", "routine", "source"):
             sources = {s["id"] for s in self.db.objects("sources", firm_id)}
@@ -242,6 +243,8 @@ class Session:
         return self._write(self.db.move, table, firm_id, obj_id, to_position)
 
     def add_firm(self, firm: dict, position: int | None = None) -> None:
+        from .core.validate import check_object
+
         problems = check_object("firm", firm, self.framework.id)
         if problems:
             raise InputError("; ".join(str(p) for p in problems), problems)
@@ -253,6 +256,8 @@ class Session:
         return self._write(self.db.delete_firm, firm_id)
 
     def set_links(self, firm_id: str, links: list[dict]) -> list[dict]:
+        from .core.validate import check_object
+
         old = self.db.links(firm_id)
         events = set(self.db.event_ids(firm_id))
         for i, ln in enumerate(links):
@@ -274,4 +279,4 @@ class Session:
 def _problem(path: str, message: str):
     from .core.validate import Problem
 
-    return Problem(fmt_path([path]) if path else "", message)
+    return Problem(path, message)

@@ -66,7 +66,7 @@ class StartPage(QWidget):
         layout.addWidget(QLabel("<h3>Open an example study</h3><p>A copy is made, so the example stays "
                                 "as it is.</p>"))
         for label in SAMPLES:
-            b = QPushButton(label)
+            b = QPushButton(label.replace("&", "&&"))  # a lone & would be a keyboard accelerator
             b.setMinimumHeight(32)
             b.clicked.connect(lambda _=False, lb=label: window.open_example_dialog(lb))
             layout.addWidget(b, 0, Qt.AlignLeft)
@@ -276,7 +276,8 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_open)
         self.examples_menu = m.addMenu("Open an &example study")
         for label in SAMPLES:
-            self.examples_menu.addAction(self._action(label, lambda lb=label: self.open_example_dialog(lb)))
+            self.examples_menu.addAction(self._action(label.replace("&", "&&"),
+                                                      lambda lb=label: self.open_example_dialog(lb)))
         self.recent_menu = m.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
@@ -312,7 +313,7 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         for path in self.recent():
-            self.recent_menu.addAction(self._action(path, lambda p=path: self.open_path(p)))
+            self.recent_menu.addAction(self._action(path.replace("&", "&&"), lambda p=path: self.open_path(p)))
 
     # ------------------------------------------------------------------ settings
 

@@ -1,9 +1,10 @@
 """Qt models over the open study: the firm list, and one table model for a
 firm's events, sources or routines.
 
-The table model asks the study file for the ids in order (a quick query even
-for 100,000 events) and fetches the rows themselves lazily, a batch at a
-time, as the view scrolls (``canFetchMore``/``fetchMore``). Edits go through
+The events table fetches a chronology a page at a time (1,000 events, by
+position) as the view scrolls (``canFetchMore``/``fetchMore``); a search
+stops as soon as a page is full, so filtering 100,000 events shows its first
+results at once and counts them a moment later. Edits go through
 the controller, so each one is saved at once and can be undone.
 """
 
@@ -13,12 +14,11 @@ import json
 import re
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Event
-from ..core.validate import _date_parts
 from .controller import StudyController
 
 BATCH = 1000
@@ -158,6 +158,8 @@ class FirmListModel(QAbstractListModel):
 class ObjectTableModel(QAbstractTableModel):
     """A firm's events, sources or routines as a table, fetched lazily."""
 
+    countChanged = Signal()
+
     def __init__(self, controller: StudyController, table: str):
         super().__init__()
         self.controller = controller
@@ -171,6 +173,9 @@ class ObjectTableModel(QAbstractTableModel):
         self.source_names: dict[str, str] = {}
         self.routine_names: dict[str, str] = {}
         self.warnings: dict[str, str] = {}
+        self.exhausted = True
+        self.total: int | None = 0
+        self._last_position = -1
         controller.changed.connect(self._on_changed)
 
     # ------------------------------------------------------------------ loading
@@ -191,67 +196,76 @@ class ObjectTableModel(QAbstractTableModel):
         self.beginResetModel()
         db = self.controller.session.db
         self.rows = {}
+        self.ids = []
         self.fetched = 0
-        if self.firm_id is None or self.firm_id not in {f["id"] for f in self.controller.session.firms()}:
-            self.ids = []
-        else:
-            if self.table == "events":
-                self.ids = db.event_ids(self.firm_id, self.filter_text or None)
-            else:
-                self.ids = [o["id"] for o in db.objects(self.table, self.firm_id)]
+        self.exhausted = True
+        self.total = 0
+        self._last_position = -1
+        if self.firm_id is not None and self.firm_id in {f["id"] for f in self.controller.session.firms()}:
             self.source_names = {s["id"]: s["name"] for s in db.objects("sources", self.firm_id)}
             self.routine_names = {r["id"]: r["name"] for r in db.objects("routines", self.firm_id)}
-            if warnings and self.table == "events":
-                self.warnings = self._warnings()
-            self.fetched = min(len(self.ids), BATCH)
-            self._load(0, self.fetched)
+            if self.table == "events":
+                if warnings:
+                    self.warnings = self._warnings()
+                self.exhausted = False
+                self._take(db.event_page(self.firm_id, self.filter_text or None, -1, BATCH))
+                # the exact count of a search over a long chronology comes a moment later
+                self.total = len(self.ids) if self.exhausted else None
+                if self.total is None:
+                    QTimer.singleShot(0, self._count)
+            else:
+                for obj in db.objects(self.table, self.firm_id):
+                    self.ids.append(obj["id"])
+                    self.rows[obj["id"]] = obj
+                self.fetched = self.total = len(self.ids)
         self.endResetModel()
+
+    def _take(self, page: list[tuple[int, dict]]) -> None:
+        for position, obj in page:
+            self.ids.append(obj["id"])
+            self.rows[obj["id"]] = obj
+            self._last_position = position
+        self.fetched = len(self.ids)
+        self.exhausted = len(page) < BATCH
+
+    def _count(self) -> None:
+        if self.firm_id is None or self.controller.session.closed:
+            return
+        self.total = self.controller.session.db.event_count(self.firm_id, self.filter_text or None)
+        self.countChanged.emit()
 
     def _warnings(self) -> dict[str, str]:
         """Per event: names of sources that no longer exist, and dates that
         run backwards (earlier than an event listed before it)."""
-        out: dict[str, str] = {}
-        db = self.controller.session.db
-        best: dict[int, tuple] = {}
-        for row in db.db.execute("SELECT id, date, sources FROM events WHERE firm = ? ORDER BY position",
-                                 [self.firm_id]):
-            ev_id, date, sources = row
-            notes = []
-            for sid in json.loads(sources) if sources else ():
-                if sid not in self.source_names:
-                    notes.append(f"names a source that no longer exists: {sid!r}")
-            parts = _date_parts(date)
-            if parts:
-                for prec, (prefix, d) in best.items():
-                    n = min(prec, len(parts))
-                    if parts[:n] < prefix[:n]:
-                        notes.append(f"dated {date}, earlier than {d} listed before it")
-                        break
-                if len(parts) not in best or parts > best[len(parts)][0]:
-                    best[len(parts)] = (parts, date)
-            if notes:
-                out[ev_id] = "; ".join(notes)
-        return out
-
-    def _load(self, start: int, end: int) -> None:
-        ids = [i for i in self.ids[start:end] if i not in self.rows]
-        if not ids:
-            return
-        if self.table == "events":
-            self.rows.update(self.controller.session.db.events_by_id(self.firm_id, ids))
-        else:
-            for obj in self.controller.session.db.objects(self.table, self.firm_id):
-                self.rows[obj["id"]] = obj
+        out: dict[str, list[str]] = {}
+        missing, dates = self.controller.session.db.event_warnings_data(self.firm_id)
+        for ev_id, sid in missing:
+            out.setdefault(ev_id, []).append(f"names a source that no longer exists: {sid!r}")
+        best: dict[int, tuple] = {}  # precision -> (greatest date so far, as parts; its text)
+        for ev_id, date in dates:
+            parts = tuple(int(p) for p in date.split("-"))
+            for prec, (prefix, d) in best.items():
+                n = min(prec, len(parts))
+                if parts[:n] < prefix[:n]:
+                    out.setdefault(ev_id, []).append(f"dated {date}, earlier than {d} listed before it")
+                    break
+            if len(parts) not in best or parts > best[len(parts)][0]:
+                best[len(parts)] = (parts, date)
+        return {k: "; ".join(v) for k, v in out.items()}
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:
-        return not parent.isValid() and self.fetched < len(self.ids)
+        return not parent.isValid() and self.table == "events" and not self.exhausted
 
     def fetchMore(self, parent=QModelIndex()) -> None:
-        start = self.fetched
-        end = min(len(self.ids), start + BATCH)
-        self.beginInsertRows(QModelIndex(), start, end - 1)
-        self._load(start, end)
-        self.fetched = end
+        if not self.canFetchMore(parent):
+            return
+        page = self.controller.session.db.event_page(self.firm_id, self.filter_text or None,
+                                                     self._last_position, BATCH)
+        if not page:
+            self.exhausted = True
+            return
+        self.beginInsertRows(QModelIndex(), len(self.ids), len(self.ids) + len(page) - 1)
+        self._take(page)
         self.endInsertRows()
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -261,16 +275,21 @@ class ObjectTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def object_at(self, row: int) -> dict:
-        ev_id = self.ids[row]
-        if ev_id not in self.rows:
-            self._load(row, row + 1)
-        return self.rows[ev_id]
+        return self.rows[self.ids[row]]
+
+    def loaded_row(self, obj_id: str) -> int:
+        """The row of an object among those fetched so far, or -1."""
+        return self.ids.index(obj_id) if obj_id in self.rows else -1
 
     def row_of(self, obj_id: str) -> int:
-        try:
-            return self.ids.index(obj_id)
-        except ValueError:
-            return -1
+        """The row of an object, fetching further pages until it appears."""
+        while True:
+            try:
+                return self.ids.index(obj_id)
+            except ValueError:
+                if not self.canFetchMore():
+                    return -1
+                self.fetchMore()
 
     # ------------------------------------------------------------------ display
 

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
                                QSplitter, QTableView, QTableWidget, QTableWidgetItem, QToolButton,
                                QVBoxLayout, QWidget)
 
-from ..core.analysis import derive_summary, firm_counts, study_stats
 from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Firm
@@ -67,6 +66,31 @@ class CommitTextEdit(QPlainTextEdit):
         if self.toPlainText() != self._loaded:
             self._loaded = self.toPlainText()
             self.committed.emit(self.toPlainText())
+
+
+class LazyTab(QWidget):
+    """A tab that loads its data only when shown: a hidden tab marks itself
+    stale and catches up when it becomes visible. Opening a study then costs
+    only the tab in view."""
+
+    def _init_lazy(self) -> None:
+        self._stale = True
+
+    def refresh(self) -> None:  # loads the tab's data; overridden
+        raise NotImplementedError
+
+    def mark_stale(self) -> None:
+        if self.isVisible():
+            self._stale = False
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self.refresh()
 
 
 def _table_view(model: ObjectTableModel, drag: bool) -> QTableView:
@@ -196,8 +220,8 @@ class EventDetail(QWidget):
             links = db.links(firm_id)
             targets = {ln["to"] for ln in links if ln["from"] == event_id}
             self.leads_to.clear()
-            ids = db.event_ids(firm_id)
-            if len(ids) <= 2000:
+            if db.event_count(firm_id) <= 2000:  # a list of every event is no help beyond that
+                ids = db.event_ids(firm_id)
                 titles = db.events_by_id(firm_id, ids)
                 for other in ids:
                     if other == event_id:
@@ -299,10 +323,10 @@ class EventsTab(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter events by a word (title, description, when, memo, actors)")
         self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.model.set_filter)
+        self.filter.textChanged.connect(self._filter)
         self.count = QLabel()
         self.model.modelReset.connect(self._update_count)
-        self.model.rowsInserted.connect(self._update_count)
+        self.model.countChanged.connect(self._update_count)
 
         add = QPushButton("Add event")
         add.clicked.connect(self.add_event)
@@ -366,9 +390,14 @@ class EventsTab(QWidget):
         self.model.set_firm(firm_id)
         self.detail.show_event(None, None)
 
+    def _filter(self, text: str) -> None:
+        self.view.scrollToTop()  # results from the top (scrolled to the end, the view would fetch them all)
+        self.model.set_filter(text)
+
     def _update_count(self) -> None:
-        total = len(self.model.ids)
-        self.count.setText(f"{total} event{'s' if total != 1 else ''}" + (" found" if self.model.filter_text else ""))
+        total = self.model.total
+        text = f"{len(self.model.ids)}+ events" if total is None else f"{total} event{'s' if total != 1 else ''}"
+        self.count.setText(text + (" found" if self.model.filter_text else ""))
 
     def _current_changed(self, current, _previous) -> None:
         if current.isValid():
@@ -377,8 +406,9 @@ class EventsTab(QWidget):
             self.detail.show_event(None, None)
 
     def _restore_detail(self) -> None:
-        if self.detail.event_id and self.model.row_of(self.detail.event_id) >= 0:
-            row = self.model.row_of(self.detail.event_id)
+        # only among the rows fetched: looking further would fetch a whole chronology
+        if self.detail.event_id and self.model.loaded_row(self.detail.event_id) >= 0:
+            row = self.model.loaded_row(self.detail.event_id)
             if row < self.model.rowCount():
                 self.view.selectionModel().setCurrentIndex(
                     self.model.index(row, 0), QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
@@ -392,8 +422,6 @@ class EventsTab(QWidget):
 
     def select(self, event_id: str) -> None:
         row = self.model.row_of(event_id)
-        while row >= self.model.rowCount() and self.model.canFetchMore():
-            self.model.fetchMore()
         if row >= 0:
             index = self.model.index(row, 1)
             self.view.selectionModel().setCurrentIndex(
@@ -459,12 +487,14 @@ class EventsTab(QWidget):
 # --------------------------------------------------------------------------- sources and routines
 
 
-class ObjectTab(QWidget):
+class ObjectTab(LazyTab):
     """Sources or routines: a table with inline editors and, for the
     selected one, the events that use it."""
 
     def __init__(self, controller: StudyController, table: str):
         super().__init__()
+        self._init_lazy()
+        self.firm_id: str | None = None
         self.controller = controller
         self.table = table
         self.model = ObjectTableModel(controller, table)
@@ -502,7 +532,11 @@ class ObjectTab(QWidget):
         self.model.modelReset.connect(self._show_used_by)
 
     def set_firm(self, firm_id):
-        self.model.set_firm(firm_id)
+        self.firm_id = firm_id
+        self.mark_stale()
+
+    def refresh(self) -> None:
+        self.model.set_firm(self.firm_id)
 
     def _show_used_by(self) -> None:
         self.used_by.clear()
@@ -554,12 +588,15 @@ class ObjectTab(QWidget):
 # --------------------------------------------------------------------------- profile
 
 
-class ProfileTab(QWidget):
+class ProfileTab(LazyTab):
     """Company details, free attributes and the researcher's summary, with
     the summary that the data suggests shown beside each empty field."""
 
+    MAX_DERIVE_EVENTS = 5000
+
     def __init__(self, controller: StudyController):
         super().__init__()
+        self._init_lazy()
         self.controller = controller
         self.firm_id: str | None = None
         voc = vocabulary()
@@ -607,6 +644,12 @@ class ProfileTab(QWidget):
         grid.addWidget(QLabel("<b>Summary</b> (the institutionalisation of knowledge; suggestions "
                               "from the coded events appear beside empty fields)"), row, 0, 1, 3)
         row += 1
+        self.too_many = QLabel(f"This firm has more than {self.MAX_DERIVE_EVENTS:,} events: suggestions are "
+                               "not worked out here (the Word report still derives empty fields).")
+        self.too_many.setStyleSheet("color: #555; font-style: italic")
+        self.too_many.hide()
+        grid.addWidget(self.too_many, row, 0, 1, 3)
+        row += 1
         self.summary: dict[str, CommitTextEdit] = {}
         self.suggestions: dict[str, tuple[QLabel, QPushButton]] = {}
         for term in voc.summary_fields:
@@ -644,10 +687,13 @@ class ProfileTab(QWidget):
         layout.addWidget(scroll)
         self._loading = False
         self._derived: dict[str, str] = {}
-        controller.changed.connect(lambda firm, table: firm == (self.firm_id or "") and self.reload())
+        controller.changed.connect(lambda firm, table: firm == (self.firm_id or "") and self.mark_stale())
 
     def set_firm(self, firm_id):
         self.firm_id = firm_id
+        self.mark_stale()
+
+    def refresh(self) -> None:
         self.reload()
 
     def reload(self) -> None:
@@ -671,7 +717,15 @@ class ProfileTab(QWidget):
                 value.setData(Qt.UserRole, v)
                 self.attributes.setItem(r, 1, value)
             summary = firm.get("summary") or {}
-            self._derived = derive_summary(self.controller.session.firm(self.firm_id))
+            from ..core.analysis import derive_summary
+
+            n = self.controller.session.db.db.execute(
+                "SELECT count(*) FROM events WHERE firm = ?", [self.firm_id]).fetchone()[0]
+            # deriving reads every event of the firm: beyond a size coded by hand, the
+            # window would freeze for seconds at each visit (the report still derives them)
+            self._derived = derive_summary(self.controller.session.firm(self.firm_id)) \
+                if n <= self.MAX_DERIVE_EVENTS else {}
+            self.too_many.setVisible(n > self.MAX_DERIVE_EVENTS)
             for key, edit in self.summary.items():
                 edit.load(summary.get(key))
                 hint, use = self.suggestions[key]
@@ -768,13 +822,14 @@ class ZoomView(QGraphicsView):
             super().wheelEvent(event)
 
 
-class DiagramTab(QWidget):
+class DiagramTab(LazyTab):
     """The firm's process diagram, redrawn a moment after each edit."""
 
     MAX_EVENTS = 400  # beyond this the picture is unreadable on screen: export it instead
 
     def __init__(self, controller: StudyController):
         super().__init__()
+        self._init_lazy()
         self.controller = controller
         self.firm_id: str | None = None
         self.svg: bytes | None = None
@@ -824,6 +879,13 @@ class DiagramTab(QWidget):
         self.schedule()
 
     def schedule(self) -> None:
+        """Redraw a moment from now if in view (edits come in bursts), else when shown."""
+        if self.isVisible():
+            self.timer.start()
+        else:
+            self._stale = True
+
+    def refresh(self) -> None:
         self.timer.start()
 
     def graph_source(self) -> str | None:
@@ -885,7 +947,7 @@ class DiagramTab(QWidget):
             self.fit()
 
     def showEvent(self, event):
-        super().showEvent(event)
+        super().showEvent(event)  # LazyTab: redraws if stale
         if self._auto_fit:
             QTimer.singleShot(0, self.fit)
 
@@ -916,12 +978,13 @@ class DiagramTab(QWidget):
 # --------------------------------------------------------------------------- matrix
 
 
-class MatrixTab(QWidget):
+class MatrixTab(LazyTab):
     """The stage x learning-type matrix as a coloured grid, for the firm or
     across firms, with the flow counts."""
 
     def __init__(self, controller: StudyController):
         super().__init__()
+        self._init_lazy()
         self.controller = controller
         self.firm_id: str | None = None
         self.scope = QComboBox()
@@ -939,14 +1002,19 @@ class MatrixTab(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.grid)
         layout.addWidget(self.flows)
-        controller.changed.connect(lambda *_: self.reload())
-        controller.firmsChanged.connect(self.reload)
+        controller.changed.connect(lambda *_: self.mark_stale())
+        controller.firmsChanged.connect(self.mark_stale)
 
     def set_firm(self, firm_id):
         self.firm_id = firm_id
+        self.mark_stale()
+
+    def refresh(self) -> None:
         self.reload()
 
     def reload(self) -> None:
+        from ..core.analysis import firm_counts, study_stats
+
         s = self.controller.session
         fw = s.framework
         voc = vocabulary()

@@ -578,6 +578,37 @@ class StudyDB:
             f"SELECT id FROM events WHERE firm = :firm AND ({_TEXT_MATCH}) ORDER BY position",
             {"firm": firm_id, "q": _like(text)})]
 
+    def event_page(self, firm_id: str, text: str | None = None, after: int = -1,
+                   limit: int = 1000) -> list[tuple[int, dict]]:
+        """The next ``limit`` events (position, event without evidence) of a
+        firm after position ``after``, only those containing ``text`` if
+        given: a table fetches a long chronology page by page this way, and
+        a search stops as soon as a page is full."""
+        match = f" AND ({_TEXT_MATCH})" if text else ""
+        params = {"firm": firm_id, "after": after, "n": limit}
+        if text:
+            params["q"] = _like(text)
+        return [(r["position"], row_to_dict("events", r)) for r in self.db.query(
+            f"SELECT * FROM events WHERE firm = :firm AND position > :after{match} "
+            f"ORDER BY position LIMIT :n", params)]
+
+    def event_count(self, firm_id: str, text: str | None = None) -> int:
+        match = f" AND ({_TEXT_MATCH})" if text else ""
+        params = {"firm": firm_id, **({"q": _like(text)} if text else {})}
+        return self.db.execute(f"SELECT count(*) FROM events WHERE firm = :firm{match}", params).fetchone()[0]
+
+    def event_warnings_data(self, firm_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """For the events table's warnings: (event, source id) pairs naming a
+        source the firm does not have, and (event, date) pairs in order."""
+        missing = [tuple(r) for r in self.db.execute(
+            "SELECT events.id, j.value FROM events, json_each(events.sources) AS j "
+            "WHERE events.firm = :firm AND events.sources IS NOT NULL "
+            "AND j.value NOT IN (SELECT id FROM sources WHERE firm = :firm) ORDER BY events.position",
+            {"firm": firm_id})]
+        dates = [tuple(r) for r in self.db.execute(
+            "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id])]
+        return missing, dates
+
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
         """Events of every firm whose text contains ``text``: firm, id, title."""
         return list(self.db.query(
