@@ -24,20 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 from workbench.core.model import Study  # noqa: E402
 from workbench.render import engine  # noqa: E402
 from workbench.render.diagram import process_graph  # noqa: E402
-
-
-def interleaved(n, *fns):
-    best = [float("inf")] * len(fns)
-    for _ in range(n):
-        for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - t0)
-    return best
 
 
 def main() -> None:

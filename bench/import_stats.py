@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic  # noqa: E402
+from timing import interleaved  # noqa: E402
 
 from workbench import services  # noqa: E402
 from workbench.io.study_json import read_doc  # noqa: E402
@@ -32,27 +33,6 @@ def rows_of(doc):
         firm_rows(firm, i, rows)
     rows["documents"] = [row_values("documents", d, (i,)) for i, d in enumerate(doc["documents"])]
     return {t: [dict(zip(table_columns(t), r)) for r in rs] for t, rs in rows.items()}
-
-
-def best_of(n, fn):
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def interleaved(n, *fns):
-    """Best time of each function, run in turns so that a burst of load on
-    this shared machine falls on both alike."""
-    best = [float("inf")] * len(fns)
-    for _ in range(n):
-        for i, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            fn()
-            best[i] = min(best[i], time.perf_counter() - t0)
-    return best
 
 
 def main() -> None:
@@ -91,9 +71,9 @@ def main() -> None:
 
     lpw = tmp / "stats.lpw"
     services.import_file(lpw, src)
-    t_stats = best_of(args.repeat, lambda: services.stats(lpw))
+    (t_stats,) = interleaved(args.repeat, lambda: services.stats(lpw))
     print(f"stats on the .lpw: {t_stats:.3f} s (goal: under 1 s)")
-    t_stats_json = best_of(args.repeat, lambda: services.stats(src))
+    (t_stats_json,) = interleaved(args.repeat, lambda: services.stats(src))
     print(f"stats on the .study.json: {t_stats_json:.3f} s")
 
 

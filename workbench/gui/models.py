@@ -89,7 +89,39 @@ def label_of(vocab: str, value: str, framework=None) -> str:
     return vocabulary().label(vocab, value)
 
 
-class FirmListModel(QAbstractListModel):
+class _DragToReorder:
+    """Drag a row to a new place: the model's ``ids`` are in order, and
+    ``_move(id, to)`` asks the controller to move it (which reloads)."""
+
+    def supportedDropActions(self):
+        return Qt.MoveAction
+
+    def mimeTypes(self):
+        return [MIME]
+
+    def mimeData(self, indexes):
+        data = QMimeData()
+        rows = sorted({i.row() for i in indexes})
+        data.setData(MIME, json.dumps([self.row_ids()[r] for r in rows[:1]]).encode())
+        return data
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if action != Qt.MoveAction or not data.hasFormat(MIME) or not self.can_reorder():
+            return False
+        (obj_id,) = json.loads(bytes(data.data(MIME)).decode())
+        ids = self.row_ids()
+        target = row if row >= 0 else (parent.row() if parent.isValid() else len(ids))
+        current = ids.index(obj_id) if obj_id in ids else -1
+        to = target - 1 if target > current else target
+        if current >= 0 and to != current:
+            self._move(obj_id, to)
+        return False  # the controller's signal reloads the rows; Qt must not remove one itself
+
+    def can_reorder(self) -> bool:
+        return True
+
+
+class FirmListModel(_DragToReorder, QAbstractListModel):
     """The study's firms, in order; drag to reorder."""
 
     def __init__(self, controller: StudyController):
@@ -129,33 +161,17 @@ class FirmListModel(QAbstractListModel):
         base = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled | Qt.ItemIsEditable
         return base if index.isValid() else Qt.ItemIsDropEnabled
 
-    def supportedDropActions(self):
-        return Qt.MoveAction
+    def row_ids(self) -> list[str]:
+        return [f["id"] for f in self.firms]
 
-    def mimeTypes(self):
-        return [MIME]
-
-    def mimeData(self, indexes):
-        data = QMimeData()
-        data.setData(MIME, json.dumps([self.firms[i.row()]["id"] for i in indexes[:1]]).encode())
-        return data
-
-    def dropMimeData(self, data, action, row, column, parent) -> bool:
-        if action != Qt.MoveAction or not data.hasFormat(MIME):
-            return False
-        (firm_id,) = json.loads(bytes(data.data(MIME)).decode())
-        target = row if row >= 0 else (parent.row() if parent.isValid() else len(self.firms))
-        current = next(i for i, f in enumerate(self.firms) if f["id"] == firm_id)
-        to = target - 1 if target > current else target
-        if to != current:
-            self.controller.move("firms", None, firm_id, to)
-        return False  # the controller reloads the list; Qt must not remove a row itself
+    def _move(self, firm_id: str, to: int) -> None:
+        self.controller.move("firms", None, firm_id, to)
 
     def row_of(self, firm_id: str) -> int:
         return next((i for i, f in enumerate(self.firms) if f["id"] == firm_id), -1)
 
 
-class ObjectTableModel(QAbstractTableModel):
+class ObjectTableModel(_DragToReorder, QAbstractTableModel):
     """A firm's events, sources or routines as a table, fetched lazily."""
 
     countChanged = Signal()
@@ -421,25 +437,11 @@ class ObjectTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ drag to reorder
 
-    def supportedDropActions(self):
-        return Qt.MoveAction
+    def row_ids(self) -> list[str]:
+        return self.ids
 
-    def mimeTypes(self):
-        return [MIME]
+    def can_reorder(self) -> bool:
+        return not self.filter_text  # a filtered table shows only some rows: their order is not the firm's
 
-    def mimeData(self, indexes):
-        data = QMimeData()
-        rows = sorted({i.row() for i in indexes})
-        data.setData(MIME, json.dumps([self.ids[r] for r in rows[:1]]).encode())
-        return data
-
-    def dropMimeData(self, data, action, row, column, parent) -> bool:
-        if action != Qt.MoveAction or not data.hasFormat(MIME) or self.filter_text:
-            return False
-        (obj_id,) = json.loads(bytes(data.data(MIME)).decode())
-        target = row if row >= 0 else (parent.row() if parent.isValid() else len(self.ids))
-        current = self.row_of(obj_id)
-        to = target - 1 if target > current else target
-        if current >= 0 and to != current:
-            self.controller.move(self.table, self.firm_id, obj_id, to)
-        return False  # the controller's signal reloads the table
+    def _move(self, obj_id: str, to: int) -> None:
+        self.controller.move(self.table, self.firm_id, obj_id, to)

@@ -75,9 +75,15 @@ class LazyTab(QWidget):
 
     def _init_lazy(self) -> None:
         self._stale = True
+        self.firm_id: str | None = None
 
-    def refresh(self) -> None:  # loads the tab's data; overridden
-        raise NotImplementedError
+    def set_firm(self, firm_id: str | None) -> None:
+        self.firm_id = firm_id
+        self.mark_stale()
+
+    def refresh(self) -> None:
+        """Load the tab's data (tabs define ``reload`` or override this)."""
+        self.reload()
 
     def mark_stale(self) -> None:
         if self.isVisible():
@@ -494,7 +500,6 @@ class ObjectTab(LazyTab):
     def __init__(self, controller: StudyController, table: str):
         super().__init__()
         self._init_lazy()
-        self.firm_id: str | None = None
         self.controller = controller
         self.table = table
         self.model = ObjectTableModel(controller, table)
@@ -530,10 +535,6 @@ class ObjectTab(LazyTab):
         layout.addWidget(split)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_used_by())
         self.model.modelReset.connect(self._show_used_by)
-
-    def set_firm(self, firm_id):
-        self.firm_id = firm_id
-        self.mark_stale()
 
     def refresh(self) -> None:
         self.model.set_firm(self.firm_id)
@@ -688,13 +689,6 @@ class ProfileTab(LazyTab):
         self._loading = False
         self._derived: dict[str, str] = {}
         controller.changed.connect(lambda firm, table: firm == (self.firm_id or "") and self.mark_stale())
-
-    def set_firm(self, firm_id):
-        self.firm_id = firm_id
-        self.mark_stale()
-
-    def refresh(self) -> None:
-        self.reload()
 
     def reload(self) -> None:
         if not self.firm_id or self.firm_id not in {f["id"] for f in self.controller.session.firms()}:
@@ -1004,13 +998,6 @@ class MatrixTab(LazyTab):
         layout.addWidget(self.flows)
         controller.changed.connect(lambda *_: self.mark_stale())
         controller.firmsChanged.connect(self.mark_stale)
-
-    def set_firm(self, firm_id):
-        self.firm_id = firm_id
-        self.mark_stale()
-
-    def refresh(self) -> None:
-        self.reload()
 
     def reload(self) -> None:
         from ..core.analysis import firm_counts, study_stats
