@@ -381,3 +381,55 @@ def test_long_chronology_is_fetched_page_by_page(window, tmp_path, qtbot):
     assert all("kanban" in (model.object_at(r)["title"] + model.object_at(r).get("description", "")).lower()
                for r in range(model.rowCount()))
     qtbot.waitUntil(lambda: model.total == expected)
+
+
+def test_stale_lock_is_taken_over_and_a_live_one_is_not(tmp_path, monkeypatch):
+    import json
+    import os
+    import socket
+    from workbench.core.errors import WorkbenchError
+    import workbench.session as session_mod
+
+    path = tmp_path / "s.lpw"
+    Session(path, create={"title": "t", "framework": "5I"}).close()
+    lock = tmp_path / "s.lpw.lock"
+    lock.write_text(json.dumps({"pid": 2 ** 22 + 12345, "host": socket.gethostname()}))  # no such process
+    s = Session(path)  # a lock left by a crash is taken over
+    assert json.loads(lock.read_text())["pid"] == os.getpid()
+    s.close()
+    assert not lock.exists()
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
+    with pytest.raises(WorkbenchError, match="open in another workbench"):
+        Session(path)
+    # the liveness check never signals a process (on Windows os.kill would end it)
+    calls = []
+    monkeypatch.setattr(session_mod.os, "name", "nt")
+    monkeypatch.setattr(session_mod, "_pid_alive_windows", lambda pid: calls.append(pid) or True)
+    monkeypatch.setattr(session_mod.os, "kill", lambda *a: pytest.fail("os.kill called on Windows"))
+    assert session_mod._pid_alive(4242) and calls == [4242]
+
+
+def test_report_can_be_cancelled_and_nothing_is_written(jm_window, tmp_path):
+    from workbench.gui.mainwindow import ReportWorker
+    out = tmp_path / "cancelled.docx"
+    worker = ReportWorker(str(jm_window.session.path), str(out), {"diagrams": False})
+    results = []
+    worker.failed.connect(results.append)
+    worker.cancel.set()  # as the Cancel button does
+    worker.run()  # in this thread, to see the outcome at once
+    assert results == [""] and not out.exists()
+
+
+def test_report_with_template_and_one_firm_as_json(jm_window, tmp_path):
+    import json
+    t = docx.Document()
+    t.sections[0].header.paragraphs[0].text = "House style"
+    t.save(tmp_path / "t.docx")
+    out = tmp_path / "r.docx"
+    jm_window.export_report(str(out), firm_ids=["rsl"], diagrams=False, template=str(tmp_path / "t.docx"),
+                            wait=True)
+    assert docx.Document(out).sections[0].header.paragraphs[0].text == "House style"
+    jm_window.select_firm("rsl")
+    assert jm_window.export_json(str(tmp_path / "rsl.study.json"), "rsl")
+    doc = json.loads((tmp_path / "rsl.study.json").read_text(encoding="utf-8"))
+    assert [f["id"] for f in doc["firms"]] == ["rsl"]

@@ -327,6 +327,14 @@ def test_cli_report_and_tables(capsys, tmp_path):
     assert len(d.tables) == 2
 
 
+def test_cli_firm_takes_several_ids(capsys, tmp_path):
+    for args in (["--firm", "brw", "dmf"], ["--firm", "brw", "--firm", "dmf"]):
+        out = tmp_path / "r.docx"
+        code, _, _ = run(capsys, "report", JM, "-o", out, "--no-diagrams", *args)
+        assert code == 0
+        assert cells(table_after(docx.Document(out), "Company details"))[0] == ["Background", "BRW", "DMF"]
+
+
 def test_cli_report_errors(capsys, tmp_path):
     code, _, err = run(capsys, "report", JM, "-o", tmp_path / "r.docx", "--firm", "nope")
     assert code == 2 and "brw, rsl, dmf" in err

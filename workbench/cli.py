@@ -247,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "firms, and appendices with the framework and the evidence.")
     p.add_argument("study", metavar="STUDY")
     p.add_argument("-o", "--output", required=True, metavar="OUT.docx")
-    p.add_argument("--firm", action="append", metavar="ID", help="only this firm (repeat for more)")
+    p.add_argument("--firm", action="extend", nargs="+", metavar="ID",
+                   help="only these firms (--firm a b, or --firm a --firm b)")
     p.add_argument("--template", metavar="T.docx", help="take styles, page setup, headers and footers from "
                                                          "this Word document or template")
     p.add_argument("--no-diagrams", action="store_true", help="leave out the process diagrams")

@@ -167,10 +167,23 @@ class ReportDialog(QDialog):
         layout.addWidget(self.diagrams)
         layout.addWidget(self.evidence)
         layout.addWidget(self.tables_only)
+        row = QHBoxLayout()
+        self.template = QLineEdit()
+        self.template.setPlaceholderText("Word template (optional): styles, page setup, headers")
+        browse = QPushButton("Template…")
+        browse.clicked.connect(self._browse)
+        row.addWidget(self.template, 1)
+        row.addWidget(browse)
+        layout.addLayout(row)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Word template", "", "Word (*.docx *.dotx)")
+        if path:
+            self.template.setText(path)
 
     def chosen(self) -> list[str]:
         return [self.firms.item(i).data(Qt.UserRole) for i in range(self.firms.count())
@@ -263,11 +276,13 @@ class MainWindow(QMainWindow):
         self.act_report = A("&Word report…", self.export_report_dialog, "Ctrl+R")
         self.act_diagram = A("&Diagram…", self.export_diagram_dialog)
         self.act_json = A("Study as &JSON…", self.export_json_dialog)
+        self.act_firm_json = A("This &firm as JSON…", lambda: self.export_json_dialog(firm=True))
         self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.HelpContents)
         self.act_about = A("&About", self.about)
         self.study_actions = [self.act_import, self.act_close, self.act_find, self.act_add_firm,
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
-                              self.act_add_event, self.act_report, self.act_diagram, self.act_json]
+                              self.act_add_event, self.act_report, self.act_diagram, self.act_json,
+                              self.act_firm_json]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -299,7 +314,7 @@ class MainWindow(QMainWindow):
         for a in (self.act_add_firm, self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down):
             m.addAction(a)
         m = mb.addMenu("E&xport")
-        for a in (self.act_report, self.act_diagram, self.act_json):
+        for a in (self.act_report, self.act_diagram, self.act_json, self.act_firm_json):
             m.addAction(a)
         m = mb.addMenu("&Help")
         m.addAction(self.act_reference)
@@ -669,11 +684,14 @@ class MainWindow(QMainWindow):
         self.firm_model.reload()
         self.statusBar().showMessage(f"Imported {', '.join(ids)}")
 
-    def export_json_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the study", "study.study.json",
-                                              "Study files (*.study.json)")
+    def export_json_dialog(self, firm: bool = False) -> None:
+        firm_id = self.firm_id if firm else None
+        if firm and not firm_id:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export as a study file",
+                                              f"{firm_id or 'study'}.study.json", "Study files (*.study.json)")
         if path:
-            self.export_json(path)
+            self.export_json(path, firm_id)
 
     def export_json(self, path: str, firm_id: str | None = None) -> bool:
         try:
@@ -697,10 +715,11 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save the report as", "report.docx", "Word (*.docx)")
         if path:
             self.export_report(path, dlg.chosen(), dlg.diagrams.isChecked(), dlg.evidence.isChecked(),
-                               dlg.tables_only.isChecked())
+                               dlg.tables_only.isChecked(), template=dlg.template.text().strip() or None)
 
     def export_report(self, path: str, firm_ids: list[str] | None = None, diagrams: bool = True,
-                      evidence: bool = True, tables_only: bool = False, wait: bool = False) -> ReportWorker:
+                      evidence: bool = True, tables_only: bool = False, template: str | None = None,
+                      wait: bool = False) -> ReportWorker:
         """Write the report in the background with a cancellable progress dialog."""
         dialog = QProgressDialog("Writing the report…", "Cancel", 0, 100, self)
         dialog.setWindowTitle("Word report")
@@ -708,7 +727,7 @@ class MainWindow(QMainWindow):
         dialog.setMinimumDuration(300)
         worker = ReportWorker(str(self.session.path), path,
                               {"firm_ids": firm_ids, "diagrams": diagrams, "evidence": evidence,
-                               "tables_only": tables_only})
+                               "tables_only": tables_only, "template": template})
         worker.progress.connect(lambda d, t, label: (dialog.setMaximum(t), dialog.setValue(d),
                                                      dialog.setLabelText(f"Writing the report: {label}")))
         dialog.canceled.connect(worker.cancel.set)
