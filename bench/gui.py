@@ -30,7 +30,7 @@ import time; t0 = time.perf_counter()
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])
 w = QMainWindow(); w.resize(1360, 860); w.show(); app.processEvents()
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, flush=True)
 """
 
 OURS = """
@@ -41,14 +41,20 @@ app = QApplication([])
 w = MainWindow(); w.show()
 assert w.open_path({path!r})
 app.processEvents()
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, flush=True)
 w.close_study()
 """
 
 
-def run_child(code: str, env: dict) -> float:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+def run_child(code: str, env: dict) -> tuple[float, float]:
+    """(seconds from the script's first line to the window shown, seconds from
+    launching the process to the window shown)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    first = proc.stdout.readline()
+    wall = time.perf_counter() - t0
+    proc.communicate()
+    return float(first.strip()), wall
 
 
 def main() -> None:
@@ -67,9 +73,12 @@ def main() -> None:
     for _ in range(args.repeat):  # in turns, so load on this shared machine falls on both
         bare.append(run_child(BARE, env))
         ours.append(run_child(OURS.format(path=str(example)), env))
-    print(f"bare QMainWindow start:                    {min(bare):.3f} s")
-    print(f"workbench start with the example open:     {min(ours):.3f} s")
-    print(f"start-up ratio: {min(ours) / min(bare):.2f}x (goal: at most 2x)")
+    b_in, b_wall = min(b[0] for b in bare), min(b[1] for b in bare)
+    o_in, o_wall = min(o[0] for o in ours), min(o[1] for o in ours)
+    print("                                           from launch   after the interpreter started")
+    print(f"bare QMainWindow shown:                    {b_wall:.3f} s       {b_in:.3f} s")
+    print(f"workbench shown with the example open:     {o_wall:.3f} s       {o_in:.3f} s")
+    print(f"start-up ratio (goal: at most 2x):         {o_wall / b_wall:.2f}x        {o_in / b_in:.2f}x")
 
     import synthetic
 

@@ -337,3 +337,20 @@ def test_wrap():
     assert wrap("x" * 73, 24, 3)[-1].endswith("…")  # a fourth line would be needed
     assert wrap("", 10, 2) == [""]
     assert wrap("tab\tand\nnewline\x00", 40, 2) == ["tab and newline"]
+
+
+def test_event_at_a_level_the_framework_lacks(tmp_path):
+    """A 4I study has no inter-organisation lane: such an event goes to the
+    organisation lane, and external sources to a band of their own."""
+    doc = minimal_study(framework="4I")
+    firm = doc["firms"][0]
+    firm["events"][2]["stages"] = ["integrating"]
+    firm["events"][2]["level"] = "inter_organisation"
+    firm["events"][2]["sources"] = ["cust"]
+    study = Study.from_dict(doc)
+    ids = groups(engine.svg(process_graph(study, study.firms[0]).source, "wasm").data)
+    _, y3 = centre(ids["event-f1-e3"][1])
+    _, y2 = centre(ids["event-f1-e2"][1])  # integrating, default level organisation
+    assert abs(y3 - y2) < 1
+    _, ys = centre(ids["source-f1-cust"][1])
+    assert ys < y3  # the external source above, outside the firm

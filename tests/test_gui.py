@@ -433,3 +433,15 @@ def test_report_with_template_and_one_firm_as_json(jm_window, tmp_path):
     assert jm_window.export_json(str(tmp_path / "rsl.study.json"), "rsl")
     doc = json.loads((tmp_path / "rsl.study.json").read_text(encoding="utf-8"))
     assert [f["id"] for f in doc["firms"]] == ["rsl"]
+
+
+def test_pasted_control_characters_are_stored_as_spaces(jm_window, tmp_path):
+    tab = jm_window.events_tab
+    edit_through_delegate(tab.view, 0, col(tab.model, "title"), lambda e: e.setText("Bell\x07and\x1bescape"))
+    assert jm_window.session.get("events", "brw", "e1")["title"] == "Bell and escape"
+    jm_window.add_firm("Tab\there")
+    assert any(f["name"] == "Tab\there" for f in jm_window.session.firms())  # tab is allowed XML
+    assert jm_window.export_json(str(tmp_path / "out.study.json"))
+    from workbench.io.study_json import check_file
+    report = check_file(tmp_path / "out.study.json")
+    assert report.ok and not report.warnings

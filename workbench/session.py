@@ -229,6 +229,9 @@ class Session:
     def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value: Any) -> Any:
         """Change one field (None removes it); returns the old value (None
         if it was absent)."""
+        from .core.validate import sanitise
+
+        value, _ = sanitise(value)  # pasted control characters become spaces (format rule 6)
         current = self.db.get(table, firm_id, obj_id)
         old = current.get(key)
         new = dict(current)
@@ -249,6 +252,9 @@ class Session:
         return old
 
     def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None) -> int:
+        from .core.validate import sanitise
+
+        obj, _ = sanitise(obj)
         self._check(table[:-1], obj, firm_id)
         if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
             raise InputError(f"firm {firm_id!r} already has a {table[:-1]} {obj['id']!r}")
@@ -264,8 +270,9 @@ class Session:
         return self._write(self.db.move, table, firm_id, obj_id, to_position)
 
     def add_firm(self, firm: dict, position: int | None = None) -> None:
-        from .core.validate import check_object
+        from .core.validate import check_object, sanitise
 
+        firm, _ = sanitise(firm)
         problems = check_object("firm", firm, self.framework.id)
         if problems:
             raise InputError("; ".join(str(p) for p in problems), problems)

@@ -155,11 +155,14 @@ def source_lane(source: Source, lanes: list[str]) -> str:
 
 
 def event_lane(event: Event, lanes: list[str]) -> str:
+    """The event's level, or for a level the framework lacks (inter-
+    organisation in a 4I study) the nearest one it has."""
     level = event.effective_level() or "individual"
-    if level not in lanes:
-        # a level the framework lacks (e.g. inter-organisation in a 4I study)
-        return lanes[0] if level == "inter_organisation" else "individual"
-    return level
+    if level in lanes:
+        return level
+    order = [lv for lv in LANE_ORDER if lv in lanes]
+    rank = LANE_ORDER.index(level) if level in LANE_ORDER else len(LANE_ORDER) - 1
+    return min(order, key=lambda lv: abs(LANE_ORDER.index(lv) - rank))
 
 
 def _event_label(event: Event):
