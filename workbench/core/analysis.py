@@ -140,9 +140,6 @@ def dominant_learning_type(firm: Firm) -> str | None:
     return max(score, key=lambda t: (score[t], -order.index(t) if t in order else 0))
 
 
-def uncoded_events(firm: Firm) -> list[Event]:
-    return [e for e in firm.event_list if not e.is_coded]
-
 
 # --------------------------------------------------------------------------- derived summary
 

@@ -11,7 +11,7 @@ the ``effective_*`` helpers, never stored. Keys beginning ``x-`` are kept in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from .frameworks import Framework, all_stages
@@ -309,7 +309,3 @@ class Study(_Record):
         copy.documents = None if docs is None else [Document.from_dict(d.to_dict()) for d in docs]
         return copy
 
-
-def record_fields(cls) -> list[str]:
-    """The attribute names of a record class, for adapters that map columns."""
-    return [f.name for f in fields(cls)]

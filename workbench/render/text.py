@@ -8,17 +8,11 @@ engines must draw the same picture."""
 
 from __future__ import annotations
 
-import html
 import re
 
 import graphviz
 
 from ..core.validate import clean_text
-
-
-def html_text(text: str) -> str:
-    """Text for inside an HTML-like label: XML-clean and entity-escaped."""
-    return html.escape(clean_text(text), quote=True)
 
 
 def attr_text(text: str) -> graphviz.quoting.NoHtml:

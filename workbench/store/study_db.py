@@ -368,10 +368,6 @@ class StudyDB:
             raise WorkbenchError(f"cannot import into {self.path}: {exc}; nothing was changed") from None
         return [f["id"] for f in firms]
 
-    def import_study(self, study: Study, replace: bool = False) -> list[str]:
-        """``import_doc`` for a model."""
-        return self.import_doc(study.to_dict(), replace=replace)
-
     def _next_position(self, table: str) -> int:
         return self.db.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
 
