@@ -445,3 +445,18 @@ def test_pasted_control_characters_are_stored_as_spaces(jm_window, tmp_path):
     from workbench.io.study_json import check_file
     report = check_file(tmp_path / "out.study.json")
     assert report.ok and not report.warnings
+
+
+def test_delete_key_and_remembered_column_widths(jm_window, qtbot, monkeypatch, tmp_path):
+    w = jm_window
+    view = w.events_tab.view
+    view.setFocus()
+    view.selectRow(w.events_tab.model.row_of("e11"))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    qtbot.keyClick(view, Qt.Key_Delete)
+    assert "e11" not in w.session.db.event_ids("brw")
+    view.setColumnWidth(1, 333)
+    path = str(w.session.path)
+    w.close_study()
+    assert w.open_path(path)
+    assert w.events_tab.view.columnWidth(1) == 333

@@ -450,6 +450,8 @@ class MainWindow(QMainWindow):
                 focused.clearFocus()  # commits a text box being edited
             settings().setValue("splitter", self.splitter.saveState())
             settings().setValue("tab", self.tabs.currentIndex())
+            for name, view in self._tables().items():
+                settings().setValue(f"columns/{name}", view.horizontalHeader().saveState())
             self.diagram_tab.timer.stop()
             self.controller.blockSignals(True)
             self.stack.removeWidget(self.study_widget)
@@ -527,7 +529,15 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.splitter)
         tab = settings().value("tab")
         self.tabs.setCurrentIndex(int(tab) if tab not in (None, "") else 1)
+        for name, view in self._tables().items():
+            state = settings().value(f"columns/{name}")
+            if state:
+                view.horizontalHeader().restoreState(state)
         self._rebind_undo(c.undo_stack)
+
+    def _tables(self) -> dict:
+        return {"events": self.events_tab.view, "sources": self.sources_tab.view,
+                "routines": self.routines_tab.view}
 
     def _rebind_undo(self, stack) -> None:
         self.edit_menu.removeAction(self.undo_slot)

@@ -391,6 +391,7 @@ class EventsTab(QWidget):
         layout.addWidget(split)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.model.modelReset.connect(self._restore_detail)
+        QShortcut(QKeySequence.Delete, self.view, self.delete_selected, context=Qt.WidgetShortcut)
 
     def set_firm(self, firm_id: str | None) -> None:
         self.model.set_firm(firm_id)
@@ -535,6 +536,7 @@ class ObjectTab(LazyTab):
         layout.addWidget(split)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_used_by())
         self.model.modelReset.connect(self._show_used_by)
+        QShortcut(QKeySequence.Delete, self.view, self.delete_selected, context=Qt.WidgetShortcut)
 
     def refresh(self) -> None:
         self.model.set_firm(self.firm_id)
