@@ -5,7 +5,7 @@ import sqlite3
 import docx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QComboBox, QLineEdit, QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 
 from conftest import JM, TRAINING
 from workbench.gui.delegates import MultiSelect

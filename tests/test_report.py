@@ -38,7 +38,6 @@ def captions(document):
 
 def table_after(document, caption_text):
     """The table that follows the caption containing ``caption_text``."""
-    body = document.element.body
     for p in captions(document):
         if caption_text in p.text:
             el = p._p.getnext()

@@ -7,7 +7,7 @@ import random
 import jsonschema
 import pytest
 
-from conftest import JM, ROOT, TRAINING, minimal_study
+from conftest import JM, ROOT, TRAINING
 from workbench.core.validate import study_schema, validate
 
 

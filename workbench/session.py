@@ -88,7 +88,7 @@ class StudyLock:
                 raise WorkbenchError(
                     f"{self.path.name[:-len(LOCK_SUFFIX)]} is open in another workbench {where} "
                     f"(process {other.get('pid', '?')}). Close it there first. If that workbench has "
-                    f"crashed, delete {self.path} and try again.")
+                    f"crashed, delete {self.path} and try again.") from None
             except OSError as exc:
                 # a read-only folder: no lock can be written, so no edit can be either
                 raise WorkbenchError(f"cannot open {self.path.name[:-len(LOCK_SUFFIX)]} for editing: "

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormL
 
 from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
-from ..core.model import Firm
 from .controller import StudyController
 from .delegates import FieldDelegate, MultiSelect
 from .models import ObjectTableModel, choices
