@@ -87,17 +87,17 @@ def test_add_firm_and_event_code_it_undo_redo_reorder_delete_export_reopen(jm_wi
 
     def stages(editor: MultiSelect):
         for i in range(editor.count()):
-            if editor.item(i).data(Qt.UserRole) in ("intuiting", "intertwining"):
-                editor.item(i).setCheckState(Qt.Checked)
+            if editor.item(i).data(Qt.ItemDataRole.UserRole) in ("intuiting", "intertwining"):
+                editor.item(i).setCheckState(Qt.CheckState.Checked)
         assert editor.item(0).toolTip()  # the definition is on each choice
     edit_through_delegate(view, 0, col(model, "stages"), stages)
 
     def types(editor: MultiSelect):
         for i in range(editor.count()):
-            if editor.item(i).data(Qt.UserRole) == "coercive":
-                editor.item(i).setCheckState(Qt.Checked)
+            if editor.item(i).data(Qt.ItemDataRole.UserRole) == "coercive":
+                editor.item(i).setCheckState(Qt.CheckState.Checked)
     edit_through_delegate(view, 0, col(model, "learning_types"), types)
-    model.setData(model.index(0, col(model, "critical")), Qt.Checked, Qt.CheckStateRole)
+    model.setData(model.index(0, col(model, "critical")), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     ev = w.session.get("events", firm_id, first)
     assert ev == {"id": first, "title": "Customer audit failed", "date": "2003-05", "critical": True,
                   "phase": "critical_incident", "stages": ["intuiting", "intertwining"],
@@ -115,7 +115,7 @@ def test_add_firm_and_event_code_it_undo_redo_reorder_delete_export_reopen(jm_wi
 
     # reorder by dragging the second event above the first
     data = model.mimeData([model.index(1, 0)])
-    model.dropMimeData(data, Qt.MoveAction, 0, 0, QModelIndex())
+    model.dropMimeData(data, Qt.DropAction.MoveAction, 0, 0, QModelIndex())
     assert w.session.db.event_ids(firm_id) == [second, first]
     w.undo_slot.trigger()
     assert w.session.db.event_ids(firm_id) == [first, second]
@@ -123,10 +123,10 @@ def test_add_firm_and_event_code_it_undo_redo_reorder_delete_export_reopen(jm_wi
 
     # delete with confirmation: No keeps it, Yes deletes it
     view.selectRow(model.row_of(second))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.No)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     tab.delete_selected()
     assert second in w.session.db.event_ids(firm_id)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     tab.delete_selected()
     assert w.session.db.event_ids(firm_id) == [first]
 
@@ -170,7 +170,7 @@ def test_uncoded_and_warnings_are_highlighted(jm_window):
     tab = jm_window.events_tab
     new = tab.add_event()
     row = tab.model.row_of(new)
-    assert tab.model.data(tab.model.index(row, 1), Qt.BackgroundRole).color() == UNCODED
+    assert tab.model.data(tab.model.index(row, 1), Qt.ItemDataRole.BackgroundRole).color() == UNCODED
     # a date running backwards, and a source that no longer exists (as an older file might hold)
     db = jm_window.session.db
     db.db.execute("UPDATE events SET date = '1990' WHERE firm = 'brw' AND id = 'e5'")
@@ -178,9 +178,9 @@ def test_uncoded_and_warnings_are_highlighted(jm_window):
     db.db.execute("""UPDATE events SET sources = '["ghost"]' WHERE firm = 'brw' AND id = 'e6'""")
     tab.model.reload()
     r5, r6 = tab.model.row_of("e5"), tab.model.row_of("e6")
-    assert tab.model.data(tab.model.index(r5, 1), Qt.BackgroundRole).color() == WARNING
-    assert "earlier than 1999" in tab.model.data(tab.model.index(r5, 1), Qt.ToolTipRole)
-    assert "no longer exists" in tab.model.data(tab.model.index(r6, 1), Qt.ToolTipRole)
+    assert tab.model.data(tab.model.index(r5, 1), Qt.ItemDataRole.BackgroundRole).color() == WARNING
+    assert "earlier than 1999" in tab.model.data(tab.model.index(r5, 1), Qt.ItemDataRole.ToolTipRole)
+    assert "no longer exists" in tab.model.data(tab.model.index(r6, 1), Qt.ItemDataRole.ToolTipRole)
 
 
 def test_filter_and_find(jm_window):
@@ -201,9 +201,9 @@ def test_sources_used_by_and_delete_takes_the_name_off_events(jm_window, monkeyp
     w.tabs.setCurrentWidget(tab)  # tabs load their data when shown
     row = tab.model.row_of("lucas")
     tab.view.setCurrentIndex(tab.model.index(row, 0))
-    used = [tab.used_by.item(i).data(Qt.UserRole) for i in range(tab.used_by.count())]
+    used = [tab.used_by.item(i).data(Qt.ItemDataRole.UserRole) for i in range(tab.used_by.count())]
     assert used == ["e1", "e2", "e3", "e6", "e10"]
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     tab.delete_selected()
     assert "lucas" not in (w.session.get("events", "brw", "e1").get("sources") or [])
     assert w.session.get("sources", "brw", "fe_college").get("via") is None
@@ -324,7 +324,7 @@ def test_new_study_and_recent_files(window, tmp_path, qtbot, monkeypatch):
     again = MainWindow()
     qtbot.addWidget(again)
     assert again.recent()[0] == str(path.resolve())
-    assert again.start.recent.item(0).data(Qt.UserRole) == str(path.resolve())
+    assert again.start.recent.item(0).data(Qt.ItemDataRole.UserRole) == str(path.resolve())
 
 
 def test_framework_reference(jm_window):
@@ -452,8 +452,8 @@ def test_delete_key_and_remembered_column_widths(jm_window, qtbot, monkeypatch, 
     view = w.events_tab.view
     view.setFocus()
     view.selectRow(w.events_tab.model.row_of("e11"))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    qtbot.keyClick(view, Qt.Key_Delete)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert "e11" not in w.session.db.event_ids("brw")
     view.setColumnWidth(1, 333)
     path = str(w.session.path)

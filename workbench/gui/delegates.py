@@ -21,20 +21,20 @@ class MultiSelect(QListWidget):
         self.order = [s for s in selected]
         for value, label, tip in items:
             item = QListWidgetItem(label)
-            item.setData(Qt.UserRole, value)
+            item.setData(Qt.ItemDataRole.UserRole, value)
             item.setToolTip(tip)
-            item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable | Qt.ItemIsSelectable)
-            item.setCheckState(Qt.Checked if value in selected else Qt.Unchecked)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsSelectable)
+            item.setCheckState(Qt.CheckState.Checked if value in selected else Qt.CheckState.Unchecked)
             self.addItem(item)
         self.itemChanged.connect(self._changed)
-        self.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAutoFillBackground(True)
 
     def _changed(self, item: QListWidgetItem) -> None:
-        value = item.data(Qt.UserRole)
-        if item.checkState() == Qt.Checked and value not in self.order:
+        value = item.data(Qt.ItemDataRole.UserRole)
+        if item.checkState() == Qt.CheckState.Checked and value not in self.order:
             self.order.append(value)
-        elif item.checkState() != Qt.Checked and value in self.order:
+        elif item.checkState() != Qt.CheckState.Checked and value in self.order:
             self.order.remove(value)
 
     def values(self) -> list[str]:
@@ -43,7 +43,7 @@ class MultiSelect(QListWidget):
     def set_checked(self, values: list[str]) -> None:
         for i in range(self.count()):
             item = self.item(i)
-            item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in values else Qt.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in values else Qt.CheckState.Unchecked)
         self.order = [v for v in values]
 
 
@@ -72,7 +72,7 @@ class FieldDelegate(QStyledItemDelegate):
                 if col.kind == "ref" and value == model.object_at(index.row())["id"]:
                     continue  # a source is not brokered by itself
                 box.addItem(label, value)
-                box.setItemData(box.count() - 1, tip, Qt.ToolTipRole)
+                box.setItemData(box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
             return box
         if col.kind in ("multi", "refs"):
             selected = model.object_at(index.row()).get(col.key) or []
@@ -93,7 +93,7 @@ class FieldDelegate(QStyledItemDelegate):
         editor.setGeometry(rect)
 
     def setEditorData(self, editor, index):
-        value = index.data(Qt.EditRole)
+        value = index.data(Qt.ItemDataRole.EditRole)
         if isinstance(editor, QComboBox):
             i = editor.findData(value or "")
             editor.setCurrentIndex(max(i, 0))
@@ -108,13 +108,13 @@ class FieldDelegate(QStyledItemDelegate):
 
     def setModelData(self, editor, model, index):
         if isinstance(editor, QComboBox):
-            model.setData(index, editor.currentData() or "", Qt.EditRole)
+            model.setData(index, editor.currentData() or "", Qt.ItemDataRole.EditRole)
         elif isinstance(editor, MultiSelect):
-            model.setData(index, editor.values(), Qt.EditRole)
+            model.setData(index, editor.values(), Qt.ItemDataRole.EditRole)
         elif isinstance(editor, QPlainTextEdit):
-            model.setData(index, editor.toPlainText(), Qt.EditRole)
+            model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
         elif isinstance(editor, QLineEdit):
-            model.setData(index, editor.text(), Qt.EditRole)
+            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
         else:
             super().setModelData(editor, model, index)
 

@@ -38,7 +38,7 @@ def samples_dir() -> Path:
 def settings() -> QSettings:
     path = os.environ.get("WORKBENCH_SETTINGS")
     if path:
-        return QSettings(path, QSettings.IniFormat)
+        return QSettings(path, QSettings.Format.IniFormat)
     return QSettings("LearningProcessWorkbench", "Workbench")
 
 
@@ -68,21 +68,21 @@ class StartPage(QWidget):
             b = QPushButton(label.replace("&", "&&"))  # a lone & would be a keyboard accelerator
             b.setMinimumHeight(32)
             b.clicked.connect(lambda _=False, lb=label: window.open_example_dialog(lb))
-            layout.addWidget(b, 0, Qt.AlignLeft)
+            layout.addWidget(b, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(QLabel("<h3>Recent studies</h3>"))
         self.recent = QListWidget()
-        self.recent.itemActivated.connect(lambda item: window.open_path(item.data(Qt.UserRole)))
+        self.recent.itemActivated.connect(lambda item: window.open_path(item.data(Qt.ItemDataRole.UserRole)))
         layout.addWidget(self.recent, 1)
 
     def refresh(self, recent: list[str]) -> None:
         self.recent.clear()
         for path in recent:
             item = QListWidgetItem(f"{Path(path).name}    —    {Path(path).parent}")
-            item.setData(Qt.UserRole, path)
+            item.setData(Qt.ItemDataRole.UserRole, path)
             self.recent.addItem(item)
         if not recent:
             item = QListWidgetItem("(none yet)")
-            item.setFlags(Qt.NoItemFlags)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.recent.addItem(item)
 
 
@@ -97,11 +97,11 @@ class NewStudyDialog(QDialog):
         for fid in FRAMEWORK_IDS:
             fw = framework(fid)
             self.framework.addItem(f"{fw.name} ({fid})", fid)
-            self.framework.setItemData(self.framework.count() - 1, fw.description, Qt.ToolTipRole)
+            self.framework.setItemData(self.framework.count() - 1, fw.description, Qt.ItemDataRole.ToolTipRole)
         self.framework.setCurrentIndex(FRAMEWORK_IDS.index("5I"))
         form.addRow("Title", self.title)
         form.addRow("Framework", self.framework)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -137,7 +137,7 @@ class FrameworkReference(QDialog):
         text.setHtml("".join(html))
         layout = QVBoxLayout(self)
         layout.addWidget(text)
-        close = QDialogButtonBox(QDialogButtonBox.Close)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)
 
@@ -153,9 +153,9 @@ class ReportDialog(QDialog):
         self.firms = QListWidget()
         for f in firms:
             item = QListWidgetItem(f["name"])
-            item.setData(Qt.UserRole, f["id"])
-            item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked)
+            item.setData(Qt.ItemDataRole.UserRole, f["id"])
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
             self.firms.addItem(item)
         layout.addWidget(self.firms)
         self.diagrams = QCheckBox("Process diagrams")
@@ -174,7 +174,7 @@ class ReportDialog(QDialog):
         row.addWidget(self.template, 1)
         row.addWidget(browse)
         layout.addLayout(row)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -185,8 +185,8 @@ class ReportDialog(QDialog):
             self.template.setText(path)
 
     def chosen(self) -> list[str]:
-        return [self.firms.item(i).data(Qt.UserRole) for i in range(self.firms.count())
-                if self.firms.item(i).checkState() == Qt.Checked]
+        return [self.firms.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.firms.count())
+                if self.firms.item(i).checkState() == Qt.CheckState.Checked]
 
 
 class _Cancelled(Exception):
@@ -260,12 +260,12 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         A = self._action
-        self.act_new = A("&New study…", self.new_study_dialog, QKeySequence.New)
-        self.act_open = A("&Open…", self.open_dialog, QKeySequence.Open)
+        self.act_new = A("&New study…", self.new_study_dialog, QKeySequence.StandardKey.New)
+        self.act_open = A("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.act_import = A("&Import a study file into this study…", self.import_dialog)
-        self.act_close = A("&Close study", self.close_study, QKeySequence.Close)
-        self.act_quit = A("&Quit", self.close, QKeySequence.Quit)
-        self.act_find = A("&Find in all firms…", self.find_dialog, QKeySequence.Find)
+        self.act_close = A("&Close study", self.close_study, QKeySequence.StandardKey.Close)
+        self.act_quit = A("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_find = A("&Find in all firms…", self.find_dialog, QKeySequence.StandardKey.Find)
         self.act_add_firm = A("&Add firm…", self.add_firm_dialog, "Ctrl+Shift+N")
         self.act_rename_firm = A("&Rename firm…", self.rename_firm_dialog, "F2")
         self.act_delete_firm = A("&Delete firm…", self.delete_firm_dialog)
@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         self.act_diagram = A("&Diagram…", self.export_diagram_dialog)
         self.act_json = A("Study as &JSON…", self.export_json_dialog)
         self.act_firm_json = A("This &firm as JSON…", lambda: self.export_json_dialog(firm=True))
-        self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.HelpContents)
+        self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.StandardKey.HelpContents)
         self.act_about = A("&About", self.about)
         self.study_actions = [self.act_import, self.act_close, self.act_find, self.act_add_firm,
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
@@ -414,7 +414,7 @@ class MainWindow(QMainWindow):
 
     def new_study_dialog(self) -> None:
         dlg = NewStudyDialog(self)
-        if dlg.exec() != QDialog.Accepted or not dlg.title.text().strip():
+        if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.title.text().strip():
             return
         path, _ = QFileDialog.getSaveFileName(self, "Save the new study as", "study.lpw",
                                               "Workbench studies (*.lpw)")
@@ -472,9 +472,9 @@ class MainWindow(QMainWindow):
         self.firm_model = FirmListModel(c)
         self.firm_list = QListView()
         self.firm_list.setModel(self.firm_model)
-        self.firm_list.setDragDropMode(QAbstractItemView.InternalMove)
-        self.firm_list.setDefaultDropAction(Qt.MoveAction)
-        self.firm_list.setEditTriggers(QAbstractItemView.EditKeyPressed | QAbstractItemView.DoubleClicked)
+        self.firm_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.firm_list.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.firm_list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked)
         self.firm_list.selectionModel().currentChanged.connect(
             lambda cur, _: cur.isValid() and self.select_firm(self.firm_model.firms[cur.row()]["id"]))
         left = QWidget()
@@ -549,9 +549,9 @@ class MainWindow(QMainWindow):
             self.redo_slot.setEnabled(False)
         else:
             self.undo_slot = stack.createUndoAction(self, "Undo")
-            self.undo_slot.setShortcut(QKeySequence.Undo)
+            self.undo_slot.setShortcut(QKeySequence.StandardKey.Undo)
             self.redo_slot = stack.createRedoAction(self, "Redo")
-            self.redo_slot.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo])
+            self.redo_slot.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         self.edit_menu.insertAction(first, self.undo_slot)
         self.edit_menu.insertAction(first, self.redo_slot)
 
@@ -573,7 +573,7 @@ class MainWindow(QMainWindow):
         self.select_firm(keep)
 
     def _goto_event(self, item) -> None:
-        event_id = item.data(Qt.UserRole)
+        event_id = item.data(Qt.ItemDataRole.UserRole)
         if event_id:
             self.tabs.setCurrentWidget(self.events_tab)
             self.events_tab.filter.clear()
@@ -617,7 +617,7 @@ class MainWindow(QMainWindow):
             f"Delete the firm “{firm.name}” with its {len(firm.event_list)} events, "
             f"{len(firm.source_list)} sources and {len(firm.routine_list)} routines?\n\n"
             f"You can undo this (Ctrl+Z).")
-        if answer == QMessageBox.Yes:
+        if answer == QMessageBox.StandardButton.Yes:
             self.controller.delete_firm(self.firm_id)
 
     def move_firm(self, delta: int) -> None:
@@ -647,18 +647,18 @@ class MainWindow(QMainWindow):
             self.find_list.itemActivated.connect(self._goto_found)
             self.find_list.itemDoubleClicked.connect(self._goto_found)
             dock.setWidget(self.find_list)
-            self.addDockWidget(Qt.BottomDockWidgetArea, dock)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.find_list.clear()
         for h in hits:
             item = QListWidgetItem(f"{names.get(h['firm'], h['firm'])}: {h['title']}")
-            item.setData(Qt.UserRole, (h["firm"], h["id"]))
+            item.setData(Qt.ItemDataRole.UserRole, (h["firm"], h["id"]))
             self.find_list.addItem(item)
         dock.setWindowTitle(f"Found {len(hits)} event{'s' if len(hits) != 1 else ''} containing “{text}”")
         dock.show()
         return hits
 
     def _goto_found(self, item) -> None:
-        firm_id, event_id = item.data(Qt.UserRole)
+        firm_id, event_id = item.data(Qt.ItemDataRole.UserRole)
         self.select_firm(firm_id)
         self.tabs.setCurrentWidget(self.events_tab)
         self.events_tab.filter.clear()
@@ -675,7 +675,7 @@ class MainWindow(QMainWindow):
         except InputError as exc:
             if any("--replace" in str(p) for p in exc.problems):
                 if QMessageBox.question(self, "Replace firms?", "\n".join(exc.lines()[:12]) +
-                                        "\n\nReplace those firms with the file's?") == QMessageBox.Yes:
+                                        "\n\nReplace those firms with the file's?") == QMessageBox.StandardButton.Yes:
                     try:
                         ids = self.session.import_json(path, replace=True)
                     except WorkbenchError as exc2:
@@ -719,7 +719,7 @@ class MainWindow(QMainWindow):
 
     def export_report_dialog(self) -> None:
         dlg = ReportDialog(self.session.firms(), self)
-        if dlg.exec() != QDialog.Accepted or not dlg.chosen():
+        if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.chosen():
             return
         path, _ = QFileDialog.getSaveFileName(self, "Save the report as", "report.docx", "Word (*.docx)")
         if path:
@@ -732,7 +732,7 @@ class MainWindow(QMainWindow):
         """Write the report in the background with a cancellable progress dialog."""
         dialog = QProgressDialog("Writing the report…", "Cancel", 0, 100, self)
         dialog.setWindowTitle("Word report")
-        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(300)
         worker = ReportWorker(str(self.session.path), path,
                               {"firm_ids": firm_ids, "diagrams": diagrams, "evidence": evidence,

@@ -94,7 +94,7 @@ class _DragToReorder:
     ``_move(id, to)`` asks the controller to move it (which reloads)."""
 
     def supportedDropActions(self):
-        return Qt.MoveAction
+        return Qt.DropAction.MoveAction
 
     def mimeTypes(self):
         return [MIME]
@@ -106,7 +106,7 @@ class _DragToReorder:
         return data
 
     def dropMimeData(self, data, action, row, column, parent) -> bool:
-        if action != Qt.MoveAction or not data.hasFormat(MIME) or not self.can_reorder():
+        if action != Qt.DropAction.MoveAction or not data.hasFormat(MIME) or not self.can_reorder():
             return False
         (obj_id,) = json.loads(bytes(data.data(MIME)).decode())
         ids = self.row_ids()
@@ -139,27 +139,27 @@ class FirmListModel(_DragToReorder, QAbstractListModel):
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.firms)
 
-    def data(self, index, role=Qt.DisplayRole):
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         firm = self.firms[index.row()]
-        if role in (Qt.DisplayRole, Qt.EditRole):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return firm["name"]
-        if role == Qt.ToolTipRole:
+        if role == Qt.ItemDataRole.ToolTipRole:
             return f"{firm['name']} (id {firm['id']})"
-        if role == Qt.UserRole:
+        if role == Qt.ItemDataRole.UserRole:
             return firm["id"]
         return None
 
-    def setData(self, index, value, role=Qt.EditRole) -> bool:
-        if role != Qt.EditRole or not str(value).strip():
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not str(value).strip():
             return False
         return self.controller.set_field("firms", None, self.firms[index.row()]["id"], "name",
                                          str(value).strip(), text="Rename firm")
 
     def flags(self, index):
-        base = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled | Qt.ItemIsEditable
-        return base if index.isValid() else Qt.ItemIsDropEnabled
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsEditable
+        return base if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
     def row_ids(self) -> list[str]:
         return [f["id"] for f in self.firms]
@@ -309,16 +309,16 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
 
     # ------------------------------------------------------------------ display
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].header
-        if orientation == Qt.Horizontal and role == Qt.ToolTipRole:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             col = self.columns[section]
             if col.kind in ("choice", "multi"):
                 fw = self.controller.session.framework
                 return "\n".join(f"{label}: {definition.splitlines()[0]}"
                                  for _, label, definition in choices(col.vocab, fw))
-        if orientation == Qt.Vertical and role == Qt.DisplayRole:
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
 
@@ -346,33 +346,33 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             return ""
         return str(value)
 
-    def data(self, index, role=Qt.DisplayRole):
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         obj = self.object_at(index.row())
         col = self.columns[index.column()]
-        if role == Qt.DisplayRole:
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.display(obj, col)
-        if role == Qt.EditRole:
+        if role == Qt.ItemDataRole.EditRole:
             if col.kind == "when":
                 return obj.get("date") or obj.get("when") or ""
             return obj.get(col.key)
-        if role == Qt.CheckStateRole and col.kind == "bool":
+        if role == Qt.ItemDataRole.CheckStateRole and col.kind == "bool":
             value = obj.get(col.key)
             if col.key == "external" and value is None:
                 from ..core.model import INTERNAL_SOURCE_KINDS
                 value = obj.get("kind") not in INTERNAL_SOURCE_KINDS
-            return Qt.Checked if value else Qt.Unchecked
-        if role == Qt.UserRole:
+            return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.UserRole:
             return obj["id"]
         if self.table == "events":
             warning = self.warnings.get(obj["id"])
-            if role == Qt.BackgroundRole:
+            if role == Qt.ItemDataRole.BackgroundRole:
                 if warning:
                     return QBrush(WARNING)
                 if not obj.get("stages") or not obj.get("learning_types"):
                     return QBrush(UNCODED)
-            if role == Qt.ToolTipRole:
+            if role == Qt.ItemDataRole.ToolTipRole:
                 tips = []
                 if warning:
                     tips.append("⚠ " + warning)
@@ -385,9 +385,9 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
                 elif col.key == "title" and obj.get("description"):
                     tips.append(obj["description"])
                 return "\n".join(tips) or None
-            if role == Qt.ForegroundRole and col.key == "title" and obj.get("critical"):
+            if role == Qt.ItemDataRole.ForegroundRole and col.key == "title" and obj.get("critical"):
                 return QBrush(CRITICAL)
-            if role == Qt.FontRole and col.key == "title" and obj.get("critical"):
+            if role == Qt.ItemDataRole.FontRole and col.key == "title" and obj.get("critical"):
                 font = QFont()
                 font.setBold(True)
                 return font
@@ -395,26 +395,26 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
 
     def flags(self, index):
         if not index.isValid():
-            return Qt.ItemIsDropEnabled if self.table == "events" and not self.filter_text else Qt.NoItemFlags
+            return Qt.ItemFlag.ItemIsDropEnabled if self.table == "events" and not self.filter_text else Qt.ItemFlag.NoItemFlags
         col = self.columns[index.column()]
-        base = Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
         if col.kind == "bool":
-            return base | Qt.ItemIsUserCheckable
-        return base | Qt.ItemIsEditable
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        return base | Qt.ItemFlag.ItemIsEditable
 
     # ------------------------------------------------------------------ editing
 
-    def setData(self, index, value, role=Qt.EditRole) -> bool:
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or self.firm_id is None:
             return False
         obj = self.object_at(index.row())
         col = self.columns[index.column()]
         c = self.controller
-        if col.kind == "bool" and role == Qt.CheckStateRole:
-            checked = Qt.CheckState(value) == Qt.Checked if not isinstance(value, bool) else value
+        if col.kind == "bool" and role == Qt.ItemDataRole.CheckStateRole:
+            checked = Qt.CheckState(value) == Qt.CheckState.Checked if not isinstance(value, bool) else value
             return c.set_field(self.table, self.firm_id, obj["id"], col.key, True if checked else
                                (False if col.key == "external" else None))
-        if role != Qt.EditRole:
+        if role != Qt.ItemDataRole.EditRole:
             return False
         if col.kind == "when":
             text = str(value or "").strip()

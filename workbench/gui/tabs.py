@@ -102,11 +102,11 @@ def _table_view(model: ObjectTableModel, drag: bool) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setItemDelegate(FieldDelegate(view))
-    view.setSelectionBehavior(QAbstractItemView.SelectRows)
-    view.setSelectionMode(QAbstractItemView.ExtendedSelection)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     # no editing on any key press: keys 1-5 and N/M/C code the selected events
-    view.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed
-                         | QAbstractItemView.SelectedClicked)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+                         | QAbstractItemView.EditTrigger.SelectedClicked)
     view.setAlternatingRowColors(False)
     view.setWordWrap(False)
     view.verticalHeader().setDefaultSectionSize(26)
@@ -117,8 +117,8 @@ def _table_view(model: ObjectTableModel, drag: bool) -> QTableView:
         view.setDragEnabled(True)
         view.setAcceptDrops(True)
         view.setDropIndicatorShown(True)
-        view.setDragDropMode(QAbstractItemView.InternalMove)
-        view.setDefaultDropAction(Qt.MoveAction)
+        view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        view.setDefaultDropAction(Qt.DropAction.MoveAction)
         view.setDragDropOverwriteMode(False)
     return view
 
@@ -136,7 +136,7 @@ class EventDetail(QWidget):
         self.firm_id: str | None = None
         self.event_id: str | None = None
         form = QFormLayout(self)
-        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.heading = QLabel("Select an event")
         self.heading.setWordWrap(True)
         self.heading.setStyleSheet("font-weight: bold; font-size: 13px")
@@ -160,7 +160,7 @@ class EventDetail(QWidget):
         form.addRow("Leads to", self.leads_to)
         self.evidence = QTableWidget(0, 3)
         self.evidence.setHorizontalHeaderLabels(["Quote", "Speaker", "Where (page, section)"])
-        self.evidence.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.evidence.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.evidence.setMaximumHeight(140)
         ev_buttons = QHBoxLayout()
         self.add_quote = QPushButton("Add quote")
@@ -218,9 +218,9 @@ class EventDetail(QWidget):
             self.routines.clear()
             for r in db.objects("routines", firm_id):
                 item = QListWidgetItem(r["name"])
-                item.setData(Qt.UserRole, r["id"])
-                item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
-                item.setCheckState(Qt.Checked if r["id"] in (ev.get("routines") or []) else Qt.Unchecked)
+                item.setData(Qt.ItemDataRole.UserRole, r["id"])
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if r["id"] in (ev.get("routines") or []) else Qt.CheckState.Unchecked)
                 self.routines.addItem(item)
             links = db.links(firm_id)
             targets = {ln["to"] for ln in links if ln["from"] == event_id}
@@ -232,9 +232,9 @@ class EventDetail(QWidget):
                     if other == event_id:
                         continue
                     item = QListWidgetItem(titles[other]["title"])
-                    item.setData(Qt.UserRole, other)
-                    item.setFlags(Qt.ItemIsEnabled | Qt.ItemIsUserCheckable)
-                    item.setCheckState(Qt.Checked if other in targets else Qt.Unchecked)
+                    item.setData(Qt.ItemDataRole.UserRole, other)
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+                    item.setCheckState(Qt.CheckState.Checked if other in targets else Qt.CheckState.Unchecked)
                     self.leads_to.addItem(item)
             self.evidence.setRowCount(0)
             for ev_item in ev.get("evidence") or []:
@@ -250,9 +250,9 @@ class EventDetail(QWidget):
             where = f"{ev['document']}" + (f" {ev['start']}-{ev['end']}" if ev.get("start") is not None else "")
         items = [QTableWidgetItem(ev.get("quote", "")), QTableWidgetItem(ev.get("speaker", "")),
                  QTableWidgetItem(where)]
-        items[0].setData(Qt.UserRole, ev)
+        items[0].setData(Qt.ItemDataRole.UserRole, ev)
         if ev.get("document"):
-            items[2].setFlags(items[2].flags() & ~Qt.ItemIsEditable)
+            items[2].setFlags(items[2].flags() & ~Qt.ItemFlag.ItemIsEditable)
             items[2].setToolTip("Anchored to a document of the study")
         for c, item in enumerate(items):
             self.evidence.setItem(r, c, item)
@@ -260,7 +260,7 @@ class EventDetail(QWidget):
     def _collect_evidence(self) -> list[dict]:
         out = []
         for r in range(self.evidence.rowCount()):
-            base = dict(self.evidence.item(r, 0).data(Qt.UserRole) or {})
+            base = dict(self.evidence.item(r, 0).data(Qt.ItemDataRole.UserRole) or {})
             quote = self.evidence.item(r, 0).text().strip()
             if not quote:
                 continue
@@ -300,8 +300,8 @@ class EventDetail(QWidget):
     def _routines_changed(self, _item) -> None:
         if self._loading:
             return
-        chosen = [self.routines.item(i).data(Qt.UserRole) for i in range(self.routines.count())
-                  if self.routines.item(i).checkState() == Qt.Checked]
+        chosen = [self.routines.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.routines.count())
+                  if self.routines.item(i).checkState() == Qt.CheckState.Checked]
         self._set("routines", chosen or None)
 
     def _links_changed(self, _item) -> None:
@@ -311,8 +311,8 @@ class EventDetail(QWidget):
         links = [ln for ln in db.links(self.firm_id) if ln["from"] != self.event_id]
         for i in range(self.leads_to.count()):
             item = self.leads_to.item(i)
-            if item.checkState() == Qt.Checked:
-                links.append({"from": self.event_id, "to": item.data(Qt.UserRole)})
+            if item.checkState() == Qt.CheckState.Checked:
+                links.append({"from": self.event_id, "to": item.data(Qt.ItemDataRole.UserRole)})
         self.controller.set_links(self.firm_id, links)
 
 
@@ -353,7 +353,7 @@ class EventsTab(QWidget):
             b.clicked.connect(lambda _=False, s=stage.id: self.code_stage(s))
             palette.addWidget(b)
             QShortcut(QKeySequence(str(n)), self.view, lambda s=stage.id: self.code_stage(s),
-                      context=Qt.WidgetShortcut)
+                      context=Qt.ShortcutContext.WidgetShortcut)
         palette.addSpacing(12)
         voc = vocabulary()
         for key, t in TYPE_KEYS.items():
@@ -364,7 +364,7 @@ class EventsTab(QWidget):
             b.setToolTip(f"Make {term.label} the primary learning type (key {key})\n\n{term.definition}")
             b.clicked.connect(lambda _=False, t=t: self.code_type(t))
             palette.addWidget(b)
-            QShortcut(QKeySequence(key), self.view, lambda t=t: self.code_type(t), context=Qt.WidgetShortcut)
+            QShortcut(QKeySequence(key), self.view, lambda t=t: self.code_type(t), context=Qt.ShortcutContext.WidgetShortcut)
         palette.addStretch()
         legend = QLabel('<span style="background:#FFF4C2">&nbsp;not yet coded&nbsp;</span> '
                         '<span style="background:#F8D0CC">&nbsp;needs attention&nbsp;</span>')
@@ -374,7 +374,7 @@ class EventsTab(QWidget):
         detail_scroll = QScrollArea()
         detail_scroll.setWidget(self.detail)
         detail_scroll.setWidgetResizable(True)
-        split = QSplitter(Qt.Vertical)
+        split = QSplitter(Qt.Orientation.Vertical)
         upper = QWidget()
         ul = QVBoxLayout(upper)
         ul.setContentsMargins(0, 0, 0, 0)
@@ -390,7 +390,7 @@ class EventsTab(QWidget):
         layout.addWidget(split)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.model.modelReset.connect(self._restore_detail)
-        QShortcut(QKeySequence.Delete, self.view, self.delete_selected, context=Qt.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected, context=Qt.ShortcutContext.WidgetShortcut)
 
     def set_firm(self, firm_id: str | None) -> None:
         self.model.set_firm(firm_id)
@@ -417,7 +417,7 @@ class EventsTab(QWidget):
             row = self.model.loaded_row(self.detail.event_id)
             if row < self.model.rowCount():
                 self.view.selectionModel().setCurrentIndex(
-                    self.model.index(row, 0), QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+                    self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
             self.detail.show_event(self.model.firm_id, self.detail.event_id)
 
     def selected_ids(self) -> list[str]:
@@ -431,7 +431,7 @@ class EventsTab(QWidget):
         if row >= 0:
             index = self.model.index(row, 1)
             self.view.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
             self.view.scrollTo(index)
 
     def add_event(self) -> str | None:
@@ -461,7 +461,7 @@ class EventsTab(QWidget):
             self, "Delete events",
             f"Delete {len(ids)} event{'s' if len(ids) > 1 else ''}?\n\n" + "\n".join(titles[:10])
             + ("\n…" if len(ids) > 10 else "") + "\n\nYou can undo this (Ctrl+Z).")
-        if answer != QMessageBox.Yes:
+        if answer != QMessageBox.StandardButton.Yes:
             return
         self.controller.undo_stack.beginMacro(f"Delete {len(ids)} events")
         for i in ids:
@@ -535,7 +535,7 @@ class ObjectTab(LazyTab):
         layout.addWidget(split)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_used_by())
         self.model.modelReset.connect(self._show_used_by)
-        QShortcut(QKeySequence.Delete, self.view, self.delete_selected, context=Qt.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected, context=Qt.ShortcutContext.WidgetShortcut)
 
     def refresh(self) -> None:
         self.model.set_firm(self.firm_id)
@@ -548,7 +548,7 @@ class ObjectTab(LazyTab):
         obj_id = self.model.ids[index.row()]
         for ev in self.controller.session.db.used_by(self.model.firm_id, self.table, obj_id):
             item = QListWidgetItem(ev["title"])
-            item.setData(Qt.UserRole, ev["id"])
+            item.setData(Qt.ItemDataRole.UserRole, ev["id"])
             self.used_by.addItem(item)
         if not self.used_by.count():
             self.used_by.addItem("(no event names it)")
@@ -583,7 +583,7 @@ class ObjectTab(LazyTab):
         if users:
             text += f"\n\n{len(users)} event{'s' if len(users) > 1 else ''} name it; it will be taken off them."
         text += "\n\nYou can undo this (Ctrl+Z)."
-        if QMessageBox.question(self, f"Delete {noun}", text) == QMessageBox.Yes:
+        if QMessageBox.question(self, f"Delete {noun}", text) == QMessageBox.StandardButton.Yes:
             self.controller.delete(self.table, self.model.firm_id, obj["id"])
 
 
@@ -667,8 +667,8 @@ class ProfileTab(LazyTab):
             use.clicked.connect(lambda _=False, k=term.id: self._use_suggestion(k))
             box = QVBoxLayout()
             box.addWidget(hint)
-            box.addWidget(use, 0, Qt.AlignLeft)
-            grid.addWidget(QLabel(term.label), row, 0, Qt.AlignTop)
+            box.addWidget(use, 0, Qt.AlignmentFlag.AlignLeft)
+            grid.addWidget(QLabel(term.label), row, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(edit, row, 1)
             grid.addLayout(box, row, 2)
             self.summary[term.id] = edit
@@ -709,7 +709,7 @@ class ProfileTab(LazyTab):
                 self.attributes.insertRow(r)
                 self.attributes.setItem(r, 0, QTableWidgetItem(k))
                 value = QTableWidgetItem(str(v))
-                value.setData(Qt.UserRole, v)
+                value.setData(Qt.ItemDataRole.UserRole, v)
                 self.attributes.setItem(r, 1, value)
             summary = firm.get("summary") or {}
             from ..core.analysis import derive_summary
@@ -779,7 +779,7 @@ class ProfileTab(LazyTab):
             k = self.attributes.item(r, 0)
             v = self.attributes.item(r, 1)
             if k and k.text().strip():
-                original = v.data(Qt.UserRole) if v else None
+                original = v.data(Qt.ItemDataRole.UserRole) if v else None
                 text = v.text() if v else ""
                 attrs[k.text().strip()] = original if original is not None and str(original) == text else text
         self._set_object("attributes", attrs)
@@ -809,7 +809,7 @@ class ZoomView(QGraphicsView):
     zoomed = Signal()
 
     def wheelEvent(self, event):
-        if event.modifiers() & Qt.ControlModifier:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
             self.scale(factor, factor)
             self.zoomed.emit()
@@ -831,8 +831,8 @@ class DiagramTab(LazyTab):
         self.scene = QGraphicsScene(self)
         self.view = ZoomView(self.scene)
         self.view.zoomed.connect(lambda: setattr(self, "_auto_fit", False))
-        self.view.setDragMode(QGraphicsView.ScrollHandDrag)
-        self.view.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing | QPainter.SmoothPixmapTransform)
+        self.view.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.view.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing | QPainter.RenderHint.SmoothPixmapTransform)
         self.view.setBackgroundBrush(QBrush(QColor("white")))
         self.status = QLabel()
         bar = QHBoxLayout()
@@ -926,7 +926,7 @@ class DiagramTab(LazyTab):
         window changes size, until the user zooms."""
         self._auto_fit = True
         if self.scene.items():
-            self.view.fitInView(self.scene.sceneRect(), Qt.KeepAspectRatio)
+            self.view.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
 
     def zoom(self, factor: float) -> None:
         self._auto_fit = False
@@ -986,7 +986,7 @@ class MatrixTab(LazyTab):
         self.scope.addItems(["This firm", "All firms"])
         self.scope.currentIndexChanged.connect(lambda _: self.reload())
         self.grid = QTableWidget()
-        self.grid.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.flows = QLabel()
         self.flows.setWordWrap(True)
         bar = QHBoxLayout()
@@ -1028,7 +1028,7 @@ class MatrixTab(LazyTab):
             for c, t in enumerate(types):
                 n = row[t]
                 item = QTableWidgetItem(str(n))
-                item.setTextAlignment(Qt.AlignCenter)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 colour = QColor(TYPE_COLOUR[t])
                 colour.setAlphaF(0.12 + 0.78 * n / peak if n else 0.0)
                 item.setBackground(QBrush(colour))
@@ -1036,10 +1036,10 @@ class MatrixTab(LazyTab):
                                 f"{voc.label('learning_types', t)} as primary type ({scope})")
                 self.grid.setItem(r, c, item)
             total = QTableWidgetItem(str(sum(row.values())))
-            total.setTextAlignment(Qt.AlignCenter)
+            total.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.grid.setItem(r, len(types), total)
-        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.grid.verticalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         f = counts["flows"]
         self.flows.setText(f"<b>Flows</b> ({scope}): feed-forward {f['feed_forward']}, feedback {f['feedback']}, "
                            f"within stage {f['within']}. Events: {counts['events']}; by stage "
