@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,17 @@ def _pid_alive_windows(pid: int) -> bool:
         kernel32.CloseHandle(handle)
 
 
+def _hostname() -> str:
+    """This computer's name, as ``socket.gethostname`` gives it (``uname``
+    where there is one: the same name, without importing the socket module
+    at start-up)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
+
+
 class StudyLock:
     """``study.lpw.lock`` beside the study, naming the process that edits it.
     A lock left by a process that no longer runs on this machine is taken over."""
@@ -68,7 +78,7 @@ class StudyLock:
         self.held = False
 
     def acquire(self) -> None:
-        me = {"pid": os.getpid(), "host": socket.gethostname()}
+        me = {"pid": os.getpid(), "host": _hostname()}
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)

@@ -714,7 +714,7 @@ class ProfileTab(LazyTab):
             summary = firm.get("summary") or {}
             from ..core.analysis import derive_summary
 
-            n = self.controller.session.db.db.execute(
+            n = self.controller.session.db.conn.execute(
                 "SELECT count(*) FROM events WHERE firm = ?", [self.firm_id]).fetchone()[0]
             # deriving reads every event of the firm: beyond a size coded by hand, the
             # window would freeze for seconds at each visit (the report still derives them)
@@ -889,7 +889,7 @@ class DiagramTab(LazyTab):
         s = self.controller.session
         if s.closed or not self.firm_id or self.firm_id not in {f["id"] for f in s.firms()}:
             return None
-        n = s.db.db.execute("SELECT count(*) FROM events WHERE firm = ?", [self.firm_id]).fetchone()[0]
+        n = s.db.conn.execute("SELECT count(*) FROM events WHERE firm = ?", [self.firm_id]).fetchone()[0]
         if n > self.MAX_EVENTS:
             self.status.setText(f"{n} events: too many to draw here; use Export → Diagram")
             return None

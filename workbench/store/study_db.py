@@ -1,10 +1,10 @@
-"""A study as one SQLite file (``.lpw``), edited in place through
-sqlite-utils.
+"""A study as one SQLite file (``.lpw``), edited in place.
 
 Foreign keys are on; every user-level operation is one transaction
-(``Database.atomic``), so a failure leaves the file as it was. A file that is
-not a study, or was written by a newer version of the workbench, is refused
-with a clear message and left untouched.
+(sqlite-utils' ``Database.atomic``), so a failure leaves the file as it was;
+reads use the plain connection. A file that is not a study, or was written
+by a newer version of the workbench, is refused with a clear message and
+left untouched.
 """
 
 from __future__ import annotations
@@ -16,12 +16,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
-import sqlite_utils
-
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import framework as get_framework
 from ..core.model import Study
-from ..core.validate import Problem, did_you_mean
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -177,8 +174,27 @@ class StudyDB:
 
     def __init__(self, path: Path, conn: sqlite3.Connection):
         self.path = path
-        self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA foreign_keys = ON")
+        self.conn = conn
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        self._db = None
+
+    @property
+    def db(self):
+        """The file as a ``sqlite_utils.Database``, for writing. Reading goes
+        through ``query`` on the plain connection, so that opening a study
+        (and starting the desktop app) does not wait for sqlite-utils to load
+        its plugins; it is loaded at the first edit."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
+    def query(self, sql: str, params: Iterable | dict = ()) -> Iterable[dict]:
+        """Rows of a SELECT as dicts (as ``sqlite_utils.Database.query``)."""
+        cur = self.conn.execute(sql, params if isinstance(params, dict) else list(params))
+        keys = [d[0] for d in cur.description]
+        return (dict(zip(keys, row, strict=True)) for row in cur)
 
     # ------------------------------------------------------------------ opening
 
@@ -227,14 +243,14 @@ class StudyDB:
         try:
             with self.db.atomic():
                 for target in range(version + 1, SCHEMA_VERSION + 1):
-                    MIGRATIONS[target](self.db.conn)
-                self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    MIGRATIONS[target](self.conn)
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise WorkbenchError(f"{self.path}: cannot update the study file: {exc}") from None
 
     def close(self) -> None:
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> "StudyDB":
         return self
@@ -245,15 +261,15 @@ class StudyDB:
     # ------------------------------------------------------------------ reading
 
     def has_study(self) -> bool:
-        return self.db.execute("SELECT count(*) FROM study").fetchone()[0] == 1
+        return self.conn.execute("SELECT count(*) FROM study").fetchone()[0] == 1
 
     def _rows(self, table: str, where: str = "", params: Iterable = ()) -> list[dict]:
         sql = f"SELECT * FROM {table} {where} ORDER BY position"
-        return list(self.db.query(sql, list(params)))
+        return list(self.query(sql, list(params)))
 
     def study_meta(self) -> dict:
         """The study's own fields as a format dict (no firms)."""
-        rows = list(self.db.query("SELECT * FROM study"))
+        rows = list(self.query("SELECT * FROM study"))
         if not rows:
             raise InputError(f"{self.path}: holds no study yet (import a *.study.json into it first)")
         return {"format": "lpw-study", "version": 1, **row_to_dict("study", rows[0])}
@@ -263,7 +279,7 @@ class StudyDB:
         return self.study_meta()["framework"]
 
     def firm_ids(self) -> list[str]:
-        return [r["id"] for r in self.db.query("SELECT id FROM firms ORDER BY position")]
+        return [r["id"] for r in self.query("SELECT id FROM firms ORDER BY position")]
 
     def load_doc(self, firm_ids: list[str] | None = None) -> dict:
         """The whole study (or the chosen firms) as a format dict."""
@@ -275,7 +291,7 @@ class StudyDB:
         def grouped(table: str, key=lambda r: r["firm"]) -> dict:
             out: dict = {}
             order = "firm, event, position" if table == "evidence" else "firm, position"
-            for row in self.db.query(f"SELECT * FROM {table} ORDER BY {order}"):
+            for row in self.query(f"SELECT * FROM {table} ORDER BY {order}"):
                 out.setdefault(key(row), []).append(row_to_dict(table, row))
             return out
 
@@ -304,12 +320,12 @@ class StudyDB:
     # ------------------------------------------------------------------ writing
 
     def _insert(self, table: str, rows: list[tuple]) -> None:
-        """Bulk insert with one prepared statement. Edits of single rows go
-        through sqlite-utils; this is the hot path of a large import, where
-        sqlite-utils' ``insert_all`` re-inspects every value."""
+        """Insert rows (tuples in ``table_columns`` order) with one prepared
+        statement: the hot path of a large import, where sqlite-utils'
+        ``insert_all`` would re-inspect every value."""
         if rows:
             cols = table_columns(table)
-            self.db.conn.executemany(
+            self.conn.executemany(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
 
     def import_doc(self, doc: dict, replace: bool = False) -> list[str]:
@@ -318,10 +334,12 @@ class StudyDB:
         this study's framework; a document id already here must hold the same
         document. One transaction: on any problem nothing changes. Returns
         the firm ids imported."""
+        from ..core.validate import Problem, did_you_mean
+
         firms = doc.get("firms") or []
         documents = doc.get("documents") or []
         fresh = not self.has_study()
-        positions = {r["id"]: r["position"] for r in self.db.query("SELECT id, position FROM firms")}
+        positions = {r["id"]: r["position"] for r in self.query("SELECT id, position FROM firms")}
         problems: list[Problem] = []
         if not fresh:
             fw = get_framework(self.framework)
@@ -338,7 +356,7 @@ class StudyDB:
                                 f"firms[{fi}].events[{ei}].stages[{si}]",
                                 f"{st!r} is not a stage of framework {fw.id}, the framework of "
                                 f"{self.path.name}{did_you_mean(st, stage_ids)}"))
-        have_docs = {r["id"]: row_to_dict("documents", r) for r in self.db.query("SELECT * FROM documents")}
+        have_docs = {r["id"]: row_to_dict("documents", r) for r in self.query("SELECT * FROM documents")}
         for di, d in enumerate(documents):
             if d["id"] in have_docs and have_docs[d["id"]] != d:
                 problems.append(Problem(f"documents[{di}].id",
@@ -358,7 +376,7 @@ class StudyDB:
                 for firm in firms:
                     if firm["id"] in positions:  # --replace: same place in the list
                         position = positions[firm["id"]]
-                        self.db.execute("DELETE FROM firms WHERE id = ?", [firm["id"]])
+                        self.conn.execute("DELETE FROM firms WHERE id = ?", [firm["id"]])
                     else:
                         position, next_pos = next_pos, next_pos + 1
                     firm_rows(firm, position, rows)
@@ -369,7 +387,7 @@ class StudyDB:
         return [f["id"] for f in firms]
 
     def _next_position(self, table: str) -> int:
-        return self.db.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
+        return self.conn.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
 
     # ------------------------------------------------------------------ editing
     # Each method is one transaction; the caller (workbench.session) has
@@ -384,10 +402,10 @@ class StudyDB:
         col = {k: c for c, k, _ in COLUMNS["study"]}[key]
         how = {k: h for _, k, h in COLUMNS["study"]}[key]
         with self.db.atomic():
-            self.db.execute(f"UPDATE study SET {col} = ? WHERE id = 1", [_stored(value, how)])
+            self.conn.execute(f"UPDATE study SET {col} = ? WHERE id = 1", [_stored(value, how)])
 
     def firm_list(self) -> list[dict]:
-        return list(self.db.query("SELECT id, name, position FROM firms ORDER BY position"))
+        return list(self.query("SELECT id, name, position FROM firms ORDER BY position"))
 
     def firm_doc(self, firm_id: str) -> dict:
         """One firm with everything it holds, as a format dict."""
@@ -410,11 +428,11 @@ class StudyDB:
     def delete_firm(self, firm_id: str) -> tuple[dict, int]:
         """Delete a firm; returns it (as a format dict) and its position, for undo."""
         with self.db.atomic():
-            row = next(self.db.query("SELECT position FROM firms WHERE id = ?", [firm_id]), None)
+            row = next(self.query("SELECT position FROM firms WHERE id = ?", [firm_id]), None)
             if row is None:
                 raise InputError(f"no firm {firm_id!r} in {self.path.name}")
             snapshot = self.firm_doc(firm_id)
-            self.db.execute("DELETE FROM firms WHERE id = ?", [firm_id])
+            self.conn.execute("DELETE FROM firms WHERE id = ?", [firm_id])
             self._shift("firms", "", [], row["position"] + 1, -1)
         return snapshot, row["position"]
 
@@ -422,10 +440,10 @@ class StudyDB:
         """Move the positions at or after ``from_position`` by ``delta``
         (in two steps, so that no two rows share a position on the way)."""
         cond = f"{where} AND position >= ?" if where else "position >= ?"
-        self.db.execute(f"UPDATE {table} SET position = -(position + {delta}) - 1 WHERE {cond}",
+        self.conn.execute(f"UPDATE {table} SET position = -(position + {delta}) - 1 WHERE {cond}",
                         params + [from_position])
         neg = f"{where} AND position < 0" if where else "position < 0"
-        self.db.execute(f"UPDATE {table} SET position = -position - 1 WHERE {neg}", params)
+        self.conn.execute(f"UPDATE {table} SET position = -position - 1 WHERE {neg}", params)
 
     def _where(self, table: str, firm_id: str | None) -> tuple[str, list]:
         return ("firm = ?", [firm_id]) if table in ("sources", "routines", "events") else ("", [])
@@ -436,19 +454,19 @@ class StudyDB:
         where, params = self._where(table, firm_id)
         key = f"{where} AND id = ?" if where else "id = ?"
         with self.db.atomic():
-            row = next(self.db.query(f"SELECT position FROM {table} WHERE {key}", params + [obj_id]), None)
+            row = next(self.query(f"SELECT position FROM {table} WHERE {key}", params + [obj_id]), None)
             if row is None:
                 raise InputError(f"no {table[:-1]} {obj_id!r}")
             old = row["position"]
-            count = self.db.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
+            count = self.conn.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
                                     params).fetchone()[0]
             to_position = max(0, min(to_position, count - 1))
             if to_position == old:
                 return old
-            self.db.execute(f"UPDATE {table} SET position = -1 WHERE {key}", params + [obj_id])
+            self.conn.execute(f"UPDATE {table} SET position = -1 WHERE {key}", params + [obj_id])
             self._shift(table, where, params, old + 1, -1)
             self._shift(table, where, params, to_position, +1)
-            self.db.execute(f"UPDATE {table} SET position = ? WHERE {key}", [to_position] + params + [obj_id])
+            self.conn.execute(f"UPDATE {table} SET position = ? WHERE {key}", [to_position] + params + [obj_id])
         return old
 
     def get(self, table: str, firm_id: str | None, obj_id: str) -> dict:
@@ -456,12 +474,12 @@ class StudyDB:
         its evidence)."""
         where, params = self._where(table, firm_id)
         key = f"{where} AND id = ?" if where else "id = ?"
-        row = next(self.db.query(f"SELECT * FROM {table} WHERE {key}", params + [obj_id]), None)
+        row = next(self.query(f"SELECT * FROM {table} WHERE {key}", params + [obj_id]), None)
         if row is None:
             raise InputError(f"no {table[:-1]} {obj_id!r}")
         obj = row_to_dict(table, row)
         if table == "events":
-            ev = [row_to_dict("evidence", r) for r in self.db.query(
+            ev = [row_to_dict("evidence", r) for r in self.query(
                 "SELECT * FROM evidence WHERE firm = ? AND event = ? ORDER BY position", [firm_id, obj_id])]
             if ev:
                 obj["evidence"] = ev
@@ -470,7 +488,7 @@ class StudyDB:
     def objects(self, table: str, firm_id: str) -> list[dict]:
         """A firm's sources, routines or events (events without evidence), in order."""
         return [row_to_dict(table, r) for r in
-                self.db.query(f"SELECT * FROM {table} WHERE firm = ? ORDER BY position", [firm_id])]
+                self.query(f"SELECT * FROM {table} WHERE firm = ? ORDER BY position", [firm_id])]
 
     def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value) -> None:
         """Set (or, with None, remove) one field of a firm, source, routine or
@@ -479,9 +497,9 @@ class StudyDB:
         cond = f"{where} AND id = ?" if where else "id = ?"
         with self.db.atomic():
             if table == "events" and key == "evidence":
-                if not self.db.execute(f"SELECT 1 FROM events WHERE {cond}", params + [obj_id]).fetchone():
+                if not self.conn.execute(f"SELECT 1 FROM events WHERE {cond}", params + [obj_id]).fetchone():
                     raise InputError(f"no event {obj_id!r}")
-                self.db.execute("DELETE FROM evidence WHERE firm = ? AND event = ?", [firm_id, obj_id])
+                self.conn.execute("DELETE FROM evidence WHERE firm = ? AND event = ?", [firm_id, obj_id])
                 self._insert("evidence", [row_values("evidence", ev, (firm_id, obj_id, i))
                                           for i, ev in enumerate(value or ())])
                 return
@@ -489,7 +507,7 @@ class StudyDB:
             if key not in spec:
                 raise InputError(f"{key!r} is not a field of a {table[:-1]}")
             col, how = spec[key]
-            cur = self.db.execute(f"UPDATE {table} SET {col} = ? WHERE {cond}",
+            cur = self.conn.execute(f"UPDATE {table} SET {col} = ? WHERE {cond}",
                                   [_stored(value, how)] + params + [obj_id])
             if not cur.rowcount:
                 raise InputError(f"no {table[:-1]} {obj_id!r}")
@@ -499,7 +517,7 @@ class StudyDB:
         end by default); returns the position."""
         with self.db.atomic():
             where, params = self._where(table, firm_id)
-            n = self.db.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+            n = self.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
             position = n if position is None or position > n else max(0, position)
             self._shift(table, where, params, position, +1)
             self._insert(table, [row_values(table, obj, (firm_id, position))])
@@ -516,7 +534,7 @@ class StudyDB:
         where, params = self._where(table, firm_id)
         with self.db.atomic():
             obj = self.get(table, firm_id, obj_id)
-            position = next(self.db.query(f"SELECT position FROM {table} WHERE {where} AND id = ?",
+            position = next(self.query(f"SELECT position FROM {table} WHERE {where} AND id = ?",
                                           params + [obj_id]))["position"]
             undo = {"object": obj, "position": position, "lists": [], "links": None}
             if table == "events":
@@ -527,19 +545,19 @@ class StudyDB:
                 kind = {"sources": "sources", "routines": "routines"}[column]
                 if kind != table:
                     continue
-                for r in self.db.query(
+                for r in self.query(
                         f"SELECT id, {column} FROM {other_table} WHERE firm = ? AND {column} IS NOT NULL "
                         f"AND EXISTS (SELECT 1 FROM json_each({other_table}.{column}) WHERE value = ?)",
                         [firm_id, obj_id]):
                     old = json.loads(r[column])
                     undo["lists"].append((other_table, r["id"], column, old))
-                    self.db.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
+                    self.conn.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
                                     [_j([v for v in old if v != obj_id]), firm_id, r["id"]])
-            for r in self.db.query("SELECT id, via FROM sources WHERE firm = ? AND via = ?", [firm_id, obj_id]) \
+            for r in self.query("SELECT id, via FROM sources WHERE firm = ? AND via = ?", [firm_id, obj_id]) \
                     if table == "sources" else ():
                 undo["lists"].append(("sources", r["id"], "via", r["via"]))
-                self.db.execute("UPDATE sources SET via = NULL WHERE firm = ? AND id = ?", [firm_id, r["id"]])
-            self.db.execute(f"DELETE FROM {table} WHERE {where} AND id = ?", params + [obj_id])
+                self.conn.execute("UPDATE sources SET via = NULL WHERE firm = ? AND id = ?", [firm_id, r["id"]])
+            self.conn.execute(f"DELETE FROM {table} WHERE {where} AND id = ?", params + [obj_id])
             self._shift(table, where, params, position + 1, -1)
         return undo
 
@@ -550,27 +568,27 @@ class StudyDB:
             self.insert(table, firm_id, undo["object"], undo["position"])
             for other_table, obj_id, column, old in undo["lists"]:
                 value = old if column == "via" else _j(old)
-                self.db.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
+                self.conn.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
                                 [value, firm_id, obj_id])
             if undo["links"] is not None:
                 self.set_links(firm_id, undo["links"])
 
     def links(self, firm_id: str) -> list[dict]:
         return [row_to_dict("links", r) for r in
-                self.db.query("SELECT * FROM links WHERE firm = ? ORDER BY position", [firm_id])]
+                self.query("SELECT * FROM links WHERE firm = ? ORDER BY position", [firm_id])]
 
     def set_links(self, firm_id: str, links: list[dict]) -> None:
         with self.db.atomic():
-            self.db.execute("DELETE FROM links WHERE firm = ?", [firm_id])
+            self.conn.execute("DELETE FROM links WHERE firm = ?", [firm_id])
             self._insert("links", [row_values("links", ln, (firm_id, i)) for i, ln in enumerate(links)])
 
     def event_ids(self, firm_id: str, text: str | None = None) -> list[str]:
         """A firm's event ids in order; with ``text``, only the events whose
         title, description, when, memo or actors contain it (any case)."""
         if not text:
-            return [r[0] for r in self.db.execute(
+            return [r[0] for r in self.conn.execute(
                 "SELECT id FROM events WHERE firm = ? ORDER BY position", [firm_id])]
-        return [r[0] for r in self.db.execute(
+        return [r[0] for r in self.conn.execute(
             f"SELECT id FROM events WHERE firm = :firm AND ({_TEXT_MATCH}) ORDER BY position",
             {"firm": firm_id, "q": _like(text)})]
 
@@ -584,30 +602,30 @@ class StudyDB:
         params = {"firm": firm_id, "after": after, "n": limit}
         if text:
             params["q"] = _like(text)
-        return [(r["position"], row_to_dict("events", r)) for r in self.db.query(
+        return [(r["position"], row_to_dict("events", r)) for r in self.query(
             f"SELECT * FROM events WHERE firm = :firm AND position > :after{match} "
             f"ORDER BY position LIMIT :n", params)]
 
     def event_count(self, firm_id: str, text: str | None = None) -> int:
         match = f" AND ({_TEXT_MATCH})" if text else ""
         params = {"firm": firm_id, **({"q": _like(text)} if text else {})}
-        return self.db.execute(f"SELECT count(*) FROM events WHERE firm = :firm{match}", params).fetchone()[0]
+        return self.conn.execute(f"SELECT count(*) FROM events WHERE firm = :firm{match}", params).fetchone()[0]
 
     def event_warnings_data(self, firm_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """For the events table's warnings: (event, source id) pairs naming a
         source the firm does not have, and (event, date) pairs in order."""
-        missing = [tuple(r) for r in self.db.execute(
+        missing = [tuple(r) for r in self.conn.execute(
             "SELECT events.id, j.value FROM events, json_each(events.sources) AS j "
             "WHERE events.firm = :firm AND events.sources IS NOT NULL "
             "AND j.value NOT IN (SELECT id FROM sources WHERE firm = :firm) ORDER BY events.position",
             {"firm": firm_id})]
-        dates = [tuple(r) for r in self.db.execute(
+        dates = [tuple(r) for r in self.conn.execute(
             "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id])]
         return missing, dates
 
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
         """Events of every firm whose text contains ``text``: firm, id, title."""
-        return list(self.db.query(
+        return list(self.query(
             f"SELECT events.firm AS firm, events.id AS id, events.title AS title FROM events "
             f"JOIN firms ON firms.id = events.firm WHERE {_TEXT_MATCH} "
             f"ORDER BY firms.position, events.position LIMIT :n", {"q": _like(text), "n": limit}))
@@ -618,19 +636,19 @@ class StudyDB:
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             marks = ",".join("?" * len(chunk))
-            for r in self.db.query(f"SELECT * FROM events WHERE firm = ? AND id IN ({marks})", [firm_id] + chunk):
+            for r in self.query(f"SELECT * FROM events WHERE firm = ? AND id IN ({marks})", [firm_id] + chunk):
                 out[r["id"]] = row_to_dict("events", r)
         return out
 
     def used_by(self, firm_id: str, column: str, obj_id: str) -> list[dict]:
         """The events whose ``column`` (sources or routines) names ``obj_id``."""
-        return list(self.db.query(
+        return list(self.query(
             f"SELECT id, title FROM events WHERE firm = ? AND {column} IS NOT NULL AND EXISTS "
             f"(SELECT 1 FROM json_each(events.{column}) WHERE value = ?) ORDER BY position", [firm_id, obj_id]))
 
     def dump(self) -> str:
         """The whole file as SQL text: two equal dumps mean equal studies."""
-        return "\n".join(self.db.conn.iterdump())
+        return "\n".join(self.conn.iterdump())
 
 
 def _check_header(path: Path) -> None:
