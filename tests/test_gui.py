@@ -323,12 +323,48 @@ def test_new_study_and_recent_files(window, tmp_path, qtbot, monkeypatch):
     window.close_study()
     again = MainWindow()
     qtbot.addWidget(again)
+    again.show()
     assert again.recent()[0] == str(path.resolve())
     assert again.start.recent.item(0).data(Qt.ItemDataRole.UserRole) == str(path.resolve())
 
 
+def test_open_window_with_a_study_and_with_a_bad_file(qtbot, tmp_path, monkeypatch, errors):
+    """``workbench open FILE``: the window comes up with the study open and
+    only the tab in view built; a file that is not a study gets a dialog and
+    the start page."""
+    from workbench import services
+    from workbench.gui.app import open_window
+
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    path = tmp_path / "study.lpw"
+    services.import_file(path, JM)
+    w = open_window(str(path))
+    qtbot.addWidget(w)
+    assert w.isVisible() and w.stack.currentWidget() is w.study_widget
+    assert w.start is None  # never built: nobody saw it
+    assert list(w._tab_widgets) == ["events"]
+    assert w.tabs.currentWidget() is w.events_tab and w.events_tab.model.rowCount() == 11
+    sources = next(a for a in w.view_menu.actions() if a.text() == "Sources")
+    sources.trigger()
+    assert w.tabs.currentWidget() is w.sources_tab and w.tabs.tabText(w.tabs.currentIndex()) == "Sources"
+    assert w.sources_tab.model.rowCount() == len(services.load(path).study.firms[0].sources)
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == \
+        ["Profile", "Events", "Sources", "Routines", "Diagram", "Matrix"]
+    w.close_study()
+    assert w.stack.currentWidget() is w.start
+    assert w.start.recent.item(0).data(Qt.ItemDataRole.UserRole) == str(path.resolve())
+
+    bad = tmp_path / "notes.lpw"
+    bad.write_text("meeting notes, not a study", encoding="utf-8")
+    w2 = open_window(str(bad))
+    qtbot.addWidget(w2)
+    assert errors and "not a workbench study" in errors[-1][1]
+    assert w2.session is None and w2.stack.currentWidget() is w2.start
+    assert bad.read_text(encoding="utf-8") == "meeting notes, not a study"
+
+
 def test_framework_reference(jm_window):
-    from workbench.gui.mainwindow import FrameworkReference
+    from workbench.gui.dialogs import FrameworkReference
 
     from PySide6.QtWidgets import QTextBrowser
     dlg = FrameworkReference("5I", jm_window)
@@ -410,7 +446,7 @@ def test_stale_lock_is_taken_over_and_a_live_one_is_not(tmp_path, monkeypatch):
 
 
 def test_report_can_be_cancelled_and_nothing_is_written(jm_window, tmp_path):
-    from workbench.gui.mainwindow import ReportWorker
+    from workbench.gui.dialogs import ReportWorker
     out = tmp_path / "cancelled.docx"
     worker = ReportWorker(str(jm_window.session.path), str(out), {"diagrams": False})
     results = []

@@ -15,19 +15,23 @@ def run(path: str | None = None, argv: list[str] | None = None) -> int:
         return 1
     from PySide6.QtWidgets import QApplication
 
+    _window = open_window(path, argv)  # held here while the application runs
+    return QApplication.instance().exec()
+
+
+def open_window(path: str | None = None, argv: list[str] | None = None):
+    """The application and its main window, shown: with the study at
+    ``path`` open if it can be (a problem is reported in a dialog, and the
+    start page shown), else the start page."""
+    from PySide6.QtWidgets import QApplication
+
     from .mainwindow import MainWindow
 
     app = QApplication.instance() or QApplication(argv or ["workbench"])
     app.setApplicationName("Learning Process Workbench")
     app.setOrganizationName("LearningProcessWorkbench")
     window = MainWindow()
-    window.show()
     if path:
-        QTimerOnce(lambda: window.open_path(path))
-    return app.exec()
-
-
-def QTimerOnce(fn) -> None:
-    from PySide6.QtCore import QTimer
-
-    QTimer.singleShot(0, fn)
+        window.open_path(path)
+    window.show()
+    return window

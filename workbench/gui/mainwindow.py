@@ -4,28 +4,32 @@ selected firm's tabs on the right, menus for everything."""
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QThread, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
-                               QDockWidget, QFileDialog, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
-                               QLineEdit, QListView, QListWidget, QListWidgetItem, QMainWindow,
-                               QMessageBox, QProgressDialog, QPushButton, QSplitter, QStackedWidget,
-                               QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog,
+                               QLabel, QListView, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from .. import services
 from ..core.errors import InputError, WorkbenchError
-from ..core.frameworks import FRAMEWORK_IDS, framework, vocabulary
 from ..session import Session
 from .controller import StudyController
 from .models import FirmListModel
 from .tabs import DiagramTab, EventsTab, MatrixTab, ObjectTab, ProfileTab
 
+if TYPE_CHECKING:
+    from .dialogs import ReportWorker
+
 APP = "Learning Process Workbench"
 SAMPLES = {"Jones & Macpherson (2006): BRW, RSL and DMF": "jones-macpherson-2006.study.json",
            "Training case: Kestrel Joinery": "training-case.study.json"}
+# The study's tabs, in order: (key, label).
+TABS = (("profile", "Profile"), ("events", "Events"), ("sources", "Sources"), ("routines", "Routines"),
+        ("diagram", "Diagram"), ("matrix", "Matrix"))
 
 
 def samples_dir() -> Path:
@@ -86,145 +90,6 @@ class StartPage(QWidget):
             self.recent.addItem(item)
 
 
-class NewStudyDialog(QDialog):
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("New study")
-        form = QFormLayout(self)
-        self.title = QLineEdit()
-        self.title.setPlaceholderText("e.g. Learning in engineering SMEs")
-        self.framework = QComboBox()
-        for fid in FRAMEWORK_IDS:
-            fw = framework(fid)
-            self.framework.addItem(f"{fw.name} ({fid})", fid)
-            self.framework.setItemData(self.framework.count() - 1, fw.description, Qt.ItemDataRole.ToolTipRole)
-        self.framework.setCurrentIndex(FRAMEWORK_IDS.index("5I"))
-        form.addRow("Title", self.title)
-        form.addRow("Framework", self.framework)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-
-
-class FrameworkReference(QDialog):
-    """Help → Framework reference: stages, levels and learning types."""
-
-    def __init__(self, framework_id: str, parent=None):
-        super().__init__(parent)
-        fw = framework(framework_id)
-        voc = vocabulary()
-        self.setWindowTitle(f"Framework reference: {fw.name}")
-        self.resize(760, 640)
-        html = [f"<h2>{fw.name} ({fw.id})</h2><p>{fw.description}</p><p><i>{fw.citation_text()}</i></p>",
-                "<h3>Stages</h3>"]
-        for s in fw.stages:
-            html.append(f"<p><b>{s.label}</b> — usually at the {voc.label('levels', s.default_level).lower()} "
-                        f"level. {s.definition}<br/><i>Code here:</i> {s.coding_hint}<br/>"
-                        f"<i>Inputs and outcomes:</i> {', '.join(s.inputs_outcomes)}</p>")
-        html.append("<h3>Levels</h3>")
-        html += [f"<p><b>{lv.label}</b>: {lv.definition}</p>" for lv in fw.levels]
-        html.append("<h3>Types of learning</h3>")
-        for t in voc.learning_types:
-            html.append(f"<p><b>{t.label}</b> ({t.extra.get('short', '')}): {t.definition}<br/><i>Examples:</i> "
-                        + " ".join(t.extra.get("examples", [])) + "</p>")
-        html.append("<h3>The renewal process</h3>")
-        for p in voc.phases:
-            html.append(f"<p><b>{p.label}</b>: {p.definition}</p><ul>"
-                        + "".join(f"<li>{a}</li>" for a in p.extra.get("managerial_actions", [])) + "</ul>")
-        html.append("<h3>Sources</h3>" + "".join(f"<p>{c}</p>" for c in sorted(voc.citations.values())))
-        text = QTextBrowser()
-        text.setHtml("".join(html))
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout.addWidget(close)
-
-
-class ReportDialog(QDialog):
-    """Export → Word report: which firms, what to include."""
-
-    def __init__(self, firms: list[dict], parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("Word report")
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Firms in the report"))
-        self.firms = QListWidget()
-        for f in firms:
-            item = QListWidgetItem(f["name"])
-            item.setData(Qt.ItemDataRole.UserRole, f["id"])
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
-            self.firms.addItem(item)
-        layout.addWidget(self.firms)
-        self.diagrams = QCheckBox("Process diagrams")
-        self.diagrams.setChecked(True)
-        self.evidence = QCheckBox("Evidence appendix")
-        self.evidence.setChecked(True)
-        self.tables_only = QCheckBox("Only the cross-case tables")
-        layout.addWidget(self.diagrams)
-        layout.addWidget(self.evidence)
-        layout.addWidget(self.tables_only)
-        row = QHBoxLayout()
-        self.template = QLineEdit()
-        self.template.setPlaceholderText("Word template (optional): styles, page setup, headers")
-        browse = QPushButton("Template…")
-        browse.clicked.connect(self._browse)
-        row.addWidget(self.template, 1)
-        row.addWidget(browse)
-        layout.addLayout(row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Word template", "", "Word (*.docx *.dotx)")
-        if path:
-            self.template.setText(path)
-
-    def chosen(self) -> list[str]:
-        return [self.firms.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.firms.count())
-                if self.firms.item(i).checkState() == Qt.CheckState.Checked]
-
-
-class _Cancelled(Exception):
-    pass
-
-
-class ReportWorker(QThread):
-    """Writes a report in the background; cancellable between firms."""
-
-    progress = Signal(int, int, str)
-    finished_ok = Signal(str)
-    failed = Signal(str)
-
-    def __init__(self, study_path: str, out: str, kwargs: dict):
-        super().__init__()
-        self.study_path, self.out, self.kwargs = study_path, out, kwargs
-        self.cancel = threading.Event()
-
-    def run(self) -> None:
-        def progress(done, total, label):
-            if self.cancel.is_set():
-                raise _Cancelled()
-            self.progress.emit(done, total, label)
-
-        try:
-            services.report(self.study_path, self.out, progress=progress, **self.kwargs)
-        except _Cancelled:
-            self.failed.emit("")
-            return
-        except WorkbenchError as exc:
-            self.failed.emit(exc.message)
-            return
-        except Exception as exc:  # a bug: reported, never a crash of the window
-            self.failed.emit(f"internal error: {exc.__class__.__name__}: {exc}")
-            return
-        self.finished_ok.emit(self.out)
-
-
 class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
@@ -234,17 +99,16 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.firm_id: str | None = None
         self.stack = QStackedWidget()
-        self.start = StartPage(self)
-        self.stack.addWidget(self.start)
+        self.start: StartPage | None = None  # built when first shown: not at all if a study opens first
         self.setCentralWidget(self.stack)
         self.study_widget: QWidget | None = None
+        self._tab_widgets: dict[str, QWidget] = {}
         self._build_actions()
         self._build_menus()
         self._update_actions()
         s = settings()
         if s.value("geometry"):
             self.restoreGeometry(s.value("geometry"))
-        self.start.refresh(self.recent())
         self.statusBar().showMessage("Open a study, or start a new one")
 
     # ------------------------------------------------------------------ actions and menus
@@ -341,7 +205,21 @@ class MainWindow(QMainWindow):
         s = settings()
         items = [str(Path(path).resolve())] + [p for p in self.recent() if Path(p).resolve() != Path(path).resolve()]
         s.setValue("recent", items[:10])
-        self.start.refresh(items[:10])
+        if self.start is not None:
+            self.start.refresh(items[:10])
+
+    def show_start(self) -> None:
+        """The start page, with the recent studies as they are now."""
+        if self.start is None:
+            self.start = StartPage(self)
+            self.stack.addWidget(self.start)
+        self.start.refresh(self.recent())
+        self.stack.setCurrentWidget(self.start)
+
+    def showEvent(self, event) -> None:
+        if self.session is None:
+            self.show_start()
+        super().showEvent(event)
 
     def closeEvent(self, event) -> None:
         s = settings()
@@ -413,6 +291,8 @@ class MainWindow(QMainWindow):
         return True
 
     def new_study_dialog(self) -> None:
+        from .dialogs import NewStudyDialog
+
         dlg = NewStudyDialog(self)
         if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.title.text().strip():
             return
@@ -451,16 +331,18 @@ class MainWindow(QMainWindow):
             settings().setValue("tab", self.tabs.currentIndex())
             for name, view in self._tables().items():
                 settings().setValue(f"columns/{name}", view.horizontalHeader().saveState())
-            self.diagram_tab.timer.stop()
+            if "diagram" in self._tab_widgets:
+                self._tab_widgets["diagram"].timer.stop()
             self.controller.blockSignals(True)
             self.stack.removeWidget(self.study_widget)
             self.study_widget.deleteLater()
             self.study_widget = None
+            self._tab_widgets = {}
         self.session.close()
         self.session = None
         self.controller = None
         self.firm_id = None
-        self.stack.setCurrentWidget(self.start)
+        self.show_start()
         self.setWindowTitle(APP)
         self._rebind_undo(None)
         self._update_actions()
@@ -474,7 +356,8 @@ class MainWindow(QMainWindow):
         self.firm_list.setModel(self.firm_model)
         self.firm_list.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.firm_list.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.firm_list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked)
+        self.firm_list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                                       | QAbstractItemView.EditTrigger.DoubleClicked)
         self.firm_list.selectionModel().currentChanged.connect(
             lambda cur, _: cur.isValid() and self.select_firm(self.firm_model.firms[cur.row()]["id"]))
         left = QWidget()
@@ -495,24 +378,15 @@ class MainWindow(QMainWindow):
         buttons.addStretch()
         ll.addLayout(buttons)
 
-        self.profile_tab = ProfileTab(c)
-        self.events_tab = EventsTab(c)
-        self.sources_tab = ObjectTab(c, "sources")
-        self.routines_tab = ObjectTab(c, "routines")
-        self.diagram_tab = DiagramTab(c)
-        self.matrix_tab = MatrixTab(c)
+        self._tab_widgets = {}
         self.tabs = QTabWidget()
-        for widget, name in ((self.profile_tab, "Profile"), (self.events_tab, "Events"),
-                             (self.sources_tab, "Sources"), (self.routines_tab, "Routines"),
-                             (self.diagram_tab, "Diagram"), (self.matrix_tab, "Matrix")):
-            self.tabs.addTab(widget, name)
+        for _, label in TABS:
+            self.tabs.addTab(QWidget(), label)  # each a placeholder until first shown
+        self.tabs.currentChanged.connect(lambda i: i >= 0 and self._tab(TABS[i][0]))
         self.view_menu.clear()
         for i in range(self.tabs.count()):
             act = self._action(self.tabs.tabText(i), lambda i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
             self.view_menu.addAction(act)
-        self.events_tab.sources_used = self.sources_tab
-        self.sources_tab.used_by.itemDoubleClicked.connect(self._goto_event)
-        self.routines_tab.used_by.itemDoubleClicked.connect(self._goto_event)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(left)
@@ -526,17 +400,53 @@ class MainWindow(QMainWindow):
         self.study_widget = self.splitter
         self.stack.addWidget(self.splitter)
         self.stack.setCurrentWidget(self.splitter)
-        tab = settings().value("tab")
-        self.tabs.setCurrentIndex(int(tab) if tab not in (None, "") else 1)
-        for name, view in self._tables().items():
-            state = settings().value(f"columns/{name}")
-            if state:
-                view.horizontalHeader().restoreState(state)
+        tab = str(settings().value("tab", ""))
+        self.tabs.setCurrentIndex(int(tab) if tab.isdigit() and int(tab) < len(TABS) else 1)
+        self._tab(TABS[self.tabs.currentIndex()][0])
         self._rebind_undo(c.undo_stack)
 
+    def _tab(self, key: str) -> QWidget | None:
+        """The study's tab ``key``, built the first time it is asked for (shown,
+        or used by a menu command): opening a study builds only the tab in
+        view. None when no study is open."""
+        if self.controller is None:
+            return None
+        widget = self._tab_widgets.get(key)
+        if widget is not None:
+            return widget
+        c = self.controller
+        if key in ("sources", "routines"):
+            widget = ObjectTab(c, key)
+            widget.used_by.itemDoubleClicked.connect(self._goto_event)
+        else:
+            widget = {"profile": ProfileTab, "events": EventsTab, "diagram": DiagramTab, "matrix": MatrixTab}[key](c)
+        self._tab_widgets[key] = widget
+        if key in ("events", "sources", "routines"):
+            state = settings().value(f"columns/{key}")
+            if state:
+                widget.view.horizontalHeader().restoreState(state)
+        i = [k for k, _ in TABS].index(key)
+        current = self.tabs.currentIndex()
+        placeholder = self.tabs.widget(i)
+        self.tabs.blockSignals(True)
+        self.tabs.removeTab(i)
+        self.tabs.insertTab(i, widget, TABS[i][1])
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        placeholder.deleteLater()
+        widget.set_firm(self.firm_id)
+        return widget
+
+    profile_tab = property(lambda self: self._tab("profile"))
+    events_tab = property(lambda self: self._tab("events"))
+    sources_tab = property(lambda self: self._tab("sources"))
+    routines_tab = property(lambda self: self._tab("routines"))
+    diagram_tab = property(lambda self: self._tab("diagram"))
+    matrix_tab = property(lambda self: self._tab("matrix"))
+
     def _tables(self) -> dict:
-        return {"events": self.events_tab.view, "sources": self.sources_tab.view,
-                "routines": self.routines_tab.view}
+        """The tables built so far, by name."""
+        return {k: self._tab_widgets[k].view for k in ("events", "sources", "routines") if k in self._tab_widgets}
 
     def _rebind_undo(self, stack) -> None:
         self.edit_menu.removeAction(self.undo_slot)
@@ -562,8 +472,7 @@ class MainWindow(QMainWindow):
         row = self.firm_model.row_of(firm_id) if firm_id else -1
         if row >= 0 and self.firm_list.currentIndex().row() != row:
             self.firm_list.setCurrentIndex(self.firm_model.index(row))
-        for tab in (self.profile_tab, self.events_tab, self.sources_tab, self.routines_tab,
-                    self.diagram_tab, self.matrix_tab):
+        for tab in self._tab_widgets.values():
             tab.set_firm(firm_id)
 
     def _firms_changed(self) -> None:
@@ -718,6 +627,8 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Wrote {path}")
 
     def export_report_dialog(self) -> None:
+        from .dialogs import ReportDialog
+
         dlg = ReportDialog(self.session.firms(), self)
         if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.chosen():
             return
@@ -734,6 +645,8 @@ class MainWindow(QMainWindow):
         dialog.setWindowTitle("Word report")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(300)
+        from .dialogs import ReportWorker
+
         worker = ReportWorker(str(self.session.path), path,
                               {"firm_ids": firm_ids, "diagrams": diagrams, "evidence": evidence,
                                "tables_only": tables_only, "template": template})
@@ -764,6 +677,8 @@ class MainWindow(QMainWindow):
 
     def show_reference(self) -> None:
         fid = self.session.framework.id if self.session else "5I"
+        from .dialogs import FrameworkReference
+
         FrameworkReference(fid, self).exec()
 
     def about(self) -> None:

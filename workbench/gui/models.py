@@ -158,7 +158,8 @@ class FirmListModel(_DragToReorder, QAbstractListModel):
                                          str(value).strip(), text="Rename firm")
 
     def flags(self, index):
-        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemIsEditable
+        base = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+                | Qt.ItemFlag.ItemIsEditable)
         return base if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
     def row_ids(self) -> list[str]:
@@ -395,7 +396,8 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
 
     def flags(self, index):
         if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled if self.table == "events" and not self.filter_text else Qt.ItemFlag.NoItemFlags
+            droppable = self.table == "events" and not self.filter_text
+            return Qt.ItemFlag.ItemIsDropEnabled if droppable else Qt.ItemFlag.NoItemFlags
         col = self.columns[index.column()]
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
         if col.kind == "bool":

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QPainter, QShortcut
-from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtSvgWidgets import QGraphicsSvgItem
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFormLayout, QGraphicsScene,
                                QGraphicsView, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QScrollArea,
@@ -220,7 +218,8 @@ class EventDetail(QWidget):
                 item = QListWidgetItem(r["name"])
                 item.setData(Qt.ItemDataRole.UserRole, r["id"])
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(Qt.CheckState.Checked if r["id"] in (ev.get("routines") or []) else Qt.CheckState.Unchecked)
+                used = r["id"] in (ev.get("routines") or [])
+                item.setCheckState(Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
                 self.routines.addItem(item)
             links = db.links(firm_id)
             targets = {ln["to"] for ln in links if ln["from"] == event_id}
@@ -364,7 +363,8 @@ class EventsTab(QWidget):
             b.setToolTip(f"Make {term.label} the primary learning type (key {key})\n\n{term.definition}")
             b.clicked.connect(lambda _=False, t=t: self.code_type(t))
             palette.addWidget(b)
-            QShortcut(QKeySequence(key), self.view, lambda t=t: self.code_type(t), context=Qt.ShortcutContext.WidgetShortcut)
+            QShortcut(QKeySequence(key), self.view, lambda t=t: self.code_type(t),
+                      context=Qt.ShortcutContext.WidgetShortcut)
         palette.addStretch()
         legend = QLabel('<span style="background:#FFF4C2">&nbsp;not yet coded&nbsp;</span> '
                         '<span style="background:#F8D0CC">&nbsp;needs attention&nbsp;</span>')
@@ -390,7 +390,8 @@ class EventsTab(QWidget):
         layout.addWidget(split)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.model.modelReset.connect(self._restore_detail)
-        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected, context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected,
+                  context=Qt.ShortcutContext.WidgetShortcut)
 
     def set_firm(self, firm_id: str | None) -> None:
         self.model.set_firm(firm_id)
@@ -417,7 +418,8 @@ class EventsTab(QWidget):
             row = self.model.loaded_row(self.detail.event_id)
             if row < self.model.rowCount():
                 self.view.selectionModel().setCurrentIndex(
-                    self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
             self.detail.show_event(self.model.firm_id, self.detail.event_id)
 
     def selected_ids(self) -> list[str]:
@@ -535,7 +537,8 @@ class ObjectTab(LazyTab):
         layout.addWidget(split)
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._show_used_by())
         self.model.modelReset.connect(self._show_used_by)
-        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected, context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected,
+                  context=Qt.ShortcutContext.WidgetShortcut)
 
     def refresh(self) -> None:
         self.model.set_firm(self.firm_id)
@@ -832,7 +835,8 @@ class DiagramTab(LazyTab):
         self.view = ZoomView(self.scene)
         self.view.zoomed.connect(lambda: setattr(self, "_auto_fit", False))
         self.view.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.view.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+        self.view.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                                 | QPainter.RenderHint.SmoothPixmapTransform)
         self.view.setBackgroundBrush(QBrush(QColor("white")))
         self.status = QLabel()
         bar = QHBoxLayout()
@@ -911,6 +915,9 @@ class DiagramTab(LazyTab):
             self.status.setText(f"Could not draw: {exc.message}")
             return
         self.svg = drawn.data
+        from PySide6.QtSvg import QSvgRenderer  # loaded with the first diagram, not at start-up
+        from PySide6.QtSvgWidgets import QGraphicsSvgItem
+
         renderer = QSvgRenderer(QByteArray(drawn.data), self.scene)
         item = QGraphicsSvgItem()
         item.setSharedRenderer(renderer)
