@@ -167,11 +167,14 @@ def test_usage_error_exit_2(capsys):
     assert exc.value.code == 2
 
 
-def test_console_entry_point_runs():
-    """The installed command, as a user types it."""
-    proc = subprocess.run([sys.executable, "-m", "workbench.cli", "validate", str(JM)],
-                          capture_output=True, text=True, cwd=ROOT)
+@pytest.mark.parametrize("module", ["workbench.cli", "workbench"])
+def test_console_entry_point_runs(module, tmp_path):
+    """The command as a user types it: ``python -m workbench`` too, for a
+    laptop where pip's Scripts folder is not on PATH."""
+    proc = subprocess.run([sys.executable, "-m", module, "validate", str(JM)],
+                          capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{JM}: valid", proc.stdout
 
 
 def test_written_files_get_ordinary_permissions(capsys, tmp_path):
