@@ -60,7 +60,7 @@ def run_child(code: str, env: dict) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=9)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="lpw-gui-bench-"))
     env = dict(os.environ, WORKBENCH_SETTINGS=str(tmp / "settings.ini"))
@@ -86,6 +86,9 @@ def main() -> None:
     print(f"bare QMainWindow shown:                    {b_wall:.3f} s       {b_in:.3f} s")
     print(f"workbench shown with the example open:     {o_wall:.3f} s       {o_in:.3f} s")
     print(f"start-up ratio (goal: at most 2x):         {o_wall / b_wall:.2f}x        {o_in / b_in:.2f}x")
+    paired = sorted(o[1] / b[1] for b, o in zip(bare, ours, strict=True))
+    print(f"  median of the {len(paired)} ratios run side by side: {paired[len(paired) // 2]:.2f}x "
+          f"(from {paired[0]:.2f}x to {paired[-1]:.2f}x)")
 
     import synthetic
 

@@ -173,14 +173,33 @@ def test_uncoded_and_warnings_are_highlighted(jm_window):
     assert tab.model.data(tab.model.index(row, 1), Qt.ItemDataRole.BackgroundRole).color() == UNCODED
     # a date running backwards, and a source that no longer exists (as an older file might hold)
     db = jm_window.session.db
-    db.db.execute("UPDATE events SET date = '1990' WHERE firm = 'brw' AND id = 'e5'")
-    db.db.execute("""UPDATE events SET date = '1999' WHERE firm = 'brw' AND id = 'e4'""")
-    db.db.execute("""UPDATE events SET sources = '["ghost"]' WHERE firm = 'brw' AND id = 'e6'""")
+    db.conn.execute("UPDATE events SET date = '1990' WHERE firm = 'brw' AND id = 'e5'")
+    db.conn.execute("""UPDATE events SET date = '1999' WHERE firm = 'brw' AND id = 'e4'""")
+    db.conn.execute("""UPDATE events SET sources = '["ghost"]' WHERE firm = 'brw' AND id = 'e6'""")
     tab.model.reload()
     r5, r6 = tab.model.row_of("e5"), tab.model.row_of("e6")
     assert tab.model.data(tab.model.index(r5, 1), Qt.ItemDataRole.BackgroundRole).color() == WARNING
     assert "earlier than 1999" in tab.model.data(tab.model.index(r5, 1), Qt.ItemDataRole.ToolTipRole)
     assert "no longer exists" in tab.model.data(tab.model.index(r6, 1), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_dates_running_backwards_at_mixed_precision(jm_window):
+    """A date is compared with those listed before it at the coarser of the
+    two precisions: 2001 after 2001-05 is fine, 2001-03-02 after it is not."""
+    db = jm_window.session.db
+    dates = {"e1": "2001-05", "e2": "2001", "e3": "2001-03-02", "e4": None, "e5": "2000-12-31",
+             "e6": "2002", "e7": "2002-01-01", "e8": "2001-12"}
+    ids = [r[0] for r in db.conn.execute("SELECT id FROM events WHERE firm = 'brw' ORDER BY position")]
+    for ev in ids:
+        db.conn.execute("UPDATE events SET date = ?, sources = NULL WHERE firm = 'brw' AND id = ?",
+                        [dates.get(ev), ev])
+    model = jm_window.events_tab.model
+    model.reload()
+    assert model.warnings == {
+        "e3": "dated 2001-03-02, earlier than 2001-05 listed before it",
+        "e5": "dated 2000-12-31, earlier than 2001-05 listed before it",
+        "e8": "dated 2001-12, earlier than 2002 listed before it",
+    }
 
 
 def test_filter_and_find(jm_window):

@@ -258,16 +258,17 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         missing, dates = self.controller.session.db.event_warnings_data(self.firm_id)
         for ev_id, sid in missing:
             out.setdefault(ev_id, []).append(f"names a source that no longer exists: {sid!r}")
-        best: dict[int, tuple] = {}  # precision -> (greatest date so far, as parts; its text)
+        # Dates are YYYY, YYYY-MM or YYYY-MM-DD, so comparing their texts (cut
+        # to the shorter of two) compares them as dates, at the coarser precision.
+        best: dict[int, str] = {}  # length of a date -> the greatest date of that length so far
         for ev_id, date in dates:
-            parts = tuple(int(p) for p in date.split("-"))
-            for prec, (prefix, d) in best.items():
-                n = min(prec, len(parts))
-                if parts[:n] < prefix[:n]:
-                    out.setdefault(ev_id, []).append(f"dated {date}, earlier than {d} listed before it")
+            for length, top in best.items():
+                n = min(length, len(date))
+                if date[:n] < top[:n]:
+                    out.setdefault(ev_id, []).append(f"dated {date}, earlier than {top} listed before it")
                     break
-            if len(parts) not in best or parts > best[len(parts)][0]:
-                best[len(parts)] = (parts, date)
+            if date > best.get(len(date), ""):
+                best[len(date)] = date
         return {k: "; ".join(v) for k, v in out.items()}
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:

@@ -614,13 +614,13 @@ class StudyDB:
     def event_warnings_data(self, firm_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """For the events table's warnings: (event, source id) pairs naming a
         source the firm does not have, and (event, date) pairs in order."""
-        missing = [tuple(r) for r in self.conn.execute(
+        missing = self.conn.execute(
             "SELECT events.id, j.value FROM events, json_each(events.sources) AS j "
             "WHERE events.firm = :firm AND events.sources IS NOT NULL "
             "AND j.value NOT IN (SELECT id FROM sources WHERE firm = :firm) ORDER BY events.position",
-            {"firm": firm_id})]
-        dates = [tuple(r) for r in self.conn.execute(
-            "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id])]
+            {"firm": firm_id}).fetchall()
+        dates = self.conn.execute(
+            "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id]).fetchall()
         return missing, dates
 
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
