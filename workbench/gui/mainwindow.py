@@ -7,19 +7,21 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6 import QtWidgets
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDockWidget, QFileDialog, QHBoxLayout, QInputDialog,
-                               QLabel, QListView, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
-                               QProgressDialog, QPushButton, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
-                               QWidget)
+# Dialogs (QtWidgets.QFileDialog, QMessageBox, ...) are named through the module where they are
+# used, so PySide6 sets up their types when first needed rather than at start-up.
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QLabel, QListView, QListWidget,
+                               QListWidgetItem, QMainWindow, QPushButton, QSplitter, QStackedWidget, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from .. import services
 from ..core.errors import InputError, WorkbenchError
 from ..session import Session
 from .controller import StudyController
 from .models import FirmListModel
-from .tabs import DiagramTab, EventsTab, MatrixTab, ObjectTab, ProfileTab
+from .tabs import EventsTab, ObjectTab, ProfileTab
 
 if TYPE_CHECKING:
     from .dialogs import ReportWorker
@@ -232,13 +234,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ messages
 
     def error(self, message: str, title: str = "Could not do that") -> None:
-        QMessageBox.warning(self, title, message)
+        QtWidgets.QMessageBox.warning(self, title, message)
 
     # ------------------------------------------------------------------ opening and closing
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a study", "",
-                                              "Studies (*.lpw *.study.json *.json);;All files (*)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a study", "",
+                                                        "Studies (*.lpw *.study.json *.json);;All files (*)")
         if path:
             self.open_path(path)
 
@@ -250,7 +252,7 @@ class MainWindow(QMainWindow):
             target = json_target
             if target is None:
                 suggested = str(Path(path).with_suffix("")).removesuffix(".study") + ".lpw"
-                target, _ = QFileDialog.getSaveFileName(
+                target, _ = QtWidgets.QFileDialog.getSaveFileName(
                     self, "Save the study as", suggested, "Workbench studies (*.lpw)")
                 if not target:
                     return False
@@ -296,8 +298,8 @@ class MainWindow(QMainWindow):
         dlg = NewStudyDialog(self)
         if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.title.text().strip():
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the new study as", "study.lpw",
-                                              "Workbench studies (*.lpw)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the new study as", "study.lpw",
+                                                        "Workbench studies (*.lpw)")
         if path:
             self.new_study(path, dlg.title.text().strip(), dlg.framework.currentData())
 
@@ -310,8 +312,8 @@ class MainWindow(QMainWindow):
     def open_example_dialog(self, label: str) -> None:
         name = SAMPLES[label]
         suggested = str(Path.home() / name.replace(".study.json", ".lpw"))
-        target, _ = QFileDialog.getSaveFileName(self, "Save your copy of the example as", suggested,
-                                                "Workbench studies (*.lpw)")
+        target, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save your copy of the example as", suggested,
+                                                          "Workbench studies (*.lpw)")
         if target:
             self.open_example(label, target)
 
@@ -418,8 +420,16 @@ class MainWindow(QMainWindow):
         if key in ("sources", "routines"):
             widget = ObjectTab(c, key)
             widget.used_by.itemDoubleClicked.connect(self._goto_event)
+        elif key == "diagram":
+            from .diagram_tab import DiagramTab  # QtSvg and the graphics view: loaded with the tab
+
+            widget = DiagramTab(c)
+        elif key == "matrix":
+            from .matrix_tab import MatrixTab
+
+            widget = MatrixTab(c)
         else:
-            widget = {"profile": ProfileTab, "events": EventsTab, "diagram": DiagramTab, "matrix": MatrixTab}[key](c)
+            widget = {"profile": ProfileTab, "events": EventsTab}[key](c)
         self._tab_widgets[key] = widget
         if key in ("events", "sources", "routines"):
             state = settings().value(f"columns/{key}")
@@ -505,7 +515,7 @@ class MainWindow(QMainWindow):
     def add_firm_dialog(self) -> None:
         if not self.session:
             return
-        name, ok = QInputDialog.getText(self, "Add firm", "Name of the firm")
+        name, ok = QtWidgets.QInputDialog.getText(self, "Add firm", "Name of the firm")
         if ok and name.strip():
             self.add_firm(name.strip())
 
@@ -513,7 +523,7 @@ class MainWindow(QMainWindow):
         if not self.firm_id:
             return
         current = self.session.get("firms", None, self.firm_id)["name"]
-        name, ok = QInputDialog.getText(self, "Rename firm", "New name", text=current)
+        name, ok = QtWidgets.QInputDialog.getText(self, "Rename firm", "New name", text=current)
         if ok and name.strip() and name.strip() != current:
             self.controller.set_field("firms", None, self.firm_id, "name", name.strip(), text="Rename firm")
 
@@ -521,12 +531,12 @@ class MainWindow(QMainWindow):
         if not self.firm_id:
             return
         firm = self.session.firm(self.firm_id)
-        answer = QMessageBox.question(
+        answer = QtWidgets.QMessageBox.question(
             self, "Delete firm",
             f"Delete the firm “{firm.name}” with its {len(firm.event_list)} events, "
             f"{len(firm.source_list)} sources and {len(firm.routine_list)} routines?\n\n"
             f"You can undo this (Ctrl+Z).")
-        if answer == QMessageBox.StandardButton.Yes:
+        if answer == QtWidgets.QMessageBox.StandardButton.Yes:
             self.controller.delete_firm(self.firm_id)
 
     def move_firm(self, delta: int) -> None:
@@ -541,7 +551,7 @@ class MainWindow(QMainWindow):
     def find_dialog(self) -> None:
         if not self.session:
             return
-        text, ok = QInputDialog.getText(self, "Find in all firms", "Events containing")
+        text, ok = QtWidgets.QInputDialog.getText(self, "Find in all firms", "Events containing")
         if ok and text.strip():
             self.find(text.strip())
 
@@ -550,7 +560,7 @@ class MainWindow(QMainWindow):
         names = {f["id"]: f["name"] for f in self.session.firms()}
         dock = getattr(self, "find_dock", None)
         if dock is None:
-            dock = self.find_dock = QDockWidget("Found", self)
+            dock = self.find_dock = QtWidgets.QDockWidget("Found", self)
             dock.setObjectName("find")
             self.find_list = QListWidget()
             self.find_list.itemActivated.connect(self._goto_found)
@@ -576,15 +586,17 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ import and export
 
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a study file", "", "Study files (*.study.json *.json)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Import a study file", "",
+                                                        "Study files (*.study.json *.json)")
         if not path:
             return
         try:
             ids = self.session.import_json(path)
         except InputError as exc:
             if any("--replace" in str(p) for p in exc.problems):
-                if QMessageBox.question(self, "Replace firms?", "\n".join(exc.lines()[:12]) +
-                                        "\n\nReplace those firms with the file's?") == QMessageBox.StandardButton.Yes:
+                question = "\n".join(exc.lines()[:12]) + "\n\nReplace those firms with the file's?"
+                if QtWidgets.QMessageBox.question(self, "Replace firms?", question) \
+                        == QtWidgets.QMessageBox.StandardButton.Yes:
                     try:
                         ids = self.session.import_json(path, replace=True)
                     except WorkbenchError as exc2:
@@ -606,8 +618,8 @@ class MainWindow(QMainWindow):
         firm_id = self.firm_id if firm else None
         if firm and not firm_id:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export as a study file",
-                                              f"{firm_id or 'study'}.study.json", "Study files (*.study.json)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export as a study file",
+                                                        f"{firm_id or 'study'}.study.json", "Study files (*.study.json)")
         if path:
             self.export_json(path, firm_id)
 
@@ -632,7 +644,7 @@ class MainWindow(QMainWindow):
         dlg = ReportDialog(self.session.firms(), self)
         if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.chosen():
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save the report as", "report.docx", "Word (*.docx)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the report as", "report.docx", "Word (*.docx)")
         if path:
             self.export_report(path, dlg.chosen(), dlg.diagrams.isChecked(), dlg.evidence.isChecked(),
                                dlg.tables_only.isChecked(), template=dlg.template.text().strip() or None)
@@ -641,7 +653,7 @@ class MainWindow(QMainWindow):
                       evidence: bool = True, tables_only: bool = False, template: str | None = None,
                       wait: bool = False) -> ReportWorker:
         """Write the report in the background with a cancellable progress dialog."""
-        dialog = QProgressDialog("Writing the report…", "Cancel", 0, 100, self)
+        dialog = QtWidgets.QProgressDialog("Writing the report…", "Cancel", 0, 100, self)
         dialog.setWindowTitle("Word report")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setMinimumDuration(300)
@@ -682,6 +694,6 @@ class MainWindow(QMainWindow):
         FrameworkReference(fid, self).exec()
 
     def about(self) -> None:
-        QMessageBox.about(self, APP, f"<b>{APP}</b><p>Maps how small firms learn, on the 4I and 5I "
-                                     "frameworks (Crossan, Lane &amp; White 1999; Jones &amp; Macpherson "
-                                     "2006).</p>")
+        QtWidgets.QMessageBox.about(self, APP, f"<b>{APP}</b><p>Maps how small firms learn, on the 4I and 5I "
+                                               "frameworks (Crossan, Lane &amp; White 1999; Jones &amp; Macpherson "
+                                               "2006).</p>")
