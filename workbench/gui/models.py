@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -27,6 +28,19 @@ UNCODED = QColor("#FFF4C2")
 WARNING = QColor("#F8D0CC")
 CRITICAL = QColor("#B00020")
 _DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+
+
+@lru_cache(maxsize=None)
+def _brush(colour: str) -> QBrush:
+    """One brush per colour, made at the first paint: data() asks cell by cell."""
+    return QBrush(QColor(colour))
+
+
+@lru_cache(maxsize=1)
+def _bold() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
 
 
 @dataclass(frozen=True)
@@ -371,9 +385,9 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             warning = self.warnings.get(obj["id"])
             if role == Qt.ItemDataRole.BackgroundRole:
                 if warning:
-                    return QBrush(WARNING)
+                    return _brush(WARNING.name())
                 if not obj.get("stages") or not obj.get("learning_types"):
-                    return QBrush(UNCODED)
+                    return _brush(UNCODED.name())
             if role == Qt.ItemDataRole.ToolTipRole:
                 tips = []
                 if warning:
@@ -388,11 +402,9 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
                     tips.append(obj["description"])
                 return "\n".join(tips) or None
             if role == Qt.ItemDataRole.ForegroundRole and col.key == "title" and obj.get("critical"):
-                return QBrush(CRITICAL)
+                return _brush(CRITICAL.name())
             if role == Qt.ItemDataRole.FontRole and col.key == "title" and obj.get("critical"):
-                font = QFont()
-                font.setBold(True)
-                return font
+                return _bold()
         return None
 
     def flags(self, index):
