@@ -29,6 +29,8 @@ def _load(name: str) -> dict:
 
 @dataclass(frozen=True)
 class Stage:
+    """A stage of a framework (intuiting, interpreting, ...) with its definition and coding hint."""
+
     id: str
     label: str
     order: int
@@ -51,6 +53,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Framework:
+    """A learning framework (4I, 5I, ...): its stages in order and the levels they act at."""
+
     id: str
     name: str
     description: str
@@ -78,6 +82,8 @@ class Framework:
 
 @dataclass(frozen=True)
 class Vocabulary:
+    """The shared term lists: levels, learning types, phases, source kinds and the rest."""
+
     levels: tuple[Term, ...]
     learning_types: tuple[Term, ...]
     phases: tuple[Term, ...]

@@ -67,6 +67,8 @@ class _Record:
 
 @dataclass
 class Evidence(_Record):
+    """A quotation that supports an event's coding, with who said it and where."""
+
     quote: str
     speaker: str | None = None
     document: str | None = None
@@ -81,6 +83,8 @@ class Evidence(_Record):
 
 @dataclass
 class Document(_Record):
+    """A source document (an interview transcript, a report) that evidence quotes from."""
+
     id: str
     name: str
     text: str
@@ -95,6 +99,8 @@ class Document(_Record):
 
 @dataclass
 class Source(_Record):
+    """A source of knowledge for a firm: a customer, supplier, college, consultant, a recruit..."""
+
     id: str
     name: str
     kind: str
@@ -126,6 +132,8 @@ class Source(_Record):
 
 @dataclass
 class Routine(_Record):
+    """An internal routine, system or rule a firm built to embed what it learned."""
+
     id: str
     name: str
     activity: str | None = None
@@ -147,6 +155,8 @@ class Routine(_Record):
 
 @dataclass
 class Event(_Record):
+    """A critical incident or other event in a firm's chronology, with its coding."""
+
     id: str
     title: str
     description: str | None = None
@@ -207,6 +217,8 @@ class Event(_Record):
 
 @dataclass
 class Link(_Record):
+    """An explicit "leads to" link between two events of a firm."""
+
     from_: str
     to: str
     label: str | None = None
@@ -217,6 +229,8 @@ class Link(_Record):
 
 @dataclass
 class Firm(_Record):
+    """One case: a firm's profile, sources, routines, events and links."""
+
     id: str
     name: str
     profile: dict | None = None
@@ -264,6 +278,8 @@ class Firm(_Record):
 
 @dataclass
 class Study(_Record):
+    """A study: its framework, its firms and the documents it quotes from."""
+
     title: str
     framework: str
     firms: list[Firm] = field(default_factory=list)

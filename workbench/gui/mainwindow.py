@@ -618,8 +618,9 @@ class MainWindow(QMainWindow):
         firm_id = self.firm_id if firm else None
         if firm and not firm_id:
             return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export as a study file",
-                                                        f"{firm_id or 'study'}.study.json", "Study files (*.study.json)")
+        suggested = f"{firm_id or 'study'}.study.json"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export as a study file", suggested,
+                                                        "Study files (*.study.json)")
         if path:
             self.export_json(path, firm_id)
 

@@ -45,6 +45,8 @@ def _bold() -> QFont:
 
 @dataclass(frozen=True)
 class Column:
+    """A column of a table: which key of the object it shows and how it is edited."""
+
     key: str          # the format's key ("when" is the event's date or free-text time)
     header: str
     kind: str         # text, long, bool, choice, multi, ref, refs, when
