@@ -5,6 +5,7 @@ import sqlite3
 import docx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6 import QtWidgets
 from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 
 from conftest import JM, TRAINING
@@ -283,6 +284,23 @@ def test_diagram_redraws_after_an_edit(jm_window, qtbot):
                     timeout=5000)
     out = w.diagram_tab.export(str(w.session.path.parent / "brw.png"))
     assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_diagram_export_from_the_menu_draws_the_selected_firm_as_it_is_now(jm_window, monkeypatch):
+    """Export → Diagram with the Diagram tab out of view: the firm selected
+    now, with its latest edits, not the picture the tab last drew."""
+    w = jm_window
+    w.tabs.setCurrentWidget(w.diagram_tab)
+    w.diagram_tab.redraw()
+    assert b"Main customer moves" in w.diagram_tab.svg  # BRW
+    w.tabs.setCurrentWidget(w.events_tab)
+    w.select_firm("rsl")
+    w.controller.set_field("events", "rsl", "e1", "title", "A freshly renamed event")
+    out = w.session.path.parent / "chosen.svg"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    w.export_diagram_dialog()
+    svg = out.read_bytes()
+    assert b"A freshly renamed event" in svg and b"Main customer moves" not in svg
 
 
 def test_matrix_tab(jm_window):

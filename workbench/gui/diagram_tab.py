@@ -164,7 +164,8 @@ class DiagramTab(LazyTab):
         from ..io.files import atomic_write_bytes
         from ..render import engine
 
-        if self.svg is None:
+        if self.svg is None or self._stale:  # hidden since the last edit or change of firm
+            self._stale = False
             self.redraw()
         if self.svg is None:
             return None
