@@ -303,6 +303,15 @@ def test_diagram_export_from_the_menu_draws_the_selected_firm_as_it_is_now(jm_wi
     assert b"A freshly renamed event" in svg and b"Main customer moves" not in svg
 
 
+def test_add_event_from_the_menu_shows_it_in_the_events_tab(jm_window):
+    w = jm_window
+    w.tabs.setCurrentWidget(w.profile_tab)
+    w.act_add_event.trigger()
+    assert w.tabs.currentWidget() is w.events_tab
+    new = w.events_tab.selected_ids()
+    assert len(new) == 1 and w.session.get("events", "brw", new[0])["title"] == "New event"
+
+
 def test_matrix_tab(jm_window):
     from workbench import services
 

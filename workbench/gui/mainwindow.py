@@ -137,7 +137,7 @@ class MainWindow(QMainWindow):
         self.act_delete_firm = A("&Delete firm…", self.delete_firm_dialog)
         self.act_up = A("Move firm &up", lambda: self.move_firm(-1), "Ctrl+Shift+Up")
         self.act_down = A("Move firm do&wn", lambda: self.move_firm(+1), "Ctrl+Shift+Down")
-        self.act_add_event = A("Add &event", lambda: self.events_tab and self.events_tab.add_event(), "Ctrl+E")
+        self.act_add_event = A("Add &event", self.add_event, "Ctrl+E")
         self.act_report = A("&Word report…", self.export_report_dialog, "Ctrl+R")
         self.act_diagram = A("&Diagram…", self.export_diagram_dialog)
         self.act_json = A("Study as &JSON…", self.export_json_dialog)
@@ -484,6 +484,15 @@ class MainWindow(QMainWindow):
             self.firm_list.setCurrentIndex(self.firm_model.index(row))
         for tab in self._tab_widgets.values():
             tab.set_firm(firm_id)
+
+    def add_event(self) -> str | None:
+        """Edit → Add event: a new event after the selected one, shown in
+        the Events tab with its title ready to type."""
+        tab = self.events_tab
+        if tab is None:
+            return None
+        self.tabs.setCurrentWidget(tab)
+        return tab.add_event()
 
     def _firms_changed(self) -> None:
         ids = [f["id"] for f in self.firm_model.firms]
