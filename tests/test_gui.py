@@ -324,6 +324,8 @@ def test_matrix_tab(jm_window):
     w.matrix_tab.scope.setCurrentIndex(1)
     assert grid.item(4, 0).text() == str(stats["study"]["matrix"]["intertwining"]["normative"])
     assert f"feed-forward {stats['study']['flows']['feed_forward']}" in w.matrix_tab.flows.text()
+    # the grid counts primary stages; the line below it counts every stage an event is coded with
+    assert f"Intertwining {stats['study']['stages']['intertwining']}." in w.matrix_tab.flows.text()
 
 
 def test_second_instance_is_refused(jm_window, qtbot, tmp_path, errors, monkeypatch):

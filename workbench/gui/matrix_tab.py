@@ -33,6 +33,8 @@ class MatrixTab(LazyTab):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Show"))
         bar.addWidget(self.scope)
+        bar.addSpacing(16)
+        bar.addWidget(QLabel("Events by their primary stage (rows) and primary learning type (columns)"))
         bar.addStretch()
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -82,6 +84,7 @@ class MatrixTab(LazyTab):
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         f = counts["flows"]
+        by_stage = ", ".join(f"{all_stages()[k].label} {v}" for k, v in counts["stages"].items())
         self.flows.setText(f"<b>Flows</b> ({scope}): feed-forward {f['feed_forward']}, feedback {f['feedback']}, "
-                           f"within stage {f['within']}. Events: {counts['events']}; by stage "
-                           + ", ".join(f"{all_stages()[k].label} {v}" for k, v in counts["stages"].items()) + ".")
+                           f"within stage {f['within']}. Events: {counts['events']}; coded with each stage "
+                           f"(first or not): {by_stage}.")
