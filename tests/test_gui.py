@@ -6,7 +6,7 @@ import docx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6 import QtWidgets
-from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QDialog, QMessageBox, QStyleOptionViewItem
 
 from conftest import JM, TRAINING
 from workbench.gui.delegates import MultiSelect
@@ -286,9 +286,9 @@ def test_diagram_redraws_after_an_edit(jm_window, qtbot):
     assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-def test_diagram_export_from_the_menu_draws_the_selected_firm_as_it_is_now(jm_window, monkeypatch):
-    """Export → Diagram with the Diagram tab out of view: the firm selected
-    now, with its latest edits, not the picture the tab last drew."""
+def test_diagram_tab_export_draws_the_selected_firm_as_it_is_now(jm_window):
+    """The Diagram tab's export, with the tab out of view since it last drew:
+    the firm selected now, with its latest edits, not the old picture."""
     w = jm_window
     w.tabs.setCurrentWidget(w.diagram_tab)
     w.diagram_tab.redraw()
@@ -296,11 +296,54 @@ def test_diagram_export_from_the_menu_draws_the_selected_firm_as_it_is_now(jm_wi
     w.tabs.setCurrentWidget(w.events_tab)
     w.select_firm("rsl")
     w.controller.set_field("events", "rsl", "e1", "title", "A freshly renamed event")
-    out = w.session.path.parent / "chosen.svg"
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
-    w.export_diagram_dialog()
-    svg = out.read_bytes()
+    out = w.diagram_tab.export(str(w.session.path.parent / "chosen.svg"))
+    svg = open(out, "rb").read()
     assert b"A freshly renamed event" in svg and b"Main customer moves" not in svg
+
+
+def test_export_diagrams_dialog_reaches_the_command_line_options(jm_window, monkeypatch, tmp_path, errors):
+    """Export → Diagrams: process diagrams or the framework figure, for this
+    firm, every firm or the study, in SVG, PNG (at a chosen resolution), PDF
+    or DOT, with or without sources and routines."""
+    from workbench.gui.dialogs import DiagramDialog
+
+    w = jm_window
+    w.select_firm("rsl")
+    dlg = DiagramDialog("RSL")
+    assert [dlg.scope.itemData(i) for i in range(dlg.scope.count())] == ["firm", "all", "study"]
+    study_item = dlg.scope.model().item(2)
+    assert not study_item.isEnabled()  # the whole study has a framework figure, not a process diagram
+    dlg.kind.setCurrentIndex(1)
+    assert study_item.isEnabled() and not dlg.sources.isEnabled()
+    dlg.format.setCurrentIndex(dlg.format.findData("png"))
+    assert dlg.dpi.isEnabled()
+    dlg.dpi.setValue(300)
+    assert dlg.options() == {"kind": "framework", "scope": "firm", "fmt": "png", "dpi": 300,
+                             "sources": True, "routines": True}
+
+    # every firm, PNG, into a folder
+    folder = tmp_path / "diagrams"
+    written = w.export_diagrams(str(folder), scope="all", fmt="png", dpi=72)
+    assert sorted(p.name for p in written) == ["brw.png", "dmf.png", "rsl.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in written)
+    # this firm as DOT: the Graphviz text, with RSL's events; without sources, no source nodes
+    dot = w.export_diagrams(str(tmp_path / "rsl.dot"), fmt="dot")[0].read_text(encoding="utf-8")
+    assert dot.lstrip().startswith("digraph") and '"event-rsl-e1"' in dot and '"source-' in dot
+    dot = w.export_diagrams(str(tmp_path / "rsl.dot"), fmt="dot", sources=False)[0].read_text(encoding="utf-8")
+    assert '"event-rsl-e1"' in dot and '"source-' not in dot and '"routine-' in dot
+    # the framework figure of the whole study
+    svg = w.export_diagrams(str(tmp_path / "study.svg"), kind="framework", scope="study")[0].read_text("utf-8")
+    assert "Intertwining" in svg and "Institutionalising" in svg
+    # through the menu's dialog, with the file chosen in the save dialog
+    monkeypatch.setattr(DiagramDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "menu"), ""))
+    w.act_diagram.trigger()
+    assert (tmp_path / "menu.svg").read_bytes().lstrip().startswith((b"<?xml", b"<svg"))
+    # a folder that is a file: a clear message, nothing written
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert w.export_diagrams(str(blocker), scope="all") == []
+    assert "names a folder" in errors[-1][1] and blocker.read_text(encoding="utf-8") == "not a folder"
 
 
 def test_add_event_from_the_menu_shows_it_in_the_events_tab(jm_window):

@@ -1,6 +1,6 @@
 """The main window's dialogs: a new study, the framework reference, the
-Word report's options, and the worker that writes a report in the
-background. Loaded when first needed, not at start-up."""
+options of the diagram and Word report exports, and the worker that writes a
+report in the background. Loaded when first needed, not at start-up."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import threading
 from PySide6.QtCore import Qt, QThread, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
-                               QTextBrowser, QVBoxLayout)
+                               QSpinBox, QTextBrowser, QVBoxLayout)
 
 from .. import services
 from ..core.errors import WorkbenchError
@@ -70,6 +70,73 @@ class FrameworkReference(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)
+
+
+class DiagramDialog(QDialog):
+    """Export → Diagrams: what to draw (a process diagram or the framework
+    figure), for which firms, in which format: the options of the
+    ``workbench diagram`` command."""
+
+    FORMATS = (("svg", "SVG: sharp at any size, for documents and the web"),
+               ("png", "PNG: a picture"),
+               ("pdf", "PDF: for print"),
+               ("dot", "DOT: the Graphviz source, to edit by hand"))
+
+    def __init__(self, firm_name: str | None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Export diagrams")
+        form = QFormLayout(self)
+        self.kind = QComboBox()
+        self.kind.addItem("Process diagram: the events, their sources and routines", "process")
+        self.kind.addItem("Framework figure: the stages and the flows between them", "framework")
+        self.scope = QComboBox()
+        if firm_name:
+            self.scope.addItem(f"This firm ({firm_name})", "firm")
+        self.scope.addItem("Every firm, one file each, into a folder", "all")
+        self.scope.addItem("The whole study (framework figure only)", "study")
+        self.format = QComboBox()
+        for fmt, label in self.FORMATS:
+            self.format.addItem(label, fmt)
+        self.dpi = QSpinBox()
+        self.dpi.setRange(50, 1200)
+        self.dpi.setValue(150)
+        self.dpi.setSuffix(" dpi")
+        self.sources = QCheckBox("Knowledge sources")
+        self.sources.setChecked(True)
+        self.routines = QCheckBox("Routines")
+        self.routines.setChecked(True)
+        show = QHBoxLayout()
+        show.addWidget(self.sources)
+        show.addWidget(self.routines)
+        show.addStretch()
+        form.addRow("Draw", self.kind)
+        form.addRow("For", self.scope)
+        form.addRow("Format", self.format)
+        form.addRow("PNG resolution", self.dpi)
+        form.addRow("Show", show)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        for combo in (self.kind, self.scope, self.format):
+            combo.currentIndexChanged.connect(self._update)
+        self._update()
+
+    def _update(self) -> None:
+        process = self.kind.currentData() == "process"
+        study = self.scope.findData("study")
+        self.scope.model().item(study).setEnabled(not process)
+        if process and self.scope.currentIndex() == study:
+            self.scope.setCurrentIndex(0)
+        self.dpi.setEnabled(self.format.currentData() == "png")
+        self.sources.setEnabled(process)
+        self.routines.setEnabled(process)
+
+    def options(self) -> dict:
+        """The choices, as keyword arguments of MainWindow.export_diagrams."""
+        return {"kind": self.kind.currentData(), "scope": self.scope.currentData(),
+                "fmt": self.format.currentData(), "dpi": self.dpi.value(),
+                "sources": self.sources.isChecked(), "routines": self.routines.isChecked()}
 
 
 class ReportDialog(QDialog):

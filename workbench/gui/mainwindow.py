@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         self.act_down = A("Move firm do&wn", lambda: self.move_firm(+1), "Ctrl+Shift+Down")
         self.act_add_event = A("Add &event", self.add_event, "Ctrl+E")
         self.act_report = A("&Word report…", self.export_report_dialog, "Ctrl+R")
-        self.act_diagram = A("&Diagram…", self.export_diagram_dialog)
+        self.act_diagram = A("&Diagrams…", self.export_diagram_dialog)
         self.act_json = A("Study as &JSON…", self.export_json_dialog)
         self.act_firm_json = A("This &firm as JSON…", lambda: self.export_json_dialog(firm=True))
         self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.StandardKey.HelpContents)
@@ -643,10 +643,43 @@ class MainWindow(QMainWindow):
         return True
 
     def export_diagram_dialog(self) -> None:
-        if self.firm_id:
-            path = self.diagram_tab.export()
-            if path:
-                self.statusBar().showMessage(f"Wrote {path}")
+        from .dialogs import DiagramDialog
+
+        firm = next((f["name"] for f in self.session.firms() if f["id"] == self.firm_id), None)
+        dlg = DiagramDialog(firm, self)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return
+        opts = dlg.options()
+        if opts["scope"] == "all":
+            out = QtWidgets.QFileDialog.getExistingDirectory(self, "Folder for the diagrams")
+        else:
+            name = (self.firm_id if opts["scope"] == "firm" else "study") + \
+                ("-framework" if opts["kind"] == "framework" else "")
+            out, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the diagram as", f"{name}.{opts['fmt']}",
+                                                           f"{opts['fmt'].upper()} (*.{opts['fmt']})")
+            if out and not Path(out).suffix:
+                out += f".{opts['fmt']}"
+        if out:
+            self.export_diagrams(out, **opts)
+
+    def export_diagrams(self, out: str, kind: str = "process", scope: str = "firm", fmt: str = "svg",
+                        dpi: int = 150, sources: bool = True, routines: bool = True) -> list[Path]:
+        """Draw diagrams as ``workbench diagram`` does: ``scope`` is "firm"
+        (the selected one), "all" (``out`` is a folder) or "study" (the
+        framework figure of the whole study). Returns the files written."""
+        QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            written, engine, _ = services.diagram(
+                self.session.path, out, firm_id=self.firm_id if scope == "firm" else None,
+                all_firms=scope == "all", kind=kind, fmt=fmt, dpi=dpi, sources=sources, routines=routines)
+        except WorkbenchError as exc:
+            self.error(exc.message, "Export failed")
+            return []
+        finally:
+            QtWidgets.QApplication.restoreOverrideCursor()
+        where = str(written[0]) if len(written) == 1 else f"{len(written)} files to {out}"
+        self.statusBar().showMessage(f"Wrote {where}" + (f" (drawn with {engine})" if fmt != "dot" else ""))
+        return written
 
     def export_report_dialog(self) -> None:
         from .dialogs import ReportDialog
