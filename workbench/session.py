@@ -186,6 +186,39 @@ class Session:
     def get(self, table: str, firm_id: str | None, obj_id: str) -> dict:
         return self.db.get(table, firm_id, obj_id)
 
+    def load_study(self, firm_ids: list[str] | None = None) -> Study:
+        """The study with only the chosen firms (all by default)."""
+        return self.db.load_study(firm_ids)
+
+    def objects(self, table: str, firm_id: str) -> list[dict]:
+        """A firm's sources, routines or events (without evidence), in order."""
+        return self.db.objects(table, firm_id)
+
+    def links(self, firm_id: str) -> list[dict]:
+        return self.db.links(firm_id)
+
+    def event_count(self, firm_id: str, text: str | None = None) -> int:
+        return self.db.event_count(firm_id, text)
+
+    def event_ids(self, firm_id: str, text: str | None = None) -> list[str]:
+        return self.db.event_ids(firm_id, text)
+
+    def events_by_id(self, firm_id: str, ids: list[str]) -> dict[str, dict]:
+        return self.db.events_by_id(firm_id, ids)
+
+    def event_page(self, firm_id: str, text: str | None = None, after: int = -1,
+                   limit: int = 1000) -> list[tuple[int, dict]]:
+        return self.db.event_page(firm_id, text, after, limit)
+
+    def event_warnings_data(self, firm_id: str):
+        return self.db.event_warnings_data(firm_id)
+
+    def used_by(self, firm_id: str, column: str, obj_id: str) -> list[dict]:
+        return self.db.used_by(firm_id, column, obj_id)
+
+    def find_events(self, text: str, limit: int = 500) -> list[dict]:
+        return self.db.find_events(text, limit)
+
     # ------------------------------------------------------------------ writing
 
     def _write(self, fn, *args):

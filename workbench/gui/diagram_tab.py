@@ -100,11 +100,11 @@ class DiagramTab(LazyTab):
         s = self.controller.session
         if s.closed or not self.firm_id or self.firm_id not in {f["id"] for f in s.firms()}:
             return None
-        n = s.db.conn.execute("SELECT count(*) FROM events WHERE firm = ?", [self.firm_id]).fetchone()[0]
+        n = s.event_count(self.firm_id)
         if n > self.MAX_EVENTS:
             self.status.setText(f"{n} events: too many to draw here; use Export → Diagram")
             return None
-        study = s.db.load_study([self.firm_id])
+        study = s.load_study([self.firm_id])
         opts = Options(sources=self.sources.isChecked(), routines=self.routines.isChecked())
         return process_graph(study, study.firms[0], opts).source
 

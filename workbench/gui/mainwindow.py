@@ -565,7 +565,7 @@ class MainWindow(QMainWindow):
             self.find(text.strip())
 
     def find(self, text: str) -> list[dict]:
-        hits = self.session.db.find_events(text)
+        hits = self.session.find_events(text)
         names = {f["id"]: f["name"] for f in self.session.firms()}
         dock = getattr(self, "find_dock", None)
         if dock is None:

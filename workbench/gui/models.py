@@ -227,7 +227,7 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
 
     def reload(self, warnings: bool = True) -> None:
         self.beginResetModel()
-        db = self.controller.session.db
+        session = self.controller.session
         self.rows = {}
         self.ids = []
         self.fetched = 0
@@ -235,19 +235,19 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         self.total = 0
         self._last_position = -1
         if self.firm_id is not None and self.firm_id in {f["id"] for f in self.controller.session.firms()}:
-            self.source_names = {s["id"]: s["name"] for s in db.objects("sources", self.firm_id)}
-            self.routine_names = {r["id"]: r["name"] for r in db.objects("routines", self.firm_id)}
+            self.source_names = {s["id"]: s["name"] for s in session.objects("sources", self.firm_id)}
+            self.routine_names = {r["id"]: r["name"] for r in session.objects("routines", self.firm_id)}
             if self.table == "events":
                 if warnings:
                     self.warnings = self._warnings()
                 self.exhausted = False
-                self._take(db.event_page(self.firm_id, self.filter_text or None, -1, BATCH))
+                self._take(session.event_page(self.firm_id, self.filter_text or None, -1, BATCH))
                 # the exact count of a search over a long chronology comes a moment later
                 self.total = len(self.ids) if self.exhausted else None
                 if self.total is None:
                     QTimer.singleShot(0, self._count)
             else:
-                for obj in db.objects(self.table, self.firm_id):
+                for obj in session.objects(self.table, self.firm_id):
                     self.ids.append(obj["id"])
                     self.rows[obj["id"]] = obj
                 self.fetched = self.total = len(self.ids)
@@ -264,14 +264,14 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
     def _count(self) -> None:
         if self.firm_id is None or self.controller.session.closed:
             return
-        self.total = self.controller.session.db.event_count(self.firm_id, self.filter_text or None)
+        self.total = self.controller.session.event_count(self.firm_id, self.filter_text or None)
         self.countChanged.emit()
 
     def _warnings(self) -> dict[str, str]:
         """Per event: names of sources that no longer exist, and dates that
         run backwards (earlier than an event listed before it)."""
         out: dict[str, list[str]] = {}
-        missing, dates = self.controller.session.db.event_warnings_data(self.firm_id)
+        missing, dates = self.controller.session.event_warnings_data(self.firm_id)
         for ev_id, sid in missing:
             out.setdefault(ev_id, []).append(f"names a source that no longer exists: {sid!r}")
         # Dates are YYYY, YYYY-MM or YYYY-MM-DD, so comparing their texts (cut
@@ -293,7 +293,7 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
     def fetchMore(self, parent=QModelIndex()) -> None:
         if not self.canFetchMore(parent):
             return
-        page = self.controller.session.db.event_page(self.firm_id, self.filter_text or None,
+        page = self.controller.session.event_page(self.firm_id, self.filter_text or None,
                                                      self._last_position, BATCH)
         if not page:
             self.exhausted = True

@@ -212,21 +212,21 @@ class EventDetail(QWidget):
             self.memo.load(ev.get("memo"))
             self.actors.load(", ".join(ev.get("actors") or []))
             self.knowledge.set_checked(ev.get("knowledge_types") or [])
-            db = self.controller.session.db
+            session = self.controller.session
             self.routines.clear()
-            for r in db.objects("routines", firm_id):
+            for r in session.objects("routines", firm_id):
                 item = QListWidgetItem(r["name"])
                 item.setData(Qt.ItemDataRole.UserRole, r["id"])
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 used = r["id"] in (ev.get("routines") or [])
                 item.setCheckState(Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
                 self.routines.addItem(item)
-            links = db.links(firm_id)
+            links = session.links(firm_id)
             targets = {ln["to"] for ln in links if ln["from"] == event_id}
             self.leads_to.clear()
-            if db.event_count(firm_id) <= 2000:  # a list of every event is no help beyond that
-                ids = db.event_ids(firm_id)
-                titles = db.events_by_id(firm_id, ids)
+            if session.event_count(firm_id) <= 2000:  # a list of every event is no help beyond that
+                ids = session.event_ids(firm_id)
+                titles = session.events_by_id(firm_id, ids)
                 for other in ids:
                     if other == event_id:
                         continue
@@ -306,8 +306,8 @@ class EventDetail(QWidget):
     def _links_changed(self, _item) -> None:
         if self._loading or not self.event_id:
             return
-        db = self.controller.session.db
-        links = [ln for ln in db.links(self.firm_id) if ln["from"] != self.event_id]
+        session = self.controller.session
+        links = [ln for ln in session.links(self.firm_id) if ln["from"] != self.event_id]
         for i in range(self.leads_to.count()):
             item = self.leads_to.item(i)
             if item.checkState() == Qt.CheckState.Checked:
@@ -549,7 +549,7 @@ class ObjectTab(LazyTab):
         if not index.isValid() or not self.model.firm_id:
             return
         obj_id = self.model.ids[index.row()]
-        for ev in self.controller.session.db.used_by(self.model.firm_id, self.table, obj_id):
+        for ev in self.controller.session.used_by(self.model.firm_id, self.table, obj_id):
             item = QListWidgetItem(ev["title"])
             item.setData(Qt.ItemDataRole.UserRole, ev["id"])
             self.used_by.addItem(item)
@@ -580,7 +580,7 @@ class ObjectTab(LazyTab):
         if not index.isValid():
             return
         obj = self.model.object_at(index.row())
-        users = self.controller.session.db.used_by(self.model.firm_id, self.table, obj["id"])
+        users = self.controller.session.used_by(self.model.firm_id, self.table, obj["id"])
         noun = "source" if self.table == "sources" else "routine"
         text = f"Delete the {noun} “{obj['name']}”?"
         if users:
@@ -717,8 +717,7 @@ class ProfileTab(LazyTab):
             summary = firm.get("summary") or {}
             from ..core.analysis import derive_summary
 
-            n = self.controller.session.db.conn.execute(
-                "SELECT count(*) FROM events WHERE firm = ?", [self.firm_id]).fetchone()[0]
+            n = self.controller.session.event_count(self.firm_id)
             # deriving reads every event of the firm: beyond a size coded by hand, the
             # window would freeze for seconds at each visit (the report still derives them)
             self._derived = derive_summary(self.controller.session.firm(self.firm_id)) \
