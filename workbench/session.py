@@ -190,6 +190,10 @@ class Session:
         """The study with only the chosen firms (all by default)."""
         return self.db.load_study(firm_ids)
 
+    def document(self, doc_id: str) -> dict:
+        """A document of the study (id, name, kind, text, ...)."""
+        return self.db.document(doc_id)
+
     def objects(self, table: str, firm_id: str) -> list[dict]:
         """A firm's sources, routines or events (without evidence), in order."""
         return self.db.objects(table, firm_id)

@@ -485,6 +485,13 @@ class StudyDB:
                 obj["evidence"] = ev
         return obj
 
+    def document(self, doc_id: str) -> dict:
+        """One document of the study as a format dict (with its text)."""
+        row = next(self.query("SELECT * FROM documents WHERE id = ?", [doc_id]), None)
+        if row is None:
+            raise InputError(f"no document {doc_id!r} in {self.path.name}")
+        return row_to_dict("documents", row)
+
     def objects(self, table: str, firm_id: str) -> list[dict]:
         """A firm's sources, routines or events (events without evidence), in order."""
         return [row_to_dict(table, r) for r in
