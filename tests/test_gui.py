@@ -254,7 +254,7 @@ def test_write_failure_is_reported_and_nothing_is_dropped_silently(jm_window, er
     monkeypatch.setattr(StudyDB, "set_field", full)
     tab = jm_window.events_tab
     edit_through_delegate(tab.view, 0, col(tab.model, "title"), lambda e: e.setText("Changed"))
-    assert errors and "the disk is full" in errors[-1][1] and "not made" in errors[-1][1]
+    assert errors and "the disk is full" in errors[-1][1] and "nothing was changed" in errors[-1][1]
     assert tab.model.data(tab.model.index(0, col(tab.model, "title"))) == "Main customer moves to strategic sourcing"
     assert not jm_window.controller.undo_stack.canUndo()
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .core.errors import InputError, WorkbenchError
+from .core import edits as E
+from .core.errors import FirmsExistError, InputError, WorkbenchError
 from .core.frameworks import framework as get_framework
 from .core.model import Firm, Study
 from .store.study_db import StudyDB
@@ -128,7 +130,7 @@ def _write_error(path: Path, exc: sqlite3.Error) -> WorkbenchError:
         why = "another program is writing to it"
     else:
         why = text
-    return WorkbenchError(f"could not save the change to {path.name}: {why}. The change was not made.")
+    return WorkbenchError(f"could not save the change to {path.name}: {why}; nothing was changed")
 
 
 class Session:
@@ -139,6 +141,9 @@ class Session:
         framework, ...), make a new study file there first."""
         self.path = Path(path)
         self.closed = False
+        self._history: list[E.Edit] = []  # the undo history; the first _done steps are applied
+        self._done = 0
+        self.applied = 0  # edits applied through ``apply`` so far
         if create is None and not self.path.exists():
             raise InputError(f"{self.path}: no such study file")
         if create is not None and self.path.exists() and self.path.stat().st_size > 0:
@@ -224,44 +229,92 @@ class Session:
         return self.db.find_events(text, limit)
 
     # ------------------------------------------------------------------ writing
+    # Each public edit method reads what it changes, builds the edit as a
+    # value (workbench.core.edits) and hands it to ``apply``: the one place
+    # where a study is changed.
 
-    def _write(self, fn, *args):
+    def apply(self, edit: E.Edit, label: str | None = None, checked: bool = False) -> E.Edit:
+        """Apply an edit in one transaction and check the firms it touched
+        against the format's rules; on any problem nothing is changed and
+        ``InputError`` (refused) or ``WorkbenchError`` (not written) is
+        raised. The edit becomes the newest step of the undo history.
+        ``checked``: the caller has just run the same rules over what the
+        edit adds (an import), so they are not run twice."""
+        if label is not None and not isinstance(edit, E.Compound):
+            edit = E.Compound(label, (edit,))
+        self._commit(edit, checked)
+        del self._history[self._done:]
+        self._history.append(edit)
+        self._done = len(self._history)
+        self.applied += 1
+        return edit
+
+    @property
+    def last_edit(self) -> E.Edit | None:
+        """The newest step of the undo history that is applied."""
+        return self._history[self._done - 1] if self._done else None
+
+    def _commit(self, edit: E.Edit, checked: bool = False) -> None:
         if self.read_only:
             raise WorkbenchError(f"{self.path.name} is read-only: the change was not made")
         try:
-            return fn(*args)
+            with self.db.db.atomic():
+                self.db.apply(edit)
+                problems = [] if checked else self._problems(edit)
+                if problems:
+                    raise InputError("; ".join(str(p) for p in problems[:5])
+                                     + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""),
+                                     problems)
+        except sqlite3.IntegrityError as exc:
+            raise InputError(f"the change was refused: {_integrity_message(exc)}") from None
         except sqlite3.Error as exc:
             raise _write_error(self.path, exc) from None
 
-    def _check(self, kind: str, obj: dict, firm_id: str | None) -> None:
-        from .core.validate import check_object
+    def _problems(self, edit: E.Edit) -> list:
+        """What the format's rules say of the firms ``edit`` touched (read
+        back inside the edit's transaction), or of the study's own fields."""
+        from .core.validate import Problem, check_part
 
-        problems = check_object(kind, obj, self.framework.id)
-        if firm_id is not None and kind in ("event", "routine", "source"):
-            sources = {s["id"] for s in self.db.objects("sources", firm_id)}
-            for key in ("sources",) if kind != "source" else ():
-                for i, ref in enumerate(obj.get(key) or ()):
-                    if ref not in sources:
-                        problems.append(_problem(f"{key}[{i}]", f"no source {ref!r} in firm {firm_id!r}"))
-            if kind == "event":
-                routines = {r["id"] for r in self.db.objects("routines", firm_id)}
-                for i, ref in enumerate(obj.get("routines") or ()):
-                    if ref not in routines:
-                        problems.append(_problem(f"routines[{i}]", f"no routine {ref!r} in firm {firm_id!r}"))
-                docs = {d.id: d for d in self.db.load_study([]).document_list} if obj.get("evidence") else {}
-                for i, ev in enumerate(obj.get("evidence") or ()):
-                    if ev.get("document") and ev["document"] not in docs:
-                        problems.append(_problem(f"evidence[{i}].document", f"no document {ev['document']!r}"))
-                    elif ev.get("document") and ev.get("start") is not None:
-                        text = docs[ev["document"]].text
-                        if text[ev["start"]:ev.get("end", -1)] != ev.get("quote"):
-                            problems.append(_problem(f"evidence[{i}].quote", "does not match the document at "
-                                                                              f"{ev['start']}-{ev.get('end')}"))
-            if kind == "source" and obj.get("via"):
-                if obj["via"] not in sources or obj["via"] == obj.get("id"):
-                    problems.append(_problem("via", f"no other source {obj['via']!r} in firm {firm_id!r}"))
-        if problems:
-            raise InputError("; ".join(str(p) for p in problems), problems)
+        meta = self.db.study_meta()
+        firm_ids = [f for f in edit.firms() if f]
+        firm_ids = [f for f in firm_ids if self.db.has_firm(f)]
+        doc = self.db.load_doc(firm_ids) if firm_ids else {"firms": []}
+        problems = check_part(meta, doc["firms"], doc.get("documents") or [])
+        return [Problem(_readable_path(p.path, doc["firms"]), p.message) for p in problems]
+
+    # ------------------------------------------------------------------ undo
+
+    def can_undo(self) -> bool:
+        return self._done > 0
+
+    def can_redo(self) -> bool:
+        return self._done < len(self._history)
+
+    def undo_label(self) -> str | None:
+        return _label(self._history[self._done - 1]) if self.can_undo() else None
+
+    def redo_label(self) -> str | None:
+        return _label(self._history[self._done]) if self.can_redo() else None
+
+    def undo(self) -> E.Edit:
+        """Undo the newest step of the history; returns it."""
+        if not self.can_undo():
+            raise InputError("there is nothing to undo")
+        edit = self._history[self._done - 1]
+        self._commit(edit.inverse())
+        self._done -= 1
+        return edit
+
+    def redo(self) -> E.Edit:
+        """Redo the step undone last; returns it."""
+        if not self.can_redo():
+            raise InputError("there is nothing to redo")
+        edit = self._history[self._done]
+        self._commit(edit)
+        self._done += 1
+        return edit
+
+    # ------------------------------------------------------------------ edits
 
     def new_id(self, table: str, firm_id: str | None, prefix: str) -> str:
         if table == "firms":
@@ -273,82 +326,202 @@ class Session:
             n += 1
         return f"{prefix}{n}"
 
-    def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value: Any) -> Any:
+    def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value: Any,
+                  label: str | None = None) -> Any:
         """Change one field (None removes it); returns the old value (None
         if it was absent)."""
         from .core.validate import sanitise
 
         value, _ = sanitise(value)  # pasted control characters become spaces (format rule 6)
-        current = self.db.get(table, firm_id, obj_id)
-        old = current.get(key)
-        new = dict(current)
-        if value is None:
-            new.pop(key, None)
-        else:
-            new[key] = value
-        kind = table[:-1]
-        self._check(kind, new, firm_id if table != "firms" else None)
-        self._write(self.db.set_field, table, firm_id, obj_id, key, value)
+        old = self.db.get(table, firm_id, obj_id).get(key)
+        self.apply(E.SetField(table, firm_id, obj_id, key, value, old),
+                   label or f"Edit {key.replace('_', ' ')}")
         return old
 
-    def set_study_field(self, key: str, value: Any) -> Any:
-        old = self.meta().get(key)
+    def set_study_field(self, key: str, value: Any, label: str | None = None) -> Any:
+        from .core.validate import sanitise
+
         if key == "title" and not (isinstance(value, str) and value.strip()):
             raise InputError("a study needs a title")
-        self._write(self.db.set_study_field, key, value)
+        if key == "framework":
+            raise InputError("a study's framework cannot be changed once it has been created")
+        value, _ = sanitise(value)
+        old = self.meta().get(key)
+        self.apply(E.SetStudyField(key, value, old), label or f"Edit study {key}")
         return old
 
-    def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None) -> int:
+    def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None,
+               label: str | None = None) -> int:
+        """Add a source, routine or event to a firm (at the end by default);
+        returns its position."""
         from .core.validate import sanitise
 
         obj, _ = sanitise(obj)
-        self._check(table[:-1], obj, firm_id)
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+            raise InputError(f"a {table[:-1]} needs an id")
+        if not self.db.has_firm(firm_id):
+            raise InputError(f"no firm {firm_id!r}")
         if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
             raise InputError(f"firm {firm_id!r} already has a {table[:-1]} {obj['id']!r}")
-        return self._write(self.db.insert, table, firm_id, obj, position)
+        n = self.db.count(table, firm_id)
+        position = n if position is None or position > n else max(0, position)
+        self.apply(E.Insert(table, firm_id, obj, position), label or f"Add {table[:-1]}")
+        return position
 
-    def delete(self, table: str, firm_id: str, obj_id: str) -> dict:
-        return self._write(self.db.delete, table, firm_id, obj_id)
+    def delete(self, table: str, firm_id: str, obj_id: str, label: str | None = None) -> E.Edit:
+        """Delete a source, routine or event, and take its name off every
+        other object of the firm that names it; one step of the history."""
+        return self.apply(self._delete_edit(table, firm_id, obj_id), label or f"Delete {table[:-1]}")
 
-    def restore(self, table: str, firm_id: str, undo: dict) -> None:
-        self._write(self.db.restore, table, firm_id, undo)
+    def _delete_edit(self, table: str, firm_id: str, obj_id: str) -> E.Compound:
+        obj = self.db.get(table, firm_id, obj_id)
+        steps: list = []
+        if table == "events":
+            links = self.db.links(firm_id)
+            kept = [ln for ln in links if obj_id not in (ln["from"], ln["to"])]
+            if len(kept) != len(links):
+                steps.append(E.SetLinks(firm_id, tuple(kept), tuple(links)))
+        else:
+            holders = [("events", table)] + ([("routines", "sources")] if table == "sources" else [])
+            for other, key in holders:
+                for o in self.db.objects(other, firm_id):
+                    names = o.get(key) or []
+                    if obj_id in names:
+                        rest = [n for n in names if n != obj_id]
+                        steps.append(E.SetField(other, firm_id, o["id"], key, rest or None, names))
+            if table == "sources":
+                for o in self.db.objects("sources", firm_id):
+                    if o.get("via") == obj_id and o["id"] != obj_id:
+                        steps.append(E.SetField("sources", firm_id, o["id"], "via", None, obj_id))
+        steps.append(E.Remove(table, firm_id, obj, self.db.position(table, firm_id, obj_id)))
+        return E.Compound(f"Delete {table[:-1]}", tuple(steps))
 
-    def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int) -> int:
-        return self._write(self.db.move, table, firm_id, obj_id, to_position)
+    def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int,
+             label: str | None = None) -> int:
+        """Move a firm, or a firm's source, routine or event; returns its old position."""
+        old = self.db.position(table, firm_id, obj_id)
+        new = max(0, min(to_position, self.db.count(table, firm_id) - 1))
+        if new != old:
+            self.apply(E.Move(table, firm_id, obj_id, old, new), label or f"Move {table[:-1]}")
+        return old
 
-    def add_firm(self, firm: dict, position: int | None = None) -> None:
-        from .core.validate import check_object, sanitise
+    def add_firm(self, firm: dict, position: int | None = None, label: str | None = None) -> None:
+        from .core.validate import sanitise
 
         firm, _ = sanitise(firm)
-        problems = check_object("firm", firm, self.framework.id)
-        if problems:
-            raise InputError("; ".join(str(p) for p in problems), problems)
-        if any(f["id"] == firm["id"] for f in self.firms()):
+        if not isinstance(firm, dict) or not isinstance(firm.get("id"), str):
+            raise InputError("a firm needs an id")
+        if self.db.has_firm(firm["id"]):
             raise InputError(f"there is already a firm {firm['id']!r}")
-        self._write(self.db.add_firm, firm, position)
+        n = self.db.count("firms")
+        position = n if position is None or position > n else max(0, position)
+        self.apply(E.AddFirm(firm, position), label or f"Add firm {firm.get('name', firm['id'])}")
 
-    def delete_firm(self, firm_id: str) -> tuple[dict, int]:
-        return self._write(self.db.delete_firm, firm_id)
+    def delete_firm(self, firm_id: str, label: str | None = None) -> E.Edit:
+        firm = self.db.firm_doc(firm_id)
+        position = self.db.position("firms", None, firm_id)
+        return self.apply(E.RemoveFirm(firm, position), label or f"Delete firm {firm.get('name', firm_id)}")
 
-    def set_links(self, firm_id: str, links: list[dict]) -> list[dict]:
-        from .core.validate import check_object
+    def set_links(self, firm_id: str, links: list[dict], label: str | None = None) -> list[dict]:
+        """Replace a firm's links; returns the old ones."""
+        from .core.validate import sanitise
 
+        links, _ = sanitise(links)
         old = self.db.links(firm_id)
-        events = set(self.db.event_ids(firm_id))
-        for i, ln in enumerate(links):
-            problems = check_object("link", ln, None, f"links[{i}]")
-            if ln.get("from") not in events or ln.get("to") not in events or ln.get("from") == ln.get("to"):
-                problems.append(_problem(f"links[{i}]", "a link joins two different events of the firm"))
-            if problems:
-                raise InputError("; ".join(str(p) for p in problems), problems)
-        self._write(self.db.set_links, firm_id, links)
+        self.apply(E.SetLinks(firm_id, tuple(links), tuple(old)), label or "Edit links")
         return old
+
+    def import_doc(self, doc: dict, replace: bool = False, label: str | None = None) -> list[str]:
+        """Add a validated study's documents and firms (a format dict, as
+        ``io.study_json.read_doc`` gives it after checking it); with
+        ``replace``, a firm already here is replaced in its place. One step
+        of the history; on any problem nothing changes. Returns the firm ids."""
+        from .core.validate import Problem
+
+        firms = doc.get("firms") or []
+        have = {f["id"]: f["position"] for f in self.db.firm_list()}
+        problems = [Problem(f"firms[{i}].id", f"firm {f['id']!r} is already in {self.path.name}; "
+                                              f"use --replace to replace it")
+                    for i, f in enumerate(firms) if f["id"] in have and not replace]
+        n_existing = len(problems)
+        have_docs = {d["id"]: d for d in self.db.documents_by_id([d["id"] for d in doc.get("documents") or ()])}
+        steps: list = []
+        n_docs = self.db.count("documents")
+        for i, d in enumerate(doc.get("documents") or ()):
+            if d["id"] in have_docs:
+                if have_docs[d["id"]] != d:
+                    problems.append(Problem(f"documents[{i}].id", f"a different document {d['id']!r} "
+                                                                  f"is already in {self.path.name}"))
+                continue
+            steps.append(E.AddDocument(d, n_docs))
+            n_docs += 1
+        if problems:
+            raise (FirmsExistError if len(problems) == n_existing else InputError)(
+                f"cannot import into {self.path}: {len(problems)} problem"
+                f"{'s' if len(problems) > 1 else ''}; nothing was changed", problems)
+        # the file's firms against this study's framework, with the file's paths
+        from .core.validate import check_part
+
+        meta = self.db.study_meta()
+        # ``doc`` passed the rules under its own framework (read_doc); under
+        # another, they are run again with this study's
+        problems = [] if doc.get("framework") == meta["framework"] else \
+            check_part(meta, firms, doc.get("documents") or [])
+        if problems:
+            raise InputError(f"cannot import into {self.path}: {len(problems)} problem"
+                             f"{'s' if len(problems) > 1 else ''}; nothing was changed", problems)
+        n = len(have)
+        for firm in firms:
+            if firm["id"] in have:
+                position = have[firm["id"]]
+                steps.append(E.RemoveFirm(self.db.firm_doc(firm["id"]), position))
+            else:
+                position, n = n, n + 1
+            steps.append(E.AddFirm(firm, position))
+        self.apply(E.Compound(label or f"Import {len(firms)} firm{'s' if len(firms) != 1 else ''}",
+                              tuple(steps)), checked=True)
+        return [f["id"] for f in firms]
 
     def import_json(self, json_path: str | os.PathLike, replace: bool = False) -> list[str]:
         from .io.study_json import read_doc
 
         doc, _ = read_doc(json_path)
-        return self._write(self.db.import_doc, doc, replace)
+        return self.import_doc(doc, replace)
+
+
+def _label(edit: E.Edit) -> str:
+    return edit.label if isinstance(edit, E.Compound) else type(edit).__name__
+
+
+_INDEXED = re.compile(r"^firms\[(\d+)\]((?:\.(?:sources|routines|events|links)\[\d+\])?)(.*)$")
+
+
+def _readable_path(path: str, firms: list[dict]) -> str:
+    """``firms[0].events[3].stages[0]`` as ``firm 'brw', event 'e4': stages[0]``:
+    a problem found in a part of the study names ids, not positions in it."""
+    m = _INDEXED.match(path)
+    if not m:
+        return path
+    firm = firms[int(m.group(1))]
+    out = f"firm {firm.get('id')!r}"
+    if m.group(2):
+        table, index = m.group(2)[1:-1].split("[")
+        items = firm.get(table) or []
+        obj = items[int(index)] if int(index) < len(items) else {}
+        out += f", {table[:-1]} {obj.get('id')!r}" if obj.get("id") else f", {m.group(2)[1:]}"
+    rest = m.group(3).lstrip(".")
+    return f"{out}: {rest}" if rest else out
+
+
+def _integrity_message(exc: sqlite3.IntegrityError) -> str:
+    text = str(exc)
+    if "UNIQUE" in text or "PRIMARY KEY" in text:
+        return "that id is taken"
+    if "FOREIGN KEY" in text:
+        return "something still names what it would remove"
+    if "NOT NULL" in text:
+        return f"a required field is missing ({text.rsplit(': ', 1)[-1]})"
+    return text
 
 
 def _problem(path: str, message: str):

@@ -717,3 +717,16 @@ def check_object(kind: str, obj: Any, framework_id: str | None, where: str = "")
 @lru_cache(maxsize=None)
 def _object_check(kind: str) -> Check:
     return _Compiler(study_schema()).ref(f"#/$defs/{kind}")
+
+
+def check_part(meta: dict, firms: list[dict], documents: list[dict]) -> list[Problem]:
+    """The errors of a study holding only ``firms`` and ``documents`` (with
+    the study's own fields from ``meta``): what an edit to those firms must
+    not bring about. The same schema and rules as ``validate``, run over
+    the part of the study an edit touched."""
+    doc = {k: v for k, v in meta.items() if k not in ("firms", "documents")}
+    doc["firms"] = firms
+    if documents:
+        doc["documents"] = documents
+    _, report = validate(doc, sanitise_text=False)
+    return report.errors

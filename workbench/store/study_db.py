@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..core.errors import InputError, WorkbenchError
-from ..core.frameworks import framework as get_framework
 from ..core.model import Study
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
@@ -278,30 +277,37 @@ class StudyDB:
     def framework(self) -> str:
         return self.study_meta()["framework"]
 
+    def has_firm(self, firm_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM firms WHERE id = ?", [firm_id]).fetchone() is not None
+
     def firm_ids(self) -> list[str]:
         return [r["id"] for r in self.query("SELECT id FROM firms ORDER BY position")]
 
     def load_doc(self, firm_ids: list[str] | None = None) -> dict:
-        """The whole study (or the chosen firms) as a format dict."""
+        """The whole study as a format dict; with ``firm_ids``, only those
+        firms and the documents they use or are about (read from the file
+        alone: the cost does not grow with the rest of the study)."""
         doc = self.study_meta()  # may carry "documents": [] kept from the file
-        docs = [row_to_dict("documents", r) for r in self._rows("documents")]
-        if docs:
-            doc["documents"] = docs
+        if firm_ids is None:
+            where, params = "", []
+        else:
+            firm_ids = list(dict.fromkeys(firm_ids))
+            where, params = f"WHERE firm IN ({','.join('?' * len(firm_ids))})", firm_ids
 
         def grouped(table: str, key=lambda r: r["firm"]) -> dict:
             out: dict = {}
             order = "firm, event, position" if table == "evidence" else "firm, position"
-            for row in self.query(f"SELECT * FROM {table} ORDER BY {order}"):
+            for row in self.query(f"SELECT * FROM {table} {where} ORDER BY {order}", params):
                 out.setdefault(key(row), []).append(row_to_dict(table, row))
             return out
 
         children = {t: grouped(t) for t in ("sources", "routines", "events", "links")}
         evidence = grouped("evidence", key=lambda r: (r["firm"], r["event"]))
+        firm_rows_ = self._rows("firms") if firm_ids is None else self._rows(
+            "firms", f"WHERE id IN ({','.join('?' * len(firm_ids))})", firm_ids)
         firms = []
-        for row in self._rows("firms"):
+        for row in firm_rows_:
             fid = row["id"]
-            if firm_ids is not None and fid not in firm_ids:
-                continue
             firm = row_to_dict("firms", row)
             for table, by_firm in children.items():
                 if fid in by_firm:
@@ -310,8 +316,25 @@ class StudyDB:
                 if (fid, ev["id"]) in evidence:
                     ev["evidence"] = evidence[(fid, ev["id"])]
             firms.append(firm)
+        if firm_ids is None:
+            docs = [row_to_dict("documents", r) for r in self._rows("documents")]
+        else:
+            used = sorted({ev["document"] for items in evidence.values() for ev in items if ev.get("document")})
+            docs = [row_to_dict("documents", r) for r in self._rows(
+                "documents", f"WHERE firm IN ({','.join('?' * len(firm_ids))}) "
+                             f"OR id IN ({','.join('?' * len(used))})", firm_ids + used)]
+        if docs:
+            doc["documents"] = docs
         doc["firms"] = firms
         return doc
+
+    def documents_by_id(self, ids: list[str]) -> list[dict]:
+        """The study's documents with these ids, in the study's order."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        return [row_to_dict("documents", r) for r in
+                self._rows("documents", f"WHERE id IN ({','.join('?' * len(ids))})", ids)]
 
     def load_study(self, firm_ids: list[str] | None = None) -> Study:
         """The whole study (or the chosen firms) as a model."""
@@ -327,64 +350,6 @@ class StudyDB:
             cols = table_columns(table)
             self.conn.executemany(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
-
-    def import_doc(self, doc: dict, replace: bool = False) -> list[str]:
-        """Add a validated study's firms and documents (a format dict). A firm
-        id already here is an error unless ``replace``; stages must belong to
-        this study's framework; a document id already here must hold the same
-        document. One transaction: on any problem nothing changes. Returns
-        the firm ids imported."""
-        from ..core.validate import Problem, did_you_mean
-
-        firms = doc.get("firms") or []
-        documents = doc.get("documents") or []
-        fresh = not self.has_study()
-        positions = {r["id"]: r["position"] for r in self.query("SELECT id, position FROM firms")}
-        problems: list[Problem] = []
-        if not fresh:
-            fw = get_framework(self.framework)
-            stage_ids = set(fw.stage_ids)
-            for fi, firm in enumerate(firms):
-                if firm["id"] in positions and not replace:
-                    problems.append(Problem(f"firms[{fi}].id",
-                                            f"firm {firm['id']!r} is already in {self.path.name}; "
-                                            f"use --replace to replace it"))
-                for ei, ev in enumerate(firm.get("events") or ()):
-                    for si, st in enumerate(ev.get("stages") or ()):
-                        if st not in stage_ids:
-                            problems.append(Problem(
-                                f"firms[{fi}].events[{ei}].stages[{si}]",
-                                f"{st!r} is not a stage of framework {fw.id}, the framework of "
-                                f"{self.path.name}{did_you_mean(st, stage_ids)}"))
-        have_docs = {r["id"]: row_to_dict("documents", r) for r in self.query("SELECT * FROM documents")}
-        for di, d in enumerate(documents):
-            if d["id"] in have_docs and have_docs[d["id"]] != d:
-                problems.append(Problem(f"documents[{di}].id",
-                                        f"a different document {d['id']!r} is already in {self.path.name}"))
-        if problems:
-            raise InputError(f"cannot import into {self.path}: {len(problems)} problem"
-                             f"{'s' if len(problems) > 1 else ''}; nothing was changed", problems)
-        try:
-            with self.db.atomic():
-                if fresh:
-                    self._insert("study", [row_values("study", doc, (1,))])
-                start = self._next_position("documents")
-                self._insert("documents", [row_values("documents", d, (start + i,)) for i, d in
-                                           enumerate(d for d in documents if d["id"] not in have_docs)])
-                next_pos = self._next_position("firms")
-                rows: dict[str, list[tuple]] = {t: [] for t in FIRM_TABLES}
-                for firm in firms:
-                    if firm["id"] in positions:  # --replace: same place in the list
-                        position = positions[firm["id"]]
-                        self.conn.execute("DELETE FROM firms WHERE id = ?", [firm["id"]])
-                    else:
-                        position, next_pos = next_pos, next_pos + 1
-                    firm_rows(firm, position, rows)
-                for table in FIRM_TABLES:
-                    self._insert(table, rows[table])
-        except sqlite3.Error as exc:
-            raise WorkbenchError(f"cannot import into {self.path}: {exc}; nothing was changed") from None
-        return [f["id"] for f in firms]
 
     def _next_position(self, table: str) -> int:
         return self.conn.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
@@ -425,16 +390,14 @@ class StudyDB:
             for table in FIRM_TABLES:
                 self._insert(table, rows[table])
 
-    def delete_firm(self, firm_id: str) -> tuple[dict, int]:
-        """Delete a firm; returns it (as a format dict) and its position, for undo."""
+    def delete_firm(self, firm_id: str) -> None:
+        """Delete a firm with everything it holds."""
         with self.db.atomic():
             row = next(self.query("SELECT position FROM firms WHERE id = ?", [firm_id]), None)
             if row is None:
                 raise InputError(f"no firm {firm_id!r} in {self.path.name}")
-            snapshot = self.firm_doc(firm_id)
             self.conn.execute("DELETE FROM firms WHERE id = ?", [firm_id])
             self._shift("firms", "", [], row["position"] + 1, -1)
-        return snapshot, row["position"]
 
     def _shift(self, table: str, where: str, params: list, from_position: int, delta: int) -> None:
         """Move the positions at or after ``from_position`` by ``delta``
@@ -533,52 +496,76 @@ class StudyDB:
                                           for i, ev in enumerate(obj["evidence"])])
         return position
 
-    def delete(self, table: str, firm_id: str, obj_id: str) -> dict:
-        """Delete a source, routine or event. Returns what undo needs: the
-        object, its position, and (for an event) the links that touched it;
-        (for a source or routine) the lists of other objects that named it,
-        which lose the name."""
+    def remove(self, table: str, firm_id: str, obj_id: str) -> None:
+        """Take a source, routine or event (with its evidence, and the links
+        that touch it) out of its firm's list. Names of it in other objects
+        are left as they are: the session clears them first, as edits of
+        their own, so that undo restores them."""
         where, params = self._where(table, firm_id)
         with self.db.atomic():
-            obj = self.get(table, firm_id, obj_id)
-            position = next(self.query(f"SELECT position FROM {table} WHERE {where} AND id = ?",
-                                          params + [obj_id]))["position"]
-            undo = {"object": obj, "position": position, "lists": [], "links": None}
-            if table == "events":
-                links = self.links(firm_id)
-                if any(obj_id in (ln["from"], ln["to"]) for ln in links):
-                    undo["links"] = links
-            for other_table, column in (("events", "sources"), ("routines", "sources"), ("events", "routines")):
-                kind = {"sources": "sources", "routines": "routines"}[column]
-                if kind != table:
-                    continue
-                for r in self.query(
-                        f"SELECT id, {column} FROM {other_table} WHERE firm = ? AND {column} IS NOT NULL "
-                        f"AND EXISTS (SELECT 1 FROM json_each({other_table}.{column}) WHERE value = ?)",
-                        [firm_id, obj_id]):
-                    old = json.loads(r[column])
-                    undo["lists"].append((other_table, r["id"], column, old))
-                    self.conn.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
-                                    [_j([v for v in old if v != obj_id]), firm_id, r["id"]])
-            for r in self.query("SELECT id, via FROM sources WHERE firm = ? AND via = ?", [firm_id, obj_id]) \
-                    if table == "sources" else ():
-                undo["lists"].append(("sources", r["id"], "via", r["via"]))
-                self.conn.execute("UPDATE sources SET via = NULL WHERE firm = ? AND id = ?", [firm_id, r["id"]])
+            row = next(self.query(f"SELECT position FROM {table} WHERE {where} AND id = ?",
+                                  params + [obj_id]), None)
+            if row is None:
+                raise InputError(f"no {table[:-1]} {obj_id!r} in firm {firm_id!r}")
             self.conn.execute(f"DELETE FROM {table} WHERE {where} AND id = ?", params + [obj_id])
-            self._shift(table, where, params, position + 1, -1)
-        return undo
+            self._shift(table, where, params, row["position"] + 1, -1)
 
-    def restore(self, table: str, firm_id: str, undo: dict) -> None:
-        """Undo ``delete``: the object back in its place, and the names and
-        links it took with it."""
+    def position(self, table: str, firm_id: str | None, obj_id: str) -> int:
+        """Where an object stands in its list (0 first)."""
+        where, params = self._where(table, firm_id)
+        key = f"{where} AND id = ?" if where else "id = ?"
+        row = next(self.query(f"SELECT position FROM {table} WHERE {key}", params + [obj_id]), None)
+        if row is None:
+            raise InputError(f"no {table[:-1]} {obj_id!r}" + (f" in firm {firm_id!r}" if firm_id else ""))
+        return row["position"]
+
+    def count(self, table: str, firm_id: str | None = None) -> int:
+        where, params = self._where(table, firm_id)
+        return self.conn.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
+                                 params).fetchone()[0]
+
+    def add_document(self, doc: dict, position: int | None = None) -> None:
         with self.db.atomic():
-            self.insert(table, firm_id, undo["object"], undo["position"])
-            for other_table, obj_id, column, old in undo["lists"]:
-                value = old if column == "via" else _j(old)
-                self.conn.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
-                                [value, firm_id, obj_id])
-            if undo["links"] is not None:
-                self.set_links(firm_id, undo["links"])
+            n = self._next_position("documents")
+            position = n if position is None or position > n else position
+            self._shift("documents", "", [], position, +1)
+            self._insert("documents", [row_values("documents", doc, (position,))])
+
+    def remove_document(self, doc_id: str) -> None:
+        with self.db.atomic():
+            position = self.position("documents", None, doc_id)
+            self.conn.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+            self._shift("documents", "", [], position + 1, -1)
+
+    def apply(self, edit) -> None:
+        """Write an edit (``core.edits``), all of it or nothing: one
+        transaction. The caller has built it from what the file holds."""
+        from ..core import edits as E
+
+        with self.db.atomic():
+            for e in E.primitives(edit):
+                if isinstance(e, E.SetField):
+                    self.set_field(e.table, e.firm, e.id, e.key, e.value)
+                elif isinstance(e, E.SetStudyField):
+                    self.set_study_field(e.key, e.value)
+                elif isinstance(e, E.Insert):
+                    self.insert(e.table, e.firm, e.obj, e.position)
+                elif isinstance(e, E.Remove):
+                    self.remove(e.table, e.firm, e.obj["id"])
+                elif isinstance(e, E.Move):
+                    self.move(e.table, e.firm, e.id, e.new)
+                elif isinstance(e, E.AddFirm):
+                    self.add_firm(e.firm, e.position)
+                elif isinstance(e, E.RemoveFirm):
+                    self.delete_firm(e.firm["id"])
+                elif isinstance(e, E.SetLinks):
+                    self.set_links(e.firm, list(e.links))
+                elif isinstance(e, E.AddDocument):
+                    self.add_document(e.doc, e.position)
+                elif isinstance(e, E.RemoveDocument):
+                    self.remove_document(e.doc["id"])
+                else:
+                    raise TypeError(f"not an edit: {e!r}")
 
     def links(self, firm_id: str) -> list[dict]:
         return [row_to_dict("links", r) for r in
