@@ -282,6 +282,16 @@ class Session:
         problems = check_part(meta, doc["firms"], doc.get("documents") or [])
         return [Problem(_readable_path(p.path, doc["firms"]), p.message) for p in problems]
 
+    def _check_shape(self, table: str, obj: dict) -> None:
+        """The schema's check of one object, before it is written: a value
+        of the wrong type never reaches the file. (Rules across objects are
+        checked once the edit is applied, in ``_commit``.)"""
+        from .core.validate import check_object
+
+        problems = check_object(table[:-1], obj, self.framework.id)
+        if problems:
+            raise InputError("; ".join(str(p) for p in problems[:5]), problems)
+
     # ------------------------------------------------------------------ undo
 
     def can_undo(self) -> bool:
@@ -333,7 +343,9 @@ class Session:
         from .core.validate import sanitise
 
         value, _ = sanitise(value)  # pasted control characters become spaces (format rule 6)
-        old = self.db.get(table, firm_id, obj_id).get(key)
+        current = self.db.get(table, firm_id, obj_id)
+        old = current.get(key)
+        self._check_shape(table, {**current, key: value} if value is not None else current)
         self.apply(E.SetField(table, firm_id, obj_id, key, value, old),
                    label or f"Edit {key.replace('_', ' ')}")
         return old
@@ -359,6 +371,7 @@ class Session:
         obj, _ = sanitise(obj)
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             raise InputError(f"a {table[:-1]} needs an id")
+        self._check_shape(table, obj)
         if not self.db.has_firm(firm_id):
             raise InputError(f"no firm {firm_id!r}")
         if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
@@ -411,6 +424,7 @@ class Session:
         firm, _ = sanitise(firm)
         if not isinstance(firm, dict) or not isinstance(firm.get("id"), str):
             raise InputError("a firm needs an id")
+        self._check_shape("firms", firm)
         if self.db.has_firm(firm["id"]):
             raise InputError(f"there is already a firm {firm['id']!r}")
         n = self.db.count("firms")

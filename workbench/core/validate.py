@@ -202,7 +202,7 @@ def _stage_message(value: Any, ctx: Context) -> str:
     if ctx.framework in FRAMEWORK_IDS:
         fw = framework(ctx.framework)
         listing = f" (its stages: {', '.join(fw.stage_ids)})"
-        if value in all_stages():
+        if isinstance(value, str) and value in all_stages():
             # a real stage of another framework: a suggestion would mislead
             others = [f for f in FRAMEWORK_IDS if value in framework(f).stage_ids]
             return (f"{_show(value)} is not a stage of framework {fw.id}{listing}; "
