@@ -35,11 +35,6 @@ class SetField:
             return SetField(self.table, self.firm, self.value, self.key, self.old, self.value)
         return SetField(self.table, self.firm, self.id, self.key, self.old, self.value)
 
-    def firms(self) -> set[str]:
-        if self.table == "firms":
-            return {self.id, self.value} if self.key == "id" and self.value else {self.id}
-        return {self.firm} if self.firm else set()
-
 
 @dataclass(frozen=True)
 class SetStudyField:
@@ -51,9 +46,6 @@ class SetStudyField:
 
     def inverse(self) -> "SetStudyField":
         return SetStudyField(self.key, self.old, self.value)
-
-    def firms(self) -> set[str]:
-        return set()
 
 
 @dataclass(frozen=True)
@@ -69,9 +61,6 @@ class Insert:
     def inverse(self) -> "Remove":
         return Remove(self.table, self.firm, self.obj, self.position)
 
-    def firms(self) -> set[str]:
-        return {self.firm}
-
 
 @dataclass(frozen=True)
 class Remove:
@@ -85,9 +74,6 @@ class Remove:
 
     def inverse(self) -> Insert:
         return Insert(self.table, self.firm, self.obj, self.position)
-
-    def firms(self) -> set[str]:
-        return {self.firm}
 
 
 @dataclass(frozen=True)
@@ -103,10 +89,6 @@ class Move:
     def inverse(self) -> "Move":
         return Move(self.table, self.firm, self.id, self.new, self.old)
 
-    def firms(self) -> set[str]:
-        # a move changes order only: the event order rule is a warning
-        return {self.firm} if self.firm else set()
-
 
 @dataclass(frozen=True)
 class AddFirm:
@@ -118,9 +100,6 @@ class AddFirm:
     def inverse(self) -> "RemoveFirm":
         return RemoveFirm(self.firm, self.position)
 
-    def firms(self) -> set[str]:
-        return {self.firm["id"]}
-
 
 @dataclass(frozen=True)
 class RemoveFirm:
@@ -129,9 +108,6 @@ class RemoveFirm:
 
     def inverse(self) -> AddFirm:
         return AddFirm(self.firm, self.position)
-
-    def firms(self) -> set[str]:
-        return set()
 
 
 @dataclass(frozen=True)
@@ -145,9 +121,6 @@ class SetLinks:
     def inverse(self) -> "SetLinks":
         return SetLinks(self.firm, self.old, self.links)
 
-    def firms(self) -> set[str]:
-        return {self.firm}
-
 
 @dataclass(frozen=True)
 class AddDocument:
@@ -159,9 +132,6 @@ class AddDocument:
     def inverse(self) -> "RemoveDocument":
         return RemoveDocument(self.doc, self.position)
 
-    def firms(self) -> set[str]:
-        return set()
-
 
 @dataclass(frozen=True)
 class RemoveDocument:
@@ -170,9 +140,6 @@ class RemoveDocument:
 
     def inverse(self) -> AddDocument:
         return AddDocument(self.doc, self.position)
-
-    def firms(self) -> set[str]:
-        return set()
 
 
 @dataclass(frozen=True)
@@ -187,11 +154,6 @@ class Compound:
     def inverse(self) -> "Compound":
         return Compound(self.label, tuple(e.inverse() for e in reversed(self.edits)))
 
-    def firms(self) -> set[str]:
-        out: set[str] = set()
-        for e in self.edits:
-            out |= e.firms()
-        return out
 
     def primitives(self) -> Iterator:
         for e in self.edits:

@@ -328,6 +328,30 @@ class StudyDB:
         doc["firms"] = firms
         return doc
 
+    def firm_part(self, firm_id: str, event_ids: set | None) -> tuple[dict, list[dict]]:
+        """A firm as a format dict holding its own fields, sources, routines
+        and links, and of its events only ``event_ids`` (all where None) in
+        full; an event that a link names but that is not asked for stands
+        as a stub (id and title). With the documents the part's evidence
+        uses. What an edit's check reads."""
+        if event_ids is None:
+            doc = self.load_doc([firm_id])
+            return doc["firms"][0], doc.get("documents") or []
+        row = next(self.query("SELECT * FROM firms WHERE id = ?", [firm_id]))
+        firm = row_to_dict("firms", row)
+        for table in ("sources", "routines", "links"):
+            items = self.objects(table, firm_id) if table != "links" else self.links(firm_id)
+            if items:
+                firm[table] = items
+        wanted = set(event_ids) | {ln[end] for ln in firm.get("links", ()) for end in ("from", "to")}
+        events = self.events_by_id(firm_id, sorted(wanted))
+        full = [self.get("events", firm_id, i) for i in sorted(event_ids) if i in events]
+        stubs = [{"id": i, "title": events[i]["title"]} for i in sorted(wanted - set(event_ids)) if i in events]
+        if full or stubs:
+            firm["events"] = full + stubs
+        used = [ev["document"] for e in full for ev in e.get("evidence", ()) if ev.get("document")]
+        return firm, self.documents_by_id(used)
+
     def documents_by_id(self, ids: list[str]) -> list[dict]:
         """The study's documents with these ids, in the study's order."""
         ids = list(dict.fromkeys(ids))
