@@ -167,6 +167,26 @@ def test_code_as_palette_keys(jm_window, qtbot):
     assert jm_window.session.get("events", "brw", "e1")["learning_types"][0] == "normative"
 
 
+def test_coding_several_events_is_one_undo_step(jm_window, qtbot):
+    from PySide6.QtCore import QItemSelectionModel
+
+    tab = jm_window.events_tab
+    s = jm_window.session
+    before = [s.get("events", "brw", e)["learning_types"] for e in ("e1", "e2", "e3")]
+    tab.view.setFocus()
+    tab.view.selectRow(0)
+    sel = tab.view.selectionModel()
+    for row in (1, 2):
+        sel.select(tab.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select
+                   | QItemSelectionModel.SelectionFlag.Rows)
+    qtbot.keyClick(tab.view, "C")
+    assert [s.get("events", "brw", e)["learning_types"][0] for e in ("e1", "e2", "e3")] == ["coercive"] * 3
+    assert jm_window.controller.undo_stack.undoText() == s.undo_label() == "Code 3 events as Coercive"
+    jm_window.undo_slot.trigger()  # one step takes all three back
+    assert [s.get("events", "brw", e)["learning_types"] for e in ("e1", "e2", "e3")] == before
+    assert not s.can_undo()
+
+
 def test_uncoded_and_warnings_are_highlighted(jm_window):
     tab = jm_window.events_tab
     new = tab.add_event()

@@ -222,3 +222,26 @@ def test_firm_scoped_load_reads_only_that_firm(tmp_path, write_json):
     assert [d["id"] for d in part["documents"]] == ["d1"]  # the one its evidence uses
     _, report = validate(part)
     assert report.ok
+
+
+def test_group_is_one_transaction_and_one_undo_step(session):
+    before = dump(session)
+    with session.group("Code 3 events as mimetic"):
+        for eid in ("e1", "e2", "e3"):
+            session.set_field("events", "f1", eid, "learning_types", ["mimetic"])
+        with pytest.raises(InputError):  # refused and caught: the others stand
+            session.set_field("events", "f1", "e1", "stages", ["nope"])
+    assert [session.db.get("events", "f1", e)["learning_types"] for e in ("e1", "e2", "e3")] == [["mimetic"]] * 3
+    assert session.undo_label() == "Code 3 events as mimetic"
+    session.undo()
+    assert dump(session) == before
+    session.redo()
+    # an exception leaving the block undoes all of it
+    after = dump(session)
+    with pytest.raises(RuntimeError):
+        with session.group("Delete two events"):
+            session.delete("events", "f1", "e1")
+            session.delete("events", "f1", "e2")
+            raise RuntimeError("stopped")
+    assert dump(session) == after
+    assert session.undo_label() == "Code 3 events as mimetic"

@@ -13,8 +13,9 @@ import json
 import os
 import re
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .core import edits as E
 from .core.errors import FirmsExistError, InputError, WorkbenchError
@@ -144,6 +145,7 @@ class Session:
         self._history: list[E.Edit] = []  # the undo history; the first _done steps are applied
         self._done = 0
         self.applied = 0  # edits applied through ``apply`` so far
+        self._group: list | None = None  # edits of an open ``group``
         if create is None and not self.path.exists():
             raise InputError(f"{self.path}: no such study file")
         if create is not None and self.path.exists() and self.path.stat().st_size > 0:
@@ -243,11 +245,39 @@ class Session:
         if label is not None and not isinstance(edit, E.Compound):
             edit = E.Compound(label, (edit,))
         self._commit(edit, checked)
+        self.applied += 1
+        if self._group is not None:
+            self._group.append(edit)
+            return edit
+        self._push(edit)
+        return edit
+
+    def _push(self, edit: E.Edit) -> None:
         del self._history[self._done:]
         self._history.append(edit)
         self._done = len(self._history)
-        self.applied += 1
-        return edit
+
+    @contextmanager
+    def group(self, label: str) -> Iterator[None]:
+        """Edits made inside ``with session.group(label):`` are written in
+        one transaction and become one step of the undo history (a code
+        applied to many events, a delete of many). An exception leaving
+        the block undoes them all; an edit refused inside it, and caught
+        there, leaves the others standing. Groups do not nest: an inner
+        one is part of the outer."""
+        if self._group is not None:
+            yield
+            return
+        self._group = []
+        try:
+            with self.db.db.atomic():
+                yield
+        except BaseException:
+            self._group = None
+            raise
+        edits, self._group = self._group, None
+        if edits:
+            self._push(E.Compound(label, tuple(edits)))
 
     @property
     def last_edit(self) -> E.Edit | None:

@@ -11,7 +11,8 @@ reported and never pushed, so the menu's history matches the file.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -49,6 +50,7 @@ class StudyController(QObject):
         super().__init__(parent)
         self.session = session
         self.undo_stack = QUndoStack(self)
+        self._grouping = False
 
     # ------------------------------------------------------------------ plumbing
 
@@ -84,10 +86,31 @@ class StudyController(QObject):
             return False
         if self.session.applied == applied:
             return True  # nothing to change (a move to where it stands already)
+        if self._grouping:
+            return True  # pushed, and shown, when the group ends
         edit = self.session.last_edit
         self.undo_stack.push(_Command(self, self.session.undo_label() or ""))
         self._notify(edit)
         return True
+
+    @contextmanager
+    def group(self, label: str) -> Iterator[None]:
+        """Edits made inside are one step of the history (the session's
+        ``group``), one entry in the Edit menu."""
+        applied = self.session.applied
+        self._grouping = True
+        try:
+            with self.session.group(label):
+                yield
+        except WorkbenchError as exc:
+            self.error.emit(exc.message)
+            self._notify(None)
+            return
+        finally:
+            self._grouping = False
+        if self.session.applied != applied:
+            self.undo_stack.push(_Command(self, self.session.undo_label() or label))
+            self._notify(self.session.last_edit)
 
     # ------------------------------------------------------------------ edits
 

@@ -465,23 +465,20 @@ class EventsTab(QWidget):
             + ("\n…" if len(ids) > 10 else "") + "\n\nYou can undo this (Ctrl+Z).")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.controller.undo_stack.beginMacro(f"Delete {len(ids)} events")
-        for i in ids:
-            self.controller.delete("events", firm, i)
-        self.controller.undo_stack.endMacro()
+        with self.controller.group(f"Delete {len(ids)} event{'s' if len(ids) > 1 else ''}"):
+            for i in ids:
+                self.controller.delete("events", firm, i)
 
     def _code(self, key: str, value: str, label: str) -> None:
         ids = self.selected_ids()
         if not ids or not self.model.firm_id:
             return
-        stack = self.controller.undo_stack
-        stack.beginMacro(f"Code {len(ids)} event{'s' if len(ids) > 1 else ''} as {label}")
-        for i in ids:
-            current = self.model.object_at(self.model.row_of(i)).get(key) or []
-            new = [value] + [v for v in current if v != value]
-            if new != current:
-                self.controller.set_field("events", self.model.firm_id, i, key, new)
-        stack.endMacro()
+        with self.controller.group(f"Code {len(ids)} event{'s' if len(ids) > 1 else ''} as {label}"):
+            for i in ids:
+                current = self.model.object_at(self.model.row_of(i)).get(key) or []
+                new = [value] + [v for v in current if v != value]
+                if new != current:
+                    self.controller.set_field("events", self.model.firm_id, i, key, new)
         if ids:
             self.select(ids[0])
 
