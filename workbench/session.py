@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .core.errors import InputError, WorkbenchError
-from .core.frameworks import framework as get_framework
+from .core.frameworks import framework as get_framework, framework_ids
 from .core.model import Firm, Study
 from .store.study_db import StudyDB
 
@@ -149,8 +149,8 @@ class Session:
             self.lock.acquire()
             if create is not None:
                 meta = {"format": "lpw-study", "version": 1, **create}
-                if meta.get("framework") not in ("4I", "5I", "4I-AE") or not meta.get("title"):
-                    raise InputError("a new study needs a title and a framework (4I, 5I or 4I-AE)")
+                if meta.get("framework") not in framework_ids() or not meta.get("title"):
+                    raise InputError(f"a new study needs a title and a framework ({', '.join(framework_ids())})")
                 self.db.create_study(meta)
             elif not self.db.has_study():
                 raise InputError(f"{self.path}: holds no study")

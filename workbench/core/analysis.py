@@ -26,7 +26,12 @@ def flow_between(source: Event, target: Event) -> str | None:
     """Compare the primary stages' order: higher in the target is
     feed-forward, lower is feedback, equal is within stage. No flow when
     either event has no stage."""
-    a, b = stage_order(source.primary_stage), stage_order(target.primary_stage)
+    return stage_flow(source.primary_stage, target.primary_stage)
+
+
+def stage_flow(source: str | None, target: str | None) -> str | None:
+    """The flow from one stage to another (None when either is not a stage)."""
+    a, b = stage_order(source), stage_order(target)
     if a is None or b is None:
         return None
     if b > a:
