@@ -128,6 +128,7 @@ def own_resources(tmp_path, monkeypatch):
     shutil.copytree(SHIPPED, folder)
     (folder / "frameworks" / "4I-IM.json").write_text(json.dumps(NEW_FRAMEWORK, indent=2), encoding="utf-8")
     monkeypatch.setenv(fwk.RESOURCES_ENV, str(folder))
+    monkeypatch.setattr(fwk, "_in_use", None)  # as at start-up: look for the folder again
     return folder
 
 

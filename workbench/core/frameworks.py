@@ -46,10 +46,32 @@ def _find_resources(override: str | None) -> Path:
     raise WorkbenchError("the workbench's resources folder is missing from this installation")
 
 
+class _InUse:
+    """The resources folder in use, with the vocabulary and stages read from
+    it (asked for per event: kept at hand rather than looked up)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.vocabulary: Vocabulary | None = None
+        self.stages: dict[str, Stage] | None = None
+
+
+# Found at the first call of resources_dir(); None makes the next call look again.
+_in_use: _InUse | None = None
+
+
+def _current() -> _InUse:
+    global _in_use
+    if _in_use is None:
+        _in_use = _InUse(_find_resources(os.environ.get(RESOURCES_ENV) or None))
+    return _in_use
+
+
 def resources_dir() -> Path:
-    """The ``resources`` folder: ``$LPW_RESOURCES`` if set, else beside the
-    package in a source checkout, ``workbench/_resources`` in an installed wheel."""
-    return _find_resources(os.environ.get(RESOURCES_ENV) or None)
+    """The ``resources`` folder: ``$LPW_RESOURCES`` if set (when the workbench
+    first needs it), else beside the package in a source checkout,
+    ``workbench/_resources`` in an installed wheel."""
+    return _current().folder
 
 
 def _read(path: Path) -> dict:
@@ -144,21 +166,24 @@ class Vocabulary:
     citations: dict
     defaults: dict = field(default_factory=dict, compare=False, hash=False)
     colours: dict = field(default_factory=dict, compare=False, hash=False)
+    _index: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    _external: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for vocab in _VOCABULARIES:
+            for t in getattr(self, vocab):
+                self._index[(vocab, t.id)] = t
+        self._external.update({t.id: bool(t.extra.get("external", True)) for t in self.source_kinds})
 
     def label(self, vocab: str, term_id: str) -> str:
-        for t in getattr(self, vocab):
-            if t.id == term_id:
-                return t.label
-        return term_id
+        term = self._index.get((vocab, term_id))
+        return term.label if term is not None else term_id
 
     def ids(self, vocab: str) -> tuple[str, ...]:
         return tuple(t.id for t in getattr(self, vocab))
 
     def term(self, vocab: str, term_id: str) -> Term | None:
-        for t in getattr(self, vocab):
-            if t.id == term_id:
-                return t
-        return None
+        return self._index.get((vocab, term_id))
 
     def colour(self, name: str) -> str:
         """A named colour of the palette (``#RRGGBB``)."""
@@ -175,8 +200,7 @@ class Vocabulary:
 
     def source_is_external(self, kind: str) -> bool:
         """The format's default for ``source.external`` for a kind."""
-        term = self.term("source_kinds", kind)
-        return bool(term.extra.get("external", True)) if term else True
+        return self._external.get(kind, True)
 
 
 _VOCABULARIES = ("levels", "learning_types", "phases", "source_kinds", "knowledge_types", "scopes",
@@ -203,7 +227,10 @@ def _vocabulary(folder: Path) -> Vocabulary:
 
 
 def vocabulary() -> Vocabulary:
-    return _vocabulary(resources_dir())
+    use = _in_use or _current()
+    if use.vocabulary is None:
+        use.vocabulary = _vocabulary(use.folder)
+    return use.vocabulary
 
 
 def _stage(sid: str, body: dict, path: Path) -> Stage:
@@ -259,7 +286,10 @@ def _all_stages(folder: Path) -> dict[str, Stage]:
 def all_stages() -> dict[str, Stage]:
     """Every stage any framework uses, by id: ``stages.json`` first, then
     those the framework files define."""
-    return _all_stages(resources_dir())
+    use = _in_use or _current()
+    if use.stages is None:
+        use.stages = _all_stages(use.folder)
+    return use.stages
 
 
 def framework_ids() -> tuple[str, ...]:
