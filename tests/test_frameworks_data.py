@@ -313,3 +313,43 @@ def test_version_1_file_migrates_keeping_every_row(tmp_path, capsys):
         assert run(capsys, "export", path, tmp_path / f"{name}.study.json")[0] == 0
     assert json.loads((tmp_path / "old.study.json").read_text(encoding="utf-8")) == \
         json.loads((tmp_path / "current.study.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- the window
+
+
+def test_the_window_offers_and_codes_a_new_framework(own_resources, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QToolButton
+
+    from workbench.gui.dialogs import NewStudyDialog
+    from workbench.gui.mainwindow import MainWindow
+
+    dialog = NewStudyDialog()
+    qtbot.addWidget(dialog)
+    offered = [dialog.framework.itemData(i) for i in range(dialog.framework.count())]
+    assert offered == ["4I", "5I", "4I-AE", "4I-IM"]
+    assert dialog.framework.currentData() == "5I"
+
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        assert window.new_study(str(tmp_path / "new.lpw"), "Imitation", "4I-IM")
+        palette = [b.text() for b in window.events_tab.findChildren(QToolButton) if b.text()[:1].isdigit()]
+        assert palette == ["1 Intuiting", "2 Interpreting", "3 Imitating", "4 Integrating", "5 Institutionalising"]
+        firm = window.add_firm("Acme")
+        tab = window.events_tab
+        event = tab.add_event()  # opens its title for typing
+        qtbot.keyClick(tab.view.focusWidget() or tab.view, Qt.Key.Key_Escape)
+        window.activateWindow()
+        tab.view.setFocus()
+        qtbot.waitUntil(tab.view.hasFocus)
+        tab.view.selectRow(tab.model.row_of(event))
+        qtbot.keyClick(tab.view, "3")
+        qtbot.keyClick(tab.view, "M")
+        stored = window.session.get("events", firm, event)
+        assert stored["stages"] == ["imitating"] and stored["learning_types"] == ["mimetic"]
+    finally:
+        window.close_study()
