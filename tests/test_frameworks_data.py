@@ -353,3 +353,27 @@ def test_the_window_offers_and_codes_a_new_framework(own_resources, qtbot, tmp_p
         assert stored["stages"] == ["imitating"] and stored["learning_types"] == ["mimetic"]
     finally:
         window.close_study()
+
+
+def test_a_study_whose_framework_file_is_missing(own_resources, tmp_path, write_json, monkeypatch, capsys):
+    """A study made with a framework file this installation lacks: a
+    message naming the framework and where its file goes, not a crash."""
+    lpw = tmp_path / "theirs.lpw"
+    assert run(capsys, "import", lpw, write_json(new_framework_study()))[0] == 0
+    monkeypatch.delenv(fwk.RESOURCES_ENV)
+    monkeypatch.setattr(fwk, "_in_use", None)
+    for args in (["stats", lpw], ["diagram", lpw, "--firm", "f1", "-o", tmp_path / "f1.svg"],
+                 ["report", lpw, "-o", tmp_path / "r.docx"]):
+        code, _, err = run(capsys, *args)
+        assert code == 2
+        assert ("the study uses framework '4I-IM', which this workbench does not have (it has 4I, 5I, 4I-AE); "
+                f"to work with it, add its file 4I-IM.json to {SHIPPED / 'frameworks'}") in err
+    assert not (tmp_path / "f1.svg").exists() and not (tmp_path / "r.docx").exists()
+    with pytest.raises(WorkbenchError, match=f"^{re.escape(str(lpw))}: the study uses framework '4I-IM'"):
+        Session(lpw)
+    # the file was closed again: it can be opened with the framework back
+    monkeypatch.setenv(fwk.RESOURCES_ENV, str(own_resources))
+    monkeypatch.setattr(fwk, "_in_use", None)
+    s = Session(lpw)
+    assert s.framework.id == "4I-IM"
+    s.close()

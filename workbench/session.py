@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .core.errors import InputError, WorkbenchError
-from .core.frameworks import framework as get_framework, framework_ids
+from .core.frameworks import UnknownFrameworkError, framework as get_framework, framework_ids
 from .core.model import Firm, Study
 from .store.study_db import StudyDB
 
@@ -154,12 +154,15 @@ class Session:
                 self.db.create_study(meta)
             elif not self.db.has_study():
                 raise InputError(f"{self.path}: holds no study")
+            try:
+                self.framework = get_framework(self.db.framework)
+            except UnknownFrameworkError as exc:  # made with a framework file this installation lacks
+                raise InputError(f"{self.path}: {exc.message}") from None
         except BaseException:
             self.close()
             if create is not None and self.path.exists():
                 self.path.unlink()
             raise
-        self.framework = get_framework(self.db.framework)
         self.read_only = not os.access(self.path, os.W_OK)
 
     def close(self) -> None:

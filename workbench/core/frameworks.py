@@ -27,9 +27,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import WorkbenchError
+from .errors import InputError, WorkbenchError
 
 RESOURCES_ENV = "LPW_RESOURCES"
+
+
+class UnknownFrameworkError(InputError, KeyError):
+    """A study names a framework that has no file in the frameworks folder
+    (a study made with a framework of someone else's)."""
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @lru_cache(maxsize=None)
@@ -307,7 +315,10 @@ def default_framework_id() -> str:
 def _framework(folder: Path, framework_id: str) -> Framework:
     files = _framework_files(folder)
     if framework_id not in files:
-        raise KeyError(f"unknown framework {framework_id!r}; known: {', '.join(files)}")
+        raise UnknownFrameworkError(
+            f"the study uses framework {framework_id!r}, which this workbench does not have "
+            f"(it has {', '.join(files)}); to work with it, add its file {framework_id}.json "
+            f"to {folder / 'frameworks'}")
     path, data = files[framework_id]
     stages = _all_stages(folder)
     levels = {t.id: t for t in _vocabulary(folder).levels}
@@ -330,5 +341,5 @@ def _framework(folder: Path, framework_id: str) -> Framework:
 
 
 def framework(framework_id: str) -> Framework:
-    """The framework of that id; KeyError names the known ones."""
+    """The framework of that id; UnknownFrameworkError (a KeyError) names the known ones."""
     return _framework(resources_dir(), framework_id)
