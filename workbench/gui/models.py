@@ -394,7 +394,9 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
                 if warning:
                     tips.append("⚠ " + warning)
                 if not obj.get("stages") or not obj.get("learning_types"):
-                    tips.append("Not yet coded: give it a stage and a learning type (keys 1-5, N/M/C)")
+                    n = min(len(self.controller.session.framework.stages), 9)
+                    keys = "/".join(vocabulary().term_values("learning_types", "key").values())
+                    tips.append(f"Not yet coded: give it a stage and a learning type (keys 1-{n}, {keys})")
                 if col.kind == "multi" and obj.get(col.key):
                     fw = self.controller.session.framework
                     defs = {i: (label, d) for i, label, d in choices(col.vocab, fw)}
