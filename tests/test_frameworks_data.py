@@ -377,3 +377,52 @@ def test_a_study_whose_framework_file_is_missing(own_resources, tmp_path, write_
     s = Session(lpw)
     assert s.framework.id == "4I-IM"
     s.close()
+
+
+# ---------------------------------------------------------------- derived summaries
+
+
+def test_which_data_a_summary_is_derived_from_is_data(own_resources, monkeypatch):
+    from workbench.core.analysis import derive_summary
+    from workbench.core.model import Study
+
+    study = Study.from_dict(json.loads(JM.read_text(encoding="utf-8")))
+    brw = study.firm("brw")
+
+    path = own_resources / "frameworks" / "vocabulary.json"
+    voc = json.loads(path.read_text(encoding="utf-8"))
+    fields = voc["summary_fields"]
+    # suggest the firm's customers as its transfer mechanism, and drop the intertwining rule
+    fields["transfer_mechanism"]["derived_from"] = {"rule": "sources", "source_kinds": ["customer"], "top": 1}
+    del fields["intertwining_activity"]["derived_from"]
+    path.write_text(json.dumps(voc), encoding="utf-8")
+    changed = derive_summary(brw)
+    monkeypatch.delenv(fwk.RESOURCES_ENV)
+    monkeypatch.setattr(fwk, "_in_use", None)
+    shipped = derive_summary(brw)
+    assert shipped["learning_catalyst"] and shipped["intertwining_activity"]
+
+    customers = {s.id: s for s in brw.source_list if s.kind == "customer"}
+    used = [sid for e in brw.event_list for sid in e.sources or () if sid in customers]
+    top = max(dict.fromkeys(used), key=used.count)
+    assert changed["transfer_mechanism"] == customers[top].name
+    assert "intertwining_activity" not in changed
+    assert {k: v for k, v in changed.items() if k != "transfer_mechanism"} == \
+        {k: v for k, v in shipped.items() if k not in ("transfer_mechanism", "intertwining_activity")}
+
+
+def test_an_unknown_summary_rule_is_named(tmp_path, monkeypatch):
+    from workbench.core.analysis import derive_summary
+    from workbench.core.model import Study
+
+    folder = tmp_path / "resources"
+    shutil.copytree(SHIPPED, folder)
+    path = folder / "frameworks" / "vocabulary.json"
+    voc = json.loads(path.read_text(encoding="utf-8"))
+    voc["summary_fields"]["time_period"]["derived_from"] = {"rule": "calendar"}
+    path.write_text(json.dumps(voc), encoding="utf-8")
+    monkeypatch.setenv(fwk.RESOURCES_ENV, str(folder))
+    monkeypatch.setattr(fwk, "_in_use", None)
+    study = Study.from_dict(json.loads(JM.read_text(encoding="utf-8")))
+    with pytest.raises(WorkbenchError, match="summary field 'time_period' is derived by rule 'calendar'"):
+        derive_summary(study.firms[0])

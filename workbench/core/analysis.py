@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import WorkbenchError
 from .frameworks import Framework, all_stages, vocabulary
 from .model import Event, Firm, Study
 
@@ -279,7 +280,12 @@ def derive_summary(firm: Firm) -> dict[str, str]:
         rule = term.extra.get("derived_from")
         if rule is None:
             continue
-        text = _SUMMARY_RULES[rule["rule"]](firm, rule)
+        derive = _SUMMARY_RULES.get(rule.get("rule"))
+        if derive is None:
+            raise WorkbenchError(f"vocabulary.json: summary field {term.id!r} is derived by rule "
+                                 f"{rule.get('rule')!r}, which the workbench does not have "
+                                 f"(it has {', '.join(_SUMMARY_RULES)})")
+        text = derive(firm, rule)
         if text:
             out[term.id] = text
     return out
