@@ -10,6 +10,7 @@ import sqlite3
 import tokenize
 
 import docx
+import jsonschema
 import pytest
 
 from conftest import JM, ROOT, TRAINING, minimal_study
@@ -156,6 +157,12 @@ def test_a_new_framework_file_is_all_it_takes(own_resources, tmp_path, write_jso
     assert [str(p) for p in report.errors][0] == (
         "firms[0].events[1].stages[0]: 'imitating' is not a stage of framework 5I (its stages: "
         "intuiting, interpreting, integrating, institutionalising, intertwining); it belongs to 4I-IM")
+
+    # the schema the validator checks is the shipped one with the folder's lists: a
+    # reference validator agrees with it, and the shipped schema alone refuses the framework
+    assert list(jsonschema.Draft202012Validator(data_schema()).iter_errors(doc)) == []
+    refused = [e.json_path for e in jsonschema.Draft202012Validator(study_schema()).iter_errors(doc)]
+    assert refused == ["$.framework", "$.firms[0].events[1].stages[0]", "$.firms[0].events[2].stages[1]"]
 
     # create a study with it, code an event with its new stage, read it back
     created = tmp_path / "new.lpw"
