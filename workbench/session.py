@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 from .core import edits as E
 from .core.errors import FirmsExistError, InputError, WorkbenchError
-from .core.frameworks import framework as get_framework
+from .core.frameworks import UnknownFrameworkError, framework as get_framework, framework_ids
 from .core.model import Firm, Study
 from .store.study_db import StudyDB
 
@@ -156,17 +156,20 @@ class Session:
             self.lock.acquire()
             if create is not None:
                 meta = {"format": "lpw-study", "version": 1, **create}
-                if meta.get("framework") not in ("4I", "5I", "4I-AE") or not meta.get("title"):
-                    raise InputError("a new study needs a title and a framework (4I, 5I or 4I-AE)")
+                if meta.get("framework") not in framework_ids() or not meta.get("title"):
+                    raise InputError(f"a new study needs a title and a framework ({', '.join(framework_ids())})")
                 self.db.create_study(meta)
             elif not self.db.has_study():
                 raise InputError(f"{self.path}: holds no study")
+            try:
+                self.framework = get_framework(self.db.framework)
+            except UnknownFrameworkError as exc:  # made with a framework file this installation lacks
+                raise InputError(f"{self.path}: {exc.message}") from None
         except BaseException:
             self.close()
             if create is not None and self.path.exists():
                 self.path.unlink()
             raise
-        self.framework = get_framework(self.db.framework)
         self.read_only = not os.access(self.path, os.W_OK)
 
     def close(self) -> None:

@@ -14,13 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .frameworks import Framework, all_stages
+from .frameworks import Framework, all_stages, vocabulary
 
 FORMAT = "lpw-study"
 VERSION = 1
-
-# Source kinds that are inside the firm unless a file says otherwise.
-INTERNAL_SOURCE_KINDS = frozenset({"new_recruit", "internal_staff", "owner_manager"})
 
 
 def _split_extra(data: dict) -> dict:
@@ -123,11 +120,11 @@ class Source(_Record):
     def is_external(self) -> bool:
         if self.external is not None:
             return self.external
-        return self.kind not in INTERNAL_SOURCE_KINDS
+        return vocabulary().source_is_external(self.kind)
 
     @property
     def effective_direction(self) -> str:
-        return self.direction or "inbound"
+        return self.direction or vocabulary().defaults["source.direction"]
 
 
 @dataclass
@@ -150,7 +147,7 @@ class Routine(_Record):
 
     @property
     def effective_stage(self) -> str:
-        return self.stage or "institutionalising"
+        return self.stage or vocabulary().defaults["routine.stage"]
 
 
 @dataclass

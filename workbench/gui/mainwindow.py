@@ -727,8 +727,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ help
 
     def show_reference(self) -> None:
-        fid = self.session.framework.id if self.session else "5I"
+        from ..core.frameworks import default_framework_id
         from .dialogs import FrameworkReference
+
+        fid = self.session.framework.id if self.session else default_framework_id()
 
         FrameworkReference(fid, self).exec()
 

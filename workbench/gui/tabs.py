@@ -17,8 +17,8 @@ from .controller import StudyController
 from .delegates import FieldDelegate, MultiSelect
 from .models import ObjectTableModel, choices
 
-TYPE_KEYS = {"N": "normative", "M": "mimetic", "C": "coercive"}
-TYPE_COLOUR = {"normative": "#0072B2", "mimetic": "#E69F00", "coercive": "#D55E00"}
+TYPE_KEYS = {key: t for t, key in vocabulary().term_values("learning_types", "key").items()}
+TYPE_COLOUR = vocabulary().term_values("learning_types", "colour")
 
 
 class CommitLineEdit(QLineEdit):
@@ -366,8 +366,8 @@ class EventsTab(QWidget):
             QShortcut(QKeySequence(key), self.view, lambda t=t: self.code_type(t),
                       context=Qt.ShortcutContext.WidgetShortcut)
         palette.addStretch()
-        legend = QLabel('<span style="background:#FFF4C2">&nbsp;not yet coded&nbsp;</span> '
-                        '<span style="background:#F8D0CC">&nbsp;needs attention&nbsp;</span>')
+        legend = QLabel(f'<span style="background:{voc.colour("uncoded_row")}">&nbsp;not yet coded&nbsp;</span> '
+                        f'<span style="background:{voc.colour("attention_row")}">&nbsp;needs attention&nbsp;</span>')
         palette.addWidget(legend)
 
         self.detail = EventDetail(controller)
