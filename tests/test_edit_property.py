@@ -20,7 +20,8 @@ from workbench.core.validate import validate
 from workbench.session import Session
 
 OWN = {"sources": ["cust", "staff", "s3"], "routines": ["r1", "r2"], "events": ["e1", "e2", "e3", "e4"],
-       "firms": ["f1"]}
+       "firms": ["f1"], "codes": ["c1", "c2", "c3"], "passages": ["p1", "p2"]}
+CODES = OWN["codes"] + ["nope"]
 IDS = OWN["sources"] + OWN["routines"] + OWN["events"] + ["x y"]
 STAGES = ["intuiting", "interpreting", "integrating", "institutionalising", "intertwining", "attending", "nope"]
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
@@ -51,6 +52,12 @@ values = {
         [{"quote": "We", "document": "d1", "start": 0}],
     ]),
     ("firms", "name"): st.one_of(TEXT, st.none()),
+    ("events", "codes"): st.one_of(st.lists(st.sampled_from(CODES), max_size=3), st.none()),
+    ("codes", "parent"): st.sampled_from(CODES + [None]),
+    ("codes", "id"): st.sampled_from(CODES),
+    ("codes", "colour"): st.sampled_from(["#112233", "blue", None]),
+    ("passages", "codes"): st.one_of(st.lists(st.sampled_from(CODES), max_size=2), st.none()),
+    ("passages", "end"): st.integers(0, 60),
     ("firms", "attributes"): st.sampled_from([{"sector": "metal"}, {"x": {"y": 1}}, None]),
 }
 
@@ -63,6 +70,9 @@ ops = st.one_of(
               st.integers(0, 5)),
     st.tuples(st.just("links"), st.lists(st.tuples(st.sampled_from(IDS), st.sampled_from(IDS)), max_size=3)),
     st.tuples(st.just("firm"), st.sampled_from(["add", "delete"])),
+    st.tuples(st.just("code"), st.sampled_from(["add", "delete", "merge"]), st.sampled_from(CODES),
+              st.sampled_from(CODES)),
+    st.tuples(st.just("passage"), st.sampled_from(OWN["passages"] + ["p9"]), st.integers(0, 45), st.integers(1, 45)),
     st.tuples(st.just("undo")),
     st.tuples(st.just("redo")),
 )
@@ -84,6 +94,10 @@ def apply_op(s: Session, op) -> None:
         value = data.draw(values[(table, key)])
         if table == "firms":
             s.set_field("firms", None, "f1", key, value)
+        elif table == "codes":
+            s.set_field("codes", None, obj_id, key, value)
+        elif table == "passages":
+            s.set_field("passages", "d1", obj_id, key, value)
         else:
             s.set_field(table, "f1", obj_id, key, value)
     elif kind == "insert":
@@ -98,6 +112,14 @@ def apply_op(s: Session, op) -> None:
         s.add_firm({"id": "f2", "name": "Second", "events": [{"id": "e1", "title": "Start"}]})
     elif kind == "firm":
         s.delete_firm("f2")
+    elif kind == "code" and op[1] == "add":
+        s.insert("codes", None, {"id": op[2], "name": f"Code {op[2]}", "parent": op[3]})
+    elif kind == "code" and op[1] == "delete":
+        s.delete_code(op[2])
+    elif kind == "code":
+        s.merge_codes(op[2], op[3])
+    elif kind == "passage":
+        s.insert("passages", "d1", {"id": op[1], "start": op[2], "end": op[2] + op[3], "codes": ["c1"]})
     elif kind == "undo":
         s.undo()
     elif kind == "redo":
@@ -110,7 +132,12 @@ def test_random_edits_keep_the_study_valid_and_undo_restores_it(sequence):
     folder = Path(tempfile.mkdtemp())
     try:
         src = folder / "in.study.json"
-        src.write_text(json.dumps(minimal_study()), encoding="utf-8")
+        start_doc = minimal_study()
+        start_doc["codes"] = [{"id": "c1", "name": "Trust"}, {"id": "c2", "name": "Pressure", "parent": "c1"}]
+        start_doc["documents"][0]["passages"] = [{"id": "p1", "start": 0, "end": 7, "codes": ["c2"]},
+                                                 {"id": "p2", "start": 16, "end": 20}]
+        start_doc["firms"][0]["events"][1]["codes"] = ["c1"]
+        src.write_text(json.dumps(start_doc), encoding="utf-8")
         services.import_file(folder / "s.lpw", src)
         s = Session(folder / "s.lpw")
         try:

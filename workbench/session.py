@@ -306,20 +306,27 @@ class Session:
     def _problems(self, edit: E.Edit) -> list:
         """What the format's rules say of the part of the study ``edit``
         touched, read back inside the edit's transaction: the study's own
-        fields, and for each firm touched its sources, routines and links
-        with the events the edit changed or that name what it changed (a
-        whole firm only where it was added). The rules are those of
-        ``validate``, run over that part; in a firm of 100,000 events an
-        edit to one of them reads one."""
+        fields and codes; for each firm touched its sources, routines and
+        links with the events the edit changed or that name what it changed
+        (a whole firm only where it was added); the documents touched, with
+        their passages. The rules are those of ``validate``, run over that
+        part; in a firm of 100,000 events an edit to one of them reads one."""
         from .core.validate import Problem, check_part
 
         meta = self.db.study_meta()
+        codes = self.db.codes()
+        if codes:
+            meta["codes"] = codes
         scope: dict[str, set | None] = {}  # firm -> event ids to check (None: all)
+        doc_ids: set[str] = set()
         for e in E.primitives(edit):
-            for firm_id, events in self._scope(e):
-                have = scope.get(firm_id, set())
-                scope[firm_id] = None if events is None or have is None else have | events
-        firms, documents = [], {}
+            for kind, ident, events in self._scope(e):
+                if kind == "document":
+                    doc_ids.add(ident)
+                    continue
+                have = scope.get(ident, set())
+                scope[ident] = None if events is None or have is None else have | events
+        firms, documents = [], {d["id"]: d for d in self.db.documents_by_id(sorted(doc_ids))}
         for firm_id, events in scope.items():
             if not self.db.has_firm(firm_id):
                 continue
@@ -329,29 +336,49 @@ class Session:
         problems = check_part(meta, firms, list(documents.values()))
         return [Problem(_readable_path(p.path, firms), p.message) for p in problems]
 
-    def _scope(self, e) -> list[tuple[str, set | None]]:
-        """(firm, event ids) pairs an applied primitive edit may have made
-        invalid; an empty set checks the firm's own fields, sources,
-        routines and links."""
+    def _scope(self, e) -> list[tuple[str, str, set | None]]:
+        """("firm", id, event ids) and ("document", id, None) for what an
+        applied primitive edit may have made invalid; an empty set of events
+        checks the firm's own fields, sources, routines and links."""
+        def users_of_code(code_id: str) -> list:
+            events, docs = self.db.code_users(code_id)
+            return [("firm", f, {ev}) for f, ev in events] + [("document", d, None) for d in docs]
+
+        def users_of_document(doc_id: str) -> list:
+            return [("firm", f, {ev}) for f, ev in self.db.document_users(doc_id)] + \
+                [("document", doc_id, None)]
+
         if isinstance(e, E.SetField):
             if e.table == "firms":
-                return [(e.value if e.key == "id" else e.id, set())]
+                return [("firm", e.value if e.key == "id" else e.id, set())]
             if e.table == "events":
-                return [(e.firm, {e.value if e.key == "id" else e.id})]
+                return [("firm", e.firm, {e.value if e.key == "id" else e.id})]
+            if e.table == "codes":
+                return [] if e.key != "id" else users_of_code(e.old)
+            if e.table == "documents":
+                return users_of_document(e.value if e.key == "id" else e.id)
+            if e.table == "passages":
+                return [("document", e.firm, None)]
             if e.key == "id":  # a source or routine renamed: who named the old id?
-                return [(e.firm, {r["id"] for r in self.db.used_by(e.firm, e.table, e.old)})]
-            return [(e.firm, set())]
-        if isinstance(e, E.Insert):
-            return [(e.firm, {e.obj["id"]} if e.table == "events" else set())]
-        if isinstance(e, E.Remove):
+                return [("firm", e.firm, {r["id"] for r in self.db.used_by(e.firm, e.table, e.old)})]
+            return [("firm", e.firm, set())]
+        if isinstance(e, (E.Insert, E.Remove)):
+            if e.table == "codes":
+                return users_of_code(e.obj["id"]) if isinstance(e, E.Remove) else []
+            if e.table == "passages":
+                return [("document", e.firm, None)]
             if e.table == "events":
-                return [(e.firm, set())]
-            return [(e.firm, {r["id"] for r in self.db.used_by(e.firm, e.table, e.obj["id"])})]
+                return [("firm", e.firm, {e.obj["id"]} if isinstance(e, E.Insert) else set())]
+            if isinstance(e, E.Insert):
+                return [("firm", e.firm, set())]
+            return [("firm", e.firm, {r["id"] for r in self.db.used_by(e.firm, e.table, e.obj["id"])})]
         if isinstance(e, E.AddFirm):
-            return [(e.firm["id"], None)]
+            return [("firm", e.firm["id"], None)]
         if isinstance(e, E.SetLinks):
-            return [(e.firm, set())]
-        return []  # moves (order is a warning), removed firms, documents, study fields
+            return [("firm", e.firm, set())]
+        if isinstance(e, E.AddDocument):
+            return [("document", e.doc["id"], None)]
+        return []  # moves (order is a warning), removed firms and documents, study fields
 
     def _check_shape(self, table: str, obj: dict) -> None:
         """The schema's check of one object, before it is written: a value
@@ -435,22 +462,34 @@ class Session:
 
     def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None,
                label: str | None = None) -> int:
-        """Add a source, routine or event to a firm (at the end by default);
-        returns its position."""
+        """Add a source, routine or event to a firm, a passage to a document
+        (``firm_id`` is then the document's id) or a code to the study
+        (``firm_id`` None); at the end by default. Returns its position."""
         from .core.validate import sanitise
 
         obj, _ = sanitise(obj)
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             raise InputError(f"a {table[:-1]} needs an id")
         self._check_shape(table, obj)
-        if not self.db.has_firm(firm_id):
-            raise InputError(f"no firm {firm_id!r}")
+        where = self._parent_name(table, firm_id)
         if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
-            raise InputError(f"firm {firm_id!r} already has a {table[:-1]} {obj['id']!r}")
+            raise InputError(f"{where} already has a {table[:-1]} {obj['id']!r}")
         n = self.db.count(table, firm_id)
         position = n if position is None or position > n else max(0, position)
         self.apply(E.Insert(table, firm_id, obj, position), label or f"Add {table[:-1]}")
         return position
+
+    def _parent_name(self, table: str, parent: str | None) -> str:
+        """What holds a list, in words, after checking it exists: a firm (of
+        sources, routines, events), a document (of passages), the study."""
+        if table in ("sources", "routines", "events"):
+            if not parent or not self.db.has_firm(parent):
+                raise InputError(f"no firm {parent!r}")
+            return f"firm {parent!r}"
+        if table == "passages":
+            self.db.position("documents", None, parent)
+            return f"document {parent!r}"
+        return "the study"
 
     def delete(self, table: str, firm_id: str, obj_id: str, label: str | None = None) -> E.Edit:
         """Delete a source, routine or event, and take its name off every
@@ -479,6 +518,72 @@ class Session:
                         steps.append(E.SetField("sources", firm_id, o["id"], "via", None, obj_id))
         steps.append(E.Remove(table, firm_id, obj, self.db.position(table, firm_id, obj_id)))
         return E.Compound(f"Delete {table[:-1]}", tuple(steps))
+
+    # ------------------------------------------------------------------ codes
+
+    def _code_use_edits(self, code_id: str, into: str | None) -> list:
+        """Edits that put ``into`` where ``code_id`` is used (on events, on
+        evidence, on passages), or take it off where ``into`` is None; codes
+        under it move under ``into`` (or under its own parent)."""
+        def swap(codes: list) -> list | None:
+            out = []
+            for c in codes:
+                c = into if c == code_id else c
+                if c is not None and c not in out:
+                    out.append(c)
+            return out or None
+
+        steps: list = []
+        events, docs = self.db.code_users(code_id)
+        for firm_id, event_id in sorted(set(events)):
+            ev = self.db.get("events", firm_id, event_id)
+            if code_id in (ev.get("codes") or ()):
+                steps.append(E.SetField("events", firm_id, event_id, "codes", swap(ev["codes"]), ev["codes"]))
+            items = ev.get("evidence") or []
+            if any(code_id in (it.get("codes") or ()) for it in items):
+                new = []
+                for it in items:
+                    it = dict(it)
+                    if code_id in (it.get("codes") or ()):
+                        codes = swap(it.pop("codes"))
+                        if codes:
+                            it["codes"] = codes
+                    new.append(it)
+                steps.append(E.SetField("events", firm_id, event_id, "evidence", new, items))
+        for doc_id in docs:
+            for pa in self.db.objects("passages", doc_id):
+                if code_id in (pa.get("codes") or ()):
+                    steps.append(E.SetField("passages", doc_id, pa["id"], "codes", swap(pa["codes"]), pa["codes"]))
+        gone = self.db.get("codes", None, code_id)
+        for c in self.db.codes():
+            if c.get("parent") == code_id:
+                steps.append(E.SetField("codes", None, c["id"], "parent",
+                                        into if into is not None else gone.get("parent"), code_id))
+        return steps
+
+    def delete_code(self, code_id: str, label: str | None = None) -> E.Edit:
+        """Delete one of the study's codes: it comes off every event,
+        quote and passage; the codes under it move up a level. One step."""
+        code = self.db.get("codes", None, code_id)
+        steps = self._code_use_edits(code_id, None)
+        steps.append(E.Remove("codes", None, code, self.db.position("codes", None, code_id)))
+        return self.apply(E.Compound(label or f"Delete code {code['name']}", tuple(steps)))
+
+    def merge_codes(self, code_id: str, into: str, label: str | None = None) -> E.Edit:
+        """Merge ``code_id`` into ``into``: what carried the one carries the
+        other, and ``code_id`` is gone. One step."""
+        if code_id == into:
+            raise InputError("a code cannot be merged into itself")
+        code, target = self.db.get("codes", None, code_id), self.db.get("codes", None, into)
+        parent, seen = target.get("parent"), {into}
+        while parent and parent not in seen:  # merging a code into one under it
+            if parent == code_id:
+                raise InputError(f"{target['name']!r} sits under {code['name']!r}: merge it the other way")
+            seen.add(parent)
+            parent = self.db.get("codes", None, parent).get("parent")
+        steps = self._code_use_edits(code_id, into)
+        steps.append(E.Remove("codes", None, code, self.db.position("codes", None, code_id)))
+        return self.apply(E.Compound(label or f"Merge {code['name']} into {target['name']}", tuple(steps)))
 
     def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int,
              label: str | None = None) -> int:
@@ -540,6 +645,16 @@ class Session:
                 continue
             steps.append(E.AddDocument(d, n_docs))
             n_docs += 1
+        have_codes = {c["id"]: c for c in self.db.codes()}
+        n_codes = len(have_codes)
+        for i, c in enumerate(doc.get("codes") or ()):
+            if c["id"] in have_codes:
+                if have_codes[c["id"]] != c:
+                    problems.append(Problem(f"codes[{i}].id", f"a different code {c['id']!r} "
+                                                              f"is already in {self.path.name}"))
+                continue
+            steps.append(E.Insert("codes", None, c, n_codes))
+            n_codes += 1
         if problems:
             raise (FirmsExistError if len(problems) == n_existing else InputError)(
                 f"cannot import into {self.path}: {len(problems)} problem"

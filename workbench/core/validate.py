@@ -658,6 +658,62 @@ def _check_evidence(ev_list: Any, path: tuple, docs: dict, out: list) -> None:
                                f"{_show(doc_text[start:end])}{hint}"))
 
 
+def _check_codes(doc: dict, errors: list) -> None:
+    """The study's own codes: unique ids, a parent that is another code and
+    no cycle of parents; every use of a code (on an event, on evidence, on a
+    document's passage) names one; passages lie inside their document, with
+    ids unique in it."""
+    codes = _dicts(doc.get("codes"))
+    _unique_ids(codes, ("codes",), "code", errors)
+    code_ids = _ids(codes)
+    parent = {c["id"]: c.get("parent") for _, c in codes if isinstance(c.get("id"), str)}
+    for ci, code in codes:
+        cid, up = code.get("id"), code.get("parent")
+        if not isinstance(up, str):
+            continue
+        if up not in code_ids:
+            errors.append(Problem(fmt_path(("codes", ci, "parent")),
+                                  f"no code {up!r} in the study{did_you_mean(up, code_ids)}"))
+            continue
+        seen, cur = {cid}, up
+        while isinstance(cur, str) and cur in parent:
+            if cur in seen:
+                errors.append(Problem(fmt_path(("codes", ci, "parent")),
+                                      f"code {cid!r} would sit under itself"))
+                break
+            seen.add(cur)
+            cur = parent[cur]
+
+    def uses(values: Any, path: tuple) -> None:
+        if not isinstance(values, list):
+            return
+        for k, ref in enumerate(values):
+            if isinstance(ref, str) and ref not in code_ids:
+                errors.append(Problem(fmt_path(path + (k,)),
+                                      f"no code {ref!r} in the study{did_you_mean(ref, code_ids)}"))
+
+    for di, d in _dicts(doc.get("documents")):
+        text = d.get("text") if isinstance(d.get("text"), str) else None
+        passages = _dicts(d.get("passages"))
+        _unique_ids(passages, ("documents", di, "passages"), "passage", errors)
+        for pi, pa in passages:
+            p = ("documents", di, "passages", pi)
+            start, end = pa.get("start"), pa.get("end")
+            if _is_type(start, "integer") and _is_type(end, "integer"):
+                if not 0 <= start < end:
+                    errors.append(Problem(fmt_path(p + ("start",)), f"start {start} must be less than end {end}"))
+                elif text is not None and end > len(text):
+                    errors.append(Problem(fmt_path(p + ("end",)),
+                                          f"{end} is beyond the end of the document ({len(text)} characters)"))
+            uses(pa.get("codes"), p + ("codes",))
+    for fi, firm in _dicts(doc.get("firms")):
+        for ei, ev in _dicts(firm.get("events")):
+            p = ("firms", fi, "events", ei)
+            uses(ev.get("codes"), p + ("codes",))
+            for k, item in _dicts(ev.get("evidence")):
+                uses(item.get("codes"), p + ("evidence", k, "codes"))
+
+
 def check_rules(doc: dict) -> Report:
     """The rules the schema cannot express (format rules 1-5)."""
     errors: list[Problem] = []
@@ -725,6 +781,7 @@ def check_rules(doc: dict) -> Report:
 
         _check_order(events, base + ("events",), warnings)
 
+    _check_codes(doc, errors)
     return Report(errors, warnings)
 
 

@@ -49,19 +49,24 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
                ("learning_types", "learning_types", "json"),
                ("knowledge_types", "knowledge_types", "json"), ("sources", "sources", "json"),
                ("routines", "routines", "json"), ("actors", "actors", "json"),
-               ("tags", "tags", "json"), ("memo", "memo", "")),
+               ("tags", "tags", "json"), ("memo", "memo", ""), ("codes", "codes", "json")),
     "evidence": (("quote", "quote", ""), ("speaker", "speaker", ""),
                  ("document", "document", ""), ("start_offset", "start", ""),
-                 ("end_offset", "end", ""), ("location", "location", "")),
+                 ("end_offset", "end", ""), ("location", "location", ""),
+                 ("codes", "codes", "json"), ("memo", "memo", "")),
     "links": (("from_event", "from", ""), ("to_event", "to", ""), ("label", "label", "")),
+    "codes": (("id", "id", ""), ("name", "name", ""), ("description", "description", ""),
+              ("colour", "colour", ""), ("parent", "parent", "")),
+    "passages": (("id", "id", ""), ("start_offset", "start", ""), ("end_offset", "end", ""),
+                 ("speaker", "speaker", ""), ("codes", "codes", "json"), ("memo", "memo", "")),
 }
 PARENTS = {"study": ("id",), "documents": ("position",), "firms": ("position",),
            "sources": ("firm", "position"), "routines": ("firm", "position"),
            "events": ("firm", "position"), "evidence": ("firm", "event", "position"),
-           "links": ("firm", "position")}
+           "links": ("firm", "position"), "codes": ("position",), "passages": ("document", "position")}
 # The list keys kept as [] when a file gives them empty (see docs/schema.md).
-EMPTY_LISTS = {"study": ("authors", "documents"), "firms": ("sources", "routines", "events", "links"),
-               "events": ("evidence",)}
+EMPTY_LISTS = {"study": ("authors", "documents", "codes"), "firms": ("sources", "routines", "events", "links"),
+               "events": ("evidence",), "documents": ("passages",)}
 FIRM_TABLES = ("firms", "sources", "routines", "events", "evidence", "links")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
@@ -91,8 +96,9 @@ def table_columns(table: str) -> list[str]:
 
 # The keys of each table's objects that are not extensions: its columns' keys
 # and the lists stored in child tables.
-_CHILD_KEYS = {"study": ("format", "version", "documents", "firms"),
-               "firms": ("sources", "routines", "events", "links"), "events": ("evidence",)}
+_CHILD_KEYS = {"study": ("format", "version", "documents", "firms", "codes"),
+               "firms": ("sources", "routines", "events", "links"), "events": ("evidence",),
+               "documents": ("passages",)}
 _KNOWN_KEYS = {t: frozenset([k for _, k, _ in cols] + list(_CHILD_KEYS.get(t, ())))
                for t, cols in COLUMNS.items()}
 
@@ -317,16 +323,36 @@ class StudyDB:
                     ev["evidence"] = evidence[(fid, ev["id"])]
             firms.append(firm)
         if firm_ids is None:
-            docs = [row_to_dict("documents", r) for r in self._rows("documents")]
+            docs = self._documents()
         else:
             used = sorted({ev["document"] for items in evidence.values() for ev in items if ev.get("document")})
-            docs = [row_to_dict("documents", r) for r in self._rows(
-                "documents", f"WHERE firm IN ({','.join('?' * len(firm_ids))}) "
-                             f"OR id IN ({','.join('?' * len(used))})", firm_ids + used)]
+            docs = self._documents(f"WHERE firm IN ({','.join('?' * len(firm_ids))}) "
+                                   f"OR id IN ({','.join('?' * len(used))})", firm_ids + used)
         if docs:
             doc["documents"] = docs
+        codes = self.codes()
+        if codes:
+            doc["codes"] = codes
         doc["firms"] = firms
         return doc
+
+    def _documents(self, where: str = "", params: list | None = None) -> list[dict]:
+        """Documents as format dicts, with their coded passages."""
+        docs = [row_to_dict("documents", r) for r in self._rows("documents", where, params or [])]
+        if docs:
+            ids = [d["id"] for d in docs]
+            by_doc: dict[str, list] = {}
+            for r in self.query(f"SELECT * FROM passages WHERE document IN ({','.join('?' * len(ids))}) "
+                                f"ORDER BY document, position", ids):
+                by_doc.setdefault(r["document"], []).append(row_to_dict("passages", r))
+            for d in docs:
+                if d["id"] in by_doc:
+                    d["passages"] = by_doc[d["id"]]
+        return docs
+
+    def codes(self) -> list[dict]:
+        """The study's own codes, in order."""
+        return [row_to_dict("codes", r) for r in self._rows("codes")]
 
     def firm_part(self, firm_id: str, event_ids: set | None) -> tuple[dict, list[dict]]:
         """A firm as a format dict holding its own fields, sources, routines
@@ -357,8 +383,7 @@ class StudyDB:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return []
-        return [row_to_dict("documents", r) for r in
-                self._rows("documents", f"WHERE id IN ({','.join('?' * len(ids))})", ids)]
+        return self._documents(f"WHERE id IN ({','.join('?' * len(ids))})", ids)
 
     def load_study(self, firm_ids: list[str] | None = None) -> Study:
         """The whole study (or the chosen firms) as a model."""
@@ -432,8 +457,15 @@ class StudyDB:
         neg = f"{where} AND position < 0" if where else "position < 0"
         self.conn.execute(f"UPDATE {table} SET position = -position - 1 WHERE {neg}", params)
 
-    def _where(self, table: str, firm_id: str | None) -> tuple[str, list]:
-        return ("firm = ?", [firm_id]) if table in ("sources", "routines", "events") else ("", [])
+    def _where(self, table: str, parent: str | None) -> tuple[str, list]:
+        """The condition that picks one list: a firm's sources, routines or
+        events, a document's passages; firms, documents and codes are lists
+        of the study."""
+        if table in ("sources", "routines", "events"):
+            return "firm = ?", [parent]
+        if table == "passages":
+            return "document = ?", [parent]
+        return "", []
 
     def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int) -> int:
         """Move an object (a firm, or a firm's source, routine or event) to a
@@ -474,15 +506,16 @@ class StudyDB:
 
     def document(self, doc_id: str) -> dict:
         """One document of the study as a format dict (with its text)."""
-        row = next(self.query("SELECT * FROM documents WHERE id = ?", [doc_id]), None)
-        if row is None:
+        docs = self._documents("WHERE id = ?", [doc_id])
+        if not docs:
             raise InputError(f"no document {doc_id!r} in {self.path.name}")
-        return row_to_dict("documents", row)
+        return docs[0]
 
-    def objects(self, table: str, firm_id: str) -> list[dict]:
-        """A firm's sources, routines or events (events without evidence), in order."""
-        return [row_to_dict(table, r) for r in
-                self.query(f"SELECT * FROM {table} WHERE firm = ? ORDER BY position", [firm_id])]
+    def objects(self, table: str, firm_id: str | None) -> list[dict]:
+        """A firm's sources, routines or events (events without evidence), a
+        document's passages, or the study's codes, in order."""
+        where, params = self._where(table, firm_id)
+        return [row_to_dict(table, r) for r in self._rows(table, f"WHERE {where}" if where else "", params)]
 
     def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value) -> None:
         """Set (or, with None, remove) one field of a firm, source, routine or
@@ -511,10 +544,10 @@ class StudyDB:
         end by default); returns the position."""
         with self.db.atomic():
             where, params = self._where(table, firm_id)
-            n = self.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+            n = self.count(table, firm_id)
             position = n if position is None or position > n else max(0, position)
             self._shift(table, where, params, position, +1)
-            self._insert(table, [row_values(table, obj, (firm_id, position))])
+            self._insert(table, [row_values(table, obj, (firm_id, position) if where else (position,))])
             if table == "events" and obj.get("evidence"):
                 self._insert("evidence", [row_values("evidence", ev, (firm_id, obj["id"], i))
                                           for i, ev in enumerate(obj["evidence"])])
@@ -526,13 +559,11 @@ class StudyDB:
         are left as they are: the session clears them first, as edits of
         their own, so that undo restores them."""
         where, params = self._where(table, firm_id)
+        key = f"{where} AND id = ?" if where else "id = ?"
         with self.db.atomic():
-            row = next(self.query(f"SELECT position FROM {table} WHERE {where} AND id = ?",
-                                  params + [obj_id]), None)
-            if row is None:
-                raise InputError(f"no {table[:-1]} {obj_id!r} in firm {firm_id!r}")
-            self.conn.execute(f"DELETE FROM {table} WHERE {where} AND id = ?", params + [obj_id])
-            self._shift(table, where, params, row["position"] + 1, -1)
+            position = self.position(table, firm_id, obj_id)
+            self.conn.execute(f"DELETE FROM {table} WHERE {key}", params + [obj_id])
+            self._shift(table, where, params, position + 1, -1)
 
     def position(self, table: str, firm_id: str | None, obj_id: str) -> int:
         """Where an object stands in its list (0 first)."""
@@ -554,6 +585,8 @@ class StudyDB:
             position = n if position is None or position > n else position
             self._shift("documents", "", [], position, +1)
             self._insert("documents", [row_values("documents", doc, (position,))])
+            self._insert("passages", [row_values("passages", pa, (doc["id"], i))
+                                      for i, pa in enumerate(doc.get("passages") or ())])
 
     def remove_document(self, doc_id: str) -> None:
         with self.db.atomic():
@@ -640,6 +673,24 @@ class StudyDB:
         dates = self.conn.execute(
             "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id]).fetchall()
         return missing, dates
+
+    def code_users(self, code_id: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """Where a code of the study is used: (firm, event) pairs whose event
+        or evidence carries it, and the documents with a passage carrying it."""
+        has = "EXISTS (SELECT 1 FROM json_each({0}.codes) WHERE value = ?)"
+        events = self.conn.execute(
+            f"SELECT firm, id FROM events WHERE codes IS NOT NULL AND {has.format('events')} UNION "
+            f"SELECT firm, event FROM evidence WHERE codes IS NOT NULL AND {has.format('evidence')}",
+            [code_id, code_id]).fetchall()
+        docs = [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT document FROM passages WHERE codes IS NOT NULL AND {has.format('passages')}",
+            [code_id])]
+        return [(f, e) for f, e in events], docs
+
+    def document_users(self, doc_id: str) -> list[tuple[str, str]]:
+        """(firm, event) pairs whose evidence quotes a document."""
+        return [(f, e) for f, e in self.conn.execute(
+            "SELECT DISTINCT firm, event FROM evidence WHERE document = ?", [doc_id])]
 
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
         """Events of every firm whose text contains ``text``: firm, id, title."""
