@@ -1,7 +1,7 @@
 """The study model: study, document, firm, knowledge source, routine, event,
 link and evidence.
 
-Field names follow the exchange format (``shared/formats/STUDY-FORMAT.md``).
+Field names follow the exchange format (``docs/format.md``).
 An optional field is ``None`` when the study leaves it out, so that a study
 read from a file is written back with exactly the keys it had; the format's
 defaults (an event's level, a source's ``external`` flag, ...) are applied by

@@ -1,5 +1,5 @@
 """Validation of a study in the exchange format, exactly as
-``shared/formats/STUDY-FORMAT.md`` and ``study.schema.json`` define it.
+``docs/format.md`` and ``study.schema.json`` define it.
 
 ``validate(doc)`` takes the decoded JSON value and returns a ``Report`` with
 every problem found in one pass, each with its place as a path
