@@ -519,6 +519,45 @@ class Session:
         steps.append(E.Remove(table, firm_id, obj, self.db.position(table, firm_id, obj_id)))
         return E.Compound(f"Delete {table[:-1]}", tuple(steps))
 
+    # ------------------------------------------------------------------ documents
+
+    def add_document(self, doc: dict, label: str | None = None) -> str:
+        """Add a document (id, name, text, kind?, date?, firm?) at the end of
+        the study's list; returns its id."""
+        from .core.validate import sanitise
+
+        doc, _ = sanitise(doc)
+        self._check_shape("documents", doc)
+        if self.db.documents_by_id([doc["id"]]):
+            raise InputError(f"there is already a document {doc['id']!r}")
+        self.apply(E.AddDocument(doc, self.db.count("documents")), label or f"Add document {doc['name']}")
+        return doc["id"]
+
+    def remove_document(self, doc_id: str, label: str | None = None) -> E.Edit:
+        """Remove a document. Quotes taken from it stay with their events as
+        text without an anchor (their place noted in ``location``); its
+        coded passages go with it. One step."""
+        from .core.textpos import locate
+
+        doc = self.db.document(doc_id)
+        steps: list = []
+        for firm_id, event_id in sorted(self.db.document_users(doc_id)):
+            items = self.db.get("events", firm_id, event_id).get("evidence") or []
+            new = []
+            for it in items:
+                it = dict(it)
+                if it.get("document") == doc_id:
+                    where = doc["name"]
+                    if it.get("start") is not None:
+                        where += f", paragraph {locate(doc['text'], it['start']).paragraph}"
+                    for key in ("document", "start", "end"):
+                        it.pop(key, None)
+                    it.setdefault("location", where[:500])
+                new.append(it)
+            steps.append(E.SetField("events", firm_id, event_id, "evidence", new, items))
+        steps.append(E.RemoveDocument(doc, self.db.position("documents", None, doc_id)))
+        return self.apply(E.Compound(label or f"Remove document {doc['name']}", tuple(steps)))
+
     # ------------------------------------------------------------------ codes
 
     def _code_use_edits(self, code_id: str, into: str | None) -> list:
