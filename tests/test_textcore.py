@@ -365,6 +365,24 @@ def test_reanchor_keeps_a_moved_passage_only_when_it_is_unique():
     assert dropped == [second_ann]
 
 
+def test_reanchor_after_lines_were_joined(monkeypatch):
+    new = OLD.replace("\n", " ")
+    across = anchored(OLD, "failed.\nBob: We")
+    within = anchored(OLD, "a new machine and it worked.")
+    second_ann = {"quote": "Ann: ", "start": OLD.rindex("Ann: "), "end": OLD.rindex("Ann: ") + 5}
+    kept, dropped = reanchor(OLD, new, [across, within, second_ann])
+    assert [(k["quote"], k["start"]) for k in kept] == [
+        ("a new machine and it worked.", new.index("a new machine")),
+        ("Ann: ", new.rindex("Ann: "))]
+    assert dropped == [across]
+    # A change too large to compare word by word: only unique quotes are followed.
+    monkeypatch.setattr("workbench.core.anchor._TOKEN_DIFF_LIMIT", 0)
+    kept, dropped = reanchor(OLD, new, [across, within, second_ann])
+    assert [(k["quote"], k["start"]) for k in kept] == [
+        ("a new machine and it worked.", new.index("a new machine"))]
+    assert dropped == [across, second_ann]
+
+
 def test_reanchor_handles_evidence_objects_and_unanchored_items():
     ev = Evidence(quote="The college came in.", document="d1",
                   start=OLD.index("The college"), end=OLD.index("The college") + 20)
@@ -506,6 +524,16 @@ def test_search_sees_a_changed_document_and_stops_at_the_limit():
     assert len(search([("d", "one export")], "export", corpus=corpus)) == 1
     assert len(search([("d", "export, export, export")], "export", corpus=corpus)) == 3
     assert len(search([("d", "export, export, export")], "export", corpus=corpus, limit=2)) == 2
+
+
+def test_ignoring_case_where_lower_case_is_longer():
+    # "İ".lower() is two characters: that document is searched another way,
+    # with the same offsets.
+    text = "İstanbul: we export to \u0130ZMIR and Export more"
+    hits = search([("d", text), ("e", "EXPORT")], "export", "word")
+    assert [(h.document_id, text[h.start:h.end] if h.document_id == "d" else h.match)
+            for h in hits] == [("d", "export"), ("d", "Export"), ("e", "EXPORT")]
+    assert [h.match for h in search([("d", text)], "izmir", "phrase")] == ["\u0130ZMIR"]
 
 
 def test_word_mode_after_a_rejected_candidate_finds_the_next_one():

@@ -369,7 +369,10 @@ def anchor_report(items: Iterable, documents: Iterable[tuple[str, str]],
 # --- a document imported again -------------------------------------------
 
 _TOKEN = re.compile(r"\w+|\s+|.", re.DOTALL)
-_TOKEN_DIFF_LIMIT = 4_000_000  # token pairs; above it a changed stretch is not looked into
+# Token pairs above which a changed stretch is not compared token by token (about
+# 3,000 words on each side; a second at most). Its passages can still be kept
+# by their quote being unique (see reanchor).
+_TOKEN_DIFF_LIMIT = 10_000_000
 
 
 def _equal_spans(old: str, new: str) -> list[tuple[int, int, int]]:
@@ -383,7 +386,7 @@ def _equal_spans(old: str, new: str) -> list[tuple[int, int, int]]:
     for line in b:
         b_at.append(b_at[-1] + len(line))
     spans: list[tuple[int, int, int]] = []
-    lines = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    lines = difflib.SequenceMatcher(None, a, b)  # blank lines etc. extend matches, do not start them
     for tag, i1, i2, j1, j2 in lines.get_opcodes():
         if tag == "equal":
             spans.append((a_at[i1], a_at[i2], b_at[j1]))
@@ -398,7 +401,9 @@ def _equal_spans(old: str, new: str) -> list[tuple[int, int, int]]:
                 ta_at.append(ta_at[-1] + len(t))
             for t in tb:
                 tb_at.append(tb_at[-1] + len(t))
-            words = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
+            # autojunk: runs of spaces and common words do not start a match
+            # (they still extend one), which keeps this fast.
+            words = difflib.SequenceMatcher(None, ta, tb)
             for k1, k2, m1, _ in (op[1:] for op in words.get_opcodes() if op[0] == "equal"):
                 spans.append((ta_at[k1], ta_at[k2], tb_at[m1]))
     # Touching stretches are one: a passage across a line end stays whole.
@@ -433,6 +438,11 @@ def reanchor(old_text: str, new_text: str, evidence_items: Iterable) -> tuple[li
     the new one (the passage was moved whole). Every other item is dropped and
     returned as given, to be listed for the user. Items without offsets are
     kept as they are.
+
+    The texts are compared line by line, then changed lines word by word
+    (difflib). A changed stretch of more than about 3,000 words on each side
+    (a document re-wrapped throughout) is not compared word by word: there
+    only the unique-quote rule keeps passages.
     """
     items = list(evidence_items)
     kept: list = []
