@@ -543,6 +543,31 @@ def test_word_mode_after_a_rejected_candidate_finds_the_next_one():
     assert search([("d", "Straße")], "strasse", "word") == []
 
 
+@settings(max_examples=300)
+@given(st.text(alphabet="abAB_1 \n\u00a0'\u2019-\u2014\u2026.\U0001d518", min_size=1, max_size=40),
+       st.data())
+def test_every_hit_is_the_query_up_to_folding_and_case(text, data):
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    query = text[a:b]
+    assume(fold_quote(query))
+    for mode in ("phrase", "word"):
+        hits = search([("d", text)], query, mode)
+        want = fold_quote(query).lower()
+        for h in hits:
+            assert fold_quote(text[h.start:h.end]).lower() == want
+            assert h.match == re.sub(r"\s+", " ", text[h.start:h.end])
+            if mode == "word":
+                before, after = text[h.start - 1:h.start], text[h.end:h.end + 1]
+                assert not (before and (before.isalnum() or before == "_") and
+                            (want[0].isalnum() or want[0] == "_"))
+                assert not (after and (after.isalnum() or after == "_") and
+                            (want[-1].isalnum() or want[-1] == "_"))
+        if mode == "phrase":
+            assert hits  # the passage itself is there
+            assert any(h.start <= a + len(query) - len(query.lstrip()) for h in hits)
+
+
 def test_phrase_search_of_a_corpus_is_quick():
     import random
     import time

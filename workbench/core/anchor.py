@@ -41,6 +41,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from workbench.core.textpos import Lines
+
 _WHITESPACE = ("\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
                + "".join(chr(c) for c in range(0x2000, 0x200B))
                + "\u2028\u2029\u202f\u205f\u3000")
@@ -203,9 +205,8 @@ class _Entry:
         return self._lower
 
     @property
-    def lines(self):
+    def lines(self) -> Lines:
         if self._lines is None:
-            from workbench.core.textpos import Lines
             self._lines = Lines(self.text)
         return self._lines
 
