@@ -62,16 +62,10 @@ def main() -> None:
     docs = [(f"d{i}", transcript(rng, args.words)) for i in range(args.documents)]
     size = sum(len(t.encode("utf-8")) for _, t in docs)
 
-    def speaker_at(doc_id: str, offset: int) -> str:
-        text = dict_docs[doc_id]
-        line_start = text.rfind("\n", 0, offset) + 1
-        return text[line_start:text.find(":", line_start)]
-
-    dict_docs = dict(docs)
     corpus = Corpus()
     phrase = "We bought a new machine"
     t0 = time.perf_counter()
-    hits = search(docs, phrase, "phrase", corpus=corpus, speaker_at=speaker_at)
+    hits = search(docs, phrase, "phrase", corpus=corpus, speaker_at=corpus.speaker_at)
     cold = time.perf_counter() - t0
     times = {"phrase": [], "word": [], "regex": []}
     queries = {"phrase": phrase, "word": "quality system", "regex": r"\bbought (a|the) \w+"}
@@ -79,7 +73,7 @@ def main() -> None:
     for _ in range(args.runs):
         for mode, query in queries.items():
             t0 = time.perf_counter()
-            found = search(docs, query, mode, corpus=corpus, speaker_at=speaker_at)
+            found = search(docs, query, mode, corpus=corpus, speaker_at=corpus.speaker_at)
             times[mode].append(time.perf_counter() - t0)
             counts[mode] = len(found)
     print(f"{args.documents} documents x {args.words} words, {size / 1e6:.1f} MB")

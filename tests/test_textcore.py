@@ -24,9 +24,11 @@ from workbench.core.model import Evidence
 from workbench.core.search import search
 from workbench.core.textpos import (
     Offsets,
+    Speakers,
     cp_to_utf16,
     describe,
     locate,
+    speaker_at,
     stored_text,
     utf16_to_cp,
 )
@@ -182,6 +184,28 @@ def test_describe_names_document_paragraph_and_speaker():
     # A passage ending with its line's end stays in its paragraph.
     line_end = t.index("\n", s2) + 1
     assert describe("Doc", t, s2, line_end) == "Doc, paragraph 2"
+
+
+def test_speakers_are_read_from_turn_labels():
+    text = ("Recorded 10:32 at the works.\n"
+            "Interviewer: When did it start?\n"
+            "Ann: In 2001.\n"
+            "It was after the audit.\n"
+            "\n"
+            "Dr Bob Jones (CEO):\tWe agreed: no more.\n"
+            "So I said to him: go away.\n"
+            "Ann: Yes.")
+    who = Speakers(text)
+    assert who.at(0) is None  # before the first turn
+    assert who.at(text.index("When")) == "Interviewer"
+    assert who.at(text.index("after the audit")) == "Ann"  # a line without a label continues
+    assert who.at(text.index("\n\n") + 1) == "Ann"
+    assert who.at(text.index("no more")) == "Dr Bob Jones (CEO)"  # a colon inside a turn is no label
+    assert who.at(text.index("go away")) == "Dr Bob Jones (CEO)"  # five words are no name
+    assert who.at(len(text)) == "Ann"
+    assert who.names() == ["Interviewer", "Ann", "Dr Bob Jones (CEO)"]
+    assert speaker_at(text, text.index("Yes")) == "Ann"
+    assert Speakers("No labels here.\nNone at all.").names() == []
 
 
 # --- anchoring a typed quote ----------------------------------------------
@@ -460,6 +484,11 @@ def test_hits_carry_line_paragraph_and_speaker():
     assert [(h.document_id, h.line, h.paragraph, h.speaker) for h in hits] == [
         ("d1", 4, 4, "Ann"), ("d2", 2, 2, "Bob")]
     assert asked == [(h.document_id, h.start) for h in hits]
+    # The corpus reads speakers from turn labels.
+    corpus = Corpus()
+    hits = search(DOCS, "know", "word", speaker_at=corpus.speaker_at, corpus=corpus)
+    assert [h.speaker for h in hits] == ["Ann", "Bob"]
+    assert corpus.speaker_at("unknown", 0) is None
 
 
 def test_regex_mode_runs_over_the_documents_own_text():

@@ -41,7 +41,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from workbench.core.textpos import Lines
+from workbench.core.textpos import Lines, Speakers
 
 _WHITESPACE = ("\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
                + "".join(chr(c) for c in range(0x2000, 0x200B))
@@ -181,13 +181,20 @@ def fold_quote(quote: str) -> str:
 class _Entry:
     """One document's text and what is made of it, each made when first asked for."""
 
-    __slots__ = ("_folded", "_lines", "_lower", "text")
+    __slots__ = ("_folded", "_lines", "_lower", "_speakers", "text")
 
     def __init__(self, text: str):
         self.text = text
         self._folded: Folded | None = None
         self._lower: str | None | bool = False
-        self._lines = None
+        self._lines: Lines | None = None
+        self._speakers: Speakers | None = None
+
+    @property
+    def speakers(self) -> Speakers:
+        if self._speakers is None:
+            self._speakers = Speakers(self.text)
+        return self._speakers
 
     @property
     def folded(self) -> Folded:
@@ -227,6 +234,13 @@ class Corpus:
         if e is None or (e.text is not text and e.text != text):
             e = self._entries[doc_id] = _Entry(text)
         return e
+
+    def speaker_at(self, doc_id: str, offset: int) -> str | None:
+        """The speaker at ``offset`` of a document this corpus holds, read
+        from its turn labels (:class:`~workbench.core.textpos.Speakers`); a
+        ``speaker_at`` for :func:`workbench.core.search.search`."""
+        e = self._entries.get(doc_id)
+        return e.speakers.at(offset) if e is not None else None
 
     def forget(self, doc_id: str) -> None:
         self._entries.pop(doc_id, None)

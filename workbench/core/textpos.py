@@ -174,3 +174,48 @@ def describe(doc_name: str | None, text: str, start: int, end: int,
         where = f"paragraph {first.paragraph}"
     parts = [p for p in (doc_name, where, speaker) if p]
     return ", ".join(parts)
+
+
+# A turn label at a line's start: "Ann:", "Interviewer:", "Dr Smith:", "Q:".
+# A letter first (so not "10:32"), at most four words, then a colon and a space.
+_LABEL = re.compile(r"^[ \t]*(\w(?:[\w.'\u2019()-]*)(?:[ \t]+[\w.'\u2019()-]+){0,3})[ \t]*:(?=[ \t\n]|$)",
+                    re.MULTILINE)
+
+
+class Speakers:
+    """Who is speaking where, read from turn labels at line starts
+    ("Ann: ..."). A turn runs until the next labelled line, so lines without
+    a label continue the turn before them. Before the first label nobody is
+    speaking. A heuristic: a line such as "Note: ..." counts as a turn of
+    "Note"; a document without labels has no speakers."""
+
+    __slots__ = ("_names", "_starts")
+
+    def __init__(self, text: str):
+        self._starts: list[int] = []
+        self._names: list[str] = []
+        for m in _LABEL.finditer(text):
+            name = m.group(1)
+            if name[0].isdigit() or name[0] == "_":
+                continue
+            self._starts.append(m.start())
+            self._names.append(name)
+
+    def at(self, offset: int) -> str | None:
+        i = bisect_right(self._starts, offset) - 1
+        return self._names[i] if i >= 0 else None
+
+    def names(self) -> list[str]:
+        """Each speaker once, in the order they first speak."""
+        return list(dict.fromkeys(self._names))
+
+
+@lru_cache(maxsize=16)
+def speakers(text: str) -> Speakers:
+    """The :class:`Speakers` of ``text``, kept for the last few texts asked for."""
+    return Speakers(text)
+
+
+def speaker_at(text: str, offset: int) -> str | None:
+    """The speaker whose turn holds ``offset`` (see :class:`Speakers`)."""
+    return speakers(text).at(offset)
