@@ -38,7 +38,6 @@ from workbench.core.anchor import Corpus, fold_quote
 from workbench.core.errors import InputError
 
 MODES = ("word", "phrase", "regex")
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,17 @@ class Hit:
 
 
 def _one_line(s: str) -> str:
-    return _SPACES.sub(" ", s)
+    """Each run of whitespace (line breaks too) as one space (str.split is
+    several times quicker here than a regular expression)."""
+    parts = s.split()
+    if not parts:
+        return " " if s else ""
+    out = " ".join(parts)
+    if s[0].isspace():
+        out = " " + out
+    if s[-1].isspace():
+        out += " "
+    return out
 
 
 def _is_word(ch: str) -> bool:
