@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import functools
 import html
 import os
 import re
@@ -302,11 +303,22 @@ def speaker_at(text_or_doc: str | ReadDocument, offset: int) -> str | None:
 
 def turn_at(text_or_doc: str | ReadDocument, offset: int) -> Turn | None:
     """The turn holding ``offset``, or None (see :func:`speaker_at`)."""
-    turns = text_or_doc.turns if isinstance(text_or_doc, ReadDocument) else find_turns(text_or_doc)
-    i = bisect.bisect_right([t.start for t in turns], offset) - 1
+    if isinstance(text_or_doc, ReadDocument):
+        turns, starts = text_or_doc.turns, [t.start for t in text_or_doc.turns]
+    else:
+        turns, starts = _turns_of(text_or_doc)
+    i = bisect.bisect_right(starts, offset) - 1
     if i >= 0 and turns[i].start <= offset < max(turns[i].end, turns[i].start + 1):
         return turns[i]
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _turns_of(text: str) -> tuple[list[Turn], list[int]]:
+    """find_turns for speaker_at on a str, kept for the last few texts (a
+    window asks about one text many times; a str keeps its hash)."""
+    turns = find_turns(text)
+    return turns, [t.start for t in turns]
 
 
 def _norm_time(t: str) -> str:
@@ -936,12 +948,12 @@ def _read_pdf(p: Path, warnings: list[str]) -> str:
             "it again, then add it again.") from None
     if not pages or empty == len(pages):
         raise NoTextLayer(
-            f"{p} has no text layer (its pages are pictures of text): run OCR first "
-            "(e.g. ocrmypdf, or 'Recognise text' in your PDF program), then add the result.")
+            f"{p} has no text layer: run OCR first (its pages are pictures of text; "
+            "ocrmypdf, or 'Recognise text' in a PDF program, adds one), then add the result.")
     if empty:
         warnings.append(f"{p.name}: {empty} of {len(pages)} pages have no text layer and were left out "
                         "(run OCR on them to bring their text in)")
-    return "\n".join(pages)
+    return "\n".join(t for t in pages if t.strip())
 
 
 # --------------------------------------------------------------------------
