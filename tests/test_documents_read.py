@@ -428,6 +428,34 @@ def test_docx_paragraphs_and_tables_in_reading_order(tmp_path):
     assert speaker_at(doc, doc.text.index("r1c0")) == "Owner"
 
 
+def test_docx_text_matches_python_docx_block_by_block(tmp_path):
+    import random
+
+    rng = random.Random(5)
+    words = ["we", "Firm", "café", "naïve", "“quoted”", "—", "😀", "10:30", "a&b", "<x>"]
+    d = docx.Document()
+    expected = []
+    for i in range(60):
+        if i % 9 == 4:
+            t = d.add_table(rows=rng.randint(1, 3), cols=rng.randint(1, 4))
+            for row in t.rows:
+                for cell in row.cells:
+                    cell.text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 5)))
+        else:
+            speaker = rng.choice(["Interviewer: ", "Owner: ", ""])
+            d.add_paragraph(speaker + " ".join(rng.choice(words) for _ in range(rng.randint(0, 30))))
+    path = tmp_path / "random.docx"
+    d.save(str(path))
+    for block in docx.Document(str(path)).iter_inner_content():
+        if isinstance(block, docx.table.Table):
+            for row in block.rows:
+                expected.append(" | ".join(" ".join(x.text for x in c.paragraphs if x.text.strip())
+                                           for c in row.cells))
+        else:
+            expected.append(block.text)
+    assert read_document(path).text == "\n".join(expected).rstrip("\n")
+
+
 def test_docx_tracked_changes_nested_tables_and_wrappers(tmp_path):
     body = (
         "<w:p><w:r><w:t>Kept </w:t></w:r>"
@@ -693,6 +721,21 @@ def test_password_protected_pdf_is_refused_and_owner_password_only_is_read(tmp_p
     assert "locked.pdf is password-protected: remove the password" in str(exc.value)
     # a PDF with only an owner password (no password to open it) reads as usual
     assert read_document(tmp_path / "restricted.pdf").text == "Owner: confidential figures."
+
+
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_aes_encrypted_pdf(tmp_path, algorithm):
+    from pypdf import PdfReader, PdfWriter
+
+    plain = make_pdf(tmp_path / "plain.pdf", [text_page("Owner: the AES one.")])
+    for name, user in (("locked.pdf", "pw"), ("restricted.pdf", "")):
+        w = PdfWriter(clone_from=PdfReader(plain))
+        w.encrypt(user_password=user, owner_password="owner-secret", algorithm=algorithm)
+        with open(tmp_path / name, "wb") as fh:
+            w.write(fh)
+    with pytest.raises(PasswordProtected, match=r"locked\.pdf is password-protected"):
+        read_document(tmp_path / "locked.pdf")
+    assert read_document(tmp_path / "restricted.pdf").text == "Owner: the AES one."
 
 
 def test_not_a_pdf_named_pdf_is_refused(tmp_path):

@@ -32,7 +32,7 @@ surprises the user:
   is fetched.
 
 A speaker line in plain text (also .docx/.odt/.rtf/.pdf text) starts with
-a name and a colon: ``Interviewer: ...``, ``Owner: ...``, ``Q: ...``,
+a name and a colon followed by a space or the line's end: ``Interviewer: ...``, ``Owner: ...``, ``Q: ...``,
 ``Maria de Souza: ...``, ``SPEAKER 2: ...``, ``**Anna:** ...`` (Markdown
 bold), optionally with a time before or after the name
 (``[00:01:02] Anna: ...``, ``Anna (00:01:02): ...``). The name is 1-4 words
@@ -243,7 +243,7 @@ _SPEAKER_LINE = re.compile(
     r"^[ \t]*"
     r"(?:[\[(](?P<t1>" + _TIME + r")[\])][ \t]*)?"          # [00:01:02] before the name
     r"(?P<b>\*\*|__)?"                                          # **Name:** (Markdown)
-    r"(?P<name>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-]+){0,3})"  # 1-4 words
+    r"(?P<name>[^\W\d_][\w.'’\-]{0,39}(?:[ \t]+[\w.'’\-]{1,39}){0,3})"  # 1-4 words
     r"(?:[ \t]*[\[(](?P<t2>" + _TIME + r")[\])])?"             # Name (00:01:02):
     r"(?P=b)?[ \t]*:(?P=b)?(?=[ \t]|$)",
     re.MULTILINE,
