@@ -760,6 +760,34 @@ def test_pdf_written_by_libreoffice(tmp_path):
     assert [t.speaker for t in doc.turns] == ["Interviewer", "Owner"]
 
 
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_odt_and_rtf_written_by_libreoffice_read_as_the_docx(tmp_path):
+    d = docx.Document()
+    d.add_heading("Interview 4", 1)
+    d.add_paragraph("Interviewer: How did the café start? 😀")
+    r = d.add_paragraph("Owner: With a loan — and “luck”.").add_run(" more")
+    r.add_tab()
+    r.add_text("after tab")
+    t = d.add_table(rows=2, cols=2)
+    for i, row in enumerate(t.rows):
+        for j, c in enumerate(row.cells):
+            c.text = f"r{i}c{j} é"
+    d.add_paragraph("Interviewer: Привет, Ελληνικά, 中文.")
+    src = tmp_path / "src.docx"
+    d.save(str(src))
+    want = read_document(src).text
+    assert want == ("Interview 4\nInterviewer: How did the café start? 😀\n"
+                    "Owner: With a loan — and “luck”. more\tafter tab\nr0c0 é | r0c1 é\nr1c0 é | r1c1 é\n"
+                    "Interviewer: Привет, Ελληνικά, 中文.")
+    for fmt in ("odt", "rtf"):
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                        "--convert-to", fmt, "--outdir", str(tmp_path / "out"), str(src)],
+                       check=True, capture_output=True, timeout=180)
+        doc = read_document(tmp_path / "out" / f"src.{fmt}")
+        assert doc.text == want, fmt
+        assert [t.speaker for t in doc.turns] == ["Interviewer", "Owner", "Interviewer"]
+
+
 # --------------------------------------------------------------------------
 # bad input: messages, and nothing read that should not be
 
@@ -783,6 +811,12 @@ def test_binary_file_named_txt_is_refused(tmp_path, data):
     with pytest.raises(BinaryFile) as exc:
         read_document(write(tmp_path, "photo.txt", data))
     assert "photo.txt looks like a binary file, not text" in str(exc.value)
+
+
+def test_dos_text_ending_in_ctrl_z_is_text(tmp_path):
+    doc = read_document(write(tmp_path, "dos.txt", b"Owner: saved in 1994.\r\n\x1a"))
+    assert doc.text == "Owner: saved in 1994.\n\x1a"
+    assert doc.turns[0].speaker == "Owner"
 
 
 def test_utf16_without_bom_is_read_not_refused(tmp_path):

@@ -344,8 +344,9 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# C0 controls other than tab, line feed, form feed and carriage return
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
+# C0 controls other than tab, line feed, form feed, carriage return, ESC
+# and SUB (a DOS end-of-file mark that old text files end with)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x19\x1c-\x1f\x7f]")
 
 
 def _decode_text(p: Path, data: bytes) -> tuple[str, str, bool]:
@@ -388,7 +389,13 @@ def _decode_text(p: Path, data: bytes) -> tuple[str, str, bool]:
     western = next((m for m in matches
                     if codecs.lookup(m.encoding).name in ("cp1252", "iso8859-1", "iso8859-15")), None)
     if western is not None and western.chaos <= best.chaos + 0.1:
-        enc = "cp1252" if re.search(rb"[\x80-\x9f]", data) else "iso8859-1"
+        latin = "cp1252" if re.search(rb"[\x80-\x9f]", data) else "iso8859-1"
+        try:
+            data.decode(latin)
+        except UnicodeDecodeError:  # a byte cp1252 lacks: keep the first guess
+            pass
+        else:
+            enc = latin
     try:
         text = data.decode(enc)
     except (UnicodeDecodeError, LookupError):
@@ -450,8 +457,9 @@ def _open_zip(p: Path, what: str) -> zipfile.ZipFile:
             raise PasswordProtected(
                 f"{p} is password-protected: remove the password (in Word: File > Info > "
                 "Protect Document > Encrypt with Password, and clear it), save, and add it again.")
+        old = "an old-style Word (.doc) file" if what == ".docx" else "an old-style Office file"
         raise DamagedDocument(
-            f"{p} is an old-style Word (.doc) file, not a {what}: open it in Word or "
+            f"{p} is {old}, not a {what}: open it in Word or "
             f"LibreOffice, save it as {what}, and add it again.")
     try:
         return zipfile.ZipFile(p)
@@ -680,7 +688,7 @@ def _odt_inline(elem, parts: list[str]) -> None:
         if not isinstance(tag, str):
             pass
         elif tag == _T + "s":
-            parts.append(" " * min(int(child.get(_T + "c", "1") or 1), 1000))
+            parts.append(" " * min(_int(child.get(_T + "c")), 1000))
         elif tag == _T + "tab":
             parts.append("\t")
         elif tag == _T + "line-break":
@@ -691,6 +699,14 @@ def _odt_inline(elem, parts: list[str]) -> None:
             _odt_inline(child, parts)
         if child.tail:
             parts.append(child.tail)
+
+
+def _int(value: str | None) -> int:
+    """A count attribute (text:c, number-columns-repeated): 1 when absent or bad."""
+    try:
+        return max(int(value), 1) if value else 1
+    except ValueError:
+        return 1
 
 
 def _odt_table(tbl, out: list[str]) -> None:
@@ -709,7 +725,7 @@ def _odt_table(tbl, out: list[str]) -> None:
             inner: list[str] = []
             _odt_block(tc, inner)
             text = " ".join(s.replace("\n", " ") for s in inner if s.strip())
-            rep = min(int(tc.get(_TB + "number-columns-repeated", "1") or 1), _MAX_REPEAT)
+            rep = min(_int(tc.get(_TB + "number-columns-repeated")), _MAX_REPEAT)
             cells.extend([text] * rep)
         while cells and not cells[-1]:
             cells.pop()  # a spreadsheet-like row's trailing empty columns
@@ -916,7 +932,7 @@ def _read_pdf(p: Path, warnings: list[str]) -> str:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
     protected = PasswordProtected(
         f"{p} is password-protected: remove the password (open it and save or print it "
@@ -941,12 +957,13 @@ def _read_pdf(p: Path, warnings: list[str]) -> str:
         raise
     except FileNotDecryptedError:
         raise protected from None
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, AssertionError, DependencyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - pypdf fails on a damaged file in many ways
         raise DamagedDocument(
             f"{p} is not a PDF or is damaged ({type(exc).__name__}: {exc}): open it and save "
             "it again, then add it again.") from None
-    if not pages or empty == len(pages):
+    if not pages:
+        raise EmptyDocument(f"{p} has no pages: there is nothing to add.")
+    if empty == len(pages):
         raise NoTextLayer(
             f"{p} has no text layer: run OCR first (its pages are pictures of text; "
             "ocrmypdf, or 'Recognise text' in a PDF program, adds one), then add the result.")
