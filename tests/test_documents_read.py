@@ -859,3 +859,71 @@ def test_every_refusal_is_an_input_error():
                 EmptyDocument, DamagedDocument):
         assert issubclass(cls, InputError)
         assert cls("x").exit_code == 2
+
+
+# --------------------------------------------------------------------------
+# any input: a document or a clear refusal, never a traceback
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_RTF_TOKENS = ["{", "}", "\\par ", "\\u", "-", "1", "9", "?", "\\'", "e9", "ff", "\\uc", "\\*",
+               "\\fonttbl", "\\f", "\\fcharset", "204", "\\bin", "\\ansicpg", "65001", "abc", " ",
+               "\n", "\\", "\\cell", "\\row", "Name: ", "\xe9", "\\u-10179", "\\u55357", "\\line"]
+
+
+def _read_or_refuse(path: Path) -> None:
+    try:
+        doc = read_document(path)
+    except D.DocumentError as exc:
+        assert path.name in str(exc)
+        return
+    assert doc.text.strip()
+    assert "\r" not in doc.text and unicodedata.is_normalized("NFC", doc.text)
+    for t in doc.turns:
+        assert 0 <= t.start < t.end <= len(doc.text)
+        assert speaker_at(doc, t.start) == t.speaker
+
+
+_SETTINGS = settings(max_examples=100, deadline=None,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@_SETTINGS
+@given(tokens=st.lists(st.sampled_from(_RTF_TOKENS), max_size=60))
+def test_any_rtf_reads_or_is_refused(tmp_path, tokens):
+    path = tmp_path / "any.rtf"
+    path.write_bytes(("{\\rtf1 " + "".join(tokens)).encode("latin-1"))
+    _read_or_refuse(path)
+
+
+@_SETTINGS
+@given(data=st.binary(min_size=1, max_size=300), ext=st.sampled_from([".txt", ".md", ".srt", ".vtt", ".pdf"]),
+       vtt_head=st.booleans())
+def test_any_bytes_read_or_are_refused(tmp_path, data, ext, vtt_head):
+    path = tmp_path / ("any" + ext)
+    path.write_bytes((b"WEBVTT\n\n00:01.000 --> 00:02.000\n" if vtt_head else b"") + data)
+    _read_or_refuse(path)
+
+
+@pytest.fixture(scope="module")
+def good_packages(tmp_path_factory):
+    d = tmp_path_factory.mktemp("good")
+    return {
+        ".docx": docx_with_body(d, "g.docx", p("Owner: hi, café") * 20 + "<w:tbl><w:tr><w:tc>"
+                                + p("cell") + "</w:tc></w:tr></w:tbl>").read_bytes(),
+        ".odt": make_odt(d / "g.odt", "<text:p>Owner: x<text:s text:c='3'/>y</text:p>" * 20).read_bytes(),
+        ".pdf": make_pdf(d / "g.pdf", [text_page("Owner: hi, café")]).read_bytes(),
+    }
+
+
+@_SETTINGS
+@given(ext=st.sampled_from([".docx", ".odt", ".pdf"]),
+       flips=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=6))
+def test_damaged_packages_read_or_are_refused(tmp_path, good_packages, ext, flips):
+    data = bytearray(good_packages[ext])
+    for where, byte in flips:
+        data[int(where * len(data))] = byte
+    path = tmp_path / ("damaged" + ext)
+    path.write_bytes(bytes(data))
+    _read_or_refuse(path)

@@ -55,6 +55,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,7 +264,8 @@ def speaker_name(label: str) -> str | None:
         return None
     for i, w in enumerate(words):
         first = w[0]
-        if first.isupper() or (i > 0 and w.isdigit()):
+        # a capital, or a letter of a script without case (Chinese, Arabic ...)
+        if first.isupper() or (first.isalpha() and not first.islower()) or (i > 0 and w.isdigit()):
             continue
         if 0 < i < len(words) - 1 and w.lower() in _PARTICLES:
             continue
@@ -444,6 +446,11 @@ def _guessed_warning(p: Path, enc: str) -> str:
 # zip packages (.docx, .odt)
 
 
+# what zipfile raises on a damaged archive or part
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError,
+               RuntimeError, ValueError, UnicodeDecodeError)
+
+
 def _open_zip(p: Path, what: str) -> zipfile.ZipFile:
     try:
         with open(p, "rb") as fh:
@@ -463,7 +470,7 @@ def _open_zip(p: Path, what: str) -> zipfile.ZipFile:
             f"LibreOffice, save it as {what}, and add it again.")
     try:
         return zipfile.ZipFile(p)
-    except (zipfile.BadZipFile, OSError, EOFError):
+    except _ZIP_ERRORS:
         raise DamagedDocument(
             f"{p} is not a {what} file or is damaged: open it in the program that made it, "
             "save it again, and add it again.") from None
@@ -484,7 +491,7 @@ def _read_part(p: Path, z: zipfile.ZipFile, name: str) -> bytes:
     try:
         with z.open(info) as fh:
             data = fh.read(MAX_PART_BYTES + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+    except _ZIP_ERRORS as exc:
         raise DamagedDocument(f"{p} is damaged ({exc}): open it and save it again, then add it again.") from None
     if len(data) > MAX_PART_BYTES:
         raise bomb
@@ -871,7 +878,8 @@ def _read_rtf(p: Path, data: bytes) -> tuple[str, str]:
                 if pending:
                     flush()
                 v = int(arg)
-                units.append(v + 65536 if v < 0 else v)
+                v = v + 65536 if v < 0 else v
+                units.append(v if 0 <= v <= 0xFFFF else 0xFFFD)
                 skip = uc
             elif word in _RTF_CHARS:
                 flush()
@@ -937,7 +945,11 @@ def _read_pdf(p: Path, warnings: list[str]) -> str:
     protected = PasswordProtected(
         f"{p} is password-protected: remove the password (open it and save or print it "
         "to a new PDF without one), and add it again.")
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # pypdf logs what it works around in a damaged file (to stderr, with no
+    # handler set): not for the user's eyes; what matters is raised below
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
     try:
         reader = PdfReader(p)
         if reader.is_encrypted:
@@ -961,6 +973,8 @@ def _read_pdf(p: Path, warnings: list[str]) -> str:
         raise DamagedDocument(
             f"{p} is not a PDF or is damaged ({type(exc).__name__}: {exc}): open it and save "
             "it again, then add it again.") from None
+    finally:
+        log.setLevel(level)
     if not pages:
         raise EmptyDocument(f"{p} has no pages: there is nothing to add.")
     if empty == len(pages):
