@@ -298,6 +298,11 @@ def test_speaker_lines_open_turns_that_run_to_the_next():
     assert times["Owner"] is None
 
 
+def test_speakers_in_scripts_without_capitals_and_a_colon_needs_a_space():
+    text = "王先生: 我们学到了很多。\nأحمد: نعم\nвладелец: lower-case Cyrillic is not a name\nRe:Subject\nOwner:no space\n"
+    assert [t.speaker for t in find_turns(text)] == ["王先生", "أحمد"]
+
+
 def test_speaker_at_offsets_in_plain_text():
     text = TRANSCRIPT
     assert speaker_at(text, 0) is None                      # the heading

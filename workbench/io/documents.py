@@ -21,22 +21,33 @@ surprises the user:
 * .rtf: our own small reader of the common subset (groups, control words,
   ``\\'hh`` in the ``\\ansicpg`` code page, ``\\uN`` with ``\\ucN``,
   ``\\par``/``\\line``/``\\tab``, table cells as for .docx, destinations
-  such as ``\\fonttbl``, ``\\info`` and ``{\\*...}`` skipped).
+  such as ``\\fonttbl``, ``\\info`` and ``{\\*...}`` skipped); a font's
+  ``\\fcharset`` code page is used for its ``\\'hh`` bytes.
+* .txt/.md/.vtt/.srt: a BOM (UTF-8, UTF-16, UTF-32) decides; else valid
+  UTF-8; else charset-normalizer guesses (``detected`` True, a warning
+  names the guess), Windows-1252 winning a near tie among Latin code pages.
+  NUL bytes or many control characters mean binary (UTF-16 without a BOM,
+  every other byte zero, is read as such).
 * .pdf: the text layer as pypdf extracts it, pages joined by a line break.
 * .vtt/.srt: one line per turn, ``Name: text`` (a run of cues by the same
   speaker makes one line; a cue without a speaker is a line of its own);
   ``turns`` has one Turn per cue with the cue's start time, so a quote's
   time is the time of the cue it starts in.
+* Limits: a file over MAX_FILE_BYTES (50 MB) is refused from os.stat,
+  unread; a .docx/.odt part that says it unpacks to more than
+  MAX_PART_BYTES (200 MB) is refused before it is decompressed, and reading
+  stops there if it lied.
 * XML (.docx, .odt) is parsed by lxml with entities not resolved, no DTD
   loaded and no network: an entity in the file stays unexpanded and nothing
   is fetched.
 
 A speaker line in plain text (also .docx/.odt/.rtf/.pdf text) starts with
-a name and a colon followed by a space or the line's end: ``Interviewer: ...``, ``Owner: ...``, ``Q: ...``,
-``Maria de Souza: ...``, ``SPEAKER 2: ...``, ``**Anna:** ...`` (Markdown
+a name and a colon followed by a space or the line's end:
+``Interviewer: ...``, ``Owner: ...``, ``Q: ...``, ``Maria de Souza: ...``, ``SPEAKER 2: ...``, ``**Anna:** ...`` (Markdown
 bold), optionally with a time before or after the name
 (``[00:01:02] Anna: ...``, ``Anna (00:01:02): ...``). The name is 1-4 words
-of at most 40 characters: each word starts with a capital letter or is a
+of at most 40 characters: each word starts with a capital letter (or a
+letter of a script without capitals, such as Chinese or Arabic) or is a
 number (``Speaker 2``, ``P1``), with lower-case particles such as ``de``,
 ``van`` or ``von`` allowed between words. Labels that head notes rather
 than speech (``Note:``, ``Date:``, ``Location:``, ``Subject:`` ... see
