@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import InputError
+from ..core.textpos import NOT_SPEAKERS, Turn, find_turns, norm_time, speaker_name  # noqa: F401 (re-exported)
 
 # --------------------------------------------------------------------------
 # limits and supported kinds
@@ -124,17 +125,6 @@ class DamagedDocument(DocumentError):
 
 # --------------------------------------------------------------------------
 # results
-
-
-@dataclass(frozen=True)
-class Turn:
-    """A stretch of ``text[start:end]`` spoken by ``speaker``; ``time`` is
-    the start time (``HH:MM:SS.mmm``) where the source gives one."""
-
-    start: int
-    end: int
-    speaker: str
-    time: str | None = None
 
 
 @dataclass
@@ -235,77 +225,6 @@ def _read_bytes(p: Path) -> bytes:
 # speakers
 
 
-#: Labels at the start of a line that head notes, not speech.
-NOT_SPEAKERS = frozenset("""
-note notes nb ps pps date time day duration length location place venue site setting
-subject re fw fwd title topic theme heading summary abstract keywords key tags
-transcript transcription transcriber transcribed interview interviewed recorded recording
-file filename source ref reference page pages tel telephone phone mobile fax email e-mail
-web website url address company firm organisation organization sector industry size
-present attendees participants list project study case code codes category
-memo comment comments observation observations action actions todo example examples
-warning caution tip important update edit edited version draft status total step phase
-part section chapter appendix table figure fig
-""".split())
-
-_PARTICLES = frozenset("de da del della der den di du la le van von ter ten bin ibn al el y of and".split())
-
-_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
-_SPEAKER_LINE = re.compile(
-    r"^[ \t]*"
-    r"(?:[\[(](?P<t1>" + _TIME + r")[\])][ \t]*)?"          # [00:01:02] before the name
-    r"(?P<b>\*\*|__)?"                                          # **Name:** (Markdown)
-    r"(?P<name>[^\W\d_][\w.'’\-]{0,39}(?:[ \t]+[\w.'’\-]{1,39}){0,3})"  # 1-4 words
-    r"(?:[ \t]*[\[(](?P<t2>" + _TIME + r")[\])])?"             # Name (00:01:02):
-    r"(?P=b)?[ \t]*:(?P=b)?(?=[ \t]|$)",
-    re.MULTILINE,
-)
-
-
-def speaker_name(label: str) -> str | None:
-    """``label`` (what stands before the colon) if it is a sensible
-    speaker name (see the module's docstring), else None."""
-    label = " ".join(label.split())
-    if not label or len(label) > 40:
-        return None
-    words = label.split(" ")
-    if len(words) > 4:
-        return None
-    if label.lower().rstrip(".") in NOT_SPEAKERS or words[0].lower().rstrip(".") in NOT_SPEAKERS:
-        return None
-    for i, w in enumerate(words):
-        first = w[0]
-        # a capital, or a letter of a script without case (Chinese, Arabic ...)
-        if first.isupper() or (first.isalpha() and not first.islower()) or (i > 0 and w.isdigit()):
-            continue
-        if 0 < i < len(words) - 1 and w.lower() in _PARTICLES:
-            continue
-        # "P1", "R2": a capital then digits is caught by isupper above
-        return None
-    if not words[-1][-1].isalnum() and words[-1][-1] not in ".'’":
-        return None
-    return label
-
-
-def find_turns(text: str) -> list[Turn]:
-    """Speaker turns of plain text: a speaker line opens a turn that runs to
-    the next speaker line (or the end of the text)."""
-    opens: list[tuple[int, str, str | None]] = []
-    for m in _SPEAKER_LINE.finditer(text):
-        name = speaker_name(m.group("name"))
-        if name is None:
-            continue
-        t = m.group("t1") or m.group("t2")
-        opens.append((m.start(), name, _norm_time(t) if t else None))
-    turns = []
-    for i, (start, name, t) in enumerate(opens):
-        end = opens[i + 1][0] if i + 1 < len(opens) else len(text)
-        # the turn ends at its last character, not on the blank lines after it
-        stripped = text[start:end].rstrip("\n")
-        turns.append(Turn(start, start + len(stripped), name, t))
-    return turns
-
-
 def speaker_at(text_or_doc: str | ReadDocument, offset: int) -> str | None:
     """The speaker of the turn that holds ``offset`` (a code point offset),
     or None. For a ReadDocument its ``turns`` are used (for .vtt/.srt the
@@ -332,18 +251,6 @@ def _turns_of(text: str) -> tuple[list[Turn], list[int]]:
     window asks about one text many times; a str keeps its hash)."""
     turns = find_turns(text)
     return turns, [t.start for t in turns]
-
-
-def _norm_time(t: str) -> str:
-    """``1:02`` / ``00:01:02,5`` -> ``00:01:02.500``."""
-    t = t.replace(",", ".")
-    main, _, frac = t.partition(".")
-    parts = [int(x) for x in main.split(":")]
-    while len(parts) < 3:
-        parts.insert(0, 0)
-    ms = int((frac + "000")[:3]) if frac else 0
-    h, m, s = parts
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
 # --------------------------------------------------------------------------
@@ -1025,7 +932,7 @@ def _read_cues(p: Path, text: str, ext: str) -> tuple[str, list[Turn]]:
         k = next((i for i, line in enumerate(lines[:3]) if _CUE_TIME.match(line)), None)
         if k is None:
             continue  # NOTE, STYLE, REGION blocks, stray numbers
-        t = _norm_time(_CUE_TIME.match(lines[k]).group("a"))
+        t = norm_time(_CUE_TIME.match(lines[k]).group("a"))
         payload = "\n".join(lines[k + 1:])
         for speaker, said in _cue_voices(payload):
             if said:
