@@ -91,17 +91,17 @@ def _anchors(session: Session, doc_id: str) -> int:
     return quotes + passages
 
 
-def listing(session: Session) -> list[dict]:
-    """Each document: id, name, kind, date, firm, characters, quotes and
-    passages anchored in it."""
+def listing(db) -> list[dict]:
+    """Each document of a study (``db``: an open ``StudyDB``): id, name,
+    kind, date, firm, characters, quotes and passages anchored in it."""
     out = []
-    for d in session.db.query("SELECT id, name, kind, date, firm, length(text) AS characters FROM documents "
+    for d in db.query("SELECT id, name, kind, date, firm, length(text) AS characters FROM documents "
                               "ORDER BY position"):
         d = dict(d)
-        d["quotes"] = session.db.conn.execute("SELECT count(*) FROM evidence WHERE document = ?",
-                                              [d["id"]]).fetchone()[0]
-        d["passages"] = session.db.conn.execute("SELECT count(*) FROM passages WHERE document = ?",
-                                                [d["id"]]).fetchone()[0]
+        d["quotes"] = db.conn.execute("SELECT count(*) FROM evidence WHERE document = ?",
+                                      [d["id"]]).fetchone()[0]
+        d["passages"] = db.conn.execute("SELECT count(*) FROM passages WHERE document = ?",
+                                        [d["id"]]).fetchone()[0]
         out.append(d)
     return out
 
@@ -121,3 +121,89 @@ def remove(session: Session, doc_ids: list[str]) -> int:
                                               [doc_id]).fetchone()[0]
             session.remove_document(doc_id)
     return quotes
+
+
+def search(db, query: str, *, mode: str = "word", case: bool = False,
+           firm: str | None = None, speaker: str | None = None, code: str | None = None,
+           corpus=None, limit: int | None = 2000) -> list:
+    """Keyword-in-context hits (``core.search.Hit``) for a word, a phrase
+    or a regular expression in the documents of a study (``db``: an open
+    ``StudyDB``); narrowed to the
+    documents of a firm (about it, or quoted by its events), to one
+    speaker's turns, or to passages carrying a code."""
+    from .core.anchor import Corpus
+    from .core.search import search as run
+
+    corpus = corpus if corpus is not None else Corpus()
+    ids = _document_ids(db, firm)
+    docs = [(d["id"], d["text"]) for d in db.documents_by_id(ids)]
+    spans = _code_spans(db, code) if code else None
+    hits = run(docs, query, mode=mode, case=case, speaker_at=corpus.speaker_at, corpus=corpus,
+               limit=None if (speaker or code) else limit)
+    if speaker:
+        want = speaker.casefold()
+        hits = [h for h in hits if (h.speaker or "").casefold() == want]
+    if spans is not None:
+        hits = [h for h in hits if any(a <= h.start and h.end <= b for a, b in spans.get(h.document_id, ()))]
+    return hits[:limit] if limit else hits
+
+
+def _document_ids(db, firm: str | None) -> list[str]:
+    if firm is None:
+        return [r["id"] for r in db.query("SELECT id FROM documents ORDER BY position")]
+    if not db.has_firm(firm):
+        raise InputError(f"no firm {firm!r} in this study")
+    return [r["id"] for r in db.query(
+        "SELECT id FROM documents WHERE firm = ? OR id IN (SELECT document FROM evidence WHERE firm = ?) "
+        "ORDER BY position", [firm, firm])]
+
+
+@dataclass
+class Coded:
+    """A passage carrying a code: as evidence of an event (``event`` set) or
+    as a coded passage of a document."""
+
+    document: str | None
+    start: int | None
+    end: int | None
+    text: str
+    speaker: str | None
+    firm: str | None = None
+    event: str | None = None
+    passage: str | None = None
+
+
+def coded(db, code: str, stage: str | None = None) -> list[Coded]:
+    """The coding query: every passage carrying ``code`` (quotes of events
+    coded with it, quotes carrying it themselves, coded passages of the
+    documents); with ``stage``, only quotes of events coded to that stage."""
+    if not any(c["id"] == code for c in db.codes()):
+        names = ", ".join(c["id"] for c in db.codes()) or "(none yet)"
+        raise InputError(f"no code {code!r} in this study; its codes are: {names}")
+    out: list[Coded] = []
+    events, docs = db.code_users(code)
+    for firm_id, event_id in sorted(set(events)):
+        ev = db.get("events", firm_id, event_id)
+        if stage is not None and stage not in (ev.get("stages") or ()):
+            continue
+        whole = code in (ev.get("codes") or ())
+        for item in ev.get("evidence") or ():
+            if whole or code in (item.get("codes") or ()):
+                out.append(Coded(item.get("document"), item.get("start"), item.get("end"), item["quote"],
+                                 item.get("speaker"), firm_id, event_id))
+    if stage is None:
+        for doc_id in docs:
+            doc = db.document(doc_id)
+            for pa in doc.get("passages") or ():
+                if code in (pa.get("codes") or ()):
+                    out.append(Coded(doc_id, pa["start"], pa["end"], doc["text"][pa["start"]:pa["end"]],
+                                     pa.get("speaker"), passage=pa["id"]))
+    return out
+
+
+def _code_spans(db, code: str) -> dict[str, list[tuple[int, int]]]:
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for c in coded(db, code):
+        if c.document and c.start is not None:
+            spans.setdefault(c.document, []).append((c.start, c.end))
+    return spans

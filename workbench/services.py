@@ -5,7 +5,9 @@ a study from either kind of file, import, export and count. Each raises
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .core.errors import InputError, WorkbenchError
 from .core.model import Study
@@ -34,6 +36,22 @@ def load(path: str | os.PathLike):
         with StudyDB.open(path) as db:
             return Loaded(db.load_study())
     return read_study(path)
+
+
+@contextmanager
+def reading(path: str | os.PathLike) -> Iterator[StudyDB]:
+    """A study opened for reading as a ``StudyDB``: a ``.lpw`` as it is; a
+    ``*.study.json`` read and validated into a temporary study first."""
+    if is_lpw(path):
+        with StudyDB.open(path) as db:
+            yield db
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lpw-") as tmp:
+        import_file(Path(tmp) / "study.lpw", path)
+        with StudyDB.open(Path(tmp) / "study.lpw") as db:
+            yield db
 
 
 def require_firms(study: Study, firm_ids: list[str] | None) -> None:
