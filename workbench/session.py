@@ -334,7 +334,8 @@ class Session:
             firms.append(firm)
             documents.update((d["id"], d) for d in docs)
         problems = check_part(meta, firms, list(documents.values()))
-        return [Problem(_readable_path(p.path, firms), p.message) for p in problems]
+        return [Problem(_readable_path(p.path, firms, list(documents.values()), codes), p.message)
+                for p in problems]
 
     def _scope(self, e) -> list[tuple[str, str, set | None]]:
         """("firm", id, event ids) and ("document", id, None) for what an
@@ -830,23 +831,28 @@ def _label(edit: E.Edit) -> str:
     return edit.label if isinstance(edit, E.Compound) else type(edit).__name__
 
 
-_INDEXED = re.compile(r"^firms\[(\d+)\]((?:\.(?:sources|routines|events|links)\[\d+\])?)(.*)$")
+_INDEXED = re.compile(r"^(firms|documents|codes)\[(\d+)\]((?:\.(?:sources|routines|events|links|passages)\[\d+\])?)(.*)$")
 
 
-def _readable_path(path: str, firms: list[dict]) -> str:
-    """``firms[0].events[3].stages[0]`` as ``firm 'brw', event 'e4': stages[0]``:
-    a problem found in a part of the study names ids, not positions in it."""
+def _readable_path(path: str, firms: list[dict], documents: list[dict] = (), codes: list[dict] = ()) -> str:
+    """``firms[0].events[3].stages[0]`` as ``firm 'brw', event 'e4': stages[0]``
+    (likewise documents, their passages, and codes): a problem found in a
+    part of the study names ids, not positions in it."""
     m = _INDEXED.match(path)
     if not m:
         return path
-    firm = firms[int(m.group(1))]
-    out = f"firm {firm.get('id')!r}"
-    if m.group(2):
-        table, index = m.group(2)[1:-1].split("[")
-        items = firm.get(table) or []
-        obj = items[int(index)] if int(index) < len(items) else {}
-        out += f", {table[:-1]} {obj.get('id')!r}" if obj.get("id") else f", {m.group(2)[1:]}"
-    rest = m.group(3).lstrip(".")
+    owners = {"firms": firms, "documents": documents, "codes": codes}[m.group(1)]
+    index = int(m.group(2))
+    if index >= len(owners):
+        return path
+    owner = owners[index]
+    out = f"{m.group(1)[:-1]} {owner.get('id')!r}"
+    if m.group(3):
+        table, at = m.group(3)[1:-1].split("[")
+        items = owner.get(table) or []
+        obj = items[int(at)] if int(at) < len(items) else {}
+        out += f", {table[:-1]} {obj.get('id')!r}" if obj.get("id") else f", {m.group(3)[1:]}"
+    rest = m.group(4).lstrip(".")
     return f"{out}: {rest}" if rest else out
 
 
