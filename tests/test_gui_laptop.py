@@ -129,3 +129,108 @@ def test_on_this_machine(tmp_path):
         assert soname in done.stderr
         assert app.XCB_LIBRARIES[soname][0] in done.stderr
     assert "platform plugin" not in done.stderr  # Qt's own message never appears
+
+
+# --------------------------------------------------------------------------- a file of another kind
+
+import gzip  # noqa: E402
+import json  # noqa: E402
+import zipfile  # noqa: E402
+
+from workbench.io.sniff import kind_of, sniff  # noqa: E402
+
+
+def _zip(path, members):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _write(path, data, encoding="utf-8"):
+    path.write_bytes(data if isinstance(data, bytes) else data.encode(encoding))
+    return path
+
+
+def _docx(path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("Interview with the owner-manager")
+    d.save(str(path))
+    return path
+
+
+def _image(path, fmt):
+    from PySide6.QtGui import QImage
+
+    img = QImage(8, 8, QImage.Format.Format_RGB32)
+    img.fill(0x336699)
+    assert img.save(str(path), fmt)
+    return path
+
+
+KINDS = {
+    "interview.docx": (_docx, "a Word document"),
+    "codes.xlsx": (lambda p: _zip(p, {"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>"}),
+                   "an Excel workbook"),
+    "talk.pptx": (lambda p: _zip(p, {"[Content_Types].xml": "<Types/>", "ppt/presentation.xml": "<p/>"}),
+                  "a PowerPoint presentation"),
+    "notes.odt": (lambda p: _zip(p, {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}),
+                  "an OpenDocument text"),
+    "bundle.zip": (lambda p: _zip(p, {"a.study.json": "{}"}), "a zip archive"),
+    "paper.pdf": (lambda p: _write(p, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"), "a PDF document"),
+    "figure.png": (lambda p: _image(p, "PNG"), "a PNG image"),
+    "photo.jpg": (lambda p: _image(p, "JPG"), "a JPEG image"),
+    "old.doc": (lambda p: _write(p, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)),
+                "a Word 97-2003 document"),
+    "memo.rtf": (lambda p: _write(p, "{\\rtf1\\ansi Hello}"), "a Rich Text (RTF) document"),
+    "transcript.txt": (lambda p: _write(p, "Interviewer: when did the audit fail?\n", encoding="utf-8"),
+                       "a text file (not JSON)"),
+    "page.html": (lambda p: _write(p, "<!DOCTYPE html><html><body>x</body></html>"), "a web page (HTML)"),
+    "study.json.gz": (lambda p: _write(p, gzip.compress(b"{}")), "a gzip-compressed file"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_a_file_of_another_kind_is_named(tmp_path, name):
+    make, kind = KINDS[name]
+    path = make(tmp_path / name)
+    assert (sniff(path) or "").startswith(kind)
+
+
+@pytest.mark.parametrize("name", ["interview.docx", "paper.pdf", "figure.png", "transcript.txt"])
+def test_the_command_line_names_the_kind(tmp_path, capsys, name):
+    make, kind = KINDS[name]
+    path = make(tmp_path / name)
+    before = path.read_bytes()
+    assert cli.main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: is {kind}" in err and "not a workbench study file" in err and "JSON" not in err.replace("(not JSON)", "")
+    assert path.read_bytes() == before
+
+
+def test_studies_are_not_taken_for_other_kinds(tmp_path, study_doc, write_json):
+    from conftest import JM
+    from workbench.session import Session
+
+    assert sniff(JM) is None
+    assert sniff(write_json(study_doc)) is None
+    bom = tmp_path / "bom.study.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(study_doc).encode())
+    assert sniff(bom) is None
+    lpw = tmp_path / "s.lpw"
+    Session(str(lpw), create={"title": "T", "framework": "5I"}).close()
+    assert sniff(lpw) is None
+    empty = tmp_path / "empty.lpw"
+    empty.write_bytes(b"")
+    assert sniff(empty) is None
+    broken = tmp_path / "broken.study.json"
+    broken.write_text('{"format": "lpw-study", ', encoding="utf-8")
+    assert sniff(broken) is None  # the JSON reader says where it breaks
+    assert kind_of(bytes(range(256))) is None  # binary of a kind not known: no guess
+
+
+def test_a_study_with_a_truncated_utf8_character_at_4kb_is_not_a_text_file():
+    head = ("{" + "é" * 3000).encode()[:4096]
+    assert kind_of(head) is None
