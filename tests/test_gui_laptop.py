@@ -500,3 +500,21 @@ def test_the_window_names_a_file_of_another_kind(window, errors, tmp_path, name)
     assert not window.open_path(str(disguised))
     assert f"is {kind}" in errors[-1][1]
     assert disguised.read_bytes() == path.read_bytes()
+
+
+def test_the_window_opens_whole_on_a_small_screen(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QRect
+
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    room = QtWidgets.QApplication.primaryScreen().availableGeometry()
+    assert w.width() <= room.width() and w.height() <= room.height()
+
+    class Laptop:  # 1366 x 768 less a 40-pixel panel
+        def availableGeometry(self):
+            return QRect(0, 0, 1366, 728)
+
+    monkeypatch.setattr(QtWidgets.QApplication, "primaryScreen", staticmethod(lambda: Laptop()))
+    width, height = w.first_size()
+    assert width <= 1366 and height + 40 <= 728

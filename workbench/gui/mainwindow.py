@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle(APP)
-        self.resize(1360, 860)
+        self.resize(*self.first_size())
         self.controller: StudyController | None = None
         self.session: Session | None = None
         self.firm_id: str | None = None
@@ -119,6 +119,16 @@ class MainWindow(QMainWindow):
         if s.value("geometry"):
             self.restoreGeometry(s.value("geometry"))
         self.statusBar().showMessage("Open a study, or start a new one")
+
+    def first_size(self) -> tuple[int, int]:
+        """1360 x 860, or less on a smaller screen (a 1366 x 768 laptop): the
+        window opens whole on the screen, not cut off at its foot."""
+        screen = QtWidgets.QApplication.primaryScreen()
+        if screen is None:
+            return 1360, 860
+        room = screen.availableGeometry()
+        frame = 40  # the title bar and borders the window manager adds
+        return min(1360, room.width()), min(860, max(400, room.height() - frame))
 
     # ------------------------------------------------------------------ actions and menus
 
