@@ -518,3 +518,17 @@ def test_the_window_opens_whole_on_a_small_screen(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QtWidgets.QApplication, "primaryScreen", staticmethod(lambda: Laptop()))
     width, height = w.first_size()
     assert width <= 1366 and height + 40 <= 728
+
+
+def test_sources_and_routines_fit_too(jm, qtbot):
+    for key in ("sources", "routines"):
+        tab = getattr(jm, f"{key}_tab")
+        jm.tabs.setCurrentWidget(tab)
+        for firm in ("brw", "rsl", "dmf"):
+            jm.select_firm(firm)
+            qtbot.wait(10)
+            assert tab.model.rowCount() > 0
+            assert tab.view.horizontalScrollBar().maximum() == 0, (key, firm)
+            row = tab.model.object_at(0)
+            first = tab.model.index(0, 0)
+            assert tab.model.data(first, Qt.ItemDataRole.ToolTipRole).startswith(row["name"])

@@ -93,22 +93,22 @@ EVENT_COLUMNS = (
     Column("sources", "Knowledge sources", "refs", ref="sources", width=240, optional=True),
 )
 SOURCE_COLUMNS = (
-    Column("name", "Name", "text", width=240),
-    Column("kind", "Kind", "choice", "source_kinds", width=150),
+    Column("name", "Name", "text", width=200),
+    Column("kind", "Kind", "choice", "source_kinds", width=130),
     Column("external", "External", "bool", width=65),
-    Column("scope", "Scope", "choice", "scopes", width=100),
-    Column("direction", "Direction", "choice", "directions", width=90),
+    Column("scope", "Scope", "choice", "scopes", width=90),
+    Column("direction", "Direction", "choice", "directions", width=80),
     Column("strategic", "Strategic", "bool", width=65),
-    Column("via", "Via", "ref", ref="sources", width=150),
-    Column("notes", "Notes", "long", width=260),
+    Column("via", "Via", "ref", ref="sources", width=130),
+    Column("notes", "Notes", "long", width=100),
 )
 ROUTINE_COLUMNS = (
-    Column("name", "Routine", "text", width=220),
-    Column("activity", "Activity", "long", width=260),
-    Column("outcome", "Learning outcome", "long", width=260),
-    Column("sources", "Knowledge sources", "refs", ref="sources", width=220),
-    Column("stage", "Stage", "choice", "stages", width=130),
-    Column("started", "Started", "text", width=80),
+    Column("name", "Routine", "text", width=180),
+    Column("activity", "Activity", "long", width=170),
+    Column("outcome", "Learning outcome", "long", width=170),
+    Column("sources", "Knowledge sources", "refs", ref="sources", width=140),
+    Column("stage", "Stage", "choice", "stages", width=125),
+    Column("started", "Started", "text", width=70),
 )
 COLUMNS = {"events": EVENT_COLUMNS, "sources": SOURCE_COLUMNS, "routines": ROUTINE_COLUMNS}
 
