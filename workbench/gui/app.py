@@ -44,7 +44,10 @@ def _try_load(soname: str) -> str | None:
     try:
         ctypes.CDLL(soname, mode=getattr(os, "RTLD_LAZY", 1))
     except OSError as exc:
-        first = str(exc).split(":", 1)[0].strip()
+        text = str(exc)
+        if "cannot open shared object file" not in text:
+            return None  # there, but not loadable for another reason: Qt's own message will say
+        first = text.split(":", 1)[0].strip()
         return first if first.startswith("lib") and ".so" in first else soname
     return None
 
