@@ -26,7 +26,8 @@ BATCH = 1000
 MIME = "application/x-lpw-row-id"
 UNCODED = QColor(vocabulary().colour("uncoded_row"))
 WARNING = QColor(vocabulary().colour("attention_row"))
-CRITICAL = QColor(vocabulary().colour("critical"))
+DEFAULT_TEXT = QColor(vocabulary().colour("default_text"))  # a default shown in brackets, not a value chosen
+CRITICAL = QColor(vocabulary().colour("critical_marker"))  # apart from the red of "needs attention"
 _DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
 
@@ -43,6 +44,31 @@ def _bold() -> QFont:
     return font
 
 
+@lru_cache(maxsize=1)
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
+@lru_cache(maxsize=1)
+def critical_icon():
+    """The marker of a critical incident: a filled diamond (a shape, so it
+    does not rest on colour alone), made at the first paint."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QIcon, QPainter, QPixmap, QPolygonF
+
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(CRITICAL)
+    painter.drawPolygon(QPolygonF([QPointF(7, 0.5), QPointF(13.5, 7), QPointF(7, 13.5), QPointF(0.5, 7)]))
+    painter.end()
+    return QIcon(pixmap)
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a table: which key of the object it shows and how it is edited."""
@@ -53,35 +79,36 @@ class Column:
     vocab: str = ""   # for choice/multi: a vocabulary (levels, phases, ...) or "stages"
     ref: str = ""     # for ref/refs: "sources" or "routines"
     width: int = 120
+    optional: bool = False  # hidden until shown from the heading's right-click menu (events table)
 
 
 EVENT_COLUMNS = (
-    Column("when", "When", "when", width=95),
+    Column("when", "When", "when", width=90),
     Column("title", "Event", "text", width=280),
-    Column("critical", "Critical", "bool", width=60),
-    Column("phase", "Phase", "choice", "phases", width=140),
-    Column("stages", "Stages", "multi", "stages", width=190),
-    Column("level", "Level", "choice", "levels", width=115),
+    Column("critical", "Critical", "bool", width=58),
+    Column("phase", "Phase", "choice", "phases", width=140, optional=True),
+    Column("stages", "Stages", "multi", "stages", width=170),
+    Column("level", "Level", "choice", "levels", width=125),
     Column("learning_types", "Learning types", "multi", "learning_types", width=150),
-    Column("sources", "Knowledge sources", "refs", ref="sources", width=260),
+    Column("sources", "Knowledge sources", "refs", ref="sources", width=240, optional=True),
 )
 SOURCE_COLUMNS = (
-    Column("name", "Name", "text", width=240),
-    Column("kind", "Kind", "choice", "source_kinds", width=150),
+    Column("name", "Name", "text", width=200),
+    Column("kind", "Kind", "choice", "source_kinds", width=130),
     Column("external", "External", "bool", width=65),
-    Column("scope", "Scope", "choice", "scopes", width=100),
-    Column("direction", "Direction", "choice", "directions", width=90),
+    Column("scope", "Scope", "choice", "scopes", width=90),
+    Column("direction", "Direction", "choice", "directions", width=80),
     Column("strategic", "Strategic", "bool", width=65),
-    Column("via", "Via", "ref", ref="sources", width=150),
-    Column("notes", "Notes", "long", width=260),
+    Column("via", "Via", "ref", ref="sources", width=130),
+    Column("notes", "Notes", "long", width=100),
 )
 ROUTINE_COLUMNS = (
-    Column("name", "Routine", "text", width=220),
-    Column("activity", "Activity", "long", width=260),
-    Column("outcome", "Learning outcome", "long", width=260),
-    Column("sources", "Knowledge sources", "refs", ref="sources", width=220),
-    Column("stage", "Stage", "choice", "stages", width=130),
-    Column("started", "Started", "text", width=80),
+    Column("name", "Routine", "text", width=180),
+    Column("activity", "Activity", "long", width=170),
+    Column("outcome", "Learning outcome", "long", width=170),
+    Column("sources", "Knowledge sources", "refs", ref="sources", width=140),
+    Column("stage", "Stage", "choice", "stages", width=125),
+    Column("started", "Started", "text", width=70),
 )
 COLUMNS = {"events": EVENT_COLUMNS, "sources": SOURCE_COLUMNS, "routines": ROUTINE_COLUMNS}
 
@@ -332,10 +359,18 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             return self.columns[section].header
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             col = self.columns[section]
+            tips = []
             if col.kind in ("choice", "multi"):
                 fw = self.controller.session.framework
-                return "\n".join(f"{label}: {definition.splitlines()[0]}"
-                                 for _, label, definition in choices(col.vocab, fw))
+                tips.append("\n".join(f"{label}: {definition.splitlines()[0]}"
+                                       for _, label, definition in choices(col.vocab, fw)))
+            if (self.table, col.key) in (("events", "level"), ("routines", "stage")):
+                what = "the default level of the event's primary stage" if col.key == "level" \
+                    else "the stage a routine is taken to be at"
+                tips.append(f"In brackets and grey: not chosen, but {what}.")
+            if self.table == "events":
+                tips.append("Right-click a heading to show or hide columns.")
+            return "\n\n".join(tips) or None
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
@@ -364,6 +399,49 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             return ""
         return str(value)
 
+    def is_default(self, obj: dict, col: Column) -> bool:
+        """Whether the cell shows, in brackets, a default rather than a value
+        chosen: an event's level (its primary stage's), a routine's stage."""
+        return (not obj.get(col.key) and ((self.table == "events" and col.key == "level")
+                                          or (self.table == "routines" and col.key == "stage"))
+                and bool(self.display(obj, col)))
+
+    def tooltip(self, obj: dict, col: Column) -> str | None:
+        """The cell's whole text (a narrow column cuts it short), what a
+        value means, and what the row's colour says."""
+        tips = []
+        text = self.display(obj, col)
+        if self.is_default(obj, col):
+            shown = text.strip("()")
+            if col.key == "level":
+                stage = all_stages().get((obj.get("stages") or [""])[0])
+                tips.append(f"{shown}, in brackets: no level is chosen for this event; {shown} is the "
+                            f"default level of its primary stage, {stage.label if stage else '?'}. "
+                            "Double-click to choose a level.")
+            else:
+                tips.append(f"{shown}, in brackets: no stage is chosen for this routine; a routine is "
+                            f"taken to be {shown} unless you choose another. Double-click to choose.")
+        elif col.kind in ("choice", "multi") and obj.get(col.key):
+            fw = self.controller.session.framework
+            defs = {i: (label, d) for i, label, d in choices(col.vocab, fw)}
+            values = obj[col.key] if isinstance(obj[col.key], list) else [obj[col.key]]
+            tips += [f"{defs[v][0]}: {defs[v][1].splitlines()[0]}" if v in defs else str(v) for v in values]
+        elif text and col.kind != "bool":
+            tips.append(text)  # the whole of it: the cell may show it cut short (…)
+        if self.table == "events":
+            if col.key == "title" and obj.get("critical"):
+                tips.append("◆ A critical incident")
+            if col.key == "title" and obj.get("description"):
+                tips.append(obj["description"])
+            warning = self.warnings.get(obj["id"])
+            if warning:
+                tips.append("Needs attention: " + warning)
+            if not obj.get("stages") or not obj.get("learning_types"):
+                n = min(len(self.controller.session.framework.stages), 9)
+                keys = "/".join(vocabulary().term_values("learning_types", "key").values())
+                tips.append(f"Not yet coded: give it a stage and a learning type (keys 1-{n}, {keys})")
+        return "\n\n".join(tips) or None
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
@@ -382,32 +460,21 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.UserRole:
             return obj["id"]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(obj, col)
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole) and self.is_default(obj, col):
+            return _brush(DEFAULT_TEXT.name()) if role == Qt.ItemDataRole.ForegroundRole else _italic()
         if self.table == "events":
-            warning = self.warnings.get(obj["id"])
             if role == Qt.ItemDataRole.BackgroundRole:
-                if warning:
+                if self.warnings.get(obj["id"]):
                     return _brush(WARNING.name())
                 if not obj.get("stages") or not obj.get("learning_types"):
                     return _brush(UNCODED.name())
-            if role == Qt.ItemDataRole.ToolTipRole:
-                tips = []
-                if warning:
-                    tips.append("⚠ " + warning)
-                if not obj.get("stages") or not obj.get("learning_types"):
-                    n = min(len(self.controller.session.framework.stages), 9)
-                    keys = "/".join(vocabulary().term_values("learning_types", "key").values())
-                    tips.append(f"Not yet coded: give it a stage and a learning type (keys 1-{n}, {keys})")
-                if col.kind == "multi" and obj.get(col.key):
-                    fw = self.controller.session.framework
-                    defs = {i: (label, d) for i, label, d in choices(col.vocab, fw)}
-                    tips += [f"{defs[v][0]}: {defs[v][1].splitlines()[0]}" for v in obj[col.key] if v in defs]
-                elif col.key == "title" and obj.get("description"):
-                    tips.append(obj["description"])
-                return "\n".join(tips) or None
-            if role == Qt.ItemDataRole.ForegroundRole and col.key == "title" and obj.get("critical"):
-                return _brush(CRITICAL.name())
-            if role == Qt.ItemDataRole.FontRole and col.key == "title" and obj.get("critical"):
-                return _bold()
+            if col.key == "title" and obj.get("critical"):
+                if role == Qt.ItemDataRole.DecorationRole:
+                    return critical_icon()
+                if role == Qt.ItemDataRole.FontRole:
+                    return _bold()
         return None
 
     def flags(self, index):

@@ -15,7 +15,7 @@ from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from .controller import StudyController
 from .delegates import FieldDelegate, MultiSelect
-from .models import ObjectTableModel, choices
+from .models import CRITICAL, DEFAULT_TEXT, UNCODED, WARNING, ObjectTableModel, choices
 
 TYPE_KEYS = {key: t for t, key in vocabulary().term_values("learning_types", "key").items()}
 TYPE_COLOUR = vocabulary().term_values("learning_types", "colour")
@@ -366,9 +366,19 @@ class EventsTab(QWidget):
             QShortcut(QKeySequence(key), self.view, lambda t=t: self.code_type(t),
                       context=Qt.ShortcutContext.WidgetShortcut)
         palette.addStretch()
-        legend = QLabel(f'<span style="background:{voc.colour("uncoded_row")}">&nbsp;not yet coded&nbsp;</span> '
-                        f'<span style="background:{voc.colour("attention_row")}">&nbsp;needs attention&nbsp;</span>')
-        palette.addWidget(legend)
+        self.legend = QLabel(
+            f'<span style="color:{CRITICAL.name()}">◆</span> <b>bold</b>: critical incident &nbsp;&nbsp; '
+            f'<span style="background:{UNCODED.name()}">&nbsp;not yet coded&nbsp;</span> &nbsp; '
+            f'<span style="background:{WARNING.name()}">&nbsp;needs attention&nbsp;</span> &nbsp;&nbsp; '
+            f'<i style="color:{DEFAULT_TEXT.name()}">(Organisation)</i>: the default level of the stage, '
+            "not chosen &nbsp;&nbsp; Right-click a heading: more columns")
+        self.legend.setWordWrap(True)
+        self.legend.setToolTip("A critical incident (the Critical column ticked) has a ◆ and a bold title.\n"
+                               "Yellow: the event has no stage or no learning type yet.\n"
+                               "Red: it names a source that no longer exists, or its date is earlier than "
+                               "an event listed before it.\n"
+                               "A level in brackets and grey is the default level of the event's primary "
+                               "stage; double-click it to choose one.")
 
         self.detail = EventDetail(controller)
         detail_scroll = QScrollArea()
@@ -381,6 +391,7 @@ class EventsTab(QWidget):
         ul.addLayout(top)
         ul.addLayout(palette)
         ul.addWidget(self.view)
+        ul.addWidget(self.legend)
         split.addWidget(upper)
         split.addWidget(detail_scroll)
         split.setStretchFactor(0, 3)
@@ -392,6 +403,63 @@ class EventsTab(QWidget):
         self.model.modelReset.connect(self._restore_detail)
         QShortcut(QKeySequence.StandardKey.Delete, self.view, self.delete_selected,
                   context=Qt.ShortcutContext.WidgetShortcut)
+        header = self.view.horizontalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(lambda pos: self.column_menu().exec(header.mapToGlobal(pos)))
+        self.default_columns()
+
+    # the order of the columns on screen: the coding first, the optional ones last
+    COLUMN_ORDER = ("when", "title", "stages", "learning_types", "level", "critical", "phase", "sources")
+
+    def _column(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.model.columns) if c.key == key)
+
+    def default_columns(self) -> None:
+        """The columns as they first are: those that matter shown, in order,
+        the event's title taking the width the others leave (so the table
+        fits a 1366-pixel screen without scrolling sideways), the optional
+        ones (phase, knowledge sources) hidden."""
+        header = self.view.horizontalHeader()
+        for visual, key in enumerate(self.COLUMN_ORDER):
+            header.moveSection(header.visualIndex(self._column(key)), visual)
+        for i, col in enumerate(self.model.columns):
+            header.setSectionHidden(i, col.optional)
+            if col.key != "title":
+                header.resizeSection(i, col.width)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """The title column stretches to the width left (also after a saved
+        layout is restored)."""
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(self._column("title"), QHeaderView.ResizeMode.Stretch)
+
+    def column_menu(self):
+        """The heading's right-click menu: tick the columns to show."""
+        from PySide6.QtWidgets import QMenu
+
+        header = self.view.horizontalHeader()
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        for visual in range(header.count()):
+            i = header.logicalIndex(visual)
+            col = self.model.columns[i]
+            if col.key == "title":
+                continue
+            act = menu.addAction(col.header)
+            act.setCheckable(True)
+            act.setChecked(not header.isSectionHidden(i))
+            act.toggled.connect(lambda on, i=i: self.show_column(i, on))
+        menu.addSeparator()
+        menu.addAction("Columns as they first were", self.default_columns)
+        return menu
+
+    def show_column(self, i: int, shown: bool) -> None:
+        header = self.view.horizontalHeader()
+        header.setSectionHidden(i, not shown)
+        if shown and header.sectionSize(i) < 30:
+            header.resizeSection(i, self.model.columns[i].width)
 
     def set_firm(self, firm_id: str | None) -> None:
         self.model.set_firm(firm_id)
@@ -630,7 +698,14 @@ class ProfileTab(LazyTab):
         self.attributes = QTableWidget(0, 2)
         self.attributes.setHorizontalHeaderLabels(["Attribute", "Value"])
         self.attributes.horizontalHeader().setStretchLastSection(True)
-        self.attributes.setMaximumHeight(150)
+        self.attributes.horizontalHeader().resizeSection(0, 200)
+        self.attributes.setWordWrap(False)
+        rows = self.attributes.verticalHeader()
+        rows.setDefaultSectionSize(24)
+        # five rows in view (more scroll), however the grid is squeezed
+        height = self.attributes.horizontalHeader().sizeHint().height() + 5 * 24 + 2 * self.attributes.frameWidth() + 2
+        self.attributes.setMinimumHeight(height)
+        self.attributes.setMaximumHeight(height + 3 * 24)
         self.attributes.itemChanged.connect(self._attributes_changed)
         grid.addWidget(self.attributes, row, 0, 1, 2)
         ab = QVBoxLayout()

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from ..core.errors import InputError, WorkbenchError
 from ..core.model import Study
+from ..io.sniff import refuse_other_kind
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -728,6 +729,7 @@ def _check_header(path: Path) -> None:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if head and head != SQLITE_MAGIC:
+        refuse_other_kind(path)  # a Word document, a PDF, a picture ...: named as such
         hint = " (it looks like a *.study.json file: use 'workbench import' to load it)" \
             if head.lstrip()[:1] in (b"{", b"[") else ""
         raise InputError(f"{path}: not a workbench study file{hint}; it was left untouched")
