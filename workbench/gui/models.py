@@ -20,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Event
+from ..core.validate import dates_out_of_order
 from .controller import StudyController
 
 BATCH = 1000
@@ -301,17 +302,8 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         missing, dates = self.controller.session.event_warnings_data(self.firm_id)
         for ev_id, sid in missing:
             out.setdefault(ev_id, []).append(f"names a source that no longer exists: {sid!r}")
-        # Dates are YYYY, YYYY-MM or YYYY-MM-DD, so comparing their texts (cut
-        # to the shorter of two) compares them as dates, at the coarser precision.
-        best: dict[int, str] = {}  # length of a date -> the greatest date of that length so far
-        for ev_id, date in dates:
-            for length, top in best.items():
-                n = min(length, len(date))
-                if date[:n] < top[:n]:
-                    out.setdefault(ev_id, []).append(f"dated {date}, earlier than {top} listed before it")
-                    break
-            if date > best.get(len(date), ""):
-                best[len(date)] = date
+        for ev_id, date, _, top in dates_out_of_order(dates):
+            out.setdefault(ev_id, []).append(f"dated {date}, earlier than {top} listed before it")
         return {k: "; ".join(v) for k, v in out.items()}
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:
