@@ -1,11 +1,16 @@
 """Inline editors for the tables: text, a combo box for one choice, and a
 checkable list for several (stages, learning types, sources), each choice
 with its definition as a tooltip. The first checked stage or type is the
-primary one; keys 1-5 and N/M/C in the events table set it directly."""
+primary one; keys 1-5 and N/M/C in the events table set it directly.
+
+The delegate tells the table's model when an editor opens and closes, so
+that the model never reloads under one (see models.py). A multi-line cell
+(notes, activity, outcome) takes Enter as a new line; Tab saves it and
+moves on, as in every other cell, and a tab character is never stored."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QLineEdit, QListWidget, QListWidgetItem,
                                QPlainTextEdit, QStyledItemDelegate)
 
@@ -48,8 +53,111 @@ class MultiSelect(QListWidget):
         self.order = [v for v in values]
 
 
+class CellTextEdit(QPlainTextEdit):
+    """The editor of a multi-line cell: Enter makes a new line; Tab and
+    Shift+Tab save and move to the next or previous cell, as in every other
+    cell (Qt leaves Tab to a text editor, which would type a tab character
+    or move the focus out of the table)."""
+
+    tabbed = Signal(bool)  # True: Tab (next cell), False: Shift+Tab (previous cell)
+
+    def event(self, event):
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) \
+                and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            backwards = event.key() == Qt.Key.Key_Backtab or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.tabbed.emit(not backwards)
+            return True
+        return super().event(event)
+
+    def text(self) -> str:
+        return self.toPlainText().replace("\t", " ")  # pasted tabs too
+
+
+class GridDelegate(QStyledItemDelegate):
+    """The delegate of a small grid (a QTableWidget: evidence, attributes)
+    that knows whether an editor is open on it, so the grid's owner can hold
+    a reload back until the user has finished typing (see AfterEditing)."""
+
+    editorGone = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.open_editors = 0
+
+    def createEditor(self, parent, option, index):
+        editor = super().createEditor(parent, option, index)
+        if editor is not None:
+            editor.setProperty(FieldDelegate.COUNTED, True)
+            self.open_editors += 1
+        return editor
+
+    def destroyEditor(self, editor, index):
+        if editor.property(FieldDelegate.COUNTED):
+            editor.setProperty(FieldDelegate.COUNTED, False)
+            self.open_editors = max(0, self.open_editors - 1)
+        super().destroyEditor(editor, index)
+        self.editorGone.emit()
+
+
+class AfterEditing(QObject):
+    """Runs ``fn`` at once, or, while an editor is open on the grid, once
+    the user has finished: after Tab, the next cell's editor opens as soon
+    as this one closes, so it waits for the event loop and looks again."""
+
+    def __init__(self, delegate: GridDelegate, fn):
+        super().__init__(delegate)
+        self.delegate, self.fn, self.pending = delegate, fn, False
+        delegate.editorGone.connect(self._closed)
+
+    def __call__(self) -> None:
+        if self.delegate.open_editors:
+            self.pending = True
+        else:
+            self.pending = False
+            self.fn()
+
+    def _closed(self) -> None:
+        if self.pending:
+            QTimer.singleShot(0, self, self._retry)
+
+    def _retry(self) -> None:
+        if self.pending:
+            self()
+
+
 class FieldDelegate(QStyledItemDelegate):
     """Chooses the editor from the model's column description."""
+
+    COUNTED = "lpwCounted"  # an editor the model was told about
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._model: ObjectTableModel | None = None
+        self._editors: list = []
+
+    def createEditor(self, parent, option, index):
+        editor = self._create_editor(parent, option, index)
+        model = index.model()
+        if isinstance(model, ObjectTableModel) and editor is not None:
+            editor.setProperty(self.COUNTED, True)
+            self._model = model
+            self._editors.append(editor)
+            model.editor_opened()
+        return editor
+
+    def destroyEditor(self, editor, index):
+        if editor.property(self.COUNTED) and self._model is not None:
+            editor.setProperty(self.COUNTED, False)
+            self._editors = [e for e in self._editors if e is not editor]
+            self._model.editor_closed()
+        super().destroyEditor(editor, index)
+
+    def finish_editing(self) -> None:
+        """Save and close the open editor, as leaving the cell would: before
+        a command (Add, Delete) changes the rows under it."""
+        for editor in list(self._editors):
+            self.commitData.emit(editor)
+            self.closeEditor.emit(editor, self.EndEditHint.NoHint)
 
     def _column(self, index):
         model = index.model()
@@ -61,7 +169,7 @@ class FieldDelegate(QStyledItemDelegate):
             return [(i, n, i) for i, n in names.items()]
         return choices(col.vocab, model.controller.session.framework)
 
-    def createEditor(self, parent, option, index):
+    def _create_editor(self, parent, option, index):
         col = self._column(index)
         if col is None:
             return super().createEditor(parent, option, index)
@@ -80,8 +188,14 @@ class FieldDelegate(QStyledItemDelegate):
             editor = MultiSelect(parent, self._choices(model, col), selected)
             return editor
         if col.kind == "long":
-            return QPlainTextEdit(parent)
+            editor = CellTextEdit(parent)
+            editor.tabbed.connect(lambda forward, e=editor: self._tabbed(e, forward))
+            return editor
         return QLineEdit(parent)
+
+    def _tabbed(self, editor, forward: bool) -> None:
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, self.EndEditHint.EditNextItem if forward else self.EndEditHint.EditPreviousItem)
 
     def updateEditorGeometry(self, editor, option, index):
         rect = option.rect
@@ -112,8 +226,8 @@ class FieldDelegate(QStyledItemDelegate):
             model.setData(index, editor.currentData() or "", Qt.ItemDataRole.EditRole)
         elif isinstance(editor, MultiSelect):
             model.setData(index, editor.values(), Qt.ItemDataRole.EditRole)
-        elif isinstance(editor, QPlainTextEdit):
-            model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
+        elif isinstance(editor, CellTextEdit):
+            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
         elif isinstance(editor, QLineEdit):
             model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
         else:
