@@ -252,3 +252,71 @@ def test_a_change_elsewhere_does_not_close_an_open_editor(window, qtbot):
     key(qtbot, Qt.Key.Key_Return)
     assert stored(window, "events", "f1", "e3")["title"] == "The customer helps"
     qtbot.waitUntil(lambda: "Main customer" in tab.model.source_names.values())
+
+
+def test_undo_from_the_menu_waits_for_the_open_editor(window, qtbot):
+    tab = window.sources_tab
+    window.tabs.setCurrentWidget(tab)
+    name = next(i for i, c in enumerate(tab.model.columns) if c.key == "name")
+    notes = next(i for i, c in enumerate(tab.model.columns) if c.key == "notes")
+    edit_cell(qtbot, tab.view, tab.model.index(1, name))
+    key(qtbot, Qt.Key.Key_End)  # the editor opens with its text selected
+    type_text(qtbot, " team")
+    key(qtbot, Qt.Key.Key_Return)
+    assert stored(window, "sources", "f1", "staff")["name"] == "Staff team"
+    edit_cell(qtbot, tab.view, tab.model.index(0, notes))
+    type_text(qtbot, "Buys most")
+    window.undo_slot.trigger()  # the menu, while the notes are being typed
+    assert stored(window, "sources", "f1", "staff")["name"] == "Staff"
+    type_text(qtbot, " of the output")
+    key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Escape)
+    assert stored(window, "sources", "f1", "cust")["notes"] == "Buys most of the output"
+    qtbot.waitUntil(lambda: tab.model.object_at(1)["name"] == "Staff")  # the table caught up afterwards
+
+
+def test_shift_tab_in_a_multi_line_cell_goes_back(window, qtbot):
+    tab = window.routines_tab
+    window.tabs.setCurrentWidget(tab)
+    outcome = next(i for i, c in enumerate(tab.model.columns) if c.key == "outcome")
+    edit_cell(qtbot, tab.view, tab.model.index(0, outcome))
+    type_text(qtbot, "Shared agenda")
+    key(qtbot, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    type_text(qtbot, "Staff meet")
+    key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Escape)
+    r = stored(window, "routines", "f1", "r1")
+    assert (r["activity"], r["outcome"]) == ("Staff meet", "Shared agenda")
+
+
+def test_title_edit_keeps_the_row_and_the_detail(window, qtbot):
+    tab = window.events_tab
+    window.tabs.setCurrentWidget(tab)
+    title = next(i for i, c in enumerate(tab.model.columns) if c.key == "title")
+    edit_cell(qtbot, tab.view, tab.model.index(2, title))
+    key(qtbot, Qt.Key.Key_End)
+    type_text(qtbot, " a lot")
+    key(qtbot, Qt.Key.Key_Return)
+    assert stored(window, "events", "f1", "e3")["title"] == "Customer helps a lot"
+    assert tab.view.currentIndex().row() == 2 and tab.detail.event_id == "e3"
+    assert tab.detail.heading.text() == "Customer helps a lot"
+
+
+def test_a_quote_being_typed_stays_with_its_event(window, qtbot):
+    detail = open_event(window, "e2")
+    qtbot.mouseClick(detail.add_quote, Qt.MouseButton.LeftButton)
+    type_text(qtbot, "We meet every Monday.")
+    window.events_tab.select("e3")  # e.g. from Find, while the quote is still being typed
+    assert stored(window, "events", "f1", "e2")["evidence"] == [{"quote": "We meet every Monday."}]
+    assert "evidence" not in stored(window, "events", "f1", "e3")
+    assert detail.event_id == "e3" and detail.evidence.rowCount() == 0
+
+
+def test_rename_a_firm_in_the_firm_list(window, qtbot):
+    fl = window.firm_list
+    double_click(qtbot, fl, fl.model().index(0, 0))
+    key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_text(qtbot, "Firm Uno")
+    key(qtbot, Qt.Key.Key_Return)
+    assert stored(window, "firms", None, "f1")["name"] == "Firm Uno"
+    assert fl.model().data(fl.model().index(0, 0)) == "Firm Uno"

@@ -73,30 +73,53 @@ class CellTextEdit(QPlainTextEdit):
         return self.toPlainText().replace("\t", " ")  # pasted tabs too
 
 
-class GridDelegate(QStyledItemDelegate):
-    """The delegate of a small grid (a QTableWidget: evidence, attributes)
-    that knows whether an editor is open on it, so the grid's owner can hold
-    a reload back until the user has finished typing (see AfterEditing)."""
+class TrackingDelegate(QStyledItemDelegate):
+    """A delegate that knows the editors open on its view, so that the
+    view's owner can hold a reload back until the user has finished typing
+    (see AfterEditing), or save and close them before it changes the rows."""
 
     editorGone = Signal()
+    TRACKED = "lpwTracked"
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.open_editors = 0
+        self._editors: list = []
+
+    @property
+    def open_editors(self) -> int:
+        return len(self._editors)
 
     def createEditor(self, parent, option, index):
-        editor = super().createEditor(parent, option, index)
+        editor = self._create_editor(parent, option, index)
         if editor is not None:
-            editor.setProperty(FieldDelegate.COUNTED, True)
-            self.open_editors += 1
+            editor.setProperty(self.TRACKED, True)
+            self._editors.append(editor)
+            self.editor_opened(index)
         return editor
 
+    def _create_editor(self, parent, option, index):
+        return super().createEditor(parent, option, index)
+
     def destroyEditor(self, editor, index):
-        if editor.property(FieldDelegate.COUNTED):
-            editor.setProperty(FieldDelegate.COUNTED, False)
-            self.open_editors = max(0, self.open_editors - 1)
+        if editor.property(self.TRACKED):
+            editor.setProperty(self.TRACKED, False)
+            self._editors = [e for e in self._editors if e is not editor]
+            self.editor_closed()
         super().destroyEditor(editor, index)
         self.editorGone.emit()
+
+    def editor_opened(self, index) -> None:
+        pass
+
+    def editor_closed(self) -> None:
+        pass
+
+    def finish_editing(self) -> None:
+        """Save and close the open editor, as leaving the cell would: before
+        a command (Add, Delete, another event) changes the rows under it."""
+        for editor in list(self._editors):
+            self.commitData.emit(editor)
+            self.closeEditor.emit(editor, self.EndEditHint.NoHint)
 
 
 class AfterEditing(QObject):
@@ -104,7 +127,7 @@ class AfterEditing(QObject):
     the user has finished: after Tab, the next cell's editor opens as soon
     as this one closes, so it waits for the event loop and looks again."""
 
-    def __init__(self, delegate: GridDelegate, fn):
+    def __init__(self, delegate: TrackingDelegate, fn):
         super().__init__(delegate)
         self.delegate, self.fn, self.pending = delegate, fn, False
         delegate.editorGone.connect(self._closed)
@@ -125,39 +148,23 @@ class AfterEditing(QObject):
             self()
 
 
-class FieldDelegate(QStyledItemDelegate):
-    """Chooses the editor from the model's column description."""
-
-    COUNTED = "lpwCounted"  # an editor the model was told about
+class FieldDelegate(TrackingDelegate):
+    """Chooses the editor from the model's column description, and tells
+    the model when an editor opens and closes (it never reloads under one)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self._model: ObjectTableModel | None = None
-        self._editors: list = []
 
-    def createEditor(self, parent, option, index):
-        editor = self._create_editor(parent, option, index)
+    def editor_opened(self, index) -> None:
         model = index.model()
-        if isinstance(model, ObjectTableModel) and editor is not None:
-            editor.setProperty(self.COUNTED, True)
+        if isinstance(model, ObjectTableModel):
             self._model = model
-            self._editors.append(editor)
             model.editor_opened()
-        return editor
 
-    def destroyEditor(self, editor, index):
-        if editor.property(self.COUNTED) and self._model is not None:
-            editor.setProperty(self.COUNTED, False)
-            self._editors = [e for e in self._editors if e is not editor]
+    def editor_closed(self) -> None:
+        if self._model is not None:
             self._model.editor_closed()
-        super().destroyEditor(editor, index)
-
-    def finish_editing(self) -> None:
-        """Save and close the open editor, as leaving the cell would: before
-        a command (Add, Delete) changes the rows under it."""
-        for editor in list(self._editors):
-            self.commitData.emit(editor)
-            self.closeEditor.emit(editor, self.EndEditHint.NoHint)
 
     def _column(self, index):
         model = index.model()

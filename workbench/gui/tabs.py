@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGridLayout, QHBo
 from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from .controller import StudyController
-from .delegates import AfterEditing, FieldDelegate, GridDelegate, MultiSelect
+from .delegates import AfterEditing, FieldDelegate, MultiSelect, TrackingDelegate
 from .models import ObjectTableModel, choices
 
 TYPE_KEYS = {"N": "normative", "M": "mimetic", "C": "coercive"}
@@ -117,7 +117,7 @@ def _grid(rows: int, headers: list[str]) -> QTableWidget:
     whether an editor is open on it (``grid.itemDelegate().open_editors``)."""
     grid = QTableWidget(rows, len(headers))
     grid.setHorizontalHeaderLabels(headers)
-    grid.setItemDelegate(GridDelegate(grid))
+    grid.setItemDelegate(TrackingDelegate(grid))
     keeps_f2(grid)
     return grid
 
@@ -247,6 +247,7 @@ class EventDetail(QWidget):
 
     def show_event(self, firm_id: str | None, event_id: str | None) -> None:
         if (firm_id, event_id) != (self.firm_id, self.event_id):
+            self.evidence.itemDelegate().finish_editing()  # a quote being typed belongs to the event it was typed for
             self.firm_id, self.event_id = firm_id, event_id
             self._note("")
         self._reload()
@@ -884,6 +885,11 @@ class ProfileTab(LazyTab):
         self.memo.setMaximumHeight(70)
         self.memo.committed.connect(lambda t: self.controller.set_field("firms", None, self.firm_id, "memo", t or None))
         grid.addWidget(self.memo, row, 1, 1, 2)
+
+    def set_firm(self, firm_id: str | None) -> None:
+        if firm_id != self.firm_id:
+            self.attributes.itemDelegate().finish_editing()  # saved to the firm it was typed for
+        super().set_firm(firm_id)
 
     def refresh(self) -> None:
         self._reload()  # at once, or when the attribute being typed is done
