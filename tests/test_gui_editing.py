@@ -320,3 +320,28 @@ def test_rename_a_firm_in_the_firm_list(window, qtbot):
     key(qtbot, Qt.Key.Key_Return)
     assert stored(window, "firms", None, "f1")["name"] == "Firm Uno"
     assert fl.model().data(fl.model().index(0, 0)) == "Firm Uno"
+
+
+def test_typing_in_the_detail_survives_a_change_and_stays_with_its_event(window, qtbot):
+    detail = open_event(window, "e1")
+    qtbot.mouseClick(detail.description.viewport(), Qt.MouseButton.LeftButton)
+    type_text(qtbot, "The customer's auditor")
+    window.controller.set_field("events", "f1", "e1", "memo", "Check the audit date")  # a change from elsewhere
+    assert detail.description.toPlainText() == "The customer's auditor"
+    type_text(qtbot, " failed us")
+    qtbot.mouseClick(detail.actors, Qt.MouseButton.LeftButton)  # leaving the box saves it
+    assert stored(window, "events", "f1", "e1")["description"] == "The customer's auditor failed us"
+    type_text(qtbot, "Owner, auditor")
+    window.events_tab.select("e2")  # from Find, say, while the actors are being typed
+    assert stored(window, "events", "f1", "e1")["actors"] == ["Owner", "auditor"]
+    assert "actors" not in stored(window, "events", "f1", "e2") and detail.actors.text() == ""
+
+
+def test_escape_in_a_multi_line_cell_stores_nothing(window, qtbot):
+    tab = window.sources_tab
+    window.tabs.setCurrentWidget(tab)
+    notes = next(i for i, c in enumerate(tab.model.columns) if c.key == "notes")
+    edit_cell(qtbot, tab.view, tab.model.index(0, notes))
+    type_text(qtbot, "Second thoughts")
+    key(qtbot, Qt.Key.Key_Escape)
+    assert "notes" not in stored(window, "sources", "f1", "cust")

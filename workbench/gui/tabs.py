@@ -32,13 +32,17 @@ class CommitLineEdit(QLineEdit):
         self.editingFinished.connect(self._finish)
 
     def load(self, text: str | None) -> None:
+        dirty = self.hasFocus() and self.text() != self._loaded
         self._loaded = text or ""
-        self.setText(self._loaded)
+        if not dirty:  # else it is being typed in: the typing stays, and is saved when it ends
+            self.setText(self._loaded)
 
     def _finish(self) -> None:
         if self.text() != self._loaded:
             self._loaded = self.text()
             self.committed.emit(self.text())
+
+    commit = _finish
 
 
 class CommitTextEdit(QPlainTextEdit):
@@ -52,8 +56,10 @@ class CommitTextEdit(QPlainTextEdit):
         self.setTabChangesFocus(True)
 
     def load(self, text: str | None) -> None:
+        dirty = self.hasFocus() and self.toPlainText() != self._loaded
         self._loaded = text or ""
-        self.setPlainText(self._loaded)
+        if not dirty:  # else it is being typed in: the typing stays, and is saved when it ends
+            self.setPlainText(self._loaded)
 
     def focusOutEvent(self, event):
         super().focusOutEvent(event)
@@ -247,7 +253,10 @@ class EventDetail(QWidget):
 
     def show_event(self, firm_id: str | None, event_id: str | None) -> None:
         if (firm_id, event_id) != (self.firm_id, self.event_id):
-            self.evidence.itemDelegate().finish_editing()  # a quote being typed belongs to the event it was typed for
+            # what is being typed belongs to the event it was typed for
+            self.evidence.itemDelegate().finish_editing()
+            for edit in (self.description, self.actors, self.memo):
+                edit.commit()
             self.firm_id, self.event_id = firm_id, event_id
             self._note("")
         self._reload()
@@ -887,8 +896,10 @@ class ProfileTab(LazyTab):
         grid.addWidget(self.memo, row, 1, 1, 2)
 
     def set_firm(self, firm_id: str | None) -> None:
-        if firm_id != self.firm_id:
-            self.attributes.itemDelegate().finish_editing()  # saved to the firm it was typed for
+        if firm_id != self.firm_id and self.firm_id:  # what is being typed is saved to the firm it was typed for
+            self.attributes.itemDelegate().finish_editing()
+            for edit in [self.name, self.memo, *self.profile.values(), *self.summary.values()]:
+                edit.commit()
         super().set_firm(firm_id)
 
     def refresh(self) -> None:
