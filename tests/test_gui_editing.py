@@ -3,7 +3,7 @@ Escape and clicks, then what the study file holds."""
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QPushButton
 
 from conftest import minimal_study
 from workbench.gui.mainwindow import MainWindow
@@ -68,15 +68,24 @@ def stored(w, table, firm, obj_id):
 
 
 def double_click(qtbot, view, index):
+    view.scrollTo(index)  # as the user scrolls to a cell before clicking it
     pos = view.visualRect(index).center()
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)  # the press before the double click
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
 
 
 def edit_cell(qtbot, view, index):
-    """Make ``index`` current with a click, then F2, as a user opens an editor."""
+    """Make ``index`` current with a click, then F2, as a user opens an editor.
+    (A click on a row already selected opens the editor by itself a moment
+    later, and Qt ignores F2 until then: the user sees it open and types.)"""
+    view.scrollTo(index)
+    row_selected = view.selectionModel().isSelected(index)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
-    qtbot.keyClick(view, Qt.Key.Key_F2)
+    if row_selected:
+        qtbot.waitUntil(lambda: focused() is not view)
+    else:
+        qtbot.keyClick(view, Qt.Key.Key_F2)
+    assert view.currentIndex() == index and focused() is not view  # an editor is open on the cell
 
 
 
@@ -213,6 +222,15 @@ def test_notes_cell_never_stores_a_tab(window, qtbot):
     type_text(qtbot, "Big buyer")
     key(qtbot, Qt.Key.Key_Tab)
     assert stored(window, "sources", "f1", "cust")["notes"] == "Big buyer"
+    assert focused() is not tab.view  # the next cell (scope, ...) is being edited
+    key(qtbot, Qt.Key.Key_Escape)
+    edit_cell(qtbot, tab.view, tab.model.index(1, notes))
+    type_text(qtbot, "Owner and")
+    key(qtbot, Qt.Key.Key_Return)
+    type_text(qtbot, "two staff")
+    key(qtbot, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # saves, and leaves the cell
+    assert stored(window, "sources", "f1", "staff")["notes"] == "Owner and\ntwo staff"
+    assert focused() is tab.view and tab.view.currentIndex() == tab.model.index(1, notes)
 
 
 # --------------------------------------------------------------------------- F2
@@ -222,7 +240,12 @@ def test_f2_edits_the_current_cell_and_renames_the_firm_in_the_firm_list(window,
     tab = window.events_tab
     window.tabs.setCurrentWidget(tab)
     title = next(i for i, c in enumerate(tab.model.columns) if c.key == "title")
-    edit_cell(qtbot, tab.view, tab.model.index(1, title))
+    index = tab.model.index(1, title)
+    assert not tab.view.selectionModel().isSelected(index)
+    qtbot.mouseClick(tab.view.viewport(), Qt.MouseButton.LeftButton, pos=tab.view.visualRect(index).center())
+    assert focused() is tab.view and tab.view.currentIndex() == index
+    key(qtbot, Qt.Key.Key_F2)
+    assert isinstance(focused(), QLineEdit)  # the cell's editor, not the Rename firm dialog
     key(qtbot, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     type_text(qtbot, "Weekly meeting set up")
     key(qtbot, Qt.Key.Key_Return)
@@ -231,6 +254,15 @@ def test_f2_edits_the_current_cell_and_renames_the_firm_in_the_firm_list(window,
 
     asked = []
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: asked.append(a) or ("Firm Uno", True))
+    detail = open_event(window, "e1")  # the small grids too
+    grid = detail.evidence
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=grid.visualRect(grid.model().index(1, 1)).center())
+    key(qtbot, Qt.Key.Key_F2)
+    key(qtbot, Qt.Key.Key_End)
+    type_text(qtbot, " (founder)")
+    key(qtbot, Qt.Key.Key_Return)
+    assert stored(window, "events", "f1", "e1")["evidence"][1]["speaker"] == "Owner (founder)"
+
     window.firm_list.setFocus()
     qtbot.keyClick(window.firm_list, Qt.Key.Key_F2)
     assert stored(window, "firms", None, "f1")["name"] == "Firm Uno"

@@ -59,14 +59,24 @@ class CellTextEdit(QPlainTextEdit):
     cell (Qt leaves Tab to a text editor, which would type a tab character
     or move the focus out of the table)."""
 
-    tabbed = Signal(bool)  # True: Tab (next cell), False: Shift+Tab (previous cell)
+    leave = Signal(object)  # how the user left it: a QAbstractItemDelegate.EndEditHint
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setPlaceholderText("Enter: a new line. Tab: save and go on. Ctrl+Enter: save.")
 
     def event(self, event):
-        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) \
-                and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
-            backwards = event.key() == Qt.Key.Key_Backtab or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            self.tabbed.emit(not backwards)
-            return True
+        if event.type() == QEvent.Type.KeyPress:
+            mods = event.modifiers()
+            hint = QStyledItemDelegate.EndEditHint
+            if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) \
+                    and not mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+                back = event.key() == Qt.Key.Key_Backtab or bool(mods & Qt.KeyboardModifier.ShiftModifier)
+                self.leave.emit(hint.EditPreviousItem if back else hint.EditNextItem)
+                return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and mods & Qt.KeyboardModifier.ControlModifier:
+                self.leave.emit(hint.SubmitModelCache)
+                return True
         return super().event(event)
 
     def text(self) -> str:
@@ -196,13 +206,13 @@ class FieldDelegate(TrackingDelegate):
             return editor
         if col.kind == "long":
             editor = CellTextEdit(parent)
-            editor.tabbed.connect(lambda forward, e=editor: self._tabbed(e, forward))
+            editor.leave.connect(lambda hint, e=editor: self._leave(e, hint))
             return editor
         return QLineEdit(parent)
 
-    def _tabbed(self, editor, forward: bool) -> None:
+    def _leave(self, editor, hint) -> None:
         self.commitData.emit(editor)
-        self.closeEditor.emit(editor, self.EndEditHint.EditNextItem if forward else self.EndEditHint.EditPreviousItem)
+        self.closeEditor.emit(editor, hint)
 
     def updateEditorGeometry(self, editor, option, index):
         rect = option.rect

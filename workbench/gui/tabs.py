@@ -785,6 +785,7 @@ class ProfileTab(LazyTab):
         self.firm_id: str | None = None
         self._loading = False
         self._derived: dict[str, str] = {}
+        self._attributes_firm: str | None = None  # the firm whose attributes the grid shows
         inner = QWidget()
         grid = QGridLayout(inner)
         row = self._build_details(grid, 0)
@@ -936,8 +937,6 @@ class ProfileTab(LazyTab):
             value = QTableWidgetItem(str(v))
             value.setData(Qt.ItemDataRole.UserRole, v)
             self.attributes.setItem(r, 1, value)
-
-    _attributes_firm: str | None = None  # the firm whose attributes the grid shows
 
     def _load_summary(self, firm: dict) -> None:
         from ..core.analysis import derive_summary
