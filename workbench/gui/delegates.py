@@ -83,6 +83,24 @@ class CellTextEdit(QPlainTextEdit):
         return self.toPlainText().replace("\t", " ")  # pasted tabs too
 
 
+class _KeepsF2(QObject):
+    """F2 edits the current cell of a table, as everywhere in Qt: the
+    window's Rename firm shortcut (F2 too) must not take it from a table
+    (nor from a cell's editor: the key goes up to the table, which ignores
+    it while editing)."""
+
+    def eventFilter(self, obj, event):
+        if (event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_F2
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            event.accept()  # the key goes to the table (which opens the editor), not to the shortcut
+            return True
+        return False
+
+
+def keeps_f2(widget) -> None:
+    widget.installEventFilter(_KeepsF2(widget))
+
+
 class TrackingDelegate(QStyledItemDelegate):
     """A delegate that knows the editors open on its view, so that the
     view's owner can hold a reload back until the user has finished typing

@@ -4,7 +4,7 @@ which only show, have modules of their own."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QMainWindow, QPlainTextEdit, QPushButton, QScrollArea,
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGridLayout, QHBo
 from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from .controller import StudyController
-from .delegates import AfterEditing, FieldDelegate, MultiSelect, TrackingDelegate
+from .delegates import AfterEditing, FieldDelegate, MultiSelect, TrackingDelegate, keeps_f2
 from .models import ObjectTableModel, choices
 
 TYPE_KEYS = {"N": "normative", "M": "mimetic", "C": "coercive"}
@@ -100,22 +100,6 @@ class LazyTab(QWidget):
         if self._stale:
             self._stale = False
             self.refresh()
-
-
-class _KeepsF2(QObject):
-    """F2 edits the current cell of a table, as everywhere in Qt: the
-    window's Rename firm shortcut (F2 too) must not take it from the table."""
-
-    def eventFilter(self, obj, event):
-        if (event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_F2
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
-            event.accept()  # the table gets the key press: it opens the editor
-            return True
-        return False
-
-
-def keeps_f2(view: QAbstractItemView) -> None:
-    view.installEventFilter(_KeepsF2(view))
 
 
 def _grid(rows: int, headers: list[str]) -> QTableWidget:
