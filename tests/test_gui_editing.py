@@ -156,6 +156,12 @@ def test_evidence_escape_stores_nothing(window, qtbot):
     key(qtbot, Qt.Key.Key_Escape)
     assert stored(window, "events", "f1", "e1")["evidence"] == before
     assert detail.evidence.item(0, 0).text() == "We had no idea."
+    # a quote added, then Escape: no empty row is left behind
+    qtbot.mouseClick(detail.add_quote, Qt.MouseButton.LeftButton)
+    assert detail.evidence.rowCount() == 3
+    key(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: detail.evidence.rowCount() == 2)
+    assert stored(window, "events", "f1", "e1")["evidence"] == before
 
 
 # --------------------------------------------------------------------------- profile attributes
@@ -181,11 +187,19 @@ def test_attribute_add_name_tab_value_enter(window, qtbot):
     type_text(qtbot, "family")
     key(qtbot, Qt.Key.Key_Return)
     assert profile.attributes.item(2, 1).text() == "family"
+    assert "once its attribute has a name" in profile.attributes_note.text()
     edit_cell(qtbot, profile.attributes, profile.attributes.model().index(2, 0))
     type_text(qtbot, "Ownership")
     key(qtbot, Qt.Key.Key_Return)
     assert stored(window, "firms", None, "f1")["attributes"] == {
         "sector": "Printing", "Employees abroad": "90%", "Ownership": "family"}
+    assert not profile.attributes_note.isVisible()
+    # added, then thought better of: Escape leaves no empty row
+    qtbot.mouseClick(profile.add_attribute, Qt.MouseButton.LeftButton)
+    key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: profile.attributes.rowCount() == 3)
+    assert len(stored(window, "firms", None, "f1")["attributes"]) == 3
 
 
 # --------------------------------------------------------------------------- multi-line cells

@@ -4,7 +4,7 @@ which only show, have modules of their own."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QMainWindow, QPlainTextEdit, QPushButton, QScrollArea,
@@ -107,8 +107,17 @@ def _grid(rows: int, headers: list[str]) -> QTableWidget:
     whether an editor is open on it (``grid.itemDelegate().open_editors``)."""
     grid = QTableWidget(rows, len(headers))
     grid.setHorizontalHeaderLabels(headers)
-    grid.setItemDelegate(TrackingDelegate(grid))
+    delegate = TrackingDelegate(grid)
+    grid.setItemDelegate(delegate)
     keeps_f2(grid)
+
+    def drop_blank_rows():  # a row added and left empty (Escape, a click elsewhere) goes
+        if delegate.open_editors:
+            return
+        for r in reversed(range(grid.rowCount())):
+            if not any(grid.item(r, c) and grid.item(r, c).text().strip() for c in range(grid.columnCount())):
+                grid.removeRow(r)
+    delegate.editorGone.connect(lambda: QTimer.singleShot(0, grid, drop_blank_rows))
     return grid
 
 
