@@ -392,3 +392,14 @@ def test_escape_in_a_multi_line_cell_stores_nothing(window, qtbot):
     type_text(qtbot, "Second thoughts")
     key(qtbot, Qt.Key.Key_Escape)
     assert "notes" not in stored(window, "sources", "f1", "cust")
+
+
+def test_a_refused_quote_is_reported_and_the_grid_shows_what_is_stored(window, qtbot, errors):
+    detail = open_event(window, "e1")
+    before = stored(window, "events", "f1", "e1")["evidence"]
+    double_click(qtbot, detail.evidence, detail.evidence.model().index(0, 1))
+    type_text(qtbot, "x" * 501)  # longer than a speaker may be (500)
+    key(qtbot, Qt.Key.Key_Return)
+    assert errors and "speaker" in errors[-1][1]
+    assert stored(window, "events", "f1", "e1")["evidence"] == before
+    qtbot.waitUntil(lambda: detail.evidence.item(0, 1).text() == "")

@@ -420,7 +420,8 @@ class EventDetail(QWidget):
         evidence = [ev for _, ev in rows]
         stored = self.controller.session.get("events", self.firm_id, self.event_id).get("evidence") or []
         if evidence != stored and not self._set("evidence", evidence or None):
-            self._reload()  # refused: show what the file holds
+            self._grid_event = None  # refused (the user was told why): show what the file holds
+            self._reload()
             return
         self._loading = True
         try:
