@@ -261,9 +261,7 @@ class FieldDelegate(TrackingDelegate):
             model.setData(index, editor.currentData() or "", Qt.ItemDataRole.EditRole)
         elif isinstance(editor, MultiSelect):
             model.setData(index, editor.values(), Qt.ItemDataRole.EditRole)
-        elif isinstance(editor, CellTextEdit):
-            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
-        elif isinstance(editor, QLineEdit):
+        elif isinstance(editor, (CellTextEdit, QLineEdit)):
             model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
         else:
             super().setModelData(editor, model, index)
