@@ -64,9 +64,6 @@ def stored(w, table, firm, obj_id):
     return w.session.get(table, firm, obj_id)
 
 
-# --------------------------------------------------------------------------- evidence grid
-
-
 def double_click(qtbot, view, index):
     view.scrollTo(index)  # as the user scrolls to a cell before clicking it
     pos = view.visualRect(index).center()
@@ -87,6 +84,8 @@ def edit_cell(qtbot, view, index):
         qtbot.keyClick(view, Qt.Key.Key_F2)
     assert view.currentIndex() == index and focused() is not view  # an editor is open on the cell
 
+
+# --------------------------------------------------------------------------- evidence grid
 
 
 def open_event(w, event_id):
