@@ -402,3 +402,19 @@ def test_a_refused_quote_is_reported_and_the_grid_shows_what_is_stored(window, q
     assert errors and "speaker" in errors[-1][1]
     assert stored(window, "events", "f1", "e1")["evidence"] == before
     qtbot.waitUntil(lambda: detail.evidence.item(0, 1).text() == "")
+
+
+def test_a_refused_cell_is_reported_and_the_next_cell_keeps_its_editor(window, qtbot, errors):
+    tab = window.routines_tab
+    window.tabs.setCurrentWidget(tab)
+    name = next(i for i, c in enumerate(tab.model.columns) if c.key == "name")
+    edit_cell(qtbot, tab.view, tab.model.index(0, name))
+    type_text(qtbot, "x" * 501)  # longer than a name may be (500)
+    key(qtbot, Qt.Key.Key_Tab)
+    assert errors and "at most 500" in errors[-1][1]
+    type_text(qtbot, "Staff meet")  # the activity's editor, opened by Tab, is still there
+    key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Escape)
+    r = stored(window, "routines", "f1", "r1")
+    assert (r["name"], r["activity"]) == ("Weekly meeting", "Staff meet")
+    qtbot.waitUntil(lambda: tab.model.object_at(0)["name"] == "Weekly meeting")

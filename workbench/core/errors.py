@@ -26,3 +26,8 @@ class InputError(WorkbenchError):
     that is not a study. Exit code 2."""
 
     exit_code = 2
+
+
+class FirmsExistError(InputError):
+    """An import names firms the study has already: it may be repeated with
+    ``replace`` (the window asks; the CLI says --replace)."""

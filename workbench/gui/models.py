@@ -32,9 +32,9 @@ from .controller import StudyController
 
 BATCH = 1000
 MIME = "application/x-lpw-row-id"
-UNCODED = QColor("#FFF4C2")
-WARNING = QColor("#F8D0CC")
-CRITICAL = QColor("#B00020")
+UNCODED = QColor(vocabulary().colour("uncoded_row"))
+WARNING = QColor(vocabulary().colour("attention_row"))
+CRITICAL = QColor(vocabulary().colour("critical"))
 _DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
 
@@ -225,6 +225,9 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
     # ------------------------------------------------------------------ loading
 
     def set_firm(self, firm_id: str | None) -> None:
+        if firm_id == self.firm_id:  # the same firm again (after a refused edit, say): as any change
+            self.reload_when_free()
+            return
         self.firm_id = firm_id
         self.reload()
 
@@ -237,7 +240,7 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             return
         if table == self.table and self._in_place:
             self._refresh(self._in_place[-1])
-        elif table in (self.table, "sources", "routines", "firms"):
+        elif table in (self.table, "sources", "firms"):  # the tables show source names, no routine's
             self.reload_when_free()
 
     @contextmanager
@@ -445,8 +448,7 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         if role == Qt.ItemDataRole.CheckStateRole and col.kind == "bool":
             value = obj.get(col.key)
             if col.key == "external" and value is None:
-                from ..core.model import INTERNAL_SOURCE_KINDS
-                value = obj.get("kind") not in INTERNAL_SOURCE_KINDS
+                value = vocabulary().source_is_external(obj.get("kind"))
             return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.UserRole:
             return obj["id"]
@@ -462,7 +464,9 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
                 if warning:
                     tips.append("⚠ " + warning)
                 if not obj.get("stages") or not obj.get("learning_types"):
-                    tips.append("Not yet coded: give it a stage and a learning type (keys 1-5, N/M/C)")
+                    n = min(len(self.controller.session.framework.stages), 9)
+                    keys = "/".join(vocabulary().term_values("learning_types", "key").values())
+                    tips.append(f"Not yet coded: give it a stage and a learning type (keys 1-{n}, {keys})")
                 if col.kind == "multi" and obj.get(col.key):
                     fw = self.controller.session.framework
                     defs = {i: (label, d) for i, label, d in choices(col.vocab, fw)}

@@ -17,8 +17,8 @@ from .controller import StudyController
 from .delegates import AfterEditing, FieldDelegate, MultiSelect, TrackingDelegate, keeps_f2
 from .models import ObjectTableModel, choices
 
-TYPE_KEYS = {"N": "normative", "M": "mimetic", "C": "coercive"}
-TYPE_COLOUR = {"normative": "#0072B2", "mimetic": "#E69F00", "coercive": "#D55E00"}
+TYPE_KEYS = {key: t for t, key in vocabulary().term_values("learning_types", "key").items()}
+TYPE_COLOUR = vocabulary().term_values("learning_types", "colour")
 
 
 class CommitLineEdit(QLineEdit):
@@ -121,6 +121,15 @@ def _grid(rows: int, headers: list[str]) -> QTableWidget:
     return grid
 
 
+def _note_label() -> QLabel:
+    """A line under a grid that says what was not saved as typed (hidden while empty)."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {vocabulary().colour('critical')}")
+    label.hide()
+    return label
+
+
 def _tell(widget: QWidget, message: str) -> None:
     """A passing notice in the window's status bar."""
     window = widget.window()
@@ -218,10 +227,7 @@ class EventDetail(QWidget):
         self.evidence.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.evidence.setMaximumHeight(140)
         self.evidence.itemChanged.connect(self._evidence_changed)
-        self.evidence_note = QLabel()
-        self.evidence_note.setWordWrap(True)
-        self.evidence_note.setStyleSheet("color: #8a4b00")
-        self.evidence_note.hide()
+        self.evidence_note = _note_label()
         buttons = QHBoxLayout()
         self.add_quote = QPushButton("Add quote")
         self.remove_quote = QPushButton("Remove quote")
@@ -523,8 +529,8 @@ class EventsTab(QWidget):
             QShortcut(QKeySequence(key), self.view, lambda t=t: self.code_type(t),
                       context=Qt.ShortcutContext.WidgetShortcut)
         palette.addStretch()
-        legend = QLabel('<span style="background:#FFF4C2">&nbsp;not yet coded&nbsp;</span> '
-                        '<span style="background:#F8D0CC">&nbsp;needs attention&nbsp;</span>')
+        legend = QLabel(f'<span style="background:{voc.colour("uncoded_row")}">&nbsp;not yet coded&nbsp;</span> '
+                        f'<span style="background:{voc.colour("attention_row")}">&nbsp;needs attention&nbsp;</span>')
         palette.addWidget(legend)
 
         self.detail = EventDetail(controller, self.model)
@@ -552,8 +558,10 @@ class EventsTab(QWidget):
                   context=Qt.ShortcutContext.WidgetShortcut)
 
     def set_firm(self, firm_id: str | None) -> None:
+        other = firm_id != self.model.firm_id
         self.model.set_firm(firm_id)
-        self.detail.show_event(None, None)
+        if other:  # the same firm again keeps its event in view
+            self.detail.show_event(None, None)
 
     def _rows_changed(self, top, bottom) -> None:
         """A row updated in place: the detail's heading follows its title."""
@@ -631,24 +639,20 @@ class EventsTab(QWidget):
             + ("\n…" if len(ids) > 10 else "") + "\n\nYou can undo this (Ctrl+Z).")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.controller.undo_stack.beginMacro(f"Delete {len(ids)} events")
-        for i in ids:
-            self.controller.delete("events", firm, i)
-        self.controller.undo_stack.endMacro()
+        with self.controller.group(f"Delete {len(ids)} event{'s' if len(ids) > 1 else ''}"):
+            for i in ids:
+                self.controller.delete("events", firm, i)
 
     def _code(self, key: str, value: str, label: str) -> None:
         ids = self.selected_ids()
         if not ids or not self.model.firm_id:
             return
-        stack = self.controller.undo_stack
-        stack.beginMacro(f"Code {len(ids)} event{'s' if len(ids) > 1 else ''} as {label}")
-        for i in ids:
-            current = self.model.object_at(self.model.row_of(i)).get(key) or []
-            new = [value] + [v for v in current if v != value]
-            if new != current:
-                with self.model.in_place(i):
+        with self.controller.group(f"Code {len(ids)} event{'s' if len(ids) > 1 else ''} as {label}"):
+            for i in ids:
+                current = self.model.object_at(self.model.row_of(i)).get(key) or []
+                new = [value] + [v for v in current if v != value]
+                if new != current:
                     self.controller.set_field("events", self.model.firm_id, i, key, new)
-        stack.endMacro()
         if ids:
             self.select(ids[0])
 
@@ -828,10 +832,7 @@ class ProfileTab(LazyTab):
         self.attributes.horizontalHeader().setStretchLastSection(True)
         self.attributes.setMaximumHeight(150)
         self.attributes.itemChanged.connect(self._attributes_changed)
-        self.attributes_note = QLabel()
-        self.attributes_note.setWordWrap(True)
-        self.attributes_note.setStyleSheet("color: #8a4b00")
-        self.attributes_note.hide()
+        self.attributes_note = _note_label()
         box = QVBoxLayout()
         box.addWidget(self.attributes)
         box.addWidget(self.attributes_note)
