@@ -225,6 +225,8 @@ class EventDetail(QWidget):
     def _build_evidence(self) -> QVBoxLayout:
         self.evidence = _grid(0, ["Quote", "Speaker", "Where (page, section)"])
         self.evidence.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.evidence.setColumnWidth(1, 140)
+        self.evidence.setColumnWidth(2, 170)  # the header "Where (page, section)" whole
         self.evidence.setMaximumHeight(140)
         self.evidence.itemChanged.connect(self._evidence_changed)
         self.evidence_note = _note_label()
