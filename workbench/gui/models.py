@@ -6,18 +6,26 @@ position) as the view scrolls (``canFetchMore``/``fetchMore``); a search
 stops as soon as a page is full, so filtering 100,000 events shows its first
 results at once and counts them a moment later. Edits go through
 the controller, so each one is saved at once and can be undone.
+
+An edit of one object made through the table (or the event's detail pane,
+see ``in_place``) updates its row where it is; anything else reloads the
+table, but never under an open editor: the reload waits until the last
+editor closes, so a cell being typed in, or the next one after Tab, keeps
+its text.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Event
 from ..core.validate import dates_out_of_order
@@ -237,11 +245,17 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         self.exhausted = True
         self.total: int | None = 0
         self._last_position = -1
+        self._in_place: list[str] = []   # ids being edited through this table or its detail pane
+        self._open_editors = 0            # editors open on the table (the delegate counts them)
+        self._reload_pending = False
         controller.changed.connect(self._on_changed)
 
     # ------------------------------------------------------------------ loading
 
     def set_firm(self, firm_id: str | None) -> None:
+        if firm_id == self.firm_id:  # the same firm again (after a refused edit, say): as any change
+            self.reload_when_free()
+            return
         self.firm_id = firm_id
         self.reload()
 
@@ -250,10 +264,66 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         self.reload(warnings=False)
 
     def _on_changed(self, firm_id: str, table: str) -> None:
-        if firm_id == (self.firm_id or "") and table in (self.table, "sources", "routines", "firms"):
+        if firm_id != (self.firm_id or ""):
+            return
+        if table == self.table and self._in_place:
+            self._refresh(self._in_place[-1])
+        elif table in (self.table, "sources", "firms"):  # the tables show source names, no routine's
+            self.reload_when_free()
+
+    @contextmanager
+    def in_place(self, obj_id: str):
+        """Within this block, a change to this table is an edit of ``obj_id``
+        alone: its row is read again where it is, instead of the whole table
+        (which would close the editors, reset the selection and scroll)."""
+        self._in_place.append(obj_id)
+        try:
+            yield
+        finally:
+            self._in_place.pop()
+
+    def _refresh(self, obj_id: str) -> None:
+        row = self.loaded_row(obj_id)
+        if row < 0:
+            return
+        try:
+            obj = self.controller.session.get(self.table, self.firm_id, obj_id)
+        except WorkbenchError:
+            self.reload_when_free()
+            return
+        obj.pop("evidence", None)  # the table shows none; rows fetched by page have none either
+        self.rows[obj_id] = obj
+        if self.table == "sources":
+            self.source_names[obj_id] = obj["name"]
+        elif self.table == "routines":
+            self.routine_names[obj_id] = obj["name"]
+        if self.table == "events":
+            self.warnings = self._warnings()  # a date can put later events out of order
+        # other rows can show this one (a source's Via, a warning): repaint them all
+        self.dataChanged.emit(self.index(0, 0), self.index(max(self.fetched - 1, 0), len(self.columns) - 1))
+
+    def editor_opened(self) -> None:
+        self._open_editors += 1
+
+    def editor_closed(self) -> None:
+        self._open_editors = max(0, self._open_editors - 1)
+        if self._reload_pending and not self._open_editors:
+            # after Tab, the next cell's editor opens right after this one closes: wait for the event loop
+            QTimer.singleShot(0, self, self._reload_if_free)
+
+    def _reload_if_free(self) -> None:
+        if self._reload_pending and not self._open_editors:
+            self.reload()
+
+    def reload_when_free(self) -> None:
+        """Reload now, or, while an editor is open on the table, once it closes."""
+        if self._open_editors:
+            self._reload_pending = True
+        else:
             self.reload()
 
     def reload(self, warnings: bool = True) -> None:
+        self._reload_pending = False
         self.beginResetModel()
         session = self.controller.session
         self.rows = {}
@@ -484,6 +554,10 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or self.firm_id is None:
             return False
+        with self.in_place(self.ids[index.row()]):
+            return self._set_data(index, value, role)
+
+    def _set_data(self, index, value, role) -> bool:
         obj = self.object_at(index.row())
         col = self.columns[index.column()]
         c = self.controller
@@ -504,12 +578,14 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
                 return c.set_field("events", self.firm_id, obj["id"], "date", None, text="Clear date")
             return c.set_field("events", self.firm_id, obj["id"], "when", text or None, text="Edit time")
         if col.kind in ("text", "long"):
-            value = str(value or "")
+            value = str(value or "").replace("\t", " ")  # a tab character has no place in a cell (nor in the report)
             if col.key in ("title", "name") and not value.strip():
                 return False
             value = value if value.strip() or col.key in ("title", "name") else None
         if col.kind in ("choice", "ref") and value == "":
             value = None
+        if value == obj.get(col.key):
+            return True  # nothing changed: no write, no undo step
         return c.set_field(self.table, self.firm_id, obj["id"], col.key, value)
 
     # ------------------------------------------------------------------ drag to reorder
