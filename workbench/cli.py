@@ -96,7 +96,7 @@ def _format_counts(title: str, counts: dict) -> list[str]:
 
 
 def cmd_stats(args) -> int:
-    result, study, warnings = services.stats(args.study, firm_id=args.firm)
+    result, study, warnings = services.stats(args.study, firm_id=args.firm, code=args.code)
     _warn(warnings)
     if args.json:
         json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
@@ -122,7 +122,8 @@ def cmd_diagram(args) -> int:
         fmt = suffix if suffix in FORMATS and not args.all else "svg"
     written, engine, warnings = services.diagram(
         args.study, args.output, firm_id=args.firm, all_firms=args.all, kind=args.kind, fmt=fmt,
-        dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine)
+        dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine,
+        code=args.code)
     _warn(warnings)
     if fmt != "dot":
         _err(f"drawn with {engine}")
@@ -216,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study", metavar="STUDY")
     p.add_argument("--firm", metavar="ID", help="only this firm")
     p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+    p.add_argument("--code", metavar="CODE", help="count only the events carrying this code of the study (on "
+                                                  "the event or on one of its quotes); flows as in 'diagram --code'")
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("diagram", help="draw a firm's learning process, or the framework figure",
@@ -237,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",
                    help="the system 'dot' program, or Graphviz in-process (WebAssembly); "
                         "auto: dot where installed (default)")
+    p.add_argument("--code", metavar="CODE",
+                   help="draw only the events carrying this code of the study (on the event or on one of its "
+                        "quotes) and the sources and routines they name. Their flows: where the firm has "
+                        "explicit links, A leads to B when the firm links them directly or through events "
+                        "left out; otherwise each kept event leads to the next kept one")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write (a folder with --all)")
     p.set_defaults(func=cmd_diagram)
 

@@ -6,7 +6,9 @@ Table 1); per firm, its chronology, its routines ("Learning in ...", Tables
 2-4), its process diagram and its stage x learning-type matrix; the
 institutionalisation of knowledge across firms (Table 5), derived from the
 data where the researcher left a field empty; an appendix with the framework
-as the study coded it; and an appendix with the evidence.
+as the study coded it; an appendix with the evidence, each quote cited by
+document, paragraph and speaker; and, when the study has codes of its own,
+a codebook.
 
 Word's built-in styles throughout (Title, Heading 1-3, Caption, Quote, a
 table style), numbered captions as SEQ fields, repeating header rows,
@@ -31,17 +33,21 @@ from docx.shared import Emu, Pt
 from docx.text.paragraph import Paragraph
 
 from ..core.analysis import derive_summary, dominant_learning_type, firm_counts
+from ..core.coding import code_tree, code_use
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Firm, Study
+from ..core.textpos import describe
 from ..core.validate import clean_text
 from . import docx_xml as X
+from .text import shorten
 
 Progress = Callable[[int, int, str], None]
 
 PRINT_PPI = 220  # pixels per printed inch of a figure
 FIRMS_PER_TABLE = 6  # cross-firm tables wider than this continue in another table
 TWIPS_PER_EMU = 1 / 635
+EXAMPLE_CHARS = 300  # an example quote in the codebook is cut to this length
 
 
 @dataclass
@@ -106,6 +112,7 @@ class _Writer:
         self._width_twips: int | None = None  # content width of the current section
         self.tables = 0
         self.figures = 0
+        self.appendices = 0
         self.firms = [f for f in study.firms if options.firm_ids is None or f.id in options.firm_ids]
         self.style = {
             "title": self._style("Title"), "subtitle": self._style("Subtitle"),
@@ -389,7 +396,7 @@ class _Writer:
         voc = self.voc
         fw = self.fw
         self._section(landscape=False)
-        self._heading(f"Appendix A. The framework as coded: {fw.name}", 1)
+        self._heading(self._appendix_title(f"The framework as coded: {fw.name}"), 1)
         self._para(f"{fw.description} Source: {fw.citation_text()}")
         self._heading("Stages", 2)
         rows = [[(s.label, {"bold": True}), voc.label("levels", s.default_level), s.definition,
@@ -415,9 +422,30 @@ class _Writer:
         refs = sorted(voc.citations[c] for c in cited if c in voc.citations)
         self._add_xml([X.paragraph(X.run(r), self.style["normal"]) for r in refs])
 
+    def _appendix_title(self, name: str) -> str:
+        self.appendices += 1
+        return f"Appendix {chr(ord('A') + self.appendices - 1)}. {name}"
+
+    def _cite(self, ev, docs: dict) -> str:
+        """Where a quote is, for a reader: an anchored quote as document,
+        paragraph and speaker (never its character offsets); otherwise its
+        speaker, document and location as the study gives them."""
+        doc = docs.get(ev.document) if ev.document else None
+        anchored = (doc is not None and ev.start is not None and ev.end is not None
+                    and 0 <= ev.start <= ev.end <= len(doc.text))
+        if anchored:
+            parts = [describe(doc.name, doc.text, ev.start, ev.end, ev.speaker)]
+        else:
+            parts = [ev.speaker or "unattributed"]
+            if ev.document:
+                parts.append(doc.name if doc else ev.document)
+        if ev.location:
+            parts.append(ev.location)
+        return "; ".join(parts)
+
     def evidence_appendix(self) -> None:
         self._section(landscape=False)
-        self._heading("Appendix B. Evidence", 1)
+        self._heading(self._appendix_title("Evidence"), 1)
         docs = {d.id: d for d in self.study.document_list}
         paras: list[str] = []
         any_quote = False
@@ -432,24 +460,47 @@ class _Writer:
                 paras.append(X.paragraph(X.run(f"{e.title}{when}"), h3, keep_next=True))
                 for ev in e.evidence:
                     any_quote = True
-                    where = []
-                    if ev.document:
-                        doc = docs.get(ev.document)
-                        name = doc.name if doc else ev.document
-                        where.append(name + (f", characters {ev.start}–{ev.end}" if ev.start is not None else ""))
-                    if ev.location:
-                        where.append(ev.location)
-                    who = ev.speaker or "unattributed"
-                    attribution = f" — {who}" + (f"; {'; '.join(where)}" if where else "")
+                    attribution = f" — {self._cite(ev, docs)}"
                     paras.append(X.paragraph(X.run(f"“{ev.quote}”") + X.run(attribution, italic=True), quote))
         if not any_quote:
             paras.append(X.paragraph(X.run("No quotes have been recorded for these firms."), self.style["normal"]))
         self._add_xml(paras)
 
+    def codebook_appendix(self) -> None:
+        """The study's codes as a tree, with how often each is used and an
+        example quote."""
+        self._section(landscape=False)
+        self._heading(self._appendix_title("Codebook"), 1)
+        scope = "the firms in this report" if self.options.firm_ids else "all firms"
+        self._para("The study's own codes, each under the code it belongs to. Counts are over "
+                   f"{scope}. Events: the events carrying the code, on the event itself or on one "
+                   "of its quotes; each event counts once. Quotes: the quotes carrying the code, "
+                   "themselves or because their event carries it. Passages: the passages of the "
+                   "documents coded with it that are not quotes of an event. A code counts only "
+                   "where it is used, not where one of the codes under it is. The example is the "
+                   "first quote carrying the code in the order of this report (firm, event, "
+                   "quote), else the first coded passage.")
+        use = code_use(self.study, self.options.firm_ids)
+        rows = []
+        for row in code_tree(self.study):
+            code, u = row.code, use[row.code.id]
+            example = "–"
+            if u.example is not None:
+                who = [p for p in (u.example.speaker, u.example.document) if p]
+                example = f"“{shorten(u.example.text, EXAMPLE_CHARS)}”"
+                if who:
+                    example += f"\n— {', '.join(who)}"
+            rows.append([("\u00a0" * 4 * row.depth + code.name, {"bold": row.depth == 0}),
+                         code.description or "–", str(u.events), str(u.quotes), str(u.passages), example])
+        self._table("The codebook: each code with the events, quotes and passages carrying it, and an example",
+                    ["Code", "Description", "Events", "Quotes", "Passages", "Example"],
+                    rows, [1.15, 1.35, 0.85, 0.85, 1.0, 2.0], first_column=True)
+
     # ------------------------------------------------------------------ whole documents
 
     def report(self) -> docx.document.Document:
-        steps = 3 + len(self.firms) + (1 if self.options.evidence else 0)
+        codebook = bool(self.study.code_list)
+        steps = 3 + len(self.firms) + (1 if self.options.evidence else 0) + (1 if codebook else 0)
         done = 0
         self.title_page()
         self.company_details()
@@ -469,6 +520,10 @@ class _Writer:
             self.evidence_appendix()
             done += 1
             self._progress(done, steps, "evidence")
+        if codebook:
+            self.codebook_appendix()
+            done += 1
+            self._progress(done, steps, "codebook")
         self._metadata()
         return self.doc
 
