@@ -103,6 +103,8 @@ def cmd_stats(args) -> int:
         sys.stdout.write("\n")
         return 0
     lines = [f"{study.title} (framework {study.framework})"]
+    if args.code:
+        lines.append(f"Only the events carrying the code “{study.code(args.code).name}” ({args.code}).")
     if args.firm is None:
         lines += _format_counts(f"All firms ({len(result['firms'])})", result["study"])
     for fid, counts in result["firms"].items():
