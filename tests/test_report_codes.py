@@ -166,3 +166,40 @@ def test_printed_by_libreoffice(study_file, tmp_path):
     assert any("Interview with Ann, paragraph 2, Ann" in p for p in pages)
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp_path / "page")], check=True)
     assert len(list(tmp_path.glob("page*.png"))) == len([p for p in pages if p.strip()])
+
+
+def test_report_limited_to_a_code(study_file, tmp_path):
+    d = report(study_file, tmp_path / "r.docx", code="trust")
+    texts = [p.text for p in d.paragraphs]
+    assert any(t.startswith("Limited to the events carrying the code “Trust”") for t in texts)
+    rows = cells(table_after(d, "Chronology of Firm One, only the events coded “Trust”"))
+    assert [r[1] for r in rows[1:]] == ["Meeting set up"]  # e2; e1 carries only "Trust in the customer"
+    assert "1 of the firm's 3 events carries the code “Trust”." in texts
+    assert cells(table_after(d, "Chronology of Firm Two"))[1:] == []
+    assert "No event of this firm carries the code “Trust”." in texts
+    matrix = cells(table_after(d, "Stage by learning type in Firm One"))
+    assert matrix[-1][-1] == "1"  # the total: one event
+    # the tables across firms are of every event; the evidence only of the events shown
+    quotes = [p.text for p in d.paragraphs if p.style.name == "Quote"]
+    assert [q.split("”")[0] + "”" for q in quotes] == ["“They were good to us.”",
+                                                      "“The college came and we trusted them.”"]
+    assert cells(table_after(d, "The codebook"))[1][2] == "1"
+
+
+def test_report_code_with_diagrams(study_file, tmp_path):
+    out = tmp_path / "r.docx"
+    services.report(study_file, out, code="cost", engine="wasm")
+    d = docx.Document(out)
+    figures = [p.text for p in d.paragraphs if p.style.name == "Caption" and p.text.startswith("Figure")]
+    assert len(figures) == 2 and all(f.endswith("only the events coded “Cost savings”") for f in figures)
+
+
+def test_report_unknown_code(study_file, tmp_path, capsys):
+    from workbench.cli import main
+
+    out = tmp_path / "r.docx"
+    assert main(["report", str(study_file), "-o", str(out), "--code", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("no code 'nope' in this study; its codes are: trust (Trust), cost (Cost savings), "
+                           "trust-cust (Trust in the customer), unused (Unused code)")
+    assert not out.exists()

@@ -164,7 +164,7 @@ def cmd_report(args, tables_only: bool = False) -> int:
             args.study, args.output, firm_ids=getattr(args, "firm", None),
             template=getattr(args, "template", None), diagrams=not getattr(args, "no_diagrams", False),
             evidence=not getattr(args, "no_evidence", False), tables_only=tables_only,
-            engine=getattr(args, "engine", "auto"), progress=bar)
+            engine=getattr(args, "engine", "auto"), progress=bar, code=getattr(args, "code", None))
     finally:
         bar.close()
     _warn(warnings)
@@ -265,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-evidence", action="store_true", help="leave out the evidence appendix")
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",
                    help="Graphviz engine for the diagrams (see 'workbench diagram --help')")
+    p.add_argument("--code", metavar="CODE",
+                   help="each firm's chronology, diagram and matrix, and the evidence, hold only the events "
+                        "carrying this code of the study (flows as in 'workbench diagram --code')")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("tables", help="write the cross-case tables alone as a Word document",

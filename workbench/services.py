@@ -216,7 +216,7 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
 
 def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
            template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
-           tables_only: bool = False, engine: str = "auto", progress=None) -> list:
+           tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None) -> list:
     """Write the Word report (or, with ``tables_only``, the cross-case tables)
     of a study or of chosen firms. The file appears only when complete."""
     from .io.files import atomic_write_bytes
@@ -230,7 +230,8 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
     if Path(out).suffix.lower() not in (".docx", ""):
         raise InputError(f"{out}: a Word report is written as a .docx file")
     options = rp.ReportOptions(firm_ids=firm_ids or None, template=template, diagrams=diagrams,
-                               evidence=evidence, tables_only=tables_only, engine=engine, progress=progress)
+                               evidence=evidence, tables_only=tables_only, engine=engine, progress=progress,
+                               code=code)
     document = rp.build(loaded.study, options)
     atomic_write_bytes(out, rp.to_bytes(document))
     return loaded.warnings

@@ -33,7 +33,7 @@ from docx.shared import Emu, Pt
 from docx.text.paragraph import Paragraph
 
 from ..core.analysis import derive_summary, dominant_learning_type, firm_counts
-from ..core.coding import code_tree, code_use
+from ..core.coding import code_tree, code_use, narrow_firm, require_code
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Firm, Study
@@ -60,6 +60,7 @@ class ReportOptions:
     tables_only: bool = False
     progress: Progress | None = None
     today: _dt.date = field(default_factory=_dt.date.today)
+    code: str | None = None  # only the events carrying this code in each firm's section and the evidence
 
 
 def _open_template(path: str | Path) -> docx.document.Document:
@@ -114,6 +115,7 @@ class _Writer:
         self.figures = 0
         self.appendices = 0
         self.firms = [f for f in study.firms if options.firm_ids is None or f.id in options.firm_ids]
+        self.code = require_code(study, options.code) if options.code else None
         self.style = {
             "title": self._style("Title"), "subtitle": self._style("Subtitle"),
             "h1": self._style("Heading 1"), "h2": self._style("Heading 2"), "h3": self._style("Heading 3"),
@@ -238,6 +240,10 @@ class _Writer:
             self._para(s.description)
         if s.coder:
             self._para(f"Coded by {s.coder}.")
+        if self.code:
+            self._para(f"Limited to the events carrying the code “{self.code.name}” (on the event or on one "
+                       "of its quotes): each firm's chronology, diagram and stage by learning type table, "
+                       "and the evidence, hold only those events. The tables across firms are of every event.")
 
     def _chunks(self):
         firms = self.firms
@@ -275,16 +281,35 @@ class _Writer:
         term = self.voc.term("learning_types", t)
         return f"{term.label} ({term.extra.get('short', '')})"
 
-    def firm_section(self, firm: Firm) -> None:
+    def _shown(self, firm: Firm) -> Firm:
+        """The firm as its section and the evidence show it: only the events
+        carrying the report's code, when it has one."""
+        return narrow_firm(firm, self.code.id) if self.code else firm
+
+    def _limit_note(self) -> str:
+        if not self.code:
+            return ""
+        return f", only the events coded “{self.code.name}”"
+
+    def firm_section(self, whole: Firm) -> None:
         voc = self.voc
+        firm = self._shown(whole)
         self._section(landscape=True)
-        t = dominant_learning_type(firm)
+        t = dominant_learning_type(whole)
         heading = f"{firm.name}: {voc.label('learning_types', t).lower()} learning" if t else firm.name
         self._heading(heading, 1)
         if firm.memo:
             self._para(firm.memo)
 
         self._heading("Chronology", 2)
+        if self.code:
+            n, of = len(firm.event_list), len(whole.event_list)
+            if n == 0:
+                note = f"No event of this firm carries the code “{self.code.name}”."
+            else:
+                note = (f"{n} of the firm's {of} event{'s' if of != 1 else ''} "
+                        f"carr{'y' if n != 1 else 'ies'} the code “{self.code.name}”.")
+            self._add_xml([X.paragraph(X.run(note), self.style["normal"], keep_next=True)])  # with its table
         rows = []
         shades = {}
         for r, e in enumerate(firm.event_list):
@@ -300,13 +325,13 @@ class _Writer:
             ])
             if e.is_critical:
                 shades[(r, 1)] = _docx_colour("critical_row")
-        self._table(f"Chronology of {firm.name}",
+        self._table(f"Chronology of {firm.name}{self._limit_note()}",
                     ["When", "Event", "Phase", "Stage(s)", "Level", "Learning type(s)", "Knowledge sources"],
                     rows, [0.9, 2.2, 1.5, 1.85, 1.25, 1.25, 2.05], shades=shades)
 
         self._heading(f"Learning in {firm.name}", 2)
         rows = []
-        for r in firm.routine_list:
+        for r in whole.routine_list:
             rows.append([(r.name, {"bold": True}), r.activity or "–", r.outcome or "–",
                          ", ".join(firm.source(s).name if firm.source(s) else s for s in r.sources or ()) or "–"])
         if rows:
@@ -328,11 +353,16 @@ class _Writer:
             rows.append([all_stages()[stage].label] + [str(cells[t]) for t in types] + [str(sum(cells.values()))])
         totals = [str(sum(counts["matrix"][s][t] for s in self.fw.stage_ids)) for t in types]
         rows.append([("Total", {"bold": True})] + totals + [str(sum(int(x) for x in totals))])
-        self._table(f"Stage by learning type in {firm.name} (each event by its primary stage and type)",
+        self._table(f"Stage by learning type in {firm.name} (each event by its primary stage and type"
+                    f"{self._limit_note()})",
                     ["Stage"] + [voc.label("learning_types", t) for t in types] + ["Total"],
                     rows, [2.0] + [1.0] * (len(types) + 1), first_column=True)
         f = counts["flows"]
-        basis = "explicit links" if firm.link_list else "each event and the next"
+        if self.code:
+            basis = ("the firm's links, directly or through events left out" if whole.link_list
+                     else "each event and the next one shown")
+        else:
+            basis = "explicit links" if firm.link_list else "each event and the next"
         self._para(f"Flows between linked events ({basis}): feed-forward {f['feed_forward']}, "
                    f"feedback {f['feedback']}, within stage {f['within']}.")
 
@@ -362,7 +392,7 @@ class _Writer:
         Paragraph(p, self.doc._body).add_run().add_picture(io.BytesIO(image), width=Emu(int(width)))
         self._caption("Figure", f"Learning process of {firm.name} ({self.fw.name}): events by level "
                                 f"over time, linked by feed-forward (solid), feedback (dashed) and "
-                                f"within-stage (dotted) flows")
+                                f"within-stage (dotted) flows{self._limit_note()}")
 
     def institutionalisation(self) -> None:
         voc = self.voc
@@ -451,7 +481,7 @@ class _Writer:
         any_quote = False
         h2, h3, quote = self.style["h2"], self.style["h3"], self.style["quote"]
         for firm in self.firms:
-            with_quotes = [e for e in firm.event_list if e.evidence]
+            with_quotes = [e for e in self._shown(firm).event_list if e.evidence]
             if not with_quotes:
                 continue
             paras.append(X.paragraph(X.run(firm.name), h2))
