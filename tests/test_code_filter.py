@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from conftest import minimal_study
-from workbench import services
 from workbench.cli import main
 from workbench.core.analysis import firm_links, study_stats
 from workbench.core.coding import carries, code_stage_matrix, code_tree, narrow_firm, narrow_study
@@ -301,3 +300,17 @@ def test_diagram_tab_code_combo(coded_window, qtbot):
     assert drawn_events(open(out, "rb").read()) == {"event-f1-e1", "event-f1-e3", "event-f1-e5"}
     choose(qtbot, tab.code, "All events")
     qtbot.waitUntil(lambda: tab.svg is not None and "event-f1-e2" in drawn_events(tab.svg), timeout=5000)
+
+
+def test_framework_figure_code_counts_only_the_coded_events(capsys, coded_file, tmp_path):
+    out = tmp_path / "fw.svg"
+    code, _, err = run(capsys, "diagram", coded_file, "--kind", "framework", "--code", "c", "--engine", "wasm",
+                       "-o", out)
+    assert code == 0, err
+    root = ET.fromstring(out.read_text(encoding="utf-8"))
+    text = " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+    assert "only events coded “Change”" in text and "feed-forward 1, feedback 1, within stage 0" in text
+    stages = {g.get("id"): " ".join(t.text or "" for t in g.iter(f"{SVG}text"))
+              for g in root.iter(f"{SVG}g") if (g.get("id") or "").startswith("stage-study-")}
+    assert stages["stage-study-intuiting"].endswith("1 event")  # e1 (e4 carries only the child code)
+    assert stages["stage-study-intertwining"].endswith("0 events")

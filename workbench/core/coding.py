@@ -10,11 +10,11 @@ carry its parent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .errors import InputError
 from .frameworks import Framework
-from .model import Code, Document, Event, Evidence, Firm, Link, Study
+from .model import Code, Document, Event, Firm, Link, Study
 
 
 def carries(event: Event, code: str) -> bool:
@@ -22,10 +22,12 @@ def carries(event: Event, code: str) -> bool:
     return code in (event.codes or ()) or any(code in (ev.codes or ()) for ev in event.evidence or ())
 
 
-def quote_carries(event: Event, evidence: Evidence, code: str) -> bool:
-    """A quote carries the code itself or through its event (as in the
-    coding query, ``workbench.documents.coded``)."""
-    return code in (evidence.codes or ()) or code in (event.codes or ())
+def _carried(event: Event) -> set[str]:
+    """Every code the event carries (see :func:`carries`)."""
+    codes = set(event.codes or ())
+    for ev in event.evidence or ():
+        codes.update(ev.codes or ())
+    return codes
 
 
 def require_code(study: Study, code: str) -> Code:
@@ -163,7 +165,6 @@ class CodeUse:
     quotes: int = 0
     passages: int = 0
     example: Example | None = None
-    event_ids: list[tuple[str, str]] = field(default_factory=list)  # (firm, event)
 
 
 def code_use(study: Study, firm_ids: list[str] | None = None) -> dict[str, CodeUse]:
@@ -178,17 +179,21 @@ def code_use(study: Study, firm_ids: list[str] | None = None) -> dict[str, CodeU
     firms = [f for f in study.firms if firm_ids is None or f.id in firm_ids]
     for firm in firms:
         for e in firm.event_list:
-            for code, u in use.items():
-                if carries(e, code):
+            own = set(e.codes or ())
+            for code in _carried(e):
+                u = use.get(code)
+                if u is not None:
                     u.events += 1
-                    u.event_ids.append((firm.id, e.id))
-                for ev in e.evidence or ():
-                    if quote_carries(e, ev, code):
-                        u.quotes += 1
-                        if u.example is None:
-                            doc = docs.get(ev.document) if ev.document else None
-                            u.example = Example(ev.quote, ev.speaker, doc.name if doc else ev.document,
-                                                ev.location, firm.name)
+            for ev in e.evidence or ():
+                for code in own | set(ev.codes or ()):  # the quote's codes and its event's
+                    u = use.get(code)
+                    if u is None:
+                        continue
+                    u.quotes += 1
+                    if u.example is None:
+                        doc = docs.get(ev.document) if ev.document else None
+                        u.example = Example(ev.quote, ev.speaker, doc.name if doc else ev.document,
+                                            ev.location, firm.name)
     if firm_ids is None:
         chosen_docs = study.document_list
     else:
@@ -228,7 +233,8 @@ def code_stage_matrix(firms: list[Firm], study: Study, fw: Framework) -> dict[st
             stage = e.primary_stage
             if stage is None:
                 continue
-            for code, row in out.items():
-                if carries(e, code):
+            for code in _carried(e):
+                row = out.get(code)
+                if row is not None:
                     row[stage] = row.get(stage, 0) + 1
     return out

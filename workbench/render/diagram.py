@@ -464,17 +464,22 @@ def _draw_routines(g: graphviz.Digraph, firm: Firm, lay: _Layout) -> None:
                           head=_safe_id("routine", rid))
 
 
+def _limit_text(study: Study, firms: list[Firm]) -> str:
+    """What a title adds for firms narrowed to a code (core.coding.narrow_firm)."""
+    narrowed = next((f for f in firms if isinstance(f, NarrowedFirm)), None)
+    if narrowed is None:
+        return ""
+    code = study.code(narrowed.code)
+    return f", only events coded “{shorten(code.name if code else narrowed.code, 40)}”"
+
+
 def process_graph(study: Study, firm: Firm, options: Options | None = None) -> graphviz.Digraph:
     """The learning process of one firm: events in level lanes over time,
     linked by their flows, with the sources and routines involved."""
     options = options or Options()
     fw = study.framework_def()
     lay = _process_layout(firm, fw, options)
-    limit = ""
-    if isinstance(firm, NarrowedFirm):  # limited to a code (core.coding.narrow_firm)
-        code = study.code(firm.code)
-        limit = f", only events coded “{shorten(code.name if code else firm.code, 40)}”"
-    g = _process_canvas(firm, fw, lay, limit)
+    g = _process_canvas(firm, fw, lay, _limit_text(study, [firm]))
     _draw_events(g, firm, lay)
     _draw_flows(g, firm, lay)
     _draw_sources(g, firm, lay)
@@ -601,7 +606,7 @@ def framework_graph(study: Study, firm: Firm | None = None) -> graphviz.Digraph:
     title_right = _title_node(
         g, f"{shorten(name, 70)}: {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
            f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
-           f"within stage {totals[WITHIN]})", top, 14)
+           f"within stage {totals[WITHIN]}){_limit_text(study, firms)}", top, 14)
     for cname, x, y in (("corner-a", 0, 0), ("corner-b", max(right + 8, title_right), top + TITLE_H)):
         g.node(cname, label="", shape="point", style="invis", width="0.01", pos=_pos(x, y))
 
