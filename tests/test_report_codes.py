@@ -97,7 +97,7 @@ def test_codebook_table_cell_by_cell(study_file, tmp_path):
         # trust: event e2 of f1 carries it; both its quotes through the event; passage p2
         ["Trust", "Trust between the firm and others", "1", "2", "1", "“They were good to us.”\n— Bob"],
         [INDENT + "Trust in the customer", "What the owner says about the main customer", "1", "1", "0",
-         "“We had no idea what the customer wanted.”\n— Ann, Interview with Ann"],
+         "“We had no idea what the customer wanted.”\n— Ann, Interview with Ann, paragraph 2"],
         # cost: f2's event and its quote; the passage p1 of the document
         ["Cost savings", "–", "1", "1", "1", "“Cheaper now.”\n— Cy"],
         ["Unused code", "–", "0", "0", "0", "–"],
@@ -110,7 +110,8 @@ def test_codebook_for_chosen_firms(study_file, tmp_path):
     d = report(study_file, tmp_path / "r.docx", firm_ids=["f1"])
     rows = cells(table_after(d, "The codebook"))
     # Firm Two's event is not in this report: the example falls back to the coded passage
-    assert rows[3] == ["Cost savings", "–", "0", "0", "1", "“Costs fell by a third.”\n— Ann, Interview with Ann"]
+    assert rows[3] == ["Cost savings", "–", "0", "0", "1",
+                       "“Costs fell by a third.”\n— Ann, Interview with Ann, paragraph 5"]
     intro = next(p.text for p in d.paragraphs if p.text.startswith("The study's own codes"))
     assert "Counts are over the firms in this report" in intro
 
@@ -141,7 +142,8 @@ def test_evidence_quote_over_two_paragraphs(write_json, tmp_path):
     doc["firms"][0]["events"][2]["evidence"] = [{"quote": part, "document": "d1", **span(TEXT, part)}]
     d = report(write_json(doc), tmp_path / "r.docx")
     quotes = [p.text for p in d.paragraphs if p.style.name == "Quote"]
-    assert any(q.endswith("— Interview with Ann, paragraphs 4–5") for q in quotes)
+    # no speaker given: the transcript's own speaker line names her
+    assert any(q.endswith("— Interview with Ann, paragraphs 4–5, Ann") for q in quotes)
 
 
 def _pdf(docx_path, outdir):

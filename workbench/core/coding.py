@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .errors import InputError
 from .frameworks import Framework
 from .model import Code, Document, Event, Firm, Link, Study
+from .textpos import describe, speaker_at
 
 
 def carries(event: Event, code: str) -> bool:
@@ -157,6 +158,15 @@ class Example:
     document: str | None  # the document's name, or its id when the study lacks it
     location: str | None = None
     firm: str | None = None  # the firm's name, for a quote
+    place: str | None = None  # "paragraph 12" in the document, for an anchored quote or a passage
+
+
+def _place(doc: Document | None, start: int | None, end: int | None) -> str | None:
+    """Where ``doc.text[start:end]`` is, for a reader ("paragraph 12");
+    None when it is not known."""
+    if doc is None or start is None or end is None or not 0 <= start <= end <= len(doc.text):
+        return None
+    return describe(None, doc.text, start, end)
 
 
 @dataclass
@@ -192,8 +202,11 @@ def code_use(study: Study, firm_ids: list[str] | None = None) -> dict[str, CodeU
                     u.quotes += 1
                     if u.example is None:
                         doc = docs.get(ev.document) if ev.document else None
-                        u.example = Example(ev.quote, ev.speaker, doc.name if doc else ev.document,
-                                            ev.location, firm.name)
+                        speaker = ev.speaker
+                        if speaker is None and doc is not None and _place(doc, ev.start, ev.end):
+                            speaker = speaker_at(doc.text, ev.start)
+                        u.example = Example(ev.quote, speaker, doc.name if doc else ev.document,
+                                            ev.location, firm.name, _place(doc, ev.start, ev.end))
     if firm_ids is None:
         chosen_docs = study.document_list
     else:
@@ -211,7 +224,8 @@ def code_use(study: Study, firm_ids: list[str] | None = None) -> dict[str, CodeU
             first = _first_passage(chosen_docs, code)
             if first is not None:
                 doc, pa = first
-                u.example = Example(doc.text[pa.start:pa.end], pa.speaker, doc.name)
+                u.example = Example(doc.text[pa.start:pa.end], pa.speaker or speaker_at(doc.text, pa.start),
+                                    doc.name, place=_place(doc, pa.start, pa.end))
     return use
 
 

@@ -37,7 +37,7 @@ from ..core.coding import code_tree, code_use, narrow_firm, require_code
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Firm, Study
-from ..core.textpos import describe
+from ..core.textpos import describe, speaker_at
 from ..core.validate import clean_text
 from . import docx_xml as X
 from .text import shorten
@@ -464,7 +464,8 @@ class _Writer:
         anchored = (doc is not None and ev.start is not None and ev.end is not None
                     and 0 <= ev.start <= ev.end <= len(doc.text))
         if anchored:
-            parts = [describe(doc.name, doc.text, ev.start, ev.end, ev.speaker)]
+            speaker = ev.speaker or speaker_at(doc.text, ev.start)  # who speaks there, by the transcript
+            parts = [describe(doc.name, doc.text, ev.start, ev.end, speaker)]
         else:
             parts = [ev.speaker or "unattributed"]
             if ev.document:
@@ -516,7 +517,7 @@ class _Writer:
             code, u = row.code, use[row.code.id]
             example = "–"
             if u.example is not None:
-                who = [p for p in (u.example.speaker, u.example.document) if p]
+                who = [p for p in (u.example.speaker, u.example.document, u.example.place) if p]
                 example = f"“{shorten(u.example.text, EXAMPLE_CHARS)}”"
                 if who:
                     example += f"\n— {', '.join(who)}"
