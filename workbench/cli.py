@@ -96,13 +96,15 @@ def _format_counts(title: str, counts: dict) -> list[str]:
 
 
 def cmd_stats(args) -> int:
-    result, study, warnings = services.stats(args.study, firm_id=args.firm)
+    result, study, warnings = services.stats(args.study, firm_id=args.firm, code=args.code)
     _warn(warnings)
     if args.json:
         json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     lines = [f"{study.title} (framework {study.framework})"]
+    if args.code:
+        lines.append(f"Only the events carrying the code “{study.code(args.code).name}” ({args.code}).")
     if args.firm is None:
         lines += _format_counts(f"All firms ({len(result['firms'])})", result["study"])
     for fid, counts in result["firms"].items():
@@ -122,7 +124,8 @@ def cmd_diagram(args) -> int:
         fmt = suffix if suffix in FORMATS and not args.all else "svg"
     written, engine, warnings = services.diagram(
         args.study, args.output, firm_id=args.firm, all_firms=args.all, kind=args.kind, fmt=fmt,
-        dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine)
+        dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine,
+        code=args.code)
     _warn(warnings)
     if fmt != "dot":
         _err(f"drawn with {engine}")
@@ -161,7 +164,7 @@ def cmd_report(args, tables_only: bool = False) -> int:
             args.study, args.output, firm_ids=getattr(args, "firm", None),
             template=getattr(args, "template", None), diagrams=not getattr(args, "no_diagrams", False),
             evidence=not getattr(args, "no_evidence", False), tables_only=tables_only,
-            engine=getattr(args, "engine", "auto"), progress=bar)
+            engine=getattr(args, "engine", "auto"), progress=bar, code=getattr(args, "code", None))
     finally:
         bar.close()
     _warn(warnings)
@@ -216,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study", metavar="STUDY")
     p.add_argument("--firm", metavar="ID", help="only this firm")
     p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+    p.add_argument("--code", metavar="CODE", help="count only the events carrying this code of the study (on "
+                                                  "the event or on one of its quotes); flows as in 'diagram --code'")
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("diagram", help="draw a firm's learning process, or the framework figure",
@@ -237,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",
                    help="the system 'dot' program, or Graphviz in-process (WebAssembly); "
                         "auto: dot where installed (default)")
+    p.add_argument("--code", metavar="CODE",
+                   help="draw only the events carrying this code of the study (on the event or on one of its "
+                        "quotes) and the sources and routines they name. Their flows: where the firm has "
+                        "explicit links, A leads to B when the firm links them directly or through events "
+                        "left out; otherwise each kept event leads to the next kept one")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write (a folder with --all)")
     p.set_defaults(func=cmd_diagram)
 
@@ -255,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-evidence", action="store_true", help="leave out the evidence appendix")
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",
                    help="Graphviz engine for the diagrams (see 'workbench diagram --help')")
+    p.add_argument("--code", metavar="CODE",
+                   help="each firm's chronology, diagram and matrix, and the evidence, hold only the events "
+                        "carrying this code of the study (flows as in 'workbench diagram --code')")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("tables", help="write the cross-case tables alone as a Word document",

@@ -140,24 +140,32 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
     return None, loaded.warnings
 
 
-def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[dict, Study, list]:
+def stats(study_path: str | os.PathLike, firm_id: str | None = None,
+          code: str | None = None) -> tuple[dict, Study, list]:
+    """Counts of the study (or one firm); with ``code``, of the events
+    carrying that code only (``core.coding.narrow_study``)."""
     from .core.analysis import study_stats
+    from .core.coding import narrow_study
 
     loaded = load(study_path)
     firm_ids = None
     if firm_id is not None:
         require_firms(loaded.study, [firm_id])
         firm_ids = [firm_id]
-    return study_stats(loaded.study, firm_ids), loaded.study, loaded.warnings
+    study = loaded.study if code is None else narrow_study(loaded.study, code)
+    return study_stats(study, firm_ids), study, loaded.warnings
 
 
 def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: str | None = None,
             all_firms: bool = False, kind: str = "process", fmt: str = "svg", dpi: int = 150,
-            sources: bool = True, routines: bool = True, engine: str = "auto") -> tuple[list[Path], str, list]:
+            sources: bool = True, routines: bool = True, engine: str = "auto",
+            code: str | None = None) -> tuple[list[Path], str, list]:
     """Draw the process diagram (or framework figure) of one firm, of every
     firm (``out`` is then a folder, one file per firm), or, for the framework
-    figure, of the whole study. Returns the files written, which engine drew,
-    and the study's warnings."""
+    figure, of the whole study; with ``code``, of the events carrying that
+    code only (``core.coding.narrow_study``). Returns the files written,
+    which engine drew, and the study's warnings."""
+    from .core.coding import narrow_study
     from .io.files import atomic_write_bytes
     from .render import diagram as dg
     from .render import engine as eng
@@ -167,7 +175,7 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
     if fmt not in eng.FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(eng.FORMATS)}")
     loaded = load(study_path)
-    study = loaded.study
+    study = loaded.study if code is None else narrow_study(loaded.study, code)
     if firm_id is not None:
         require_firms(study, [firm_id])
     targets: list[tuple[Path, object]] = []  # (file, firm or None for the study)
@@ -208,7 +216,7 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
 
 def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
            template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
-           tables_only: bool = False, engine: str = "auto", progress=None) -> list:
+           tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None) -> list:
     """Write the Word report (or, with ``tables_only``, the cross-case tables)
     of a study or of chosen firms. The file appears only when complete."""
     from .io.files import atomic_write_bytes
@@ -222,7 +230,8 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
     if Path(out).suffix.lower() not in (".docx", ""):
         raise InputError(f"{out}: a Word report is written as a .docx file")
     options = rp.ReportOptions(firm_ids=firm_ids or None, template=template, diagrams=diagrams,
-                               evidence=evidence, tables_only=tables_only, engine=engine, progress=progress)
+                               evidence=evidence, tables_only=tables_only, engine=engine, progress=progress,
+                               code=code)
     document = rp.build(loaded.study, options)
     atomic_write_bytes(out, rp.to_bytes(document))
     return loaded.warnings
