@@ -33,12 +33,10 @@ def _warn(warnings: list[Problem], prefix: str = "") -> None:
 
 
 def cmd_validate(args) -> int:
-    from .io.study_json import check_file
-
     status = 0
     many = len(args.files) > 1
     for path in args.files:
-        report = check_file(path)
+        report = services.check(path)
         prefix = f"{path}: " if many or not report.ok else ""
         for p in report.errors:
             _err(f"{prefix}{p}" if p.path else f"{path}: {p.message}")
@@ -185,9 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
                "Run 'workbench COMMAND --help' for a command's options.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check *.study.json files against the exchange format",
-                       description="Check study files against every rule of the exchange format. "
-                                   "Prints each problem with its place in the file.")
+    p = sub.add_parser("validate", help="check study files (.lpw or *.study.json) against the exchange format",
+                       description="Check study files (.lpw or *.study.json) against every rule of the "
+                                   "exchange format. Prints each problem with its place in the file. "
+                                   "A .lpw is only read, never changed.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_validate)
 

@@ -5,35 +5,100 @@ a study from either kind of file, import, export and count. Each raises
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
-from .core.errors import InputError, WorkbenchError
+from .core.errors import DamagedStudyError, InputError, WorkbenchError
 from .core.model import Study
-from .store.study_db import SQLITE_MAGIC, StudyDB
+from .store.study_db import SQLITE_MAGIC, StudyDB, damaged, firms_doc
 
 # Imported where used: the desktop workbench starts without them.
 # (analysis: stats; io.study_json and validation: reading and writing files)
 
 
 def is_lpw(path: str | os.PathLike) -> bool:
-    """A .lpw study file (SQLite), judged by its first bytes, else by name."""
+    """A .lpw study file (SQLite), judged by its first bytes, else (an
+    empty or unreadable file) by name."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
-            return fh.read(16) == SQLITE_MAGIC
+            head = fh.read(16)
     except OSError:
         return path.suffix.lower() == ".lpw"
+    return head == SQLITE_MAGIC or (not head and path.suffix.lower() == ".lpw")
 
 
-def load(path: str | os.PathLike):
+def load(path: str | os.PathLike, firm_ids: list[str] | None = None):
     """A study from a ``.lpw`` or a ``*.study.json`` file (a ``Loaded``:
-    the study and its warnings)."""
+    the study and its warnings), with only the firms ``firm_ids`` if given
+    (``InputError`` naming the study's firms when one is not there). A
+    ``.lpw`` is opened read-only, never written; only the chosen firms are
+    read from it."""
     from .io.study_json import Loaded, read_study
 
-    if is_lpw(path):
-        with StudyDB.open(path) as db:
-            return Loaded(db.load_study())
-    return read_study(path)
+    if not is_lpw(path):
+        loaded = read_study(path)
+        if firm_ids is not None:
+            require_firms(loaded.study, firm_ids)
+        return loaded
+    path = Path(path)
+    with StudyDB.open(path, read_only=True) as db:
+        try:
+            if firm_ids is not None:
+                known = db.firm_ids()
+                missing = [f for f in firm_ids if f not in known]
+                if missing:
+                    raise InputError(f"no firm {', '.join(repr(m) for m in missing)} in this study; "
+                                     f"its firms are: {', '.join(known) or '(none)'}")
+            if not db.has_study():
+                raise DamagedStudyError(
+                    f"{path}: holds no study yet: an import into it was interrupted, or none was "
+                    f"made. Import a *.study.json into it ('workbench import {path.name} "
+                    f"FILE.study.json'), or choose another file.")
+            doc = db.load_doc() if firm_ids is None else firms_doc(db, firm_ids)
+        except sqlite3.DatabaseError as exc:
+            raise damaged(path, exc) from None
+    try:
+        return Loaded(Study.from_dict(doc))
+    except Exception:
+        # a value of the wrong type stored by another program: say where
+        from .core.validate import validate
+
+        _, report = validate(doc)
+        if report.ok:
+            raise
+        n = len(report.errors)
+        raise DamagedStudyError(f"{path}: holds values the workbench cannot read ({n} problem"
+                                f"{'s' if n > 1 else ''}); it was changed by another program or "
+                                f"is damaged. Export what can be read, or open a backup copy.",
+                                report.errors) from None
+
+
+def check(path: str | os.PathLike):
+    """Every problem of a study file of either kind, without building the
+    study: a ``Report`` (decoding and opening failures as one error at the
+    top). A ``.lpw`` is opened read-only."""
+    from .core.validate import Problem, Report, validate
+    from .io.study_json import check_file
+
+    if not is_lpw(path):
+        return check_file(path)
+    path = Path(path)
+    try:
+        with StudyDB.open(path, read_only=True) as db:
+            try:
+                if not db.has_study():
+                    return Report(errors=[Problem("", "holds no study yet: import a *.study.json "
+                                                      "into it first")])
+                doc = db.load_doc()
+            except sqlite3.DatabaseError as exc:
+                raise damaged(path, exc) from None
+    except WorkbenchError as exc:
+        report = Report(errors=[Problem("", exc.message.removeprefix(f"{path}: "))])
+        report.errors.extend(exc.problems)
+        return report
+    _, report = validate(doc)
+    return report
 
 
 def require_firms(study: Study, firm_ids: list[str] | None) -> None:
@@ -74,10 +139,9 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
     ``out`` None the JSON text is returned instead of written."""
     from .io.study_json import dumps_study, write_study
 
-    loaded = load(study_path)
+    loaded = load(study_path, [firm_id] if firm_id is not None else None)
     study = loaded.study
     if firm_id is not None:
-        require_firms(study, [firm_id])
         study = study.only_firm(firm_id)
     if out is None:
         return dumps_study(study), loaded.warnings
@@ -90,11 +154,8 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
 def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[dict, Study, list]:
     from .core.analysis import study_stats
 
-    loaded = load(study_path)
-    firm_ids = None
-    if firm_id is not None:
-        require_firms(loaded.study, [firm_id])
-        firm_ids = [firm_id]
+    firm_ids = [firm_id] if firm_id is not None else None
+    loaded = load(study_path, firm_ids)  # with a firm, only that firm is read
     return study_stats(loaded.study, firm_ids), loaded.study, loaded.warnings
 
 
@@ -113,10 +174,9 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
         raise InputError(f"unknown kind {kind!r}; choose process or framework")
     if fmt not in eng.FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(eng.FORMATS)}")
-    loaded = load(study_path)
+    # with a firm, only that firm is read
+    loaded = load(study_path, [firm_id] if firm_id is not None and not all_firms else None)
     study = loaded.study
-    if firm_id is not None:
-        require_firms(study, [firm_id])
     targets: list[tuple[Path, object]] = []  # (file, firm or None for the study)
     out = Path(out)
     if all_firms:
@@ -175,5 +235,5 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
     return loaded.warnings
 
 
-__all__ = ["report", "diagram", "load", "import_file", "export", "stats", "is_lpw", "require_firms",
+__all__ = ["report", "diagram", "load", "check", "import_file", "export", "stats", "is_lpw", "require_firms",
            "InputError", "WorkbenchError"]

@@ -202,7 +202,7 @@ def _stage_message(value: Any, ctx: Context) -> str:
     if ctx.framework in FRAMEWORK_IDS:
         fw = framework(ctx.framework)
         listing = f" (its stages: {', '.join(fw.stage_ids)})"
-        if value in all_stages():
+        if isinstance(value, str) and value in all_stages():
             # a real stage of another framework: a suggestion would mislead
             others = [f for f in FRAMEWORK_IDS if value in framework(f).stage_ids]
             return (f"{_show(value)} is not a stage of framework {fw.id}{listing}; "
@@ -707,7 +707,8 @@ def check_object(kind: str, obj: Any, framework_id: str | None, where: str = "")
     _object_check(kind)(obj, (where,) if where else (), problems, Context(framework_id))
     if kind == "event" and framework_id in FRAMEWORK_IDS and isinstance(obj, dict):
         stages = set(framework(framework_id).stage_ids)
-        for i, st in enumerate(obj.get("stages") or ()):
+        listed = obj.get("stages")
+        for i, st in enumerate(listed if isinstance(listed, list) else ()):
             if isinstance(st, str) and st in all_stages() and st not in stages:
                 problems.append(Problem(fmt_path(((where,) if where else ()) + ("stages", i)),
                                         _stage_message(st, Context(framework_id))))
