@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 from .core.errors import DamagedStudyError, InputError, WorkbenchError
@@ -58,20 +59,31 @@ def load(path: str | os.PathLike, firm_ids: list[str] | None = None):
             doc = db.load_doc() if firm_ids is None else firms_doc(db, firm_ids)
         except sqlite3.DatabaseError as exc:
             raise damaged(path, exc) from None
-    try:
+    with explained(path):
         return Loaded(Study.from_dict(doc))
-    except Exception:
-        # a value of the wrong type stored by another program: say where
-        from .core.validate import validate
 
-        _, report = validate(doc)
+
+@contextmanager
+def explained(path: str | os.PathLike):
+    """Around work on a study read from a ``.lpw``: a failure caused by a
+    value of the wrong type in the file (written there by another program)
+    becomes a ``DamagedStudyError`` listing every such value with its path.
+    The file is validated only when something failed."""
+    try:
+        yield
+    except WorkbenchError:
+        raise
+    except Exception:
+        if not is_lpw(path):
+            raise
+        report = check(path)
         if report.ok:
             raise
         n = len(report.errors)
         raise DamagedStudyError(f"{path}: holds values the workbench cannot read ({n} problem"
-                                f"{'s' if n > 1 else ''}); it was changed by another program or "
-                                f"is damaged. Export what can be read, or open a backup copy.",
-                                report.errors) from None
+                                f"{'s' if n > 1 else ''}); it was changed by another program, or is "
+                                f"damaged. Correct them (export it, fix the *.study.json and import "
+                                f"that into a new study), or open a backup copy.", report.errors) from None
 
 
 def check(path: str | os.PathLike):
@@ -144,10 +156,12 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
     if firm_id is not None:
         study = study.only_firm(firm_id)
     if out is None:
-        return dumps_study(study), loaded.warnings
+        with explained(study_path):
+            return dumps_study(study), loaded.warnings
     if Path(out).resolve() == Path(study_path).resolve():
         raise InputError(f"{out}: export would overwrite the study it reads; choose another file")
-    write_study(study, out)
+    with explained(study_path):
+        write_study(study, out)
     return None, loaded.warnings
 
 
@@ -156,7 +170,8 @@ def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[di
 
     firm_ids = [firm_id] if firm_id is not None else None
     loaded = load(study_path, firm_ids)  # with a firm, only that firm is read
-    return study_stats(loaded.study, firm_ids), loaded.study, loaded.warnings
+    with explained(study_path):
+        return study_stats(loaded.study, firm_ids), loaded.study, loaded.warnings
 
 
 def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: str | None = None,
@@ -203,8 +218,9 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
     drawn_by = ""
     written = []
     for path, firm in targets:
-        graph = (dg.process_graph(study, firm, options) if kind == "process"
-                 else dg.framework_graph(study, firm))
+        with explained(study_path):
+            graph = (dg.process_graph(study, firm, options) if kind == "process"
+                     else dg.framework_graph(study, firm))
         title = f"{firm.name if firm else study.title}: {kind}"
         drawn = eng.draw(graph.source, fmt, engine=engine, dpi=dpi, title=title)
         atomic_write_bytes(path, drawn.data)
@@ -230,7 +246,8 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
         raise InputError(f"{out}: a Word report is written as a .docx file")
     options = rp.ReportOptions(firm_ids=firm_ids or None, template=template, diagrams=diagrams,
                                evidence=evidence, tables_only=tables_only, engine=engine, progress=progress)
-    document = rp.build(loaded.study, options)
+    with explained(study_path):
+        document = rp.build(loaded.study, options)
     atomic_write_bytes(out, rp.to_bytes(document))
     return loaded.warnings
 

@@ -862,3 +862,4 @@ def firms_doc(db: StudyDB, firm_ids: list[str]) -> dict:
         firms.append(firm)
     doc["firms"] = firms
     return doc
+
