@@ -276,6 +276,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.skipif(os.name == "nt", reason="kills with SIGKILL")
 @pytest.mark.parametrize("command", ["export", "report"])
 def test_temporary_file_of_a_killed_write_is_removed_by_the_next(tmp_path, command):
     out = tmp_path / "out"
@@ -327,6 +328,23 @@ def test_empty_or_unreadable_lock_does_not_block_opening(tmp_path, content):
     assert not lock.exists()
 
 
+def test_window_says_a_stale_lock_was_taken_over(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from workbench.gui.mainwindow import MainWindow
+
+    path = make_lpw(tmp_path)
+    (tmp_path / "study.lpw.lock").touch()
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: pytest.fail(f"warning {a[1:]}"))
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.open_path(str(path)) and not w.session.read_only
+    assert "The lock file study.lpw.lock was empty" in w.statusBar().currentMessage()
+    w.close_study()
+    assert not (tmp_path / "study.lpw.lock").exists()
+
+
 @pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="a file root can read anyway")
 def test_lock_without_read_permission_does_not_block_opening(tmp_path):
     path = make_lpw(tmp_path)
@@ -374,7 +392,7 @@ def test_study_in_a_read_only_folder_opens_read_only_in_the_window(qtbot, tmp_pa
         qtbot.addWidget(w)
         assert w.open_path(str(path))
         assert w.session.read_only and [f["id"] for f in w.session.firms()] == ["f1"]
-        assert "read-only" in w.statusBar().currentMessage()
+        assert "read-only" in w.statusBar().currentMessage() and "(read-only)" in w.windowTitle()
         assert w.events_tab.model.rowCount() == 3
         with pytest.raises(WorkbenchError):
             w.session.set_study_field("title", "Changed")

@@ -80,6 +80,7 @@ class StudyLock:
     def __init__(self, path: Path):
         self.path = Path(str(path) + LOCK_SUFFIX)
         self.held = False
+        self.refused = False  # another workbench holds it
         self.warnings: list[str] = []
 
     @property
@@ -116,8 +117,8 @@ class StudyLock:
                     continue  # gone meanwhile: try again
                 if other is None:
                     why = "empty" if _size(self.path) == 0 else "unreadable"
-                    self.warnings.append(f"{self.path.name} was {why} and named no workbench, so it was "
-                                         f"left over from one that stopped; it was taken over.")
+                    self.warnings.append(f"The lock file {self.path.name} was {why} and named no workbench: "
+                                         f"it was left over from one that stopped, and was taken over.")
                     self._remove_stale()
                     continue
                 same_host = other.get("host") == me["host"]
@@ -129,6 +130,7 @@ class StudyLock:
                     self._remove_stale()  # stale: its process has gone
                     continue
                 where = "on this computer" if same_host else f"on {other.get('host', 'another computer')}"
+                self.refused = True
                 raise StudyLockedError(
                     f"{self.study_name} is open in another workbench {where} "
                     f"(process {other.get('pid', '?')}). Close it there first, or open it read-only. "
@@ -212,6 +214,10 @@ class Session:
             raise NoSuchStudyError(f"{self.path}: no such study file")
         if create is not None and self.path.exists() and self.path.stat().st_size > 0:
             raise InputError(f"{self.path}: already exists; choose another name for the new study")
+        if create is not None:
+            meta = {"format": "lpw-study", "version": 1, **create}
+            if meta.get("framework") not in ("4I", "5I", "4I-AE") or not meta.get("title"):
+                raise InputError("a new study needs a title and a framework (4I, 5I or 4I-AE)")
         made = create is not None and not self.path.exists()
         try:
             if not self.read_only:
@@ -220,18 +226,18 @@ class Session:
             self.db = StudyDB.open(self.path, create=create is not None, read_only=self.read_only)
             self.backup = self.db.backup
             if self.backup is not None:
-                self.warnings.append(f"{self.path.name} was brought up to date for this version of the "
-                                     f"workbench; a copy of it as it was is kept as {self.backup.name}.")
+                self.warnings.append(f"The study was brought up to date for this version of the workbench; "
+                                     f"a copy of it as it was is kept as {self.backup.name}.")
             if create is not None:
-                meta = {"format": "lpw-study", "version": 1, **create}
-                if meta.get("framework") not in ("4I", "5I", "4I-AE") or not meta.get("title"):
-                    raise InputError("a new study needs a title and a framework (4I, 5I or 4I-AE)")
                 self.db.create_study(meta)
             self._check_readable()
         except BaseException:
             self.close()
-            if made and self.path.exists():
-                self.path.unlink()
+            if create is not None and self.path.exists() and not self.lock.refused:
+                if made:
+                    self.path.unlink()
+                else:
+                    os.truncate(self.path, 0)  # the empty file it was
             raise
         self.framework = get_framework(self.db.framework)
 
@@ -244,13 +250,13 @@ class Session:
             if creating:
                 raise
             self.read_only = True
-            self.warnings.append(f"the folder of {self.path.name} cannot be written: the study is "
+            self.warnings.append(f"The folder of {self.path.name} cannot be written, so the study is "
                                  f"open read-only.")
             return
         if self.path.exists() and not os.access(self.path, os.W_OK):
             self.lock.release()
             self.read_only = True
-            self.warnings.append(f"{self.path.name} is a read-only file: the study is open read-only.")
+            self.warnings.append(f"The file {self.path.name} is read-only, so the study is open read-only.")
 
     def _check_readable(self) -> None:
         """DamagedStudyError when the file holds no study, or SQLite finds a

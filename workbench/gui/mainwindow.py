@@ -280,12 +280,13 @@ class MainWindow(QMainWindow):
         self._remember(path)
         self._update_actions()
         meta = session.meta()
-        self.setWindowTitle(f"{Path(path).name} — {meta['title']} — {APP}")
+        self.setWindowTitle(f"{Path(path).name}{' (read-only)' if session.read_only else ''} — "
+                            f"{meta['title']} — {APP}")
         if session.read_only:
             status = "This study is open read-only: you can look, not change it."
         else:
             status = f"Every change is saved to {path} as you make it."
-        self.statusBar().showMessage(" ".join([w[:1].upper() + w[1:] for w in session.warnings] + [status]))
+        self.statusBar().showMessage(" ".join(session.warnings + [status]))
         firms = session.firms()
         if firms:
             self.select_firm(firms[0]["id"])
