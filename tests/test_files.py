@@ -254,6 +254,7 @@ def test_validate_takes_a_lpw(tmp_path, capsys):
     before = digest(lpw)
     code, out, err = run(capsys, "validate", lpw, JM)
     assert code == 0 and out.count(": valid") == 2
+    assert digest(lpw) == before and listing(tmp_path) == ["study.lpw"]
     with sqlite3.connect(lpw) as conn:  # a problem only the rules see: a link to itself
         conn.execute("INSERT INTO links (firm, position, from_event, to_event) VALUES ('f1', 0, 'e1', 'e1')")
     conn.close()

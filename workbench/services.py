@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .core.errors import DamagedStudyError, InputError, WorkbenchError
 from .core.model import Study
-from .store.study_db import SQLITE_MAGIC, StudyDB, damaged, firms_doc
+from .store.study_db import SQLITE_MAGIC, StudyDB, damaged, firms_doc, no_study
 
 # Imported where used: the desktop workbench starts without them.
 # (analysis: stats; io.study_json and validation: reading and writing files)
@@ -45,17 +45,14 @@ def load(path: str | os.PathLike, firm_ids: list[str] | None = None):
     path = Path(path)
     with StudyDB.open(path, read_only=True) as db:
         try:
+            if not db.has_study():
+                raise no_study(path)
             if firm_ids is not None:
                 known = db.firm_ids()
                 missing = [f for f in firm_ids if f not in known]
                 if missing:
                     raise InputError(f"no firm {', '.join(repr(m) for m in missing)} in this study; "
                                      f"its firms are: {', '.join(known) or '(none)'}")
-            if not db.has_study():
-                raise DamagedStudyError(
-                    f"{path}: holds no study yet: an import into it was interrupted, or none was "
-                    f"made. Import a *.study.json into it ('workbench import {path.name} "
-                    f"FILE.study.json'), or choose another file.")
             doc = db.load_doc() if firm_ids is None else firms_doc(db, firm_ids)
         except sqlite3.DatabaseError as exc:
             raise damaged(path, exc) from None

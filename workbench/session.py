@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .core.errors import (DamagedStudyError, InputError, NoSuchStudyError, ReadOnlyError,
-                          StudyLockedError, WorkbenchError)
+from .core.errors import InputError, NoSuchStudyError, ReadOnlyError, StudyLockedError, WorkbenchError
 from .core.frameworks import framework as get_framework
 from .core.model import Firm, Study
-from .store.study_db import StudyDB, damaged
+from .store.study_db import StudyDB, damaged, no_study
 
 LOCK_SUFFIX = ".lock"
 
@@ -264,10 +263,7 @@ class Session:
         read it)."""
         try:
             if not self.db.has_study():
-                raise DamagedStudyError(
-                    f"{self.path}: holds no study yet: an import into it was interrupted, or none was "
-                    f"made. Import a *.study.json into it ('workbench import {self.path.name} "
-                    f"FILE.study.json'), or choose another file.")
+                raise no_study(self.path)
             problems = [r[0] for r in self.db.conn.execute("PRAGMA quick_check(5)")]
         except sqlite3.DatabaseError as exc:
             raise damaged(self.path, exc) from None

@@ -697,6 +697,14 @@ def _empty_message(path: Path) -> str:
             f"FILE.study.json'), or choose another file.")
 
 
+def no_study(path: Path) -> DamagedStudyError:
+    """The error for a study file with its tables but no study in them:
+    what an import that was interrupted leaves."""
+    return DamagedStudyError(
+        f"{path}: holds no study yet: an import into it was interrupted, or none was made. Import a "
+        f"*.study.json into it ('workbench import {path.name} FILE.study.json'), or choose another file.")
+
+
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite before SQLite touches it."""
     try:
