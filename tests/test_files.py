@@ -63,14 +63,19 @@ def _add_colour(conn):
     conn.execute("ALTER TABLE firms ADD COLUMN colour TEXT")
 
 
-@pytest.fixture
-def version_2(monkeypatch):
+def one_version_newer(monkeypatch) -> int:
     """This workbench made one version newer: files of today's version are
-    then older ones (the mechanism every future migration goes through)."""
+    then older ones (the mechanism every future migration goes through).
+    Returns today's version."""
     old = schema.SCHEMA_VERSION
     monkeypatch.setattr(study_db, "SCHEMA_VERSION", old + 1)
     monkeypatch.setattr(study_db, "MIGRATIONS", {**schema.MIGRATIONS, old + 1: _add_colour})
     return old
+
+
+@pytest.fixture
+def version_2(monkeypatch):
+    return one_version_newer(monkeypatch)
 
 
 def test_reading_commands_never_write_an_older_study(tmp_path, capsys, version_2):
@@ -460,3 +465,22 @@ def test_stats_and_diagram_of_one_firm_read_only_that_firm(tmp_path, capsys, mon
     assert (tmp_path / "d.dot").read_text() == (tmp_path / "j.dot").read_text()
     code, out, err = run(capsys, "stats", lpw, "--firm", "nope")
     assert code == 2 and "its firms are: brw, rsl, dmf" in err
+
+
+def test_older_study_in_a_read_only_folder_is_read_without_being_updated(tmp_path, monkeypatch):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = make_lpw(folder)
+    old = one_version_newer(monkeypatch)  # the file is now of an older version
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == old
+    conn.close()
+    before, names = digest(path), listing(folder)
+    with read_only_folder(folder):
+        s = Session(path)
+        assert s.read_only and s.backup is None
+        assert [f["id"] for f in s.firms()] == ["f1"] and s.meta()["title"] == "Test study"
+        assert any("cannot be written" in w for w in s.warnings)
+        assert "colour" in {r[1] for r in s.db.conn.execute("PRAGMA table_info(firms)")}  # in memory
+        s.close()
+    assert digest(path) == before and listing(folder) == names

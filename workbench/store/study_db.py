@@ -740,10 +740,14 @@ def _file_marks(path: Path, conn: sqlite3.Connection) -> tuple[int, int, set[str
     return version, app_id, tables
 
 
-def damaged(path: Path, exc: BaseException) -> DamagedStudyError:
+def damaged(path: Path, exc: BaseException) -> WorkbenchError:
     """The error for a study file SQLite cannot read (a malformed page, a
-    file cut short)."""
+    file cut short): a ``DamagedStudyError``, unless SQLite only waited in
+    vain for another program to finish writing it."""
     text = str(exc)
+    if "locked" in text or "busy" in text:
+        return WorkbenchError(f"{path}: another program is writing to the study file and did not "
+                              f"finish in time; try again in a moment.")
     if "readonly" in text or "read-only" in text:
         # a read-only open cannot roll back an edit that was interrupted
         return DamagedStudyError(
