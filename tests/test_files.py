@@ -114,20 +114,20 @@ def test_reading_commands_never_write_an_older_study(tmp_path, capsys, version_2
     # opened for editing: a copy beside it first, then brought up to date in place
     s = Session(path)
     assert not s.read_only
-    assert s.backup == folder / "old.lpw.v1.bak"
+    assert s.backup == folder / f"old.lpw.v{monkey_old}.bak"
     assert digest(s.backup) == before
-    assert any("old.lpw.v1.bak" in w for w in s.warnings)
+    assert any(f"old.lpw.v{monkey_old}.bak" in w for w in s.warnings)
     s.close()
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == monkey_old + 1
     assert "colour" in {r[1] for r in conn.execute("PRAGMA table_info(firms)")}
     conn.close()
     # a second older copy never overwrites the first backup
-    (folder / "again.lpw").write_bytes((folder / "old.lpw.v1.bak").read_bytes())
-    (folder / "again.lpw.v1.bak").write_bytes(b"an earlier copy")
+    (folder / "again.lpw").write_bytes(s.backup.read_bytes())
+    (folder / f"again.lpw.v{monkey_old}.bak").write_bytes(b"an earlier copy")
     Session(folder / "again.lpw").close()
-    assert (folder / "again.lpw.v1.bak").read_bytes() == b"an earlier copy"
-    assert digest(folder / "again.lpw.v1-2.bak") == before
+    assert (folder / f"again.lpw.v{monkey_old}.bak").read_bytes() == b"an earlier copy"
+    assert digest(folder / f"again.lpw.v{monkey_old}-2.bak") == before
 
 
 def test_foreign_and_empty_files_stay_byte_identical(tmp_path, capsys):

@@ -167,6 +167,26 @@ def test_code_as_palette_keys(jm_window, qtbot):
     assert jm_window.session.get("events", "brw", "e1")["learning_types"][0] == "normative"
 
 
+def test_coding_several_events_is_one_undo_step(jm_window, qtbot):
+    from PySide6.QtCore import QItemSelectionModel
+
+    tab = jm_window.events_tab
+    s = jm_window.session
+    before = [s.get("events", "brw", e)["learning_types"] for e in ("e1", "e2", "e3")]
+    tab.view.setFocus()
+    tab.view.selectRow(0)
+    sel = tab.view.selectionModel()
+    for row in (1, 2):
+        sel.select(tab.model.index(row, 0), QItemSelectionModel.SelectionFlag.Select
+                   | QItemSelectionModel.SelectionFlag.Rows)
+    qtbot.keyClick(tab.view, "C")
+    assert [s.get("events", "brw", e)["learning_types"][0] for e in ("e1", "e2", "e3")] == ["coercive"] * 3
+    assert jm_window.controller.undo_stack.undoText() == s.undo_label() == "Code 3 events as Coercive"
+    jm_window.undo_slot.trigger()  # one step takes all three back
+    assert [s.get("events", "brw", e)["learning_types"] for e in ("e1", "e2", "e3")] == before
+    assert not s.can_undo()
+
+
 def test_uncoded_and_warnings_are_highlighted(jm_window):
     tab = jm_window.events_tab
     new = tab.add_event()
@@ -254,7 +274,7 @@ def test_write_failure_is_reported_and_nothing_is_dropped_silently(jm_window, er
     monkeypatch.setattr(StudyDB, "set_field", full)
     tab = jm_window.events_tab
     edit_through_delegate(tab.view, 0, col(tab.model, "title"), lambda e: e.setText("Changed"))
-    assert errors and "the disk is full" in errors[-1][1] and "not made" in errors[-1][1]
+    assert errors and "the disk is full" in errors[-1][1] and "nothing was changed" in errors[-1][1]
     assert tab.model.data(tab.model.index(0, col(tab.model, "title"))) == "Main customer moves to strategic sourcing"
     assert not jm_window.controller.undo_stack.canUndo()
 

@@ -121,25 +121,60 @@ def require_firms(study: Study, firm_ids: list[str] | None) -> None:
 
 def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
                 replace: bool = False) -> tuple[list[str], list]:
-    """Import a ``*.study.json`` into a new or existing ``.lpw``. The file is
-    read and validated in full before the study is touched; a study file
-    created for the import is removed again if the import fails."""
+    """Import a ``*.study.json`` into a new or existing ``.lpw``, through an
+    editing session (so a study open in a window is refused, and the import
+    is one step of the history). The file is read and validated in full
+    first. A new study is built in a temporary file beside the target and
+    renamed into place when complete: a killed import leaves no study."""
     from .io.study_json import read_doc
+    from .session import Session, StudyLock
 
     doc, warnings = read_doc(json_path)
     study_path = Path(study_path)
-    created = not study_path.exists() or study_path.stat().st_size == 0
+    if study_path.exists() and study_path.stat().st_size > 0:
+        session = Session(study_path)
+        try:
+            return session.import_doc(doc, replace=replace), warnings
+        finally:
+            session.close()
+    lock = StudyLock(study_path)  # nobody else builds or opens it meanwhile
+    lock.acquire()
     try:
-        with StudyDB.open(study_path, create=True) as db:
-            firm_ids = db.import_doc(doc, replace=replace)
-    except BaseException:
-        if created and study_path.exists():
+        _remove_stale_builds(study_path)
+        tmp = study_path.with_name(f".{study_path.name}.{os.getpid()}{BUILD_SUFFIX}")
+        try:
+            session = Session(tmp, create={k: v for k, v in doc.items() if k != "firms"})
             try:
-                study_path.unlink()
-            except OSError:
-                pass
-        raise
+                firm_ids = session.import_doc(doc)
+            finally:
+                session.close()
+            os.replace(tmp, study_path)
+        except OSError as exc:
+            raise WorkbenchError(f"cannot write {study_path}: {exc.strerror or exc}; nothing was imported") from None
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    finally:
+        lock.release()
     return firm_ids, warnings
+
+
+BUILD_SUFFIX = ".lpw-build"
+
+
+def _remove_stale_builds(study_path: Path) -> None:
+    """Delete what an import into ``study_path`` killed before it finished
+    left behind (``.NAME.PID.lpw-build``, its process gone)."""
+    from .session import _pid_alive as pid_alive
+
+    for leftover in study_path.parent.glob(f".{study_path.name}.*{BUILD_SUFFIX}"):
+        pid = leftover.name[len(study_path.name) + 2:-len(BUILD_SUFFIX)]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            for path in (leftover, Path(f"{leftover}-journal"), Path(f"{leftover}.lock")):
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
 
 
 def export(study_path: str | os.PathLike, out: str | os.PathLike | None,

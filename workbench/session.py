@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-from .core.errors import InputError, NoSuchStudyError, ReadOnlyError, StudyLockedError, WorkbenchError
-from .core.frameworks import framework as get_framework
+from .core import edits as E
+from .core.errors import (FirmsExistError, InputError, NoSuchStudyError, ReadOnlyError, StudyLockedError,
+                          WorkbenchError)
+from .core.frameworks import UnknownFrameworkError, framework as get_framework, framework_ids
 from .core.model import Firm, Study
 from .store.study_db import StudyDB, damaged, no_study
 
@@ -187,7 +191,7 @@ def _write_error(path: Path, exc: sqlite3.Error) -> WorkbenchError:
         why = "another program is writing to it"
     else:
         why = text
-    return WorkbenchError(f"could not save the change to {path.name}: {why}. The change was not made.")
+    return WorkbenchError(f"could not save the change to {path.name}: {why}; nothing was changed")
 
 
 class Session:
@@ -209,14 +213,18 @@ class Session:
         self.backup: Path | None = None
         self.db = None
         self.lock = StudyLock(self.path)
+        self._history: list[E.Edit] = []  # the undo history; the first _done steps are applied
+        self._done = 0
+        self.applied = 0  # edits applied through ``apply`` so far
+        self._group: list | None = None  # edits of an open ``group``
         if create is None and not self.path.exists():
             raise NoSuchStudyError(f"{self.path}: no such study file")
         if create is not None and self.path.exists() and self.path.stat().st_size > 0:
             raise InputError(f"{self.path}: already exists; choose another name for the new study")
         if create is not None:
             meta = {"format": "lpw-study", "version": 1, **create}
-            if meta.get("framework") not in ("4I", "5I", "4I-AE") or not meta.get("title"):
-                raise InputError("a new study needs a title and a framework (4I, 5I or 4I-AE)")
+            if meta.get("framework") not in framework_ids() or not meta.get("title"):
+                raise InputError(f"a new study needs a title and a framework ({', '.join(framework_ids())})")
         made = create is not None and not self.path.exists()
         try:
             if not self.read_only:
@@ -230,6 +238,10 @@ class Session:
             if create is not None:
                 self.db.create_study(meta)
             self._check_readable()
+            try:
+                self.framework = get_framework(self.db.framework)
+            except UnknownFrameworkError as exc:  # made with a framework file this installation lacks
+                raise InputError(f"{self.path}: {exc.message}") from None
         except BaseException:
             self.close()
             if create is not None and self.path.exists() and not self.lock.refused:
@@ -238,7 +250,6 @@ class Session:
                 else:
                     os.truncate(self.path, 0)  # the empty file it was
             raise
-        self.framework = get_framework(self.db.framework)
 
     def _take_lock(self, creating: bool) -> None:
         """Lock the study for editing; a file or folder that cannot be
@@ -333,44 +344,195 @@ class Session:
         return self.db.find_events(text, limit)
 
     # ------------------------------------------------------------------ writing
+    # Each public edit method reads what it changes, builds the edit as a
+    # value (workbench.core.edits) and hands it to ``apply``: the one place
+    # where a study is changed.
 
-    def _write(self, fn, *args):
+    def apply(self, edit: E.Edit, label: str | None = None, checked: bool = False) -> E.Edit:
+        """Apply an edit in one transaction and check the firms it touched
+        against the format's rules; on any problem nothing is changed and
+        ``InputError`` (refused) or ``WorkbenchError`` (not written) is
+        raised. The edit becomes the newest step of the undo history.
+        ``checked``: the caller has just run the same rules over what the
+        edit adds (an import), so they are not run twice."""
+        if label is not None and not isinstance(edit, E.Compound):
+            edit = E.Compound(label, (edit,))
+        self._commit(edit, checked)
+        self.applied += 1
+        if self._group is not None:
+            self._group.append(edit)
+            return edit
+        self._push(edit)
+        return edit
+
+    def _push(self, edit: E.Edit) -> None:
+        del self._history[self._done:]
+        self._history.append(edit)
+        self._done = len(self._history)
+
+    @contextmanager
+    def group(self, label: str) -> Iterator[None]:
+        """Edits made inside ``with session.group(label):`` are written in
+        one transaction and become one step of the undo history (a code
+        applied to many events, a delete of many). An exception leaving
+        the block undoes them all; an edit refused inside it, and caught
+        there, leaves the others standing. Groups do not nest: an inner
+        one is part of the outer."""
+        if self._group is not None:
+            yield
+            return
+        self._group = []
+        try:
+            with self.db.db.atomic():
+                yield
+        except BaseException:
+            self._group = None
+            raise
+        edits, self._group = self._group, None
+        if edits:
+            self._push(E.Compound(label, tuple(edits)))
+
+    @property
+    def last_edit(self) -> E.Edit | None:
+        """The newest step of the undo history that is applied."""
+        return self._history[self._done - 1] if self._done else None
+
+    def _commit(self, edit: E.Edit, checked: bool = False) -> None:
         if self.read_only:
             raise WorkbenchError(f"{self.path.name} is read-only: the change was not made")
         try:
-            return fn(*args)
+            with self.db.db.atomic():
+                self.db.apply(edit)
+                problems = [] if checked else self._problems(edit)
+                if problems:
+                    raise InputError("; ".join(str(p) for p in problems[:5])
+                                     + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""),
+                                     problems)
+        except sqlite3.IntegrityError as exc:
+            raise InputError(f"the change was refused: {_integrity_message(exc)}") from None
         except sqlite3.Error as exc:
             raise _write_error(self.path, exc) from None
 
-    def _check(self, kind: str, obj: dict, firm_id: str | None) -> None:
+    def _problems(self, edit: E.Edit) -> list:
+        """What the format's rules say of the part of the study ``edit``
+        touched, read back inside the edit's transaction: the study's own
+        fields and codes; for each firm touched its sources, routines and
+        links with the events the edit changed or that name what it changed
+        (a whole firm only where it was added); the documents touched, with
+        their passages. The rules are those of ``validate``, run over that
+        part; in a firm of 100,000 events an edit to one of them reads one."""
+        from .core.validate import Problem, check_part
+
+        meta = self.db.study_meta()
+        codes = self.db.codes()
+        if codes:
+            meta["codes"] = codes
+        scope: dict[str, set | None] = {}  # firm -> event ids to check (None: all)
+        doc_ids: set[str] = set()
+        for e in E.primitives(edit):
+            for kind, ident, events in self._scope(e):
+                if kind == "document":
+                    doc_ids.add(ident)
+                    continue
+                have = scope.get(ident, set())
+                scope[ident] = None if events is None or have is None else have | events
+        firms, documents = [], {d["id"]: d for d in self.db.documents_by_id(sorted(doc_ids))}
+        for firm_id, events in scope.items():
+            if not self.db.has_firm(firm_id):
+                continue
+            firm, docs = self.db.firm_part(firm_id, events)
+            firms.append(firm)
+            documents.update((d["id"], d) for d in docs)
+        problems = check_part(meta, firms, list(documents.values()))
+        return [Problem(_readable_path(p.path, firms), p.message) for p in problems]
+
+    def _scope(self, e) -> list[tuple[str, str, set | None]]:
+        """("firm", id, event ids) and ("document", id, None) for what an
+        applied primitive edit may have made invalid; an empty set of events
+        checks the firm's own fields, sources, routines and links."""
+        def users_of_code(code_id: str) -> list:
+            events, docs = self.db.code_users(code_id)
+            return [("firm", f, {ev}) for f, ev in events] + [("document", d, None) for d in docs]
+
+        def users_of_document(doc_id: str) -> list:
+            return [("firm", f, {ev}) for f, ev in self.db.document_users(doc_id)] + \
+                [("document", doc_id, None)]
+
+        if isinstance(e, E.SetField):
+            if e.table == "firms":
+                return [("firm", e.value if e.key == "id" else e.id, set())]
+            if e.table == "events":
+                return [("firm", e.firm, {e.value if e.key == "id" else e.id})]
+            if e.table == "codes":
+                return [] if e.key != "id" else users_of_code(e.old)
+            if e.table == "documents":
+                return users_of_document(e.value if e.key == "id" else e.id)
+            if e.table == "passages":
+                return [("document", e.firm, None)]
+            if e.key == "id":  # a source or routine renamed: who named the old id?
+                return [("firm", e.firm, {r["id"] for r in self.db.used_by(e.firm, e.table, e.old)})]
+            return [("firm", e.firm, set())]
+        if isinstance(e, (E.Insert, E.Remove)):
+            if e.table == "codes":
+                return users_of_code(e.obj["id"]) if isinstance(e, E.Remove) else []
+            if e.table == "passages":
+                return [("document", e.firm, None)]
+            if e.table == "events":
+                return [("firm", e.firm, {e.obj["id"]} if isinstance(e, E.Insert) else set())]
+            if isinstance(e, E.Insert):
+                return [("firm", e.firm, set())]
+            return [("firm", e.firm, {r["id"] for r in self.db.used_by(e.firm, e.table, e.obj["id"])})]
+        if isinstance(e, E.AddFirm):
+            return [("firm", e.firm["id"], None)]
+        if isinstance(e, E.SetLinks):
+            return [("firm", e.firm, set())]
+        if isinstance(e, E.AddDocument):
+            return [("document", e.doc["id"], None)]
+        return []  # moves (order is a warning), removed firms and documents, study fields
+
+    def _check_shape(self, table: str, obj: dict) -> None:
+        """The schema's check of one object, before it is written: a value
+        of the wrong type never reaches the file. (Rules across objects are
+        checked once the edit is applied, in ``_commit``.)"""
         from .core.validate import check_object
 
-        problems = check_object(kind, obj, self.framework.id)
-        if firm_id is not None and kind in ("event", "routine", "source"):
-            sources = {s["id"] for s in self.db.objects("sources", firm_id)}
-            for key in ("sources",) if kind != "source" else ():
-                for i, ref in enumerate(obj.get(key) or ()):
-                    if ref not in sources:
-                        problems.append(_problem(f"{key}[{i}]", f"no source {ref!r} in firm {firm_id!r}"))
-            if kind == "event":
-                routines = {r["id"] for r in self.db.objects("routines", firm_id)}
-                for i, ref in enumerate(obj.get("routines") or ()):
-                    if ref not in routines:
-                        problems.append(_problem(f"routines[{i}]", f"no routine {ref!r} in firm {firm_id!r}"))
-                docs = {d.id: d for d in self.db.load_study([]).document_list} if obj.get("evidence") else {}
-                for i, ev in enumerate(obj.get("evidence") or ()):
-                    if ev.get("document") and ev["document"] not in docs:
-                        problems.append(_problem(f"evidence[{i}].document", f"no document {ev['document']!r}"))
-                    elif ev.get("document") and ev.get("start") is not None:
-                        text = docs[ev["document"]].text
-                        if text[ev["start"]:ev.get("end", -1)] != ev.get("quote"):
-                            problems.append(_problem(f"evidence[{i}].quote", "does not match the document at "
-                                                                              f"{ev['start']}-{ev.get('end')}"))
-            if kind == "source" and obj.get("via"):
-                if obj["via"] not in sources or obj["via"] == obj.get("id"):
-                    problems.append(_problem("via", f"no other source {obj['via']!r} in firm {firm_id!r}"))
+        problems = check_object(table[:-1], obj, self.framework.id)
         if problems:
-            raise InputError("; ".join(str(p) for p in problems), problems)
+            raise InputError("; ".join(str(p) for p in problems[:5]), problems)
+
+    # ------------------------------------------------------------------ undo
+
+    def can_undo(self) -> bool:
+        return self._done > 0
+
+    def can_redo(self) -> bool:
+        return self._done < len(self._history)
+
+    def undo_label(self) -> str | None:
+        return _label(self._history[self._done - 1]) if self.can_undo() else None
+
+    def redo_label(self) -> str | None:
+        return _label(self._history[self._done]) if self.can_redo() else None
+
+    def undo(self) -> E.Edit:
+        """Undo the newest step of the history; returns it."""
+        if not self.can_undo():
+            raise InputError("there is nothing to undo")
+        edit = self._history[self._done - 1]
+        self._commit(edit.inverse())
+        self._done -= 1
+        return edit
+
+    def redo(self) -> E.Edit:
+        """Redo the step undone last; returns it."""
+        if not self.can_redo():
+            raise InputError("there is nothing to redo")
+        edit = self._history[self._done]
+        self._commit(edit)
+        self._done += 1
+        return edit
+
+    # ------------------------------------------------------------------ edits
 
     def new_id(self, table: str, firm_id: str | None, prefix: str) -> str:
         if table == "firms":
@@ -382,7 +544,8 @@ class Session:
             n += 1
         return f"{prefix}{n}"
 
-    def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value: Any) -> Any:
+    def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value: Any,
+                  label: str | None = None) -> Any:
         """Change one field (None removes it); returns the old value (None
         if it was absent)."""
         from .core.validate import sanitise
@@ -390,74 +553,324 @@ class Session:
         value, _ = sanitise(value)  # pasted control characters become spaces (format rule 6)
         current = self.db.get(table, firm_id, obj_id)
         old = current.get(key)
-        new = dict(current)
-        if value is None:
-            new.pop(key, None)
-        else:
-            new[key] = value
-        kind = table[:-1]
-        self._check(kind, new, firm_id if table != "firms" else None)
-        self._write(self.db.set_field, table, firm_id, obj_id, key, value)
+        self._check_shape(table, {**current, key: value} if value is not None else current)
+        self.apply(E.SetField(table, firm_id, obj_id, key, value, old),
+                   label or f"Edit {key.replace('_', ' ')}")
         return old
 
-    def set_study_field(self, key: str, value: Any) -> Any:
-        old = self.meta().get(key)
+    def set_study_field(self, key: str, value: Any, label: str | None = None) -> Any:
+        from .core.validate import sanitise
+
         if key == "title" and not (isinstance(value, str) and value.strip()):
             raise InputError("a study needs a title")
-        self._write(self.db.set_study_field, key, value)
+        if key == "framework":
+            raise InputError("a study's framework cannot be changed once it has been created")
+        value, _ = sanitise(value)
+        old = self.meta().get(key)
+        self.apply(E.SetStudyField(key, value, old), label or f"Edit study {key}")
         return old
 
-    def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None) -> int:
+    def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None,
+               label: str | None = None) -> int:
+        """Add a source, routine or event to a firm, a passage to a document
+        (``firm_id`` is then the document's id) or a code to the study
+        (``firm_id`` None); at the end by default. Returns its position."""
         from .core.validate import sanitise
 
         obj, _ = sanitise(obj)
-        self._check(table[:-1], obj, firm_id)
+        if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+            raise InputError(f"a {table[:-1]} needs an id")
+        self._check_shape(table, obj)
+        where = self._parent_name(table, firm_id)
         if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
-            raise InputError(f"firm {firm_id!r} already has a {table[:-1]} {obj['id']!r}")
-        return self._write(self.db.insert, table, firm_id, obj, position)
+            raise InputError(f"{where} already has a {table[:-1]} {obj['id']!r}")
+        n = self.db.count(table, firm_id)
+        position = n if position is None or position > n else max(0, position)
+        self.apply(E.Insert(table, firm_id, obj, position), label or f"Add {table[:-1]}")
+        return position
 
-    def delete(self, table: str, firm_id: str, obj_id: str) -> dict:
-        return self._write(self.db.delete, table, firm_id, obj_id)
+    def _parent_name(self, table: str, parent: str | None) -> str:
+        """What holds a list, in words, after checking it exists: a firm (of
+        sources, routines, events), a document (of passages), the study."""
+        if table in ("sources", "routines", "events"):
+            if not parent or not self.db.has_firm(parent):
+                raise InputError(f"no firm {parent!r}")
+            return f"firm {parent!r}"
+        if table == "passages":
+            self.db.position("documents", None, parent)
+            return f"document {parent!r}"
+        return "the study"
 
-    def restore(self, table: str, firm_id: str, undo: dict) -> None:
-        self._write(self.db.restore, table, firm_id, undo)
+    def delete(self, table: str, firm_id: str, obj_id: str, label: str | None = None) -> E.Edit:
+        """Delete a source, routine or event, and take its name off every
+        other object of the firm that names it; one step of the history."""
+        return self.apply(self._delete_edit(table, firm_id, obj_id), label or f"Delete {table[:-1]}")
 
-    def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int) -> int:
-        return self._write(self.db.move, table, firm_id, obj_id, to_position)
+    def _delete_edit(self, table: str, firm_id: str, obj_id: str) -> E.Compound:
+        obj = self.db.get(table, firm_id, obj_id)
+        steps: list = []
+        if table == "events":
+            links = self.db.links(firm_id)
+            kept = [ln for ln in links if obj_id not in (ln["from"], ln["to"])]
+            if len(kept) != len(links):
+                steps.append(E.SetLinks(firm_id, tuple(kept), tuple(links)))
+        else:
+            holders = [("events", table)] + ([("routines", "sources")] if table == "sources" else [])
+            for other, key in holders:
+                for o in self.db.objects(other, firm_id):
+                    names = o.get(key) or []
+                    if obj_id in names:
+                        rest = [n for n in names if n != obj_id]
+                        steps.append(E.SetField(other, firm_id, o["id"], key, rest or None, names))
+            if table == "sources":
+                for o in self.db.objects("sources", firm_id):
+                    if o.get("via") == obj_id and o["id"] != obj_id:
+                        steps.append(E.SetField("sources", firm_id, o["id"], "via", None, obj_id))
+        steps.append(E.Remove(table, firm_id, obj, self.db.position(table, firm_id, obj_id)))
+        return E.Compound(f"Delete {table[:-1]}", tuple(steps))
 
-    def add_firm(self, firm: dict, position: int | None = None) -> None:
-        from .core.validate import check_object, sanitise
+    # ------------------------------------------------------------------ documents
+
+    def add_document(self, doc: dict, label: str | None = None) -> str:
+        """Add a document (id, name, text, kind?, date?, firm?) at the end of
+        the study's list; returns its id."""
+        from .core.validate import sanitise
+
+        doc, _ = sanitise(doc)
+        self._check_shape("documents", doc)
+        if self.db.documents_by_id([doc["id"]]):
+            raise InputError(f"there is already a document {doc['id']!r}")
+        self.apply(E.AddDocument(doc, self.db.count("documents")), label or f"Add document {doc['name']}")
+        return doc["id"]
+
+    def remove_document(self, doc_id: str, label: str | None = None) -> E.Edit:
+        """Remove a document. Quotes taken from it stay with their events as
+        text without an anchor (their place noted in ``location``); its
+        coded passages go with it. One step."""
+        from .core.textpos import locate
+
+        doc = self.db.document(doc_id)
+        steps: list = []
+        for firm_id, event_id in sorted(self.db.document_users(doc_id)):
+            items = self.db.get("events", firm_id, event_id).get("evidence") or []
+            new = []
+            for it in items:
+                it = dict(it)
+                if it.get("document") == doc_id:
+                    where = doc["name"]
+                    if it.get("start") is not None:
+                        where += f", paragraph {locate(doc['text'], it['start']).paragraph}"
+                    for key in ("document", "start", "end"):
+                        it.pop(key, None)
+                    it.setdefault("location", where[:500])
+                new.append(it)
+            steps.append(E.SetField("events", firm_id, event_id, "evidence", new, items))
+        steps.append(E.RemoveDocument(doc, self.db.position("documents", None, doc_id)))
+        return self.apply(E.Compound(label or f"Remove document {doc['name']}", tuple(steps)))
+
+    # ------------------------------------------------------------------ codes
+
+    def _code_use_edits(self, code_id: str, into: str | None) -> list:
+        """Edits that put ``into`` where ``code_id`` is used (on events, on
+        evidence, on passages), or take it off where ``into`` is None; codes
+        under it move under ``into`` (or under its own parent)."""
+        def swap(codes: list) -> list | None:
+            out = []
+            for c in codes:
+                c = into if c == code_id else c
+                if c is not None and c not in out:
+                    out.append(c)
+            return out or None
+
+        steps: list = []
+        events, docs = self.db.code_users(code_id)
+        for firm_id, event_id in sorted(set(events)):
+            ev = self.db.get("events", firm_id, event_id)
+            if code_id in (ev.get("codes") or ()):
+                steps.append(E.SetField("events", firm_id, event_id, "codes", swap(ev["codes"]), ev["codes"]))
+            items = ev.get("evidence") or []
+            if any(code_id in (it.get("codes") or ()) for it in items):
+                new = []
+                for it in items:
+                    it = dict(it)
+                    if code_id in (it.get("codes") or ()):
+                        codes = swap(it.pop("codes"))
+                        if codes:
+                            it["codes"] = codes
+                    new.append(it)
+                steps.append(E.SetField("events", firm_id, event_id, "evidence", new, items))
+        for doc_id in docs:
+            for pa in self.db.objects("passages", doc_id):
+                if code_id in (pa.get("codes") or ()):
+                    steps.append(E.SetField("passages", doc_id, pa["id"], "codes", swap(pa["codes"]), pa["codes"]))
+        gone = self.db.get("codes", None, code_id)
+        for c in self.db.codes():
+            if c.get("parent") == code_id:
+                steps.append(E.SetField("codes", None, c["id"], "parent",
+                                        into if into is not None else gone.get("parent"), code_id))
+        return steps
+
+    def delete_code(self, code_id: str, label: str | None = None) -> E.Edit:
+        """Delete one of the study's codes: it comes off every event,
+        quote and passage; the codes under it move up a level. One step."""
+        code = self.db.get("codes", None, code_id)
+        steps = self._code_use_edits(code_id, None)
+        steps.append(E.Remove("codes", None, code, self.db.position("codes", None, code_id)))
+        return self.apply(E.Compound(label or f"Delete code {code['name']}", tuple(steps)))
+
+    def merge_codes(self, code_id: str, into: str, label: str | None = None) -> E.Edit:
+        """Merge ``code_id`` into ``into``: what carried the one carries the
+        other, and ``code_id`` is gone. One step."""
+        if code_id == into:
+            raise InputError("a code cannot be merged into itself")
+        code, target = self.db.get("codes", None, code_id), self.db.get("codes", None, into)
+        parent, seen = target.get("parent"), {into}
+        while parent and parent not in seen:  # merging a code into one under it
+            if parent == code_id:
+                raise InputError(f"{target['name']!r} sits under {code['name']!r}: merge it the other way")
+            seen.add(parent)
+            parent = self.db.get("codes", None, parent).get("parent")
+        steps = self._code_use_edits(code_id, into)
+        steps.append(E.Remove("codes", None, code, self.db.position("codes", None, code_id)))
+        return self.apply(E.Compound(label or f"Merge {code['name']} into {target['name']}", tuple(steps)))
+
+    def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int,
+             label: str | None = None) -> int:
+        """Move a firm, or a firm's source, routine or event; returns its old position."""
+        old = self.db.position(table, firm_id, obj_id)
+        new = max(0, min(to_position, self.db.count(table, firm_id) - 1))
+        if new != old:
+            self.apply(E.Move(table, firm_id, obj_id, old, new), label or f"Move {table[:-1]}")
+        return old
+
+    def add_firm(self, firm: dict, position: int | None = None, label: str | None = None) -> None:
+        from .core.validate import sanitise
 
         firm, _ = sanitise(firm)
-        problems = check_object("firm", firm, self.framework.id)
-        if problems:
-            raise InputError("; ".join(str(p) for p in problems), problems)
-        if any(f["id"] == firm["id"] for f in self.firms()):
+        if not isinstance(firm, dict) or not isinstance(firm.get("id"), str):
+            raise InputError("a firm needs an id")
+        self._check_shape("firms", firm)
+        if self.db.has_firm(firm["id"]):
             raise InputError(f"there is already a firm {firm['id']!r}")
-        self._write(self.db.add_firm, firm, position)
+        n = self.db.count("firms")
+        position = n if position is None or position > n else max(0, position)
+        self.apply(E.AddFirm(firm, position), label or f"Add firm {firm.get('name', firm['id'])}")
 
-    def delete_firm(self, firm_id: str) -> tuple[dict, int]:
-        return self._write(self.db.delete_firm, firm_id)
+    def delete_firm(self, firm_id: str, label: str | None = None) -> E.Edit:
+        firm = self.db.firm_doc(firm_id)
+        position = self.db.position("firms", None, firm_id)
+        return self.apply(E.RemoveFirm(firm, position), label or f"Delete firm {firm.get('name', firm_id)}")
 
-    def set_links(self, firm_id: str, links: list[dict]) -> list[dict]:
-        from .core.validate import check_object
+    def set_links(self, firm_id: str, links: list[dict], label: str | None = None) -> list[dict]:
+        """Replace a firm's links; returns the old ones."""
+        from .core.validate import sanitise
 
+        links, _ = sanitise(links)
         old = self.db.links(firm_id)
-        events = set(self.db.event_ids(firm_id))
-        for i, ln in enumerate(links):
-            problems = check_object("link", ln, None, f"links[{i}]")
-            if ln.get("from") not in events or ln.get("to") not in events or ln.get("from") == ln.get("to"):
-                problems.append(_problem(f"links[{i}]", "a link joins two different events of the firm"))
-            if problems:
-                raise InputError("; ".join(str(p) for p in problems), problems)
-        self._write(self.db.set_links, firm_id, links)
+        self.apply(E.SetLinks(firm_id, tuple(links), tuple(old)), label or "Edit links")
         return old
+
+    def import_doc(self, doc: dict, replace: bool = False, label: str | None = None) -> list[str]:
+        """Add a validated study's documents and firms (a format dict, as
+        ``io.study_json.read_doc`` gives it after checking it); with
+        ``replace``, a firm already here is replaced in its place. One step
+        of the history; on any problem nothing changes. Returns the firm ids."""
+        from .core.validate import Problem
+
+        firms = doc.get("firms") or []
+        have = {f["id"]: f["position"] for f in self.db.firm_list()}
+        problems = [Problem(f"firms[{i}].id", f"firm {f['id']!r} is already in {self.path.name}; "
+                                              f"use --replace to replace it")
+                    for i, f in enumerate(firms) if f["id"] in have and not replace]
+        n_existing = len(problems)
+        have_docs = {d["id"]: d for d in self.db.documents_by_id([d["id"] for d in doc.get("documents") or ()])}
+        steps: list = []
+        n_docs = self.db.count("documents")
+        for i, d in enumerate(doc.get("documents") or ()):
+            if d["id"] in have_docs:
+                if have_docs[d["id"]] != d:
+                    problems.append(Problem(f"documents[{i}].id", f"a different document {d['id']!r} "
+                                                                  f"is already in {self.path.name}"))
+                continue
+            steps.append(E.AddDocument(d, n_docs))
+            n_docs += 1
+        have_codes = {c["id"]: c for c in self.db.codes()}
+        n_codes = len(have_codes)
+        for i, c in enumerate(doc.get("codes") or ()):
+            if c["id"] in have_codes:
+                if have_codes[c["id"]] != c:
+                    problems.append(Problem(f"codes[{i}].id", f"a different code {c['id']!r} "
+                                                              f"is already in {self.path.name}"))
+                continue
+            steps.append(E.Insert("codes", None, c, n_codes))
+            n_codes += 1
+        if problems:
+            raise (FirmsExistError if len(problems) == n_existing else InputError)(
+                f"cannot import into {self.path}: {len(problems)} problem"
+                f"{'s' if len(problems) > 1 else ''}; nothing was changed", problems)
+        # the file's firms against this study's framework, with the file's paths
+        from .core.validate import check_part
+
+        meta = self.db.study_meta()
+        # ``doc`` passed the rules under its own framework (read_doc); under
+        # another, they are run again with this study's
+        problems = [] if doc.get("framework") == meta["framework"] else \
+            check_part(meta, firms, doc.get("documents") or [])
+        if problems:
+            raise InputError(f"cannot import into {self.path}: {len(problems)} problem"
+                             f"{'s' if len(problems) > 1 else ''}; nothing was changed", problems)
+        n = len(have)
+        for firm in firms:
+            if firm["id"] in have:
+                position = have[firm["id"]]
+                steps.append(E.RemoveFirm(self.db.firm_doc(firm["id"]), position))
+            else:
+                position, n = n, n + 1
+            steps.append(E.AddFirm(firm, position))
+        self.apply(E.Compound(label or f"Import {len(firms)} firm{'s' if len(firms) != 1 else ''}",
+                              tuple(steps)), checked=True)
+        return [f["id"] for f in firms]
 
     def import_json(self, json_path: str | os.PathLike, replace: bool = False) -> list[str]:
         from .io.study_json import read_doc
 
         doc, _ = read_doc(json_path)
-        return self._write(self.db.import_doc, doc, replace)
+        return self.import_doc(doc, replace)
+
+
+def _label(edit: E.Edit) -> str:
+    return edit.label if isinstance(edit, E.Compound) else type(edit).__name__
+
+
+_INDEXED = re.compile(r"^firms\[(\d+)\]((?:\.(?:sources|routines|events|links)\[\d+\])?)(.*)$")
+
+
+def _readable_path(path: str, firms: list[dict]) -> str:
+    """``firms[0].events[3].stages[0]`` as ``firm 'brw', event 'e4': stages[0]``:
+    a problem found in a part of the study names ids, not positions in it."""
+    m = _INDEXED.match(path)
+    if not m:
+        return path
+    firm = firms[int(m.group(1))]
+    out = f"firm {firm.get('id')!r}"
+    if m.group(2):
+        table, index = m.group(2)[1:-1].split("[")
+        items = firm.get(table) or []
+        obj = items[int(index)] if int(index) < len(items) else {}
+        out += f", {table[:-1]} {obj.get('id')!r}" if obj.get("id") else f", {m.group(2)[1:]}"
+    rest = m.group(3).lstrip(".")
+    return f"{out}: {rest}" if rest else out
+
+
+def _integrity_message(exc: sqlite3.IntegrityError) -> str:
+    text = str(exc)
+    if "UNIQUE" in text or "PRIMARY KEY" in text:
+        return "that id is taken"
+    if "FOREIGN KEY" in text:
+        return "something still names what it would remove"
+    if "NOT NULL" in text:
+        return f"a required field is missing ({text.rsplit(': ', 1)[-1]})"
+    return text
 
 
 def _problem(path: str, message: str):

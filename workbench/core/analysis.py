@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import WorkbenchError
 from .frameworks import Framework, all_stages, vocabulary
 from .model import Event, Firm, Study
 
@@ -26,7 +27,12 @@ def flow_between(source: Event, target: Event) -> str | None:
     """Compare the primary stages' order: higher in the target is
     feed-forward, lower is feedback, equal is within stage. No flow when
     either event has no stage."""
-    a, b = stage_order(source.primary_stage), stage_order(target.primary_stage)
+    return stage_flow(source.primary_stage, target.primary_stage)
+
+
+def stage_flow(source: str | None, target: str | None) -> str | None:
+    """The flow from one stage to another (None when either is not a stage)."""
+    a, b = stage_order(source), stage_order(target)
     if a is None or b is None:
         return None
     if b > a:
@@ -173,97 +179,113 @@ def _period(firm: Firm) -> str | None:
     return None
 
 
+def _count(counts: dict[str, int], key: str) -> None:
+    counts[key] = counts.get(key, 0) + 1
+
+
+def _selected(events: list[Event], rule: dict) -> list[Event]:
+    """The events a rule looks at: those that are critical (``critical``),
+    or in one of its ``phases``, or coded with one of its ``stages`` or
+    ``learning_types``; every event when it names none of these."""
+    phases, stages, types = (set(rule.get(k, ())) for k in ("phases", "stages", "learning_types"))
+    critical = rule.get("critical", False)
+    if not (critical or phases or stages or types):
+        return list(events)
+    return [e for e in events
+            if (critical and e.is_critical) or e.phase in phases
+            or stages.intersection(e.stages or ()) or types.intersection(e.learning_types or ())]
+
+
+def _summary_events(firm: Firm, rule: dict) -> str | None:
+    """The titles of the critical events; without any, the first event of
+    the rule's ``otherwise_phases`` (the critical-incident phase)."""
+    events = firm.event_list
+    titles = [e.title for e in events if e.is_critical] or \
+        [e.title for e in events if e.phase in rule.get("otherwise_phases", ())][:1]
+    return "; ".join(titles) or None
+
+
+def _summary_sources(firm: Firm, rule: dict) -> str | None:
+    """The sources most often involved in the rule's events, external ones
+    only (``external``) or those of the rule's ``source_kinds``."""
+    kinds = set(rule.get("source_kinds", ()))
+    counts: dict[str, int] = {}
+    for e in _selected(firm.event_list, rule):
+        for sid in e.sources or ():
+            src = firm.source(sid)
+            if src is None or (rule.get("external") and not src.is_external) or (kinds and src.kind not in kinds):
+                continue
+            _count(counts, sid)
+    return ", ".join(_names(firm, _top(counts, rule.get("top", 3)))) or None
+
+
+def _summary_routines(firm: Firm, rule: dict) -> str | None:
+    """The routines the rule's events built most often."""
+    counts: dict[str, int] = {}
+    for e in _selected(firm.event_list, rule):
+        for rid in e.routines or ():
+            if firm.routine(rid):
+                _count(counts, rid)
+    return "; ".join(firm.routine(r).name for r in _top(counts, rule.get("top", 3))) or None
+
+
+def _summary_knowledge_types(firm: Firm, rule: dict) -> str | None:
+    """The kinds of knowledge the rule's events name most often."""
+    counts: dict[str, int] = {}
+    for e in _selected(firm.event_list, rule):
+        for k in e.knowledge_types or ():
+            _count(counts, k)
+    voc = vocabulary()
+    return ", ".join(voc.label("knowledge_types", k) for k in _top(counts, rule.get("top", 3))) or None
+
+
+def _summary_period(firm: Firm, rule: dict) -> str | None:
+    return _period(firm)
+
+
+def _summary_learning_type(firm: Firm, rule: dict) -> str | None:
+    """The dominant learning type, with the others the events name."""
+    dominant = dominant_learning_type(firm)
+    if not dominant:
+        return None
+    voc = vocabulary()
+    term = voc.term("learning_types", dominant)
+    others = sorted({t for e in firm.event_list for t in e.learning_types or () if t != dominant},
+                    key=voc.ids("learning_types").index)
+    text = f"{term.label} ({term.extra.get('short', '')})"
+    if others:
+        text += ", with " + " and ".join(voc.label("learning_types", t).lower() for t in others)
+    return text
+
+
+# The rules a summary field's "derived_from" (vocabulary.json) can name.
+_SUMMARY_RULES = {
+    "events": _summary_events,
+    "sources": _summary_sources,
+    "routines": _summary_routines,
+    "knowledge_types": _summary_knowledge_types,
+    "period": _summary_period,
+    "learning_type": _summary_learning_type,
+}
+
+
 def derive_summary(firm: Firm) -> dict[str, str]:
     """Suggestions for the researcher's cross-case summary, read from the
     coded events: for each summary field that the data can speak to, a
-    short text. Shown beside empty fields in the GUI and used, marked as
-    derived, in reports."""
-    voc = vocabulary()
-    events = firm.event_list
+    short text. Which events, sources and routines speak to a field is the
+    field's ``derived_from`` in vocabulary.json. Shown beside empty fields in
+    the GUI and used, marked as derived, in reports."""
     out: dict[str, str] = {}
-
-    critical = [e.title for e in events if e.is_critical] or \
-               [e.title for e in events if e.phase == "critical_incident"][:1]
-    if critical:
-        out["learning_catalyst"] = "; ".join(critical)
-
-    external: dict[str, int] = {}
-    internal: dict[str, int] = {}
-    for e in events:
-        for sid in e.sources or ():
-            src = firm.source(sid)
-            if src is None:
-                continue
-            target = external if src.is_external else internal
-            target[sid] = target.get(sid, 0) + 1
-    if external:
-        out["knowledge_source"] = ", ".join(_names(firm, _top(external)))
-
-    carriers: dict[str, int] = {}
-    for e in events:
-        if e.phase in ("opening_up", "knowledge_sharing"):
-            for sid in e.sources or ():
-                src = firm.source(sid)
-                if src and (src.kind in ("owner_manager", "new_recruit", "knowledge_transfer_programme",
-                                         "consultant")):
-                    carriers[sid] = carriers.get(sid, 0) + 1
-    if carriers:
-        out["transfer_mechanism"] = ", ".join(_names(firm, _top(carriers)))
-
-    kinds: dict[str, int] = {}
-    for e in events:
-        for k in e.knowledge_types or ():
-            kinds[k] = kinds.get(k, 0) + 1
-    if kinds:
-        out["nature_of_knowledge"] = ", ".join(voc.label("knowledge_types", k) for k in _top(kinds))
-
-    def routines_of(phases: tuple[str, ...]) -> list[str]:
-        seen: dict[str, int] = {}
-        for e in events:
-            if e.phase in phases:
-                for rid in e.routines or ():
-                    if firm.routine(rid):
-                        seen[rid] = seen.get(rid, 0) + 1
-        return [firm.routine(r).name for r in _top(seen)]
-
-    sharing = routines_of(("knowledge_sharing",))
-    if sharing:
-        out["knowledge_sharing_structures"] = "; ".join(sharing)
-    embedding = routines_of(("institutionalisation",))
-    if embedding:
-        out["institutionalising_mechanism"] = "; ".join(embedding)
-
-    period = _period(firm)
-    if period:
-        out["time_period"] = period
-
-    pressure: dict[str, int] = {}
-    for e in events:
-        if e.is_critical or "coercive" in (e.learning_types or ()):
-            for sid in e.sources or ():
-                src = firm.source(sid)
-                if src and src.is_external:
-                    pressure[sid] = pressure.get(sid, 0) + 1
-    if pressure:
-        out["institution_force"] = ", ".join(_names(firm, _top(pressure, 2)))
-
-    dominant = dominant_learning_type(firm)
-    if dominant:
-        term = voc.term("learning_types", dominant)
-        others = sorted({t for e in events for t in e.learning_types or () if t != dominant},
-                        key=voc.ids("learning_types").index)
-        text = f"{term.label} ({term.extra.get('short', '')})"
-        if others:
-            text += ", with " + " and ".join(voc.label("learning_types", t).lower() for t in others)
-        out["learning_type"] = text
-
-    intertwining: dict[str, int] = {}
-    for e in events:
-        if "intertwining" in (e.stages or ()):
-            for sid in e.sources or ():
-                src = firm.source(sid)
-                if src and src.is_external:
-                    intertwining[sid] = intertwining.get(sid, 0) + 1
-    if intertwining:
-        out["intertwining_activity"] = ", ".join(_names(firm, _top(intertwining)))
+    for term in vocabulary().summary_fields:
+        rule = term.extra.get("derived_from")
+        if rule is None:
+            continue
+        derive = _SUMMARY_RULES.get(rule.get("rule"))
+        if derive is None:
+            raise WorkbenchError(f"vocabulary.json: summary field {term.id!r} is derived by rule "
+                                 f"{rule.get('rule')!r}, which the workbench does not have "
+                                 f"(it has {', '.join(_SUMMARY_RULES)})")
+        text = derive(firm, rule)
+        if text:
+            out[term.id] = text
     return out

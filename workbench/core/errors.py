@@ -66,9 +66,5 @@ class ReadOnlyError(WorkbenchError):
 
 
 class FirmsExistError(InputError):
-    """An import names firms the study already has; importing again with
-    replace would replace them."""
-
-    def __init__(self, message: str, problems: list | None = None, firm_ids: list | None = None):
-        super().__init__(message, problems)
-        self.firm_ids = list(firm_ids or [])
+    """An import names firms the study has already: it may be repeated with
+    ``replace`` (the window asks; the CLI says --replace)."""

@@ -1,7 +1,7 @@
 """The study model: study, document, firm, knowledge source, routine, event,
 link and evidence.
 
-Field names follow the exchange format (``shared/formats/STUDY-FORMAT.md``).
+Field names follow the exchange format (``docs/format.md``).
 An optional field is ``None`` when the study leaves it out, so that a study
 read from a file is written back with exactly the keys it had; the format's
 defaults (an event's level, a source's ``external`` flag, ...) are applied by
@@ -14,13 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .frameworks import Framework, all_stages
+from .frameworks import Framework, all_stages, vocabulary
 
 FORMAT = "lpw-study"
 VERSION = 1
-
-# Source kinds that are inside the firm unless a file says otherwise.
-INTERNAL_SOURCE_KINDS = frozenset({"new_recruit", "internal_staff", "owner_manager"})
 
 
 def _split_extra(data: dict) -> dict:
@@ -75,10 +72,47 @@ class Evidence(_Record):
     start: int | None = None
     end: int | None = None
     location: str | None = None
+    codes: list[str] | None = None
+    memo: str | None = None
     extra: dict = field(default_factory=dict)
 
     _KEYS = (("quote", "quote"), ("speaker", "speaker"), ("document", "document"),
-             ("start", "start"), ("end", "end"), ("location", "location"))
+             ("start", "start"), ("end", "end"), ("location", "location"), ("codes", "codes"),
+             ("memo", "memo"))
+
+
+@dataclass
+class Passage(_Record):
+    """A coded passage of a document, ``text[start:end]``, evidence of no
+    event (yet): how material coded in the text, or in another QDA tool,
+    is kept."""
+
+    id: str
+    start: int
+    end: int
+    speaker: str | None = None
+    codes: list[str] | None = None
+    memo: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("id", "id"), ("start", "start"), ("end", "end"), ("speaker", "speaker"),
+             ("codes", "codes"), ("memo", "memo"))
+
+
+@dataclass
+class Code(_Record):
+    """One of the study's own codes (a theme built from the material), in a
+    tree through ``parent``."""
+
+    id: str
+    name: str
+    description: str | None = None
+    colour: str | None = None
+    parent: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("id", "id"), ("name", "name"), ("description", "description"),
+             ("colour", "colour"), ("parent", "parent"))
 
 
 @dataclass
@@ -91,10 +125,16 @@ class Document(_Record):
     kind: str | None = None
     date: str | None = None
     firm: str | None = None
+    passages: list[Passage] | None = None
     extra: dict = field(default_factory=dict)
 
     _KEYS = (("id", "id"), ("name", "name"), ("kind", "kind"), ("date", "date"),
-             ("firm", "firm"), ("text", "text"))
+             ("firm", "firm"), ("text", "text"), ("passages", "passages"))
+    _NESTED = {"passages": Passage}
+
+    @property
+    def passage_list(self) -> list[Passage]:
+        return self.passages or []
 
 
 @dataclass
@@ -123,11 +163,11 @@ class Source(_Record):
     def is_external(self) -> bool:
         if self.external is not None:
             return self.external
-        return self.kind not in INTERNAL_SOURCE_KINDS
+        return vocabulary().source_is_external(self.kind)
 
     @property
     def effective_direction(self) -> str:
-        return self.direction or "inbound"
+        return self.direction or vocabulary().defaults["source.direction"]
 
 
 @dataclass
@@ -150,7 +190,7 @@ class Routine(_Record):
 
     @property
     def effective_stage(self) -> str:
-        return self.stage or "institutionalising"
+        return self.stage or vocabulary().defaults["routine.stage"]
 
 
 @dataclass
@@ -174,6 +214,7 @@ class Event(_Record):
     evidence: list[Evidence] | None = None
     tags: list[str] | None = None
     memo: str | None = None
+    codes: list[str] | None = None
     extra: dict = field(default_factory=dict)
 
     _KEYS = (("id", "id"), ("title", "title"), ("description", "description"),
@@ -181,7 +222,7 @@ class Event(_Record):
              ("phase", "phase"), ("stages", "stages"), ("level", "level"),
              ("learning_types", "learning_types"), ("knowledge_types", "knowledge_types"),
              ("sources", "sources"), ("routines", "routines"), ("actors", "actors"),
-             ("evidence", "evidence"), ("tags", "tags"), ("memo", "memo"))
+             ("evidence", "evidence"), ("tags", "tags"), ("memo", "memo"), ("codes", "codes"))
     _NESTED = {"evidence": Evidence}
 
     @property
@@ -289,16 +330,25 @@ class Study(_Record):
     authors: list[str] | None = None
     coder: str | None = None
     documents: list[Document] | None = None
+    codes: list[Code] | None = None
     extra: dict = field(default_factory=dict)
 
     _KEYS = (("format", "format"), ("version", "version"), ("title", "title"),
              ("description", "description"), ("authors", "authors"), ("coder", "coder"),
-             ("framework", "framework"), ("documents", "documents"), ("firms", "firms"))
-    _NESTED = {"documents": Document, "firms": Firm}
+             ("framework", "framework"), ("codes", "codes"), ("documents", "documents"),
+             ("firms", "firms"))
+    _NESTED = {"documents": Document, "firms": Firm, "codes": Code}
 
     @property
     def document_list(self) -> list[Document]:
         return self.documents or []
+
+    @property
+    def code_list(self) -> list[Code]:
+        return self.codes or []
+
+    def code(self, code_id: str) -> Code | None:
+        return next((c for c in self.code_list if c.id == code_id), None)
 
     def firm(self, firm_id: str) -> Firm | None:
         return next((f for f in self.firms if f.id == firm_id), None)

@@ -1,5 +1,5 @@
 """Validation of a study in the exchange format, exactly as
-``shared/formats/STUDY-FORMAT.md`` and ``study.schema.json`` define it.
+``docs/format.md`` and ``study.schema.json`` define it.
 
 ``validate(doc)`` takes the decoded JSON value and returns a ``Report`` with
 every problem found in one pass, each with its place as a path
@@ -10,11 +10,15 @@ are kept apart from errors.
 The schema part interprets the JSON Schema shipped in
 ``resources/formats/study.schema.json`` (the keywords it uses), compiled once
 into small checking functions, so the contract lives in one file and the
-messages stay ours.
+messages stay ours. The lists of frameworks, stages and vocabulary terms that
+the schema spells out are taken from the frameworks folder instead (see
+``data_schema``): a framework added there as a JSON file is a valid
+``framework``, with its stages.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from .frameworks import FRAMEWORK_IDS, all_stages, framework, resources_dir
+from .frameworks import all_stages, framework, framework_ids, resources_dir, vocabulary
 
 # --------------------------------------------------------------------------- report
 
@@ -199,12 +203,12 @@ _PATTERN_HELP = {
 
 
 def _stage_message(value: Any, ctx: Context) -> str:
-    if ctx.framework in FRAMEWORK_IDS:
+    if ctx.framework in framework_ids():
         fw = framework(ctx.framework)
         listing = f" (its stages: {', '.join(fw.stage_ids)})"
         if isinstance(value, str) and value in all_stages():
             # a real stage of another framework: a suggestion would mislead
-            others = [f for f in FRAMEWORK_IDS if value in framework(f).stage_ids]
+            others = [f for f in framework_ids() if value in framework(f).stage_ids]
             return (f"{_show(value)} is not a stage of framework {fw.id}{listing}; "
                     f"it belongs to {' and '.join(others)}")
         return f"{_show(value)} is not a stage of framework {fw.id}{did_you_mean(value, fw.stage_ids) or listing}"
@@ -465,15 +469,59 @@ class _Compiler:
         return check
 
 
-@lru_cache(maxsize=1)
 def study_schema() -> dict:
-    with open(resources_dir() / "formats" / "study.schema.json", encoding="utf-8") as fh:
+    """The exchange format's JSON Schema, as shipped (the format's contract)."""
+    return _study_schema(resources_dir())
+
+
+@lru_cache(maxsize=None)
+def _study_schema(folder) -> dict:
+    with open(folder / "formats" / "study.schema.json", encoding="utf-8") as fh:
         return json.load(fh)
 
 
-@lru_cache(maxsize=1)
+# Where the schema lists values that the frameworks folder defines, and which
+# list of the folder defines them. The schema names the frameworks and terms
+# the workbench ships with; with the shipped files the lists are equal (a
+# test checks), and a framework added as a file extends them.
+_DATA_ENUMS = {
+    ("properties", "framework"): lambda: framework_ids(),
+    ("$defs", "stage"): lambda: tuple(all_stages()),
+    ("$defs", "level"): lambda: vocabulary().ids("levels"),
+    ("$defs", "learning_type"): lambda: vocabulary().ids("learning_types"),
+    ("$defs", "phase"): lambda: vocabulary().ids("phases"),
+    ("$defs", "source_kind"): lambda: vocabulary().ids("source_kinds"),
+    ("$defs", "knowledge_type"): lambda: vocabulary().ids("knowledge_types"),
+    ("$defs", "source", "properties", "scope"): lambda: vocabulary().ids("scopes"),
+    ("$defs", "source", "properties", "direction"): lambda: vocabulary().ids("directions"),
+}
+
+
+def data_schema() -> dict:
+    """The schema the validator checks: the shipped one, with the lists of
+    frameworks, stages and terms taken from the frameworks folder."""
+    return _data_schema(resources_dir())
+
+
+@lru_cache(maxsize=None)
+def _data_schema(folder) -> dict:
+    schema = copy.deepcopy(_study_schema(folder))
+    for where, values in _DATA_ENUMS.items():
+        node = schema
+        for key in where:
+            node = node[key]
+        node["enum"] = list(values())
+    return schema
+
+
 def _schema_check() -> Check:
-    return _Compiler(study_schema()).compile(study_schema())
+    return _compiled(resources_dir(), None)
+
+
+@lru_cache(maxsize=None)
+def _compiled(folder, kind: str | None) -> Check:
+    compiler = _Compiler(_data_schema(folder))
+    return compiler.compile(compiler.root) if kind is None else compiler.ref(f"#/$defs/{kind}")
 
 
 # --------------------------------------------------------------------------- rules
@@ -610,12 +658,68 @@ def _check_evidence(ev_list: Any, path: tuple, docs: dict, out: list) -> None:
                                f"{_show(doc_text[start:end])}{hint}"))
 
 
+def _check_codes(doc: dict, errors: list) -> None:
+    """The study's own codes: unique ids, a parent that is another code and
+    no cycle of parents; every use of a code (on an event, on evidence, on a
+    document's passage) names one; passages lie inside their document, with
+    ids unique in it."""
+    codes = _dicts(doc.get("codes"))
+    _unique_ids(codes, ("codes",), "code", errors)
+    code_ids = _ids(codes)
+    parent = {c["id"]: c.get("parent") for _, c in codes if isinstance(c.get("id"), str)}
+    for ci, code in codes:
+        cid, up = code.get("id"), code.get("parent")
+        if not isinstance(up, str):
+            continue
+        if up not in code_ids:
+            errors.append(Problem(fmt_path(("codes", ci, "parent")),
+                                  f"no code {up!r} in the study{did_you_mean(up, code_ids)}"))
+            continue
+        seen, cur = {cid}, up
+        while isinstance(cur, str) and cur in parent:
+            if cur in seen:
+                errors.append(Problem(fmt_path(("codes", ci, "parent")),
+                                      f"code {cid!r} would sit under itself"))
+                break
+            seen.add(cur)
+            cur = parent[cur]
+
+    def uses(values: Any, path: tuple) -> None:
+        if not isinstance(values, list):
+            return
+        for k, ref in enumerate(values):
+            if isinstance(ref, str) and ref not in code_ids:
+                errors.append(Problem(fmt_path(path + (k,)),
+                                      f"no code {ref!r} in the study{did_you_mean(ref, code_ids)}"))
+
+    for di, d in _dicts(doc.get("documents")):
+        text = d.get("text") if isinstance(d.get("text"), str) else None
+        passages = _dicts(d.get("passages"))
+        _unique_ids(passages, ("documents", di, "passages"), "passage", errors)
+        for pi, pa in passages:
+            p = ("documents", di, "passages", pi)
+            start, end = pa.get("start"), pa.get("end")
+            if _is_type(start, "integer") and _is_type(end, "integer"):
+                if not 0 <= start < end:
+                    errors.append(Problem(fmt_path(p + ("start",)), f"start {start} must be less than end {end}"))
+                elif text is not None and end > len(text):
+                    errors.append(Problem(fmt_path(p + ("end",)),
+                                          f"{end} is beyond the end of the document ({len(text)} characters)"))
+            uses(pa.get("codes"), p + ("codes",))
+    for fi, firm in _dicts(doc.get("firms")):
+        for ei, ev in _dicts(firm.get("events")):
+            p = ("firms", fi, "events", ei)
+            uses(ev.get("codes"), p + ("codes",))
+            for k, item in _dicts(ev.get("evidence")):
+                uses(item.get("codes"), p + ("evidence", k, "codes"))
+
+
 def check_rules(doc: dict) -> Report:
     """The rules the schema cannot express (format rules 1-5)."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
     fw_id = doc.get("framework")
-    fw_stages = set(framework(fw_id).stage_ids) if fw_id in FRAMEWORK_IDS else None
+    fw_stages = set(framework(fw_id).stage_ids) if fw_id in framework_ids() else None
 
     documents = _dicts(doc.get("documents"))
     _unique_ids(documents, ("documents",), "document", errors)
@@ -677,6 +781,7 @@ def check_rules(doc: dict) -> Report:
 
         _check_order(events, base + ("events",), warnings)
 
+    _check_codes(doc, errors)
     return Report(errors, warnings)
 
 
@@ -705,7 +810,7 @@ def check_object(kind: str, obj: Any, framework_id: str | None, where: str = "")
     problems: list[Problem] = []
     obj, _ = sanitise(obj)
     _object_check(kind)(obj, (where,) if where else (), problems, Context(framework_id))
-    if kind == "event" and framework_id in FRAMEWORK_IDS and isinstance(obj, dict):
+    if kind == "event" and framework_id in framework_ids() and isinstance(obj, dict):
         stages = set(framework(framework_id).stage_ids)
         listed = obj.get("stages")
         for i, st in enumerate(listed if isinstance(listed, list) else ()):
@@ -715,6 +820,18 @@ def check_object(kind: str, obj: Any, framework_id: str | None, where: str = "")
     return problems
 
 
-@lru_cache(maxsize=None)
 def _object_check(kind: str) -> Check:
-    return _Compiler(study_schema()).ref(f"#/$defs/{kind}")
+    return _compiled(resources_dir(), kind)
+
+
+def check_part(meta: dict, firms: list[dict], documents: list[dict]) -> list[Problem]:
+    """The errors of a study holding only ``firms`` and ``documents`` (with
+    the study's own fields from ``meta``): what an edit to those firms must
+    not bring about. The same schema and rules as ``validate``, run over
+    the part of the study an edit touched."""
+    doc = {k: v for k, v in meta.items() if k not in ("firms", "documents")}
+    doc["firms"] = firms
+    if documents:
+        doc["documents"] = documents
+    _, report = validate(doc, sanitise_text=False)
+    return report.errors

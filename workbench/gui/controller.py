@@ -1,42 +1,44 @@
-"""The GUI's hold on an open study: a Session, an undo stack, and signals
-that tell the views what changed.
+"""The window's hold on an open study: the Session, a QUndoStack that
+mirrors the session's undo history, and signals that tell the views what
+changed.
 
-Every edit is applied once, straight to the .lpw (one transaction), and only
-then pushed onto the undo stack; an edit the rules refuse, or that cannot be
-written, is reported and never pushed, so no change is silently dropped and
-the undo history matches the file.
+Every edit goes through the Session (the one door): it is applied once,
+checked and written in one transaction, and kept in the session's history.
+Only then is a command pushed onto the Qt stack, whose undo and redo call
+the session's; an edit the rules refuse, or that cannot be written, is
+reported and never pushed, so the menu's history matches the file.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from ..core import edits as E
 from ..core.errors import WorkbenchError
 from ..session import Session
 
 
 class _Command(QUndoCommand):
-    """An edit already applied by the controller: the first redo() (from
-    QUndoStack.push) does nothing; later redo/undo replay it."""
+    """One step of the session's history. The first redo() (from
+    QUndoStack.push) does nothing: the session has applied the edit."""
 
-    def __init__(self, controller: "StudyController", text: str, do: Callable[[], Any],
-                 undo: Callable[[], Any], notify: Callable[[], None]):
+    def __init__(self, controller: "StudyController", text: str):
         super().__init__(text)
         self.controller = controller
-        self._do, self._undo, self._notify = do, undo, notify
         self._first = True
 
     def redo(self) -> None:
         if self._first:
             self._first = False
             return
-        self.controller._replay(self._do, self._notify)
+        self.controller._replay(self.controller.session.redo)
 
     def undo(self) -> None:
-        self.controller._replay(self._undo, self._notify)
+        self.controller._replay(self.controller.session.undo)
 
 
 class StudyController(QObject):
@@ -48,99 +50,107 @@ class StudyController(QObject):
         super().__init__(parent)
         self.session = session
         self.undo_stack = QUndoStack(self)
+        self._grouping = False
 
     # ------------------------------------------------------------------ plumbing
 
-    def _replay(self, fn: Callable[[], Any], notify: Callable[[], None]) -> None:
-        try:
-            fn()
-        except WorkbenchError as exc:
-            self.error.emit(exc.message)
-        notify()
+    def _notify(self, edit: E.Edit | None) -> None:
+        """Tell the views what ``edit`` changed (None: a failed edit, after
+        which views re-read what they show, so that it is what the file holds)."""
+        pairs = E.touched(edit) if edit is not None else {("", "firms")}
+        if any(table == "firms" for _, table in pairs):
+            self.firmsChanged.emit()
+        for firm_id, table in sorted(pairs):
+            self.changed.emit(firm_id, table)
+            if table in ("sources", "routines"):  # other objects may have lost its name
+                self.changed.emit(firm_id, "events")
+                self.changed.emit(firm_id, "routines")
 
-    def _apply(self, text: str, do: Callable[[], Any], make_undo: Callable[[Any], Callable[[], Any]],
-               notify: Callable[[], None]) -> bool:
-        """Apply an edit now; if it worked, push it for undo."""
+    def _replay(self, step: Callable[[], E.Edit]) -> None:
         try:
-            result = do()
+            edit = step()
         except WorkbenchError as exc:
             self.error.emit(exc.message)
-            notify()  # views re-read the file: what they show is what it holds
+            self._notify(None)
+            return
+        self._notify(edit)
+
+    def _apply(self, do: Callable[[], Any]) -> bool:
+        """Make an edit through the session; if it was made, push it for undo."""
+        applied = self.session.applied
+        try:
+            do()
+        except WorkbenchError as exc:
+            self.error.emit(exc.message)
+            self._notify(None)
             return False
-        self.undo_stack.push(_Command(self, text, do, make_undo(result), notify))
-        notify()
+        if self.session.applied == applied:
+            return True  # nothing to change (a move to where it stands already)
+        if self._grouping:
+            return True  # pushed, and shown, when the group ends
+        edit = self.session.last_edit
+        self.undo_stack.push(_Command(self, self.session.undo_label() or ""))
+        self._notify(edit)
         return True
 
-    def _changed(self, firm_id: str, table: str) -> Callable[[], None]:
-        return lambda: self.changed.emit(firm_id or "", table)
+    @contextmanager
+    def group(self, label: str) -> Iterator[None]:
+        """Edits made inside are one step of the history (the session's
+        ``group``), one entry in the Edit menu."""
+        applied = self.session.applied
+        self._grouping = True
+        try:
+            with self.session.group(label):
+                yield
+        except WorkbenchError as exc:
+            self.error.emit(exc.message)
+            self._notify(None)
+            return
+        finally:
+            self._grouping = False
+        if self.session.applied != applied:
+            self.undo_stack.push(_Command(self, self.session.undo_label() or label))
+            self._notify(self.session.last_edit)
 
     # ------------------------------------------------------------------ edits
 
     def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value: Any,
                   text: str | None = None) -> bool:
-        s = self.session
-        return self._apply(
-            text or f"Edit {key.replace('_', ' ')}",
-            lambda: s.set_field(table, firm_id, obj_id, key, value),
-            lambda old: (lambda: s.set_field(table, firm_id, obj_id, key, old)),
-            self._firms_and(firm_id, table) if table == "firms" else self._changed(firm_id, table))
-
-    def _firms_and(self, firm_id, table):
-        def notify():
-            self.firmsChanged.emit()
-            self.changed.emit(firm_id or "", table)
-        return notify
+        return self._apply(lambda: self.session.set_field(table, firm_id, obj_id, key, value, text))
 
     def set_study_field(self, key: str, value: Any) -> bool:
-        s = self.session
-        return self._apply(f"Edit study {key}", lambda: s.set_study_field(key, value),
-                           lambda old: (lambda: s.set_study_field(key, old)), self._changed("", "study"))
+        return self._apply(lambda: self.session.set_study_field(key, value))
 
     def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None,
                text: str | None = None) -> bool:
-        s = self.session
-        return self._apply(text or f"Add {table[:-1]}", lambda: s.insert(table, firm_id, obj, position),
-                           lambda pos: (lambda: s.delete(table, firm_id, obj["id"])),
-                           self._changed(firm_id, table))
+        return self._apply(lambda: self.session.insert(table, firm_id, obj, position, text))
 
     def delete(self, table: str, firm_id: str, obj_id: str, text: str | None = None) -> bool:
-        s = self.session
-        holder: dict = {}
-
-        def do():
-            holder["undo"] = s.delete(table, firm_id, obj_id)
-            return holder["undo"]
-
-        def notify():
-            self.changed.emit(firm_id, table)
-            if table != "events":  # other objects lost the name
-                self.changed.emit(firm_id, "events")
-                self.changed.emit(firm_id, "routines")
-        return self._apply(text or f"Delete {table[:-1]}", do,
-                           lambda undo: (lambda: s.restore(table, firm_id, holder["undo"])), notify)
+        return self._apply(lambda: self.session.delete(table, firm_id, obj_id, text))
 
     def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int) -> bool:
-        s = self.session
-        notify = self.firmsChanged.emit if table == "firms" else self._changed(firm_id, table)
-        return self._apply(f"Move {table[:-1]}", lambda: s.move(table, firm_id, obj_id, to_position),
-                           lambda old: (lambda: s.move(table, firm_id, obj_id, old)), notify)
+        return self._apply(lambda: self.session.move(table, firm_id, obj_id, to_position))
 
     def add_firm(self, firm: dict, position: int | None = None) -> bool:
-        s = self.session
-        return self._apply(f"Add firm {firm['name']}", lambda: s.add_firm(firm, position),
-                           lambda _: (lambda: s.delete_firm(firm["id"])), self.firmsChanged.emit)
+        return self._apply(lambda: self.session.add_firm(firm, position))
 
     def delete_firm(self, firm_id: str) -> bool:
-        s = self.session
-        holder: dict = {}
-
-        def do():
-            holder["snap"] = s.delete_firm(firm_id)
-
-        return self._apply(f"Delete firm {firm_id}", do,
-                           lambda _: (lambda: s.add_firm(*holder["snap"])), self.firmsChanged.emit)
+        return self._apply(lambda: self.session.delete_firm(firm_id, f"Delete firm {firm_id}"))
 
     def set_links(self, firm_id: str, links: list[dict]) -> bool:
-        s = self.session
-        return self._apply("Edit links", lambda: s.set_links(firm_id, links),
-                           lambda old: (lambda: s.set_links(firm_id, old)), self._changed(firm_id, "links"))
+        return self._apply(lambda: self.session.set_links(firm_id, links))
+
+    def import_json(self, path: str, replace: bool = False) -> list[str]:
+        """Import a ``*.study.json`` as one step of the history; its errors
+        are raised to the caller (which may offer to replace firms)."""
+        applied = self.session.applied
+        ids = self.session.import_json(path, replace=replace)
+        if self.session.applied != applied:
+            self.undo_stack.push(_Command(self, self.session.undo_label() or "Import"))
+            self._notify(self.session.last_edit)
+        return ids
+
+    def apply(self, edit: E.Edit, text: str) -> bool:
+        """Any edit value (a compound of many, e.g. a code applied to every
+        selected event) as one step."""
+        return self._apply(lambda: self.session.apply(edit, text))

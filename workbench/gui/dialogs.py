@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from .. import services
 from ..core.errors import WorkbenchError
-from ..core.frameworks import FRAMEWORK_IDS, framework, vocabulary
+from ..core.frameworks import default_framework_id, framework, framework_ids, vocabulary
 
 
 class NewStudyDialog(QDialog):
@@ -24,11 +24,11 @@ class NewStudyDialog(QDialog):
         self.title = QLineEdit()
         self.title.setPlaceholderText("e.g. Learning in engineering SMEs")
         self.framework = QComboBox()
-        for fid in FRAMEWORK_IDS:
+        for fid in framework_ids():
             fw = framework(fid)
             self.framework.addItem(f"{fw.name} ({fid})", fid)
             self.framework.setItemData(self.framework.count() - 1, fw.description, Qt.ItemDataRole.ToolTipRole)
-        self.framework.setCurrentIndex(FRAMEWORK_IDS.index("5I"))
+        self.framework.setCurrentIndex(framework_ids().index(default_framework_id()))
         form.addRow("Title", self.title)
         form.addRow("Framework", self.framework)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

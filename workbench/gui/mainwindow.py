@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QLabel, 
                                QVBoxLayout, QWidget)
 
 from .. import services
-from ..core.errors import InputError, WorkbenchError
+from ..core.errors import WorkbenchError
 from ..session import Session
 from .controller import StudyController
 from .models import FirmListModel
@@ -631,29 +631,25 @@ class MainWindow(QMainWindow):
                                                         "Study files (*.study.json *.json)")
         if not path:
             return
+        from ..core.errors import FirmsExistError
+
         try:
-            ids = self.session.import_json(path)
-        except InputError as exc:
-            if any("--replace" in str(p) for p in exc.problems):
-                question = "\n".join(exc.lines()[:12]) + "\n\nReplace those firms with the file's?"
-                if QtWidgets.QMessageBox.question(self, "Replace firms?", question) \
-                        == QtWidgets.QMessageBox.StandardButton.Yes:
-                    try:
-                        ids = self.session.import_json(path, replace=True)
-                    except WorkbenchError as exc2:
-                        self.error("\n".join(exc2.lines()[:25]))
-                        return
-                else:
-                    return
-            else:
-                self.error("\n".join(exc.lines()[:25]), "Nothing was imported")
+            ids = self.controller.import_json(path)
+        except FirmsExistError as exc:
+            question = "\n".join(exc.lines()[:12]) + "\n\nReplace those firms with the file's?"
+            if QtWidgets.QMessageBox.question(self, "Replace firms?", question) \
+                    != QtWidgets.QMessageBox.StandardButton.Yes:
+                return
+            try:
+                ids = self.controller.import_json(path, replace=True)
+            except WorkbenchError as exc2:
+                self.error("\n".join(exc2.lines()[:25]), "Nothing was imported")
                 return
         except WorkbenchError as exc:
-            self.error(exc.message)
+            self.error("\n".join(exc.lines()[:25]), "Nothing was imported")
             return
-        self.controller.undo_stack.clear()  # an import is not undone step by step
         self.firm_model.reload()
-        self.statusBar().showMessage(f"Imported {', '.join(ids)}")
+        self.statusBar().showMessage(f"Imported {', '.join(ids)} (Edit → Undo takes the import back)")
 
     def export_json_dialog(self, firm: bool = False) -> None:
         firm_id = self.firm_id if firm else None
@@ -763,8 +759,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ help
 
     def show_reference(self) -> None:
-        fid = self.session.framework.id if self.session else "5I"
+        from ..core.frameworks import default_framework_id
         from .dialogs import FrameworkReference
+
+        fid = self.session.framework.id if self.session else default_framework_id()
 
         FrameworkReference(fid, self).exec()
 

@@ -24,9 +24,9 @@ from .controller import StudyController
 
 BATCH = 1000
 MIME = "application/x-lpw-row-id"
-UNCODED = QColor("#FFF4C2")
-WARNING = QColor("#F8D0CC")
-CRITICAL = QColor("#B00020")
+UNCODED = QColor(vocabulary().colour("uncoded_row"))
+WARNING = QColor(vocabulary().colour("attention_row"))
+CRITICAL = QColor(vocabulary().colour("critical"))
 _DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
 
@@ -378,8 +378,7 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         if role == Qt.ItemDataRole.CheckStateRole and col.kind == "bool":
             value = obj.get(col.key)
             if col.key == "external" and value is None:
-                from ..core.model import INTERNAL_SOURCE_KINDS
-                value = obj.get("kind") not in INTERNAL_SOURCE_KINDS
+                value = vocabulary().source_is_external(obj.get("kind"))
             return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.UserRole:
             return obj["id"]
@@ -395,7 +394,9 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
                 if warning:
                     tips.append("⚠ " + warning)
                 if not obj.get("stages") or not obj.get("learning_types"):
-                    tips.append("Not yet coded: give it a stage and a learning type (keys 1-5, N/M/C)")
+                    n = min(len(self.controller.session.framework.stages), 9)
+                    keys = "/".join(vocabulary().term_values("learning_types", "key").values())
+                    tips.append(f"Not yet coded: give it a stage and a learning type (keys 1-{n}, {keys})")
                 if col.kind == "multi" and obj.get(col.key):
                     fw = self.controller.session.framework
                     defs = {i: (label, d) for i, label, d in choices(col.vocab, fw)}

@@ -17,8 +17,8 @@ from .controller import StudyController
 from .delegates import FieldDelegate, MultiSelect
 from .models import ObjectTableModel, choices
 
-TYPE_KEYS = {"N": "normative", "M": "mimetic", "C": "coercive"}
-TYPE_COLOUR = {"normative": "#0072B2", "mimetic": "#E69F00", "coercive": "#D55E00"}
+TYPE_KEYS = {key: t for t, key in vocabulary().term_values("learning_types", "key").items()}
+TYPE_COLOUR = vocabulary().term_values("learning_types", "colour")
 
 
 class CommitLineEdit(QLineEdit):
@@ -366,8 +366,8 @@ class EventsTab(QWidget):
             QShortcut(QKeySequence(key), self.view, lambda t=t: self.code_type(t),
                       context=Qt.ShortcutContext.WidgetShortcut)
         palette.addStretch()
-        legend = QLabel('<span style="background:#FFF4C2">&nbsp;not yet coded&nbsp;</span> '
-                        '<span style="background:#F8D0CC">&nbsp;needs attention&nbsp;</span>')
+        legend = QLabel(f'<span style="background:{voc.colour("uncoded_row")}">&nbsp;not yet coded&nbsp;</span> '
+                        f'<span style="background:{voc.colour("attention_row")}">&nbsp;needs attention&nbsp;</span>')
         palette.addWidget(legend)
 
         self.detail = EventDetail(controller)
@@ -465,23 +465,20 @@ class EventsTab(QWidget):
             + ("\n…" if len(ids) > 10 else "") + "\n\nYou can undo this (Ctrl+Z).")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self.controller.undo_stack.beginMacro(f"Delete {len(ids)} events")
-        for i in ids:
-            self.controller.delete("events", firm, i)
-        self.controller.undo_stack.endMacro()
+        with self.controller.group(f"Delete {len(ids)} event{'s' if len(ids) > 1 else ''}"):
+            for i in ids:
+                self.controller.delete("events", firm, i)
 
     def _code(self, key: str, value: str, label: str) -> None:
         ids = self.selected_ids()
         if not ids or not self.model.firm_id:
             return
-        stack = self.controller.undo_stack
-        stack.beginMacro(f"Code {len(ids)} event{'s' if len(ids) > 1 else ''} as {label}")
-        for i in ids:
-            current = self.model.object_at(self.model.row_of(i)).get(key) or []
-            new = [value] + [v for v in current if v != value]
-            if new != current:
-                self.controller.set_field("events", self.model.firm_id, i, key, new)
-        stack.endMacro()
+        with self.controller.group(f"Code {len(ids)} event{'s' if len(ids) > 1 else ''} as {label}"):
+            for i in ids:
+                current = self.model.object_at(self.model.row_of(i)).get(key) or []
+                new = [value] + [v for v in current if v != value]
+                if new != current:
+                    self.controller.set_field("events", self.model.firm_id, i, key, new)
         if ids:
             self.select(ids[0])
 

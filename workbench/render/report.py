@@ -39,7 +39,6 @@ from . import docx_xml as X
 
 Progress = Callable[[int, int, str], None]
 
-DERIVED_COLOUR = "595959"
 PRINT_PPI = 220  # pixels per printed inch of a figure
 FIRMS_PER_TABLE = 6  # cross-firm tables wider than this continue in another table
 TWIPS_PER_EMU = 1 / 635
@@ -293,7 +292,7 @@ class _Writer:
                 ", ".join(firm.source(s).name if firm.source(s) else s for s in e.sources or ()) or "–",
             ])
             if e.is_critical:
-                shades[(r, 1)] = "FBE3E3"
+                shades[(r, 1)] = _docx_colour("critical_row")
         self._table(f"Chronology of {firm.name}",
                     ["When", "Event", "Phase", "Stage(s)", "Level", "Learning type(s)", "Knowledge sources"],
                     rows, [0.9, 2.2, 1.5, 1.85, 1.25, 1.25, 2.05], shades=shades)
@@ -499,7 +498,12 @@ def _value(v) -> str:
 
 
 def _derived(text: str):
-    return (f"{text} (derived)", {"italic": True, "colour": DERIVED_COLOUR})
+    return (f"{text} (derived)", {"italic": True, "colour": _docx_colour("derived_text")})
+
+
+def _docx_colour(name: str) -> str:
+    """A colour of vocabulary.json as Word writes it (RRGGBB, no '#')."""
+    return vocabulary().colour(name).lstrip("#")
 
 
 def build(study: Study, options: ReportOptions) -> docx.document.Document:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x4C505721  # "LPW!"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE study (
@@ -174,7 +174,79 @@ def _migrate_to_1(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+# Version 2: the study's framework is any framework of the frameworks folder,
+# so the table no longer lists them in a CHECK. SQLite cannot drop a CHECK:
+# the table is built again under a new name, filled, and put in its place.
+_V2_STUDY = """
+CREATE TABLE study_v2 (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    title        TEXT NOT NULL,
+    description  TEXT,
+    authors      TEXT CHECK (authors IS NULL OR json_valid(authors)),
+    coder        TEXT,
+    framework    TEXT NOT NULL,
+    extra        TEXT CHECK (extra IS NULL OR json_valid(extra)),
+    empty_lists  TEXT CHECK (empty_lists IS NULL OR json_valid(empty_lists))
+);
+
+INSERT INTO study_v2 (id, title, description, authors, coder, framework, extra, empty_lists)
+SELECT id, title, description, authors, coder, framework, extra, empty_lists FROM study;
+
+DROP TABLE study;
+
+ALTER TABLE study_v2 RENAME TO study;
+"""
+
+
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    for stmt in statements(_V2_STUDY):
+        conn.execute(stmt)
+
+
+# Version 3: the study's own codes, codes on events and evidence, memos on
+# evidence, and coded passages of documents (the format's compatible extension).
+_V3 = """
+CREATE TABLE codes (
+    id           TEXT PRIMARY KEY,
+    position     INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    description  TEXT,
+    colour       TEXT,
+    parent       TEXT,
+    extra        TEXT CHECK (extra IS NULL OR json_valid(extra))
+);
+
+CREATE TABLE passages (
+    document      TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    id            TEXT NOT NULL,
+    position      INTEGER NOT NULL,
+    start_offset  INTEGER NOT NULL,
+    end_offset    INTEGER NOT NULL,
+    speaker       TEXT,
+    codes         TEXT CHECK (codes IS NULL OR json_valid(codes)),
+    memo          TEXT,
+    extra         TEXT CHECK (extra IS NULL OR json_valid(extra)),
+    PRIMARY KEY (document, id)
+);
+
+CREATE INDEX passages_by_position ON passages (document, position);
+
+ALTER TABLE documents ADD COLUMN empty_lists TEXT CHECK (empty_lists IS NULL OR json_valid(empty_lists));
+
+ALTER TABLE events ADD COLUMN codes TEXT CHECK (codes IS NULL OR json_valid(codes));
+
+ALTER TABLE evidence ADD COLUMN codes TEXT CHECK (codes IS NULL OR json_valid(codes));
+
+ALTER TABLE evidence ADD COLUMN memo TEXT;
+"""
+
+
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    for stmt in statements(_V3):
+        conn.execute(stmt)
+
+
 # version -> function that brings a file from version-1 to version
-MIGRATIONS = {1: _migrate_to_1}
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3}
 
 assert max(MIGRATIONS) == SCHEMA_VERSION

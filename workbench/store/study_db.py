@@ -18,7 +18,6 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from ..core.errors import InputError, WorkbenchError
-from ..core.frameworks import framework as get_framework
 from ..core.model import Study
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from ..core.errors import (DamagedStudyError, NewerVersionError, NoSuchStudyError, NotAStudyError,
@@ -53,19 +52,24 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
                ("learning_types", "learning_types", "json"),
                ("knowledge_types", "knowledge_types", "json"), ("sources", "sources", "json"),
                ("routines", "routines", "json"), ("actors", "actors", "json"),
-               ("tags", "tags", "json"), ("memo", "memo", "")),
+               ("tags", "tags", "json"), ("memo", "memo", ""), ("codes", "codes", "json")),
     "evidence": (("quote", "quote", ""), ("speaker", "speaker", ""),
                  ("document", "document", ""), ("start_offset", "start", ""),
-                 ("end_offset", "end", ""), ("location", "location", "")),
+                 ("end_offset", "end", ""), ("location", "location", ""),
+                 ("codes", "codes", "json"), ("memo", "memo", "")),
     "links": (("from_event", "from", ""), ("to_event", "to", ""), ("label", "label", "")),
+    "codes": (("id", "id", ""), ("name", "name", ""), ("description", "description", ""),
+              ("colour", "colour", ""), ("parent", "parent", "")),
+    "passages": (("id", "id", ""), ("start_offset", "start", ""), ("end_offset", "end", ""),
+                 ("speaker", "speaker", ""), ("codes", "codes", "json"), ("memo", "memo", "")),
 }
 PARENTS = {"study": ("id",), "documents": ("position",), "firms": ("position",),
            "sources": ("firm", "position"), "routines": ("firm", "position"),
            "events": ("firm", "position"), "evidence": ("firm", "event", "position"),
-           "links": ("firm", "position")}
+           "links": ("firm", "position"), "codes": ("position",), "passages": ("document", "position")}
 # The list keys kept as [] when a file gives them empty (see docs/schema.md).
-EMPTY_LISTS = {"study": ("authors", "documents"), "firms": ("sources", "routines", "events", "links"),
-               "events": ("evidence",)}
+EMPTY_LISTS = {"study": ("authors", "documents", "codes"), "firms": ("sources", "routines", "events", "links"),
+               "events": ("evidence",), "documents": ("passages",)}
 FIRM_TABLES = ("firms", "sources", "routines", "events", "evidence", "links")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
@@ -95,8 +99,9 @@ def table_columns(table: str) -> list[str]:
 
 # The keys of each table's objects that are not extensions: its columns' keys
 # and the lists stored in child tables.
-_CHILD_KEYS = {"study": ("format", "version", "documents", "firms"),
-               "firms": ("sources", "routines", "events", "links"), "events": ("evidence",)}
+_CHILD_KEYS = {"study": ("format", "version", "documents", "firms", "codes"),
+               "firms": ("sources", "routines", "events", "links"), "events": ("evidence",),
+               "documents": ("passages",)}
 _KNOWN_KEYS = {t: frozenset([k for _, k, _ in cols] + list(_CHILD_KEYS.get(t, ())))
                for t, cols in COLUMNS.items()}
 
@@ -307,30 +312,37 @@ class StudyDB:
     def framework(self) -> str:
         return self.study_meta()["framework"]
 
+    def has_firm(self, firm_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM firms WHERE id = ?", [firm_id]).fetchone() is not None
+
     def firm_ids(self) -> list[str]:
         return [r["id"] for r in self.query("SELECT id FROM firms ORDER BY position")]
 
     def load_doc(self, firm_ids: list[str] | None = None) -> dict:
-        """The whole study (or the chosen firms) as a format dict."""
+        """The whole study as a format dict; with ``firm_ids``, only those
+        firms and the documents they use or are about (read from the file
+        alone: the cost does not grow with the rest of the study)."""
         doc = self.study_meta()  # may carry "documents": [] kept from the file
-        docs = [row_to_dict("documents", r) for r in self._rows("documents")]
-        if docs:
-            doc["documents"] = docs
+        if firm_ids is None:
+            where, params = "", []
+        else:
+            firm_ids = list(dict.fromkeys(firm_ids))
+            where, params = f"WHERE firm IN ({','.join('?' * len(firm_ids))})", firm_ids
 
         def grouped(table: str, key=lambda r: r["firm"]) -> dict:
             out: dict = {}
             order = "firm, event, position" if table == "evidence" else "firm, position"
-            for row in self.query(f"SELECT * FROM {table} ORDER BY {order}"):
+            for row in self.query(f"SELECT * FROM {table} {where} ORDER BY {order}", params):
                 out.setdefault(key(row), []).append(row_to_dict(table, row))
             return out
 
         children = {t: grouped(t) for t in ("sources", "routines", "events", "links")}
         evidence = grouped("evidence", key=lambda r: (r["firm"], r["event"]))
+        firm_rows_ = self._rows("firms") if firm_ids is None else self._rows(
+            "firms", f"WHERE id IN ({','.join('?' * len(firm_ids))})", firm_ids)
         firms = []
-        for row in self._rows("firms"):
+        for row in firm_rows_:
             fid = row["id"]
-            if firm_ids is not None and fid not in firm_ids:
-                continue
             firm = row_to_dict("firms", row)
             for table, by_firm in children.items():
                 if fid in by_firm:
@@ -339,8 +351,68 @@ class StudyDB:
                 if (fid, ev["id"]) in evidence:
                     ev["evidence"] = evidence[(fid, ev["id"])]
             firms.append(firm)
+        if firm_ids is None:
+            docs = self._documents()
+        else:
+            used = sorted({ev["document"] for items in evidence.values() for ev in items if ev.get("document")})
+            docs = self._documents(f"WHERE firm IN ({','.join('?' * len(firm_ids))}) "
+                                   f"OR id IN ({','.join('?' * len(used))})", firm_ids + used)
+        if docs:
+            doc["documents"] = docs
+        codes = self.codes()
+        if codes:
+            doc["codes"] = codes
         doc["firms"] = firms
         return doc
+
+    def _documents(self, where: str = "", params: list | None = None) -> list[dict]:
+        """Documents as format dicts, with their coded passages."""
+        docs = [row_to_dict("documents", r) for r in self._rows("documents", where, params or [])]
+        if docs:
+            ids = [d["id"] for d in docs]
+            by_doc: dict[str, list] = {}
+            for r in self.query(f"SELECT * FROM passages WHERE document IN ({','.join('?' * len(ids))}) "
+                                f"ORDER BY document, position", ids):
+                by_doc.setdefault(r["document"], []).append(row_to_dict("passages", r))
+            for d in docs:
+                if d["id"] in by_doc:
+                    d["passages"] = by_doc[d["id"]]
+        return docs
+
+    def codes(self) -> list[dict]:
+        """The study's own codes, in order."""
+        return [row_to_dict("codes", r) for r in self._rows("codes")]
+
+    def firm_part(self, firm_id: str, event_ids: set | None) -> tuple[dict, list[dict]]:
+        """A firm as a format dict holding its own fields, sources, routines
+        and links, and of its events only ``event_ids`` (all where None) in
+        full; an event that a link names but that is not asked for stands
+        as a stub (id and title). With the documents the part's evidence
+        uses. What an edit's check reads."""
+        if event_ids is None:
+            doc = self.load_doc([firm_id])
+            return doc["firms"][0], doc.get("documents") or []
+        row = next(self.query("SELECT * FROM firms WHERE id = ?", [firm_id]))
+        firm = row_to_dict("firms", row)
+        for table in ("sources", "routines", "links"):
+            items = self.objects(table, firm_id) if table != "links" else self.links(firm_id)
+            if items:
+                firm[table] = items
+        wanted = set(event_ids) | {ln[end] for ln in firm.get("links", ()) for end in ("from", "to")}
+        events = self.events_by_id(firm_id, sorted(wanted))
+        full = [self.get("events", firm_id, i) for i in sorted(event_ids) if i in events]
+        stubs = [{"id": i, "title": events[i]["title"]} for i in sorted(wanted - set(event_ids)) if i in events]
+        if full or stubs:
+            firm["events"] = full + stubs
+        used = [ev["document"] for e in full for ev in e.get("evidence", ()) if ev.get("document")]
+        return firm, self.documents_by_id(used)
+
+    def documents_by_id(self, ids: list[str]) -> list[dict]:
+        """The study's documents with these ids, in the study's order."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        return self._documents(f"WHERE id IN ({','.join('?' * len(ids))})", ids)
 
     def load_study(self, firm_ids: list[str] | None = None) -> Study:
         """The whole study (or the chosen firms) as a model."""
@@ -356,64 +428,6 @@ class StudyDB:
             cols = table_columns(table)
             self.conn.executemany(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
-
-    def import_doc(self, doc: dict, replace: bool = False) -> list[str]:
-        """Add a validated study's firms and documents (a format dict). A firm
-        id already here is an error unless ``replace``; stages must belong to
-        this study's framework; a document id already here must hold the same
-        document. One transaction: on any problem nothing changes. Returns
-        the firm ids imported."""
-        from ..core.validate import Problem, did_you_mean
-
-        firms = doc.get("firms") or []
-        documents = doc.get("documents") or []
-        fresh = not self.has_study()
-        positions = {r["id"]: r["position"] for r in self.query("SELECT id, position FROM firms")}
-        problems: list[Problem] = []
-        if not fresh:
-            fw = get_framework(self.framework)
-            stage_ids = set(fw.stage_ids)
-            for fi, firm in enumerate(firms):
-                if firm["id"] in positions and not replace:
-                    problems.append(Problem(f"firms[{fi}].id",
-                                            f"firm {firm['id']!r} is already in {self.path.name}; "
-                                            f"use --replace to replace it"))
-                for ei, ev in enumerate(firm.get("events") or ()):
-                    for si, st in enumerate(ev.get("stages") or ()):
-                        if st not in stage_ids:
-                            problems.append(Problem(
-                                f"firms[{fi}].events[{ei}].stages[{si}]",
-                                f"{st!r} is not a stage of framework {fw.id}, the framework of "
-                                f"{self.path.name}{did_you_mean(st, stage_ids)}"))
-        have_docs = {r["id"]: row_to_dict("documents", r) for r in self.query("SELECT * FROM documents")}
-        for di, d in enumerate(documents):
-            if d["id"] in have_docs and have_docs[d["id"]] != d:
-                problems.append(Problem(f"documents[{di}].id",
-                                        f"a different document {d['id']!r} is already in {self.path.name}"))
-        if problems:
-            raise InputError(f"cannot import into {self.path}: {len(problems)} problem"
-                             f"{'s' if len(problems) > 1 else ''}; nothing was changed", problems)
-        try:
-            with self.db.atomic():
-                if fresh:
-                    self._insert("study", [row_values("study", doc, (1,))])
-                start = self._next_position("documents")
-                self._insert("documents", [row_values("documents", d, (start + i,)) for i, d in
-                                           enumerate(d for d in documents if d["id"] not in have_docs)])
-                next_pos = self._next_position("firms")
-                rows: dict[str, list[tuple]] = {t: [] for t in FIRM_TABLES}
-                for firm in firms:
-                    if firm["id"] in positions:  # --replace: same place in the list
-                        position = positions[firm["id"]]
-                        self.conn.execute("DELETE FROM firms WHERE id = ?", [firm["id"]])
-                    else:
-                        position, next_pos = next_pos, next_pos + 1
-                    firm_rows(firm, position, rows)
-                for table in FIRM_TABLES:
-                    self._insert(table, rows[table])
-        except sqlite3.Error as exc:
-            raise WorkbenchError(f"cannot import into {self.path}: {exc}; nothing was changed") from None
-        return [f["id"] for f in firms]
 
     def _next_position(self, table: str) -> int:
         return self.conn.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
@@ -454,16 +468,14 @@ class StudyDB:
             for table in FIRM_TABLES:
                 self._insert(table, rows[table])
 
-    def delete_firm(self, firm_id: str) -> tuple[dict, int]:
-        """Delete a firm; returns it (as a format dict) and its position, for undo."""
+    def delete_firm(self, firm_id: str) -> None:
+        """Delete a firm with everything it holds."""
         with self.db.atomic():
             row = next(self.query("SELECT position FROM firms WHERE id = ?", [firm_id]), None)
             if row is None:
                 raise InputError(f"no firm {firm_id!r} in {self.path.name}")
-            snapshot = self.firm_doc(firm_id)
             self.conn.execute("DELETE FROM firms WHERE id = ?", [firm_id])
             self._shift("firms", "", [], row["position"] + 1, -1)
-        return snapshot, row["position"]
 
     def _shift(self, table: str, where: str, params: list, from_position: int, delta: int) -> None:
         """Move the positions at or after ``from_position`` by ``delta``
@@ -474,8 +486,15 @@ class StudyDB:
         neg = f"{where} AND position < 0" if where else "position < 0"
         self.conn.execute(f"UPDATE {table} SET position = -position - 1 WHERE {neg}", params)
 
-    def _where(self, table: str, firm_id: str | None) -> tuple[str, list]:
-        return ("firm = ?", [firm_id]) if table in ("sources", "routines", "events") else ("", [])
+    def _where(self, table: str, parent: str | None) -> tuple[str, list]:
+        """The condition that picks one list: a firm's sources, routines or
+        events, a document's passages; firms, documents and codes are lists
+        of the study."""
+        if table in ("sources", "routines", "events"):
+            return "firm = ?", [parent]
+        if table == "passages":
+            return "document = ?", [parent]
+        return "", []
 
     def move(self, table: str, firm_id: str | None, obj_id: str, to_position: int) -> int:
         """Move an object (a firm, or a firm's source, routine or event) to a
@@ -516,15 +535,16 @@ class StudyDB:
 
     def document(self, doc_id: str) -> dict:
         """One document of the study as a format dict (with its text)."""
-        row = next(self.query("SELECT * FROM documents WHERE id = ?", [doc_id]), None)
-        if row is None:
+        docs = self._documents("WHERE id = ?", [doc_id])
+        if not docs:
             raise InputError(f"no document {doc_id!r} in {self.path.name}")
-        return row_to_dict("documents", row)
+        return docs[0]
 
-    def objects(self, table: str, firm_id: str) -> list[dict]:
-        """A firm's sources, routines or events (events without evidence), in order."""
-        return [row_to_dict(table, r) for r in
-                self.query(f"SELECT * FROM {table} WHERE firm = ? ORDER BY position", [firm_id])]
+    def objects(self, table: str, firm_id: str | None) -> list[dict]:
+        """A firm's sources, routines or events (events without evidence), a
+        document's passages, or the study's codes, in order."""
+        where, params = self._where(table, firm_id)
+        return [row_to_dict(table, r) for r in self._rows(table, f"WHERE {where}" if where else "", params)]
 
     def set_field(self, table: str, firm_id: str | None, obj_id: str, key: str, value) -> None:
         """Set (or, with None, remove) one field of a firm, source, routine or
@@ -553,61 +573,85 @@ class StudyDB:
         end by default); returns the position."""
         with self.db.atomic():
             where, params = self._where(table, firm_id)
-            n = self.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+            n = self.count(table, firm_id)
             position = n if position is None or position > n else max(0, position)
             self._shift(table, where, params, position, +1)
-            self._insert(table, [row_values(table, obj, (firm_id, position))])
+            self._insert(table, [row_values(table, obj, (firm_id, position) if where else (position,))])
             if table == "events" and obj.get("evidence"):
                 self._insert("evidence", [row_values("evidence", ev, (firm_id, obj["id"], i))
                                           for i, ev in enumerate(obj["evidence"])])
         return position
 
-    def delete(self, table: str, firm_id: str, obj_id: str) -> dict:
-        """Delete a source, routine or event. Returns what undo needs: the
-        object, its position, and (for an event) the links that touched it;
-        (for a source or routine) the lists of other objects that named it,
-        which lose the name."""
+    def remove(self, table: str, firm_id: str, obj_id: str) -> None:
+        """Take a source, routine or event (with its evidence, and the links
+        that touch it) out of its firm's list. Names of it in other objects
+        are left as they are: the session clears them first, as edits of
+        their own, so that undo restores them."""
         where, params = self._where(table, firm_id)
+        key = f"{where} AND id = ?" if where else "id = ?"
         with self.db.atomic():
-            obj = self.get(table, firm_id, obj_id)
-            position = next(self.query(f"SELECT position FROM {table} WHERE {where} AND id = ?",
-                                          params + [obj_id]))["position"]
-            undo = {"object": obj, "position": position, "lists": [], "links": None}
-            if table == "events":
-                links = self.links(firm_id)
-                if any(obj_id in (ln["from"], ln["to"]) for ln in links):
-                    undo["links"] = links
-            for other_table, column in (("events", "sources"), ("routines", "sources"), ("events", "routines")):
-                kind = {"sources": "sources", "routines": "routines"}[column]
-                if kind != table:
-                    continue
-                for r in self.query(
-                        f"SELECT id, {column} FROM {other_table} WHERE firm = ? AND {column} IS NOT NULL "
-                        f"AND EXISTS (SELECT 1 FROM json_each({other_table}.{column}) WHERE value = ?)",
-                        [firm_id, obj_id]):
-                    old = json.loads(r[column])
-                    undo["lists"].append((other_table, r["id"], column, old))
-                    self.conn.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
-                                    [_j([v for v in old if v != obj_id]), firm_id, r["id"]])
-            for r in self.query("SELECT id, via FROM sources WHERE firm = ? AND via = ?", [firm_id, obj_id]) \
-                    if table == "sources" else ():
-                undo["lists"].append(("sources", r["id"], "via", r["via"]))
-                self.conn.execute("UPDATE sources SET via = NULL WHERE firm = ? AND id = ?", [firm_id, r["id"]])
-            self.conn.execute(f"DELETE FROM {table} WHERE {where} AND id = ?", params + [obj_id])
+            position = self.position(table, firm_id, obj_id)
+            self.conn.execute(f"DELETE FROM {table} WHERE {key}", params + [obj_id])
             self._shift(table, where, params, position + 1, -1)
-        return undo
 
-    def restore(self, table: str, firm_id: str, undo: dict) -> None:
-        """Undo ``delete``: the object back in its place, and the names and
-        links it took with it."""
+    def position(self, table: str, firm_id: str | None, obj_id: str) -> int:
+        """Where an object stands in its list (0 first)."""
+        where, params = self._where(table, firm_id)
+        key = f"{where} AND id = ?" if where else "id = ?"
+        row = next(self.query(f"SELECT position FROM {table} WHERE {key}", params + [obj_id]), None)
+        if row is None:
+            raise InputError(f"no {table[:-1]} {obj_id!r}" + (f" in firm {firm_id!r}" if firm_id else ""))
+        return row["position"]
+
+    def count(self, table: str, firm_id: str | None = None) -> int:
+        where, params = self._where(table, firm_id)
+        return self.conn.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
+                                 params).fetchone()[0]
+
+    def add_document(self, doc: dict, position: int | None = None) -> None:
         with self.db.atomic():
-            self.insert(table, firm_id, undo["object"], undo["position"])
-            for other_table, obj_id, column, old in undo["lists"]:
-                value = old if column == "via" else _j(old)
-                self.conn.execute(f"UPDATE {other_table} SET {column} = ? WHERE firm = ? AND id = ?",
-                                [value, firm_id, obj_id])
-            if undo["links"] is not None:
-                self.set_links(firm_id, undo["links"])
+            n = self._next_position("documents")
+            position = n if position is None or position > n else position
+            self._shift("documents", "", [], position, +1)
+            self._insert("documents", [row_values("documents", doc, (position,))])
+            self._insert("passages", [row_values("passages", pa, (doc["id"], i))
+                                      for i, pa in enumerate(doc.get("passages") or ())])
+
+    def remove_document(self, doc_id: str) -> None:
+        with self.db.atomic():
+            position = self.position("documents", None, doc_id)
+            self.conn.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+            self._shift("documents", "", [], position + 1, -1)
+
+    def apply(self, edit) -> None:
+        """Write an edit (``core.edits``), all of it or nothing: one
+        transaction. The caller has built it from what the file holds."""
+        from ..core import edits as E
+
+        with self.db.atomic():
+            for e in E.primitives(edit):
+                if isinstance(e, E.SetField):
+                    self.set_field(e.table, e.firm, e.id, e.key, e.value)
+                elif isinstance(e, E.SetStudyField):
+                    self.set_study_field(e.key, e.value)
+                elif isinstance(e, E.Insert):
+                    self.insert(e.table, e.firm, e.obj, e.position)
+                elif isinstance(e, E.Remove):
+                    self.remove(e.table, e.firm, e.obj["id"])
+                elif isinstance(e, E.Move):
+                    self.move(e.table, e.firm, e.id, e.new)
+                elif isinstance(e, E.AddFirm):
+                    self.add_firm(e.firm, e.position)
+                elif isinstance(e, E.RemoveFirm):
+                    self.delete_firm(e.firm["id"])
+                elif isinstance(e, E.SetLinks):
+                    self.set_links(e.firm, list(e.links))
+                elif isinstance(e, E.AddDocument):
+                    self.add_document(e.doc, e.position)
+                elif isinstance(e, E.RemoveDocument):
+                    self.remove_document(e.doc["id"])
+                else:
+                    raise TypeError(f"not an edit: {e!r}")
 
     def links(self, firm_id: str) -> list[dict]:
         return [row_to_dict("links", r) for r in
@@ -658,6 +702,24 @@ class StudyDB:
         dates = self.conn.execute(
             "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id]).fetchall()
         return missing, dates
+
+    def code_users(self, code_id: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """Where a code of the study is used: (firm, event) pairs whose event
+        or evidence carries it, and the documents with a passage carrying it."""
+        has = "EXISTS (SELECT 1 FROM json_each({0}.codes) WHERE value = ?)"
+        events = self.conn.execute(
+            f"SELECT firm, id FROM events WHERE codes IS NOT NULL AND {has.format('events')} UNION "
+            f"SELECT firm, event FROM evidence WHERE codes IS NOT NULL AND {has.format('evidence')}",
+            [code_id, code_id]).fetchall()
+        docs = [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT document FROM passages WHERE codes IS NOT NULL AND {has.format('passages')}",
+            [code_id])]
+        return [(f, e) for f, e in events], docs
+
+    def document_users(self, doc_id: str) -> list[tuple[str, str]]:
+        """(firm, event) pairs whose evidence quotes a document."""
+        return [(f, e) for f, e in self.conn.execute(
+            "SELECT DISTINCT firm, event FROM evidence WHERE document = ?", [doc_id])]
 
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
         """Events of every firm whose text contains ``text``: firm, id, title."""
