@@ -484,3 +484,37 @@ def test_older_study_in_a_read_only_folder_is_read_without_being_updated(tmp_pat
         assert "colour" in {r[1] for r in s.db.conn.execute("PRAGMA table_info(firms)")}  # in memory
         s.close()
     assert digest(path) == before and listing(folder) == names
+
+
+@pytest.mark.skipif(schema.SCHEMA_VERSION == 1, reason="no older version yet")
+def test_a_version_1_study_is_read_as_it_is_and_updated_only_for_editing(tmp_path, capsys):
+    folder = tmp_path / "study"
+    folder.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    path = folder / "v1.lpw"
+    conn = sqlite3.connect(path)
+    schema.MIGRATIONS[1](conn)
+    conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO study (id, title, framework) VALUES (1, 'Version one', '5I')")
+    conn.execute("INSERT INTO firms (id, position, name) VALUES ('f1', 0, 'Firm One')")
+    conn.execute("""INSERT INTO events (firm, id, position, title, date, stages, learning_types)
+                    VALUES ('f1', 'e1', 0, 'Audit failed', '2001', '["intuiting"]', '["coercive"]')""")
+    conn.commit()
+    conn.close()
+    before, names = digest(path), listing(folder)
+    for args in reading_commands(path, out):
+        code, stdout, err = run(capsys, *args)
+        assert code == 0, (args, err)
+        assert digest(path) == before and listing(folder) == names, args
+    counts = services.stats(path)[0]["firms"]["f1"]
+    assert counts["events"] == 1 and counts["stages"]["intuiting"] == 1
+    assert counts["learning_types"]["coercive"] == 1
+    s = Session(path)
+    assert s.backup == folder / "v1.lpw.v1.bak" and digest(s.backup) == before
+    s.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    conn.close()
+    assert services.stats(path)[0]["firms"]["f1"] == counts
