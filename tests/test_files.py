@@ -225,6 +225,16 @@ def test_damaged_study_opened_in_the_window_gets_a_dialog(qtbot, tmp_path, monke
         assert title == "The study file is damaged"
         assert str(path) in text and words in text and "import" in text
         assert w.session is None
+    # a file too large to be checked page by page when opened: found when first read
+    import workbench.session as session_mod
+
+    monkeypatch.setattr(session_mod, "QUICK_CHECK_BYTES", 0)
+    malformed = tmp_path / "malformed.lpw"
+    seen.clear()
+    assert not w.open_path(str(malformed))
+    assert seen and seen[-1][0] == "The study file is damaged" and str(malformed) in seen[-1][1]
+    assert w.session is None and w.stack.currentWidget() is w.start
+    assert not (tmp_path / "malformed.lpw.lock").exists()
 
 
 def test_wrong_types_in_a_study_file_are_problems_with_their_path(tmp_path, capsys, write_json):

@@ -4,6 +4,7 @@ selected firm's tabs on the right, menus for everything."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -273,13 +274,23 @@ class MainWindow(QMainWindow):
             return False
         self.close_study()
         self.session = session
-        self.controller = StudyController(session, self)
-        self.controller.error.connect(self.error)
-        self.controller.firmsChanged.connect(self._firms_changed)
-        self._build_study_widget()
+        try:
+            self.controller = StudyController(session, self)
+            self.controller.error.connect(self.error)
+            self.controller.firmsChanged.connect(self._firms_changed)
+            self._build_study_widget()
+            meta = session.meta()
+            firms = session.firms()
+            if firms:
+                self.select_firm(firms[0]["id"])
+        except sqlite3.DatabaseError as exc:  # a damaged page the check at opening did not reach
+            from ..session import damaged
+
+            self.close_study()
+            self.error(damaged(Path(path), exc).message, "The study file is damaged")
+            return False
         self._remember(path)
         self._update_actions()
-        meta = session.meta()
         self.setWindowTitle(f"{Path(path).name}{' (read-only)' if session.read_only else ''} — "
                             f"{meta['title']} — {APP}")
         if session.read_only:
@@ -287,9 +298,6 @@ class MainWindow(QMainWindow):
         else:
             status = f"Every change is saved to {path} as you make it."
         self.statusBar().showMessage(" ".join(session.warnings + [status]))
-        firms = session.firms()
-        if firms:
-            self.select_firm(firms[0]["id"])
         return True
 
     def _session_or_explain(self, path: str, create: dict | None = None) -> Session | None:
