@@ -97,8 +97,7 @@ def check(path: str | os.PathLike):
         with StudyDB.open(path, read_only=True) as db:
             try:
                 if not db.has_study():
-                    return Report(errors=[Problem("", "holds no study yet: import a *.study.json "
-                                                      "into it first")])
+                    raise no_study(path)
                 doc = db.load_doc()
             except sqlite3.DatabaseError as exc:
                 raise damaged(path, exc) from None

@@ -139,7 +139,7 @@ class StudyLock:
                 self.refused = True
                 raise StudyLockedError(
                     f"{self.study_name} is open in another workbench {where} "
-                    f"(process {other.get('pid', '?')}). Close it there first, or open it read-only. "
+                    f"(process {other.get('pid', '?')}). Close it there first. "
                     f"If that workbench has crashed, delete {self.path} and try again.",
                     holder=other) from None
             except OSError as exc:
@@ -155,8 +155,8 @@ class StudyLock:
                                     f"{exc.strerror or exc}") from None
             self.held = True
             return
-        raise StudyLockedError(f"could not lock {self.path}: another workbench keeps taking it. "
-                               f"Open it read-only, or try again.")
+        raise StudyLockedError(f"could not lock {self.path}: another workbench keeps taking it; "
+                               f"try again.")
 
     def _remove_stale(self) -> None:
         try:
@@ -165,8 +165,8 @@ class StudyLock:
             pass
         except OSError as exc:
             raise StudyLockedError(f"{self.path} is left over from a workbench that stopped, and "
-                                   f"cannot be removed ({exc.strerror or exc}). Delete it, or open "
-                                   f"the study read-only.") from None
+                                   f"cannot be removed ({exc.strerror or exc}). Delete it and try "
+                                   f"again.") from None
 
     def release(self) -> None:
         if self.held:

@@ -763,8 +763,9 @@ def no_study(path: Path) -> DamagedStudyError:
     """The error for a study file with its tables but no study in them:
     what an import that was interrupted leaves."""
     return DamagedStudyError(
-        f"{path}: holds no study yet: an import into it was interrupted, or none was made. Import a "
-        f"*.study.json into it ('workbench import {path.name} FILE.study.json'), or choose another file.")
+        f"{path}: holds no study: an import into it was interrupted before it was complete. Delete "
+        f"the file and import the *.study.json again ('workbench import {path.name} FILE.study.json'), "
+        f"or choose another file.")
 
 
 def _check_header(path: Path) -> None:
