@@ -264,6 +264,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", metavar="T.docx", help="take styles and page setup from this document")
     p.set_defaults(func=cmd_tables)
 
+    p = sub.add_parser("documents", help="add, list or remove a study's documents (transcripts, notes)",
+                       description="Bring interview transcripts, field notes and other documents into a "
+                                   "study, list them, or remove them.")
+    docs = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = docs.add_parser("add", help="read files into the study as documents",
+                        description="Read files into the study as documents: .txt and .md (any encoding; "
+                                    "a guessed one is named), .docx, .odt, .rtf, .pdf with a text layer, "
+                                    ".vtt and .srt subtitles. A file added again (same name) is read "
+                                    "again: quotes keep their anchors where their passage is unchanged.")
+    q.add_argument("study", metavar="STUDY.lpw")
+    q.add_argument("files", nargs="+", metavar="FILE")
+    q.add_argument("--firm", metavar="ID", help="the firm the documents are about")
+    q.add_argument("--kind", choices=["interview", "observation", "company_document", "survey", "other"])
+    q.add_argument("--date", metavar="YYYY[-MM[-DD]]")
+    q.add_argument("--name", metavar="NAME", help="the document's name (one file only; default: the file's)")
+    q.set_defaults(func=cmd_documents_add)
+    q = docs.add_parser("list", help="list the study's documents")
+    q.add_argument("study", metavar="STUDY")
+    q.set_defaults(func=cmd_documents_list)
+    q = docs.add_parser("remove", help="remove documents; their quotes stay with their events, unanchored")
+    q.add_argument("study", metavar="STUDY.lpw")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    q.set_defaults(func=cmd_documents_remove)
+
+    p = sub.add_parser("anchor", help="find typed or pasted quotes in the study's documents",
+                       description="Look up every quote without an anchor in the study's documents, "
+                                   "tolerant of curly and straight quotes, dashes, spacing and line breaks; "
+                                   "anchor those found in one place and report the rest.")
+    p.add_argument("study", metavar="STUDY.lpw")
+    p.add_argument("--firm", metavar="ID", help="only this firm's quotes")
+    p.set_defaults(func=cmd_anchor)
+
+    p = sub.add_parser("search", help="search the study's documents (keyword in context)",
+                       description="Search the study's documents for a word, a phrase or a regular "
+                                   "expression; one line per hit with its document, paragraph and speaker.")
+    p.add_argument("study", metavar="STUDY")
+    p.add_argument("query", metavar="TEXT")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--phrase", action="store_true", help="the words as a phrase, also inside longer words")
+    how.add_argument("--regex", action="store_true", help="TEXT is a regular expression")
+    p.add_argument("--case", action="store_true", help="match upper and lower case exactly")
+    p.add_argument("--firm", metavar="ID", help="only the documents of this firm")
+    p.add_argument("--speaker", metavar="NAME", help="only what this speaker said")
+    p.add_argument("--code", metavar="CODE", help="only inside passages carrying this code")
+    p.set_defaults(func=cmd_search)
+
     p = sub.add_parser("open", help="open a study in the desktop workbench",
                        description="Open a study in the desktop workbench. A *.study.json is imported "
                                    "into a new .lpw file first (you are asked where).")
@@ -271,6 +317,114 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_open)
 
     return parser
+
+
+def _editing(path):
+    from .session import Session
+
+    return Session(path)
+
+
+def cmd_documents_add(args) -> int:
+    from . import documents
+
+    session = _editing(args.study)
+    try:
+        results = documents.add(session, args.files, firm=args.firm, kind=args.kind, date=args.date,
+                                name=args.name)
+    finally:
+        session.close()
+    for r in results:
+        about = f"{r.characters:,} characters" + (f", {r.turns} speaker turns" if r.turns else "")
+        if r.detected:
+            about += f"; encoding {r.encoding} (guessed: check the text reads right)"
+        if r.status == "added":
+            print(f"{r.path}: added as {r.doc_id!r} ({about})")
+        elif r.status == "unchanged":
+            print(f"{r.path}: {r.doc_id!r} is already in the study, unchanged")
+        else:
+            print(f"{r.path}: {r.doc_id!r} read again ({about}); {r.kept} anchors kept, "
+                  f"{len(r.dropped)} dropped")
+            for d in r.dropped:
+                where = f"event {d['event'][1]!r} of firm {d['event'][0]!r}" if d["event"] else \
+                    f"passage {d['passage']!r}"
+                print(f"  dropped: {where}: {_short(d['quote'])}")
+        for w in r.warnings:
+            _err(f"{r.path}: warning: {w}")
+    return 0
+
+
+def _short(text: str, n: int = 70) -> str:
+    text = " ".join(text.split())
+    if len(text) > n:
+        text = text[:n - 1] + "…"
+    return f"“{text}”"
+
+
+def cmd_documents_list(args) -> int:
+    from . import documents
+
+    with services.reading(args.study) as db:
+        rows = documents.listing(db)
+    if not rows:
+        print("no documents")
+    for d in rows:
+        extra = ", ".join(x for x in (d.get("kind"), d.get("date"), f"firm {d['firm']}" if d.get("firm") else None)
+                          if x)
+        print(f"{d['id']}\t{d['name']}" + (f" ({extra})" if extra else "")
+              + f"\t{d['characters']:,} characters, {d['quotes']} quotes, {d['passages']} passages")
+    return 0
+
+
+def cmd_documents_remove(args) -> int:
+    from . import documents
+
+    session = _editing(args.study)
+    try:
+        quotes = documents.remove(session, args.ids)
+    finally:
+        session.close()
+    print(f"removed {len(args.ids)} document{'s' if len(args.ids) != 1 else ''}"
+          + (f"; {quotes} quote{'s' if quotes != 1 else ''} kept without an anchor" if quotes else ""))
+    return 0
+
+
+def cmd_anchor(args) -> int:
+    from .core.textpos import describe
+
+    session = _editing(args.study)
+    try:
+        if args.firm is not None and not session.db.has_firm(args.firm):
+            raise services.InputError(f"no firm {args.firm!r} in this study")
+        report = session.anchor_quotes([args.firm] if args.firm else None)
+        docs = {d["id"]: d for d in session.db.documents_by_id(
+            [m.document_id for _, ms in report.ambiguous for m in ms])}
+    finally:
+        session.close()
+    print(f"{report.summary()}")
+    for item, matches in report.ambiguous:
+        print(f"ambiguous: firm {item.firm!r}, event {item.event!r}: {_short(item.quote)}")
+        for m in matches:
+            d = docs[m.document_id]
+            print(f"  {describe(d['name'], d['text'], m.start, m.end, None)}")
+    for item in report.not_found:
+        print(f"not found: firm {item.firm!r}, event {item.event!r}: {_short(item.quote)}")
+    return 0
+
+
+def cmd_search(args) -> int:
+    from . import documents
+
+    mode = "regex" if args.regex else "phrase" if args.phrase else "word"
+    with services.reading(args.study) as db:
+        hits = documents.search(db, args.query, mode=mode, case=args.case, firm=args.firm,
+                                speaker=args.speaker, code=args.code)
+        names = {d["id"]: d["name"] for d in db.query("SELECT id, name FROM documents")}
+    for h in hits:
+        who = f", {h.speaker}" if h.speaker else ""
+        print(f"{names[h.document_id]}, paragraph {h.paragraph}{who}: {h.kwic()}")
+    print(f"{len(hits)} hit{'s' if len(hits) != 1 else ''}", file=sys.stderr)
+    return 0
 
 
 def cmd_open(args) -> int:

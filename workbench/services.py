@@ -8,6 +8,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from .core.errors import DamagedStudyError, InputError, WorkbenchError
 from .core.model import Study
@@ -107,6 +108,23 @@ def check(path: str | os.PathLike):
         return report
     _, report = validate(doc)
     return report
+
+
+@contextmanager
+def reading(path: str | os.PathLike) -> Iterator[StudyDB]:
+    """A study opened for reading as a ``StudyDB``: a ``.lpw`` as it is
+    (read-only: never written), a ``*.study.json`` read and validated into a
+    temporary study first."""
+    if is_lpw(path):
+        with StudyDB.open(path, read_only=True) as db:
+            yield db
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lpw-") as tmp:
+        import_file(Path(tmp) / "study.lpw", path)
+        with StudyDB.open(Path(tmp) / "study.lpw") as db:
+            yield db
 
 
 def require_firms(study: Study, firm_ids: list[str] | None) -> None:

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .core import edits as E
 from .core.errors import (FirmsExistError, InputError, NoSuchStudyError, ReadOnlyError, StudyLockedError,
@@ -449,7 +449,8 @@ class Session:
             firms.append(firm)
             documents.update((d["id"], d) for d in docs)
         problems = check_part(meta, firms, list(documents.values()))
-        return [Problem(_readable_path(p.path, firms), p.message) for p in problems]
+        return [Problem(_readable_path(p.path, firms, list(documents.values()), codes), p.message)
+                for p in problems]
 
     def _scope(self, e) -> list[tuple[str, str, set | None]]:
         """("firm", id, event ids) and ("document", id, None) for what an
@@ -673,6 +674,93 @@ class Session:
         steps.append(E.RemoveDocument(doc, self.db.position("documents", None, doc_id)))
         return self.apply(E.Compound(label or f"Remove document {doc['name']}", tuple(steps)))
 
+    def replace_document_text(self, doc_id: str, text: str,
+                              label: str | None = None) -> tuple[E.Edit | None, list[dict]]:
+        """A document read again with changed text: quotes and coded
+        passages keep their anchors where their passage is unchanged (moved
+        with the text around them); the others are listed and lose them (a
+        quote stays with its event, unanchored; a passage is removed). One
+        step; returns it (None if the text is the same) and what was dropped,
+        each as ``{"event": (firm, id) or None, "passage": id or None, "quote": ...}``."""
+        from .core.anchor import reanchor
+        from .core.validate import sanitise
+
+        text, _ = sanitise(text)
+        doc = self.db.document(doc_id)
+        old = doc["text"]
+        if text == old:
+            return None, []
+        steps: list = [E.SetField("documents", None, doc_id, "text", text, old)]
+        dropped: list[dict] = []
+        for firm_id, event_id in sorted(self.db.document_users(doc_id)):
+            items = self.db.get("events", firm_id, event_id).get("evidence") or []
+            mine = [dict(it, _at=i) for i, it in enumerate(items) if it.get("document") == doc_id]
+            kept, lost = reanchor(old, text, mine)
+            new = [dict(it) for it in items]
+            for it in kept:
+                at = it.pop("_at")
+                new[at] = it
+            for it in lost:
+                at = it.pop("_at")
+                moved = {k: v for k, v in it.items() if k not in ("document", "start", "end")}
+                moved.setdefault("location", f"{doc['name']} (before it was read again)"[:500])
+                new[at] = moved
+                dropped.append({"event": (firm_id, event_id), "passage": None, "quote": it["quote"]})
+            if new != items:
+                steps.append(E.SetField("events", firm_id, event_id, "evidence", new, items))
+        passages = doc.get("passages") or []
+        as_quotes = [{"quote": old[p["start"]:p["end"]], "start": p["start"], "end": p["end"], "_id": p["id"]}
+                     for p in passages]
+        kept, lost = reanchor(old, text, as_quotes)
+        by_id = {p["id"]: p for p in passages}
+        for it in kept:
+            pa = by_id[it["_id"]]
+            if (it["start"], it["end"]) != (pa["start"], pa["end"]):
+                steps.append(E.SetField("passages", doc_id, pa["id"], "start", it["start"], pa["start"]))
+                steps.append(E.SetField("passages", doc_id, pa["id"], "end", it["end"], pa["end"]))
+        for it in lost:
+            pa = by_id[it["_id"]]
+            steps.append(E.Remove("passages", doc_id, pa, self.db.position("passages", doc_id, pa["id"])))
+            dropped.append({"event": None, "passage": pa["id"], "quote": it["quote"]})
+        edit = self.apply(E.Compound(label or f"Read {doc['name']} again", tuple(steps)))
+        return edit, dropped
+
+    def anchor_quotes(self, firm_ids: list[str] | None = None, label: str | None = None):
+        """Find every quote without an anchor (of the chosen firms, or all)
+        in the study's documents, tolerant of quote marks, dashes and
+        spacing; anchor those found in exactly one place (the quote becomes
+        the document's own characters). One step. Returns the
+        ``core.anchor.AnchorReport``; its items are ``Unanchored`` tuples."""
+        from .core.anchor import Corpus, anchor_report
+
+        docs = [(d["id"], d["text"]) for d in self.db.documents_by_id(
+            [r["id"] for r in self.db.query("SELECT id FROM documents ORDER BY position")])]
+        items = []
+        for firm_id in firm_ids if firm_ids is not None else self.db.firm_ids():
+            for row in self.db.query("SELECT DISTINCT event FROM evidence WHERE firm = ? AND document IS NULL",
+                                     [firm_id]):
+                for i, ev in enumerate(self.db.get("events", firm_id, row["event"]).get("evidence") or []):
+                    if not ev.get("document"):
+                        items.append(Unanchored(firm_id, row["event"], i, ev, ev["quote"]))
+        report = anchor_report(items, docs, Corpus()) if docs else None
+        if report is None:
+            from .core.anchor import AnchorReport
+
+            return AnchorReport(not_found=items)
+        changed: dict[tuple[str, str], list] = {}
+        for (firm_id, event_id, i, ev, _), match in report.found:
+            key = (firm_id, event_id)
+            if key not in changed:
+                changed[key] = [dict(e) for e in self.db.get("events", firm_id, event_id)["evidence"]]
+            item = {k: v for k, v in ev.items() if k != "location"}
+            item.update(quote=match.quote, document=match.document_id, start=match.start, end=match.end)
+            changed[key][i] = item
+        steps = [E.SetField("events", f, e, "evidence", new, self.db.get("events", f, e)["evidence"])
+                 for (f, e), new in changed.items()]
+        if steps:
+            self.apply(E.Compound(label or f"Anchor {len(report.found)} quotes", tuple(steps)))
+        return report
+
     # ------------------------------------------------------------------ codes
 
     def _code_use_edits(self, code_id: str, into: str | None) -> list:
@@ -843,27 +931,43 @@ class Session:
         return self.import_doc(doc, replace)
 
 
+class Unanchored(NamedTuple):
+    """A quote without an anchor: the event it is evidence of, its place in
+    the event's evidence, the evidence item and its quote."""
+
+    firm: str
+    event: str
+    index: int
+    evidence: dict
+    quote: str
+
+
 def _label(edit: E.Edit) -> str:
     return edit.label if isinstance(edit, E.Compound) else type(edit).__name__
 
 
-_INDEXED = re.compile(r"^firms\[(\d+)\]((?:\.(?:sources|routines|events|links)\[\d+\])?)(.*)$")
+_INDEXED = re.compile(r"^(firms|documents|codes)\[(\d+)\]((?:\.(?:sources|routines|events|links|passages)\[\d+\])?)(.*)$")
 
 
-def _readable_path(path: str, firms: list[dict]) -> str:
-    """``firms[0].events[3].stages[0]`` as ``firm 'brw', event 'e4': stages[0]``:
-    a problem found in a part of the study names ids, not positions in it."""
+def _readable_path(path: str, firms: list[dict], documents: list[dict] = (), codes: list[dict] = ()) -> str:
+    """``firms[0].events[3].stages[0]`` as ``firm 'brw', event 'e4': stages[0]``
+    (likewise documents, their passages, and codes): a problem found in a
+    part of the study names ids, not positions in it."""
     m = _INDEXED.match(path)
     if not m:
         return path
-    firm = firms[int(m.group(1))]
-    out = f"firm {firm.get('id')!r}"
-    if m.group(2):
-        table, index = m.group(2)[1:-1].split("[")
-        items = firm.get(table) or []
-        obj = items[int(index)] if int(index) < len(items) else {}
-        out += f", {table[:-1]} {obj.get('id')!r}" if obj.get("id") else f", {m.group(2)[1:]}"
-    rest = m.group(3).lstrip(".")
+    owners = {"firms": firms, "documents": documents, "codes": codes}[m.group(1)]
+    index = int(m.group(2))
+    if index >= len(owners):
+        return path
+    owner = owners[index]
+    out = f"{m.group(1)[:-1]} {owner.get('id')!r}"
+    if m.group(3):
+        table, at = m.group(3)[1:-1].split("[")
+        items = owner.get(table) or []
+        obj = items[int(at)] if int(at) < len(items) else {}
+        out += f", {table[:-1]} {obj.get('id')!r}" if obj.get("id") else f", {m.group(3)[1:]}"
+    rest = m.group(4).lstrip(".")
     return f"{out}: {rest}" if rest else out
 
 

@@ -177,29 +177,119 @@ def describe(doc_name: str | None, text: str, start: int, end: int,
 
 
 # A turn label at a line's start: "Ann:", "Interviewer:", "Dr Smith:", "Q:".
-# A letter first (so not "10:32"), at most four words, then a colon and a space.
-_LABEL = re.compile(r"^[ \t]*(\w(?:[\w.'\u2019()-]*)(?:[ \t]+[\w.'\u2019()-]+){0,3})[ \t]*:(?=[ \t\n]|$)",
-                    re.MULTILINE)
+@dataclass(frozen=True)
+class Turn:
+    """A stretch of ``text[start:end]`` spoken by ``speaker``; ``time`` is
+    the start time (``HH:MM:SS.mmm``) where the source gives one."""
+
+    start: int
+    end: int
+    speaker: str
+    time: str | None = None
+
+
+
+#: Labels at the start of a line that head notes, not speech.
+NOT_SPEAKERS = frozenset("""
+note notes nb ps pps date time day duration length location place venue site setting
+subject re fw fwd title topic theme heading summary abstract keywords key tags
+transcript transcription transcriber transcribed interview interviewed recorded recording
+file filename source ref reference page pages tel telephone phone mobile fax email e-mail
+web website url address company firm organisation organization sector industry size
+present attendees participants list project study case code codes category
+memo comment comments observation observations action actions todo example examples
+warning caution tip important update edit edited version draft status total step phase
+part section chapter appendix table figure fig
+""".split())
+
+_PARTICLES = frozenset("de da del della der den di du la le van von ter ten bin ibn al el y of and".split())
+
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_SPEAKER_LINE = re.compile(
+    r"^[ \t]*"
+    r"(?:[\[(](?P<t1>" + _TIME + r")[\])][ \t]*)?"          # [00:01:02] before the name
+    r"(?P<b>\*\*|__)?"                                          # **Name:** (Markdown)
+    r"(?P<name>[^\W\d_][\w.'’\-]{0,39}(?:[ \t]+[\w.'’\-]{1,39}){0,3})"  # 1-4 words
+    r"(?:[ \t]+\((?P<role>[^()\d\n][^()\n]{0,39})\))?"             # Name (CEO):
+    r"(?:[ \t]*[\[(](?P<t2>" + _TIME + r")[\])])?"             # Name (00:01:02):
+    r"(?P=b)?[ \t]*:(?P=b)?(?=[ \t]|$)",
+    re.MULTILINE,
+)
+
+
+def speaker_name(label: str) -> str | None:
+    """``label`` (what stands before the colon) if it is a sensible
+    speaker name (see the module's docstring), else None."""
+    label = " ".join(label.split())
+    if not label or len(label) > 40:
+        return None
+    words = label.split(" ")
+    if len(words) > 4:
+        return None
+    if label.lower().rstrip(".") in NOT_SPEAKERS or words[0].lower().rstrip(".") in NOT_SPEAKERS:
+        return None
+    for i, w in enumerate(words):
+        first = w[0]
+        # a capital, or a letter of a script without case (Chinese, Arabic ...)
+        if first.isupper() or (first.isalpha() and not first.islower()) or (i > 0 and w.isdigit()):
+            continue
+        if 0 < i < len(words) - 1 and w.lower() in _PARTICLES:
+            continue
+        # "P1", "R2": a capital then digits is caught by isupper above
+        return None
+    if not words[-1][-1].isalnum() and words[-1][-1] not in ".'’":
+        return None
+    return label
+
+
+def find_turns(text: str) -> list[Turn]:
+    """Speaker turns of plain text: a speaker line opens a turn that runs to
+    the next speaker line (or the end of the text)."""
+    opens: list[tuple[int, str, str | None]] = []
+    for m in _SPEAKER_LINE.finditer(text):
+        name = speaker_name(m.group("name"))
+        if name is not None and m.group("role"):
+            name = f"{name} ({' '.join(m.group('role').split())})"
+        if name is None:
+            continue
+        t = m.group("t1") or m.group("t2")
+        opens.append((m.start(), name, norm_time(t) if t else None))
+    turns = []
+    for i, (start, name, t) in enumerate(opens):
+        end = opens[i + 1][0] if i + 1 < len(opens) else len(text)
+        # the turn ends at its last character, not on the blank lines after it
+        stripped = text[start:end].rstrip("\n")
+        turns.append(Turn(start, start + len(stripped), name, t))
+    return turns
+
+
+def norm_time(t: str) -> str:
+    """``1:02`` / ``00:01:02,5`` -> ``00:01:02.500``."""
+    t = t.replace(",", ".")
+    main, _, frac = t.partition(".")
+    parts = [int(x) for x in main.split(":")]
+    while len(parts) < 3:
+        parts.insert(0, 0)
+    ms = int((frac + "000")[:3]) if frac else 0
+    h, m, s = parts
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
 
 
 class Speakers:
-    """Who is speaking where, read from turn labels at line starts
-    ("Ann: ..."). A turn runs until the next labelled line, so lines without
-    a label continue the turn before them. Before the first label nobody is
-    speaking. A heuristic: a line such as "Note: ..." counts as a turn of
-    "Note"; a document without labels has no speakers."""
+    """Who is speaking where, read from speaker lines ("Ann: ...", see
+    :func:`speaker_name`; "Note: ..." and the like are not speakers). A turn
+    runs until the next speaker line, so lines without one continue the turn
+    before them. Before the first speaker line nobody is speaking; a
+    document without them has no speakers. The same rule reads a document
+    when it is added (``io.documents``) and finds a quote's speaker later."""
 
     __slots__ = ("_names", "_starts")
 
     def __init__(self, text: str):
-        self._starts: list[int] = []
-        self._names: list[str] = []
-        for m in _LABEL.finditer(text):
-            name = m.group(1)
-            if name[0].isdigit() or name[0] == "_":
-                continue
-            self._starts.append(m.start())
-            self._names.append(name)
+        turns = find_turns(text)
+        self._starts: list[int] = [turn.start for turn in turns]
+        self._names: list[str] = [turn.speaker for turn in turns]
 
     def at(self, offset: int) -> str | None:
         i = bisect_right(self._starts, offset) - 1

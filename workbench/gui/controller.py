@@ -143,12 +143,19 @@ class StudyController(QObject):
     def import_json(self, path: str, replace: bool = False) -> list[str]:
         """Import a ``*.study.json`` as one step of the history; its errors
         are raised to the caller (which may offer to replace firms)."""
+        return self.call(lambda s: s.import_json(path, replace=replace))
+
+    def call(self, fn: Callable[[Session], Any]) -> Any:
+        """Run ``fn(session)``, which edits through the session's methods
+        (e.g. ``workbench.documents.add``), as one step of the menu's
+        history; what it returns is returned. Its errors are raised to the
+        caller, which decides what to tell the user; nothing is changed then."""
         applied = self.session.applied
-        ids = self.session.import_json(path, replace=replace)
+        result = fn(self.session)
         if self.session.applied != applied:
-            self.undo_stack.push(_Command(self, self.session.undo_label() or "Import"))
+            self.undo_stack.push(_Command(self, self.session.undo_label() or ""))
             self._notify(self.session.last_edit)
-        return ids
+        return result
 
     def apply(self, edit: E.Edit, text: str) -> bool:
         """Any edit value (a compound of many, e.g. a code applied to every

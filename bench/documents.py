@@ -1,0 +1,118 @@
+"""Document speed: bringing transcripts in.
+
+    python bench/documents.py [--files 50] [--words 10000] [--runs 5]
+
+Prints one line per measure, each on its own line so that a script can pick
+it out:
+
+    docx-import: R   reading N generated .docx transcripts of W words each
+                     with read_document, divided by python-docx reading the
+                     same files alone (Document(path) and going through its
+                     paragraphs and tables); goal <= 1.5, lower is better
+
+Both readers run interleaved, file by file, over several rounds; each side's
+time is the median of the rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import docx  # noqa: E402
+
+from workbench.io.documents import read_document  # noqa: E402
+
+_WORDS = ("we", "the", "firm", "learned", "customer", "order", "team", "after", "that",
+          "started", "changed", "process", "supplier", "price", "machine", "because",
+          "really", "meeting", "idea", "tried", "worked", "problem", "week", "staff",
+          "new", "quality", "invoice", "said", "think", "so", "and", "then", "café",
+          "naïve", "Müller", "—", "it’s")
+
+
+def make_transcript(path: Path, words: int, rng: random.Random) -> None:
+    """A .docx interview: turns "Interviewer:"/"Owner:" of 20-120 words,
+    two small tables among them."""
+    d = docx.Document()
+    d.add_heading("Interview with the owner", level=1)
+    d.add_paragraph("Date: 3 May 2024. Location: the workshop.")
+    written, turn, tables_at = 0, 0, {words // 3, 2 * words // 3}
+    while written < words:
+        n = rng.randint(20, 120)
+        speaker = "Interviewer" if turn % 2 == 0 else "Owner"
+        d.add_paragraph(f"{speaker}: " + " ".join(rng.choice(_WORDS) for _ in range(n)) + ".")
+        before, written, turn = written, written + n, turn + 1
+        if any(before < t <= written for t in tables_at):
+            table = d.add_table(rows=4, cols=3)
+            for r, row in enumerate(table.rows):
+                for c, cell in enumerate(row.cells):
+                    cell.text = f"r{r}c{c} " + rng.choice(_WORDS)
+    d.save(str(path))
+
+
+def read_with_python_docx(path: Path) -> int:
+    d = docx.Document(str(path))
+    n = 0
+    for p in d.paragraphs:
+        n += len(p.text)
+    for t in d.tables:
+        for row in t.rows:
+            for cell in row.cells:
+                n += len(cell.text)
+    return n
+
+
+def read_with_workbench(path: Path) -> int:
+    return len(read_document(path).text)
+
+
+def docx_import(files: int, words: int, runs: int) -> str:
+    rng = random.Random(10)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i in range(files):
+            p = Path(tmp) / f"transcript-{i:02d}.docx"
+            make_transcript(p, words, rng)
+            paths.append(p)
+        ours_runs, base_runs = [], []
+        for _ in range(runs):
+            ours = base = 0.0
+            for p in paths:  # file by file, in turns: load bursts fall on both
+                t0 = time.perf_counter()
+                read_with_workbench(p)
+                t1 = time.perf_counter()
+                read_with_python_docx(p)
+                t2 = time.perf_counter()
+                ours += t1 - t0
+                base += t2 - t1
+            ours_runs.append(ours)
+            base_runs.append(base)
+        t_ours, t_base = statistics.median(ours_runs), statistics.median(base_runs)
+    print(f"# {files} .docx x {words} words: read_document {t_ours:.2f} s, "
+          f"python-docx alone {t_base:.2f} s (median of {runs} rounds)", file=sys.stderr)
+    return f"docx-import: {t_ours / t_base:.2f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=50)
+    ap.add_argument("--words", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args(argv)
+    lines = [
+        docx_import(args.files, args.words, args.runs),
+        # show-1mb: and search: lines go here
+    ]
+    for line in lines:
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
