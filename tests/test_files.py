@@ -246,9 +246,11 @@ def test_wrong_types_in_a_study_file_are_problems_with_their_path(tmp_path, caps
     doc["firms"][0]["events"][0]["stages"] = [{"a": 1}]
     doc["firms"][0]["routines"][0]["stage"] = []
     doc["firms"][0]["events"][1]["stages"] = [["integrating"]]
+    doc["codes"] = [{"id": "c1", "name": "Trust"}, {"id": {"a": 1}, "name": "Doubt", "parent": "c1"}]
     path = write_json(doc)
     code, out, err = run(capsys, "validate", path)
     assert code == 2
+    assert "codes[1].id: " in err
     assert "firms[0].events[0].stages[0]: " in err
     assert "firms[0].routines[0].stage: " in err
     assert "firms[0].events[1].stages[0]: " in err

@@ -675,6 +675,8 @@ def _check_codes(doc: dict, errors: list) -> None:
             errors.append(Problem(fmt_path(("codes", ci, "parent")),
                                   f"no code {up!r} in the study{did_you_mean(up, code_ids)}"))
             continue
+        if not isinstance(cid, str):
+            continue  # the schema pass reported the id
         seen, cur = {cid}, up
         while isinstance(cur, str) and cur in parent:
             if cur in seen:
