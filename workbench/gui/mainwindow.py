@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 # Dialogs (QtWidgets.QFileDialog, QMessageBox, ...) are named through the module where they are
 # used, so PySide6 sets up their types when first needed rather than at start-up.
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QLabel, QListView, QListWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QGridLayout, QHBoxLayout, QLabel, QListView, QListWidget,
                                QListWidgetItem, QMainWindow, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
@@ -40,6 +40,13 @@ def samples_dir() -> Path:
 
     here = Path(__file__).resolve().parents[2] / "sample_cases"
     return here if here.is_dir() else resources_dir() / "sample_cases"
+
+
+def column_key(table: str) -> str:
+    """Where the columns of a table (widths, order, shown or hidden) are
+    remembered. The events table's layout changed to fit a laptop screen:
+    a layout saved before then is not restored."""
+    return "columns/events-2" if table == "events" else f"columns/{table}"
 
 
 def settings() -> QSettings:
@@ -97,7 +104,7 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle(APP)
-        self.resize(1360, 860)
+        self.resize(*self.first_size())
         self.controller: StudyController | None = None
         self.session: Session | None = None
         self.firm_id: str | None = None
@@ -113,6 +120,16 @@ class MainWindow(QMainWindow):
         if s.value("geometry"):
             self.restoreGeometry(s.value("geometry"))
         self.statusBar().showMessage("Open a study, or start a new one")
+
+    def first_size(self) -> tuple[int, int]:
+        """1360 x 860, or less on a smaller screen (a 1366 x 768 laptop): the
+        window opens whole on the screen, not cut off at its foot."""
+        screen = QtWidgets.QApplication.primaryScreen()
+        if screen is None:
+            return 1360, 860
+        room = screen.availableGeometry()
+        frame = 40  # the title bar and borders the window manager adds
+        return min(1360, room.width()), min(860, max(400, room.height() - frame))
 
     # ------------------------------------------------------------------ actions and menus
 
@@ -372,7 +389,7 @@ class MainWindow(QMainWindow):
             settings().setValue("splitter", self.splitter.saveState())
             settings().setValue("tab", self.tabs.currentIndex())
             for name, view in self._tables().items():
-                settings().setValue(f"columns/{name}", view.horizontalHeader().saveState())
+                settings().setValue(column_key(name), view.horizontalHeader().saveState())
             if "diagram" in self._tab_widgets:
                 self._tab_widgets["diagram"].timer.stop()
             self.controller.blockSignals(True)
@@ -407,17 +424,25 @@ class MainWindow(QMainWindow):
         ll.setContentsMargins(4, 4, 4, 4)
         ll.addWidget(QLabel("<b>Firms</b>"))
         ll.addWidget(self.firm_list)
-        buttons = QHBoxLayout()
-        for text, slot, tip in (("+", self.add_firm_dialog, "Add a firm"),
-                                ("−", self.delete_firm_dialog, "Delete the firm"),
-                                ("↑", lambda: self.move_firm(-1), "Move up"),
-                                ("↓", lambda: self.move_firm(+1), "Move down")):
+        buttons = QGridLayout()  # two by two: the words fit the narrow pane
+        buttons.setSpacing(4)
+        self.firm_buttons: dict[str, QPushButton] = {}
+        for key, text, name, slot, tip in (
+                ("add", "Add…", "Add firm", self.add_firm_dialog, "Add a firm to the study (Ctrl+Shift+N)"),
+                ("delete", "Delete…", "Delete firm", self.delete_firm_dialog,
+                 "Delete the selected firm, with its events, sources and routines (you can undo it)"),
+                ("up", "↑ Up", "Move firm up", lambda: self.move_firm(-1),
+                 "Move the selected firm up the list (Ctrl+Shift+Up)"),
+                ("down", "↓ Down", "Move firm down", lambda: self.move_firm(+1),
+                 "Move the selected firm down the list (Ctrl+Shift+Down)")):
             b = QPushButton(text)
             b.setToolTip(tip)
-            b.setMaximumWidth(36)
+            b.setAccessibleName(name)
+            b.setAccessibleDescription(tip)
             b.clicked.connect(lambda _=False, s=slot: s())
-            buttons.addWidget(b)
-        buttons.addStretch()
+            n = len(self.firm_buttons)
+            self.firm_buttons[key] = b
+            buttons.addWidget(b, n // 2, n % 2)
         ll.addLayout(buttons)
 
         self._tab_widgets = {}
@@ -430,9 +455,28 @@ class MainWindow(QMainWindow):
             act = self._action(self.tabs.tabText(i), lambda i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
             self.view_menu.addAction(act)
 
+        # a study with no firm shows, where the tabs would be, what to do first
+        self.no_firm = QWidget()
+        nl = QVBoxLayout(self.no_firm)
+        nl.addStretch(1)
+        message = QLabel("<h2>Add a firm</h2><p>This study has no firms yet. Add a firm, then log its "
+                         "events, knowledge sources and routines.</p>")
+        message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        message.setWordWrap(True)
+        nl.addWidget(message)
+        self.add_firm_button = QPushButton("Add a firm…")
+        self.add_firm_button.setAccessibleName("Add a firm")
+        self.add_firm_button.setMinimumHeight(36)
+        self.add_firm_button.clicked.connect(self.add_firm_dialog)
+        nl.addWidget(self.add_firm_button, 0, Qt.AlignmentFlag.AlignCenter)
+        nl.addStretch(2)
+        self.right = QStackedWidget()
+        self.right.addWidget(self.tabs)
+        self.right.addWidget(self.no_firm)
+
         self.splitter = QSplitter()
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 5)
         state = settings().value("splitter")
         if state:
@@ -446,6 +490,16 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(int(tab) if tab.isdigit() and int(tab) < len(TABS) else 1)
         self._tab(TABS[self.tabs.currentIndex()][0])
         self._rebind_undo(c.undo_stack)
+        self._show_no_firm()
+
+    def _show_no_firm(self) -> None:
+        """The tabs, or (a study with no firm) the "Add a firm" page in their
+        place; the firm buttons that need a firm are enabled when there is one."""
+        if self.study_widget is not None:
+            any_firm = bool(self.session.firms())
+            self.right.setCurrentWidget(self.tabs if any_firm else self.no_firm)
+            for key in ("delete", "up", "down"):
+                self.firm_buttons[key].setEnabled(any_firm)
 
     def _tab(self, key: str) -> QWidget | None:
         """The study's tab ``key``, built the first time it is asked for (shown,
@@ -472,9 +526,11 @@ class MainWindow(QMainWindow):
             widget = {"profile": ProfileTab, "events": EventsTab}[key](c)
         self._tab_widgets[key] = widget
         if key in ("events", "sources", "routines"):
-            state = settings().value(f"columns/{key}")
+            state = settings().value(column_key(key))
             if state:
                 widget.view.horizontalHeader().restoreState(state)
+            if key == "events":
+                widget.fit_columns()
         i = [k for k, _ in TABS].index(key)
         current = self.tabs.currentIndex()
         placeholder = self.tabs.widget(i)
@@ -516,6 +572,7 @@ class MainWindow(QMainWindow):
         self.edit_menu.insertAction(first, self.redo_slot)
 
     def select_firm(self, firm_id: str | None) -> None:
+        self._show_no_firm()
         if firm_id == self.firm_id and firm_id is not None:
             return
         self.firm_id = firm_id

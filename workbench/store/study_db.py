@@ -19,6 +19,7 @@ from typing import Any, Iterable
 
 from ..core.errors import InputError, WorkbenchError
 from ..core.model import Study
+from ..io.sniff import refuse_other_kind
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 from ..core.errors import (DamagedStudyError, NewerVersionError, NoSuchStudyError, NotAStudyError,
                            ReadOnlyError)
@@ -776,6 +777,10 @@ def _check_header(path: Path) -> None:
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if head and head[:16] != SQLITE_MAGIC:
+        try:
+            refuse_other_kind(path)  # a Word document, a PDF, a picture ...: named as such
+        except InputError as exc:
+            raise NotAStudyError(exc.message) from None
         hint = " (it looks like a *.study.json file: use 'workbench import' to load it)" \
             if head.lstrip()[:1] in (b"{", b"[") else ""
         raise NotAStudyError(f"{path}: not a workbench study file{hint}; it was left untouched")
