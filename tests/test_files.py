@@ -534,3 +534,22 @@ def test_a_version_1_study_is_read_as_it_is_and_updated_only_for_editing(tmp_pat
     assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     conn.close()
     assert services.stats(path)[0]["firms"]["f1"] == counts
+
+
+def test_window_says_where_the_copy_of_an_older_study_is(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from workbench.gui.mainwindow import MainWindow
+
+    path = make_lpw(tmp_path)
+    before = digest(path)
+    old = one_version_newer(monkeypatch)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: pytest.fail(f"warning {a[1:]}"))
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    assert w.open_path(str(path)) and not w.session.read_only
+    assert f"study.lpw.v{old}.bak" in w.statusBar().currentMessage()
+    assert w.events_tab.model.rowCount() == 3
+    w.close_study()
+    assert digest(tmp_path / f"study.lpw.v{old}.bak") == before and digest(path) != before
