@@ -553,3 +553,14 @@ def test_window_says_where_the_copy_of_an_older_study_is(qtbot, tmp_path, monkey
     assert w.events_tab.model.rowCount() == 3
     w.close_study()
     assert digest(tmp_path / f"study.lpw.v{old}.bak") == before and digest(path) != before
+
+
+def test_a_damaged_page_met_by_any_command_is_reported_not_an_internal_error(tmp_path, capsys, monkeypatch):
+    lpw = make_lpw(tmp_path)
+
+    def reads_a_bad_page(*a, **k):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(services, "stats", reads_a_bad_page)
+    code, out, err = run(capsys, "stats", lpw)
+    assert code == 2 and str(lpw) in err and "damaged" in err and "import" in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import traceback
 
@@ -451,6 +452,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except sqlite3.DatabaseError as exc:  # a damaged page found where no check at opening reached
+        from pathlib import Path
+
+        from .store.study_db import damaged
+
+        err = damaged(Path(getattr(args, "study", None) or "the study file"), exc)
+        for line in err.lines():
+            _err(line)
+        return err.exit_code
     except Exception as exc:  # a bug: say so briefly; details on request
         _err(f"{PROG}: internal error: {exc.__class__.__name__}: {exc}")
         if os.environ.get("WORKBENCH_DEBUG"):
