@@ -6,7 +6,7 @@ import docx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6 import QtWidgets
-from PySide6.QtWidgets import QDialog, QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from conftest import JM, TRAINING
 from workbench.gui.delegates import MultiSelect
@@ -44,15 +44,30 @@ def jm_window(window, tmp_path):
 
 
 def edit_through_delegate(view, row, column, set_value):
-    """Open the column's editor as the view would, set a value, commit."""
-    model = view.model()
-    index = model.index(row, column)
-    delegate = view.itemDelegate()
-    editor = delegate.createEditor(view.viewport(), QStyleOptionViewItem(), index)
-    delegate.setEditorData(editor, index)
+    """As a user edits a cell: click it (which closes any editor open
+    elsewhere, keeping what it holds), F2 to open its editor, set a value in
+    the editor, and commit it as the editor does when it closes."""
+    import time
+
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QAbstractItemDelegate, QApplication
+
+    index = view.model().index(row, column)
+    view.window().activateWindow()
+    view.scrollTo(index)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    deadline = time.monotonic() + 2
+    while view.state() != view.State.EditingState and time.monotonic() < deadline:
+        QTest.keyClick(view, Qt.Key.Key_F2)  # ignored while a click on a selected row opens it anyway
+        QApplication.processEvents()
+    editor = QApplication.focusWidget()
+    assert view.currentIndex() == index and editor is not view and view.isAncestorOf(editor)
+    while editor.parentWidget() is not view.viewport():  # the editor, not a part of it
+        editor = editor.parentWidget()
     set_value(editor)
-    delegate.setModelData(editor, model, index)
-    editor.deleteLater()
+    delegate = view.itemDelegateForIndex(index)
+    delegate.commitData.emit(editor)
+    delegate.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
 
 def col(model, key):
@@ -83,6 +98,7 @@ def test_add_firm_and_event_code_it_undo_redo_reorder_delete_export_reopen(jm_wi
     # code the first event through the delegates
     edit_through_delegate(view, 0, col(model, "title"), lambda e: e.setText("Customer audit failed"))
     edit_through_delegate(view, 0, col(model, "when"), lambda e: e.setText("2003-05"))
+    tab.show_column(col(model, "phase"), True)  # hidden at first: the heading's menu shows it
     edit_through_delegate(view, 0, col(model, "phase"),
                           lambda e: e.setCurrentIndex(e.findData("critical_incident")))
 
