@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import traceback
 
@@ -33,12 +34,10 @@ def _warn(warnings: list[Problem], prefix: str = "") -> None:
 
 
 def cmd_validate(args) -> int:
-    from .io.study_json import check_file
-
     status = 0
     many = len(args.files) > 1
     for path in args.files:
-        report = check_file(path)
+        report = services.check(path)
         prefix = f"{path}: " if many or not report.ok else ""
         for p in report.errors:
             _err(f"{prefix}{p}" if p.path else f"{path}: {p.message}")
@@ -188,9 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
                "Run 'workbench COMMAND --help' for a command's options.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check *.study.json files against the exchange format",
-                       description="Check study files against every rule of the exchange format. "
-                                   "Prints each problem with its place in the file.")
+    p = sub.add_parser("validate", help="check study files (.lpw or *.study.json) against the exchange format",
+                       description="Check study files (.lpw or *.study.json) against every rule of the "
+                                   "exchange format. Prints each problem with its place in the file. "
+                                   "A .lpw is only read, never changed.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_validate)
 
@@ -465,6 +465,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except sqlite3.DatabaseError as exc:  # a damaged page found where no check at opening reached
+        from pathlib import Path
+
+        from .store.study_db import damaged
+
+        err = damaged(Path(getattr(args, "study", None) or "the study file"), exc)
+        for line in err.lines():
+            _err(line)
+        return err.exit_code
     except Exception as exc:  # a bug: say so briefly; details on request
         _err(f"{PROG}: internal error: {exc.__class__.__name__}: {exc}")
         if os.environ.get("WORKBENCH_DEBUG"):

@@ -4,6 +4,7 @@ selected firm's tabs on the right, menus for everything."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -285,29 +286,68 @@ class MainWindow(QMainWindow):
         return self._open_session(path)
 
     def _open_session(self, path: str, create: dict | None = None) -> bool:
-        try:
-            session = Session(path, create=create)
-        except WorkbenchError as exc:
-            self.error(exc.message, "Cannot open the study")
+        session = self._session_or_explain(path, create)
+        if session is None:
             return False
         self.close_study()
         self.session = session
-        self.controller = StudyController(session, self)
-        self.controller.error.connect(self.error)
-        self.controller.firmsChanged.connect(self._firms_changed)
-        self._build_study_widget()
+        try:
+            self.controller = StudyController(session, self)
+            self.controller.error.connect(self.error)
+            self.controller.firmsChanged.connect(self._firms_changed)
+            self._build_study_widget()
+            meta = session.meta()
+            firms = session.firms()
+            if firms:
+                self.select_firm(firms[0]["id"])
+        except sqlite3.DatabaseError as exc:  # a damaged page the check at opening did not reach
+            from ..session import damaged
+
+            self.close_study()
+            self.error(damaged(Path(path), exc).message, "The study file is damaged")
+            return False
         self._remember(path)
         self._update_actions()
-        meta = session.meta()
-        self.setWindowTitle(f"{Path(path).name} — {meta['title']} — {APP}")
+        self.setWindowTitle(f"{Path(path).name}{' (read-only)' if session.read_only else ''} — "
+                            f"{meta['title']} — {APP}")
         if session.read_only:
-            self.statusBar().showMessage("This study file is read-only: you can look, not change it")
+            status = "This study is open read-only: you can look, not change it."
         else:
-            self.statusBar().showMessage(f"Every change is saved to {path} as you make it")
-        firms = session.firms()
-        if firms:
-            self.select_firm(firms[0]["id"])
+            status = f"Every change is saved to {path} as you make it."
+        self.statusBar().showMessage(" ".join(session.warnings + [status]))
         return True
+
+    def _session_or_explain(self, path: str, create: dict | None = None) -> Session | None:
+        """A Session on the study, or None after a dialog saying why not. What
+        the dialog offers follows from the error's type: a study locked by
+        another workbench, or one whose file cannot be written, can still be
+        opened read-only."""
+        from ..core.errors import (DamagedStudyError, NewerVersionError, NotAStudyError, ReadOnlyError,
+                                   StudyLockedError)
+
+        try:
+            return Session(path, create=create)
+        except (StudyLockedError, ReadOnlyError) as exc:
+            if create is not None:
+                self.error(exc.message, "Cannot create the study")
+                return None
+            buttons = QtWidgets.QMessageBox.StandardButton
+            answer = QtWidgets.QMessageBox.question(
+                self, "Open the study read-only?",
+                f"{exc.message}\n\nOpen {Path(path).name} read-only, to look at it without changing it?",
+                buttons.Open | buttons.Cancel, buttons.Open)
+            if answer != buttons.Open:
+                return None
+            try:
+                return Session(path, read_only=True)
+            except WorkbenchError as exc2:
+                self.error("\n".join(exc2.lines()[:25]), "Cannot open the study")
+                return None
+        except WorkbenchError as exc:
+            title = {DamagedStudyError: "The study file is damaged", NotAStudyError: "Not a study file",
+                     NewerVersionError: "Made by a newer workbench"}.get(type(exc), "Cannot open the study")
+            self.error("\n".join(exc.lines()[:25]), title)
+            return None
 
     def new_study_dialog(self) -> None:
         from .dialogs import NewStudyDialog

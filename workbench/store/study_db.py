@@ -14,12 +14,15 @@ import os
 import re
 import sqlite3
 from pathlib import Path
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ..core.errors import InputError, WorkbenchError
 from ..core.model import Study
 from ..io.sniff import refuse_other_kind
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from ..core.errors import (DamagedStudyError, NewerVersionError, NoSuchStudyError, NotAStudyError,
+                           ReadOnlyError)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -178,10 +181,14 @@ def firm_rows(firm: dict, position: int, rows: dict[str, list[tuple]]) -> None:
 class StudyDB:
     """An open ``.lpw`` study file."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False):
         self.path = path
         self.conn = conn
+        self.read_only = read_only
+        self.backup: Path | None = None  # the copy kept when opening migrated the file
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            self.conn.execute("PRAGMA query_only = ON")
         self._db = None
 
     @property
@@ -205,55 +212,77 @@ class StudyDB:
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, path: str | os.PathLike, create: bool = False) -> "StudyDB":
-        """Open a study file. With ``create``, a missing (or empty) file
-        becomes a new, empty study file; the study row is written by the
-        first import or by ``init_study``."""
+    def open(cls, path: str | os.PathLike, create: bool = False, read_only: bool = False) -> "StudyDB":
+        """Open a study file for editing, or with ``read_only`` for reading
+        only: the file is then opened read-only and never written (a study
+        of an older version is brought up to date in memory). Opened for
+        editing, an older study is first copied beside itself
+        (``study.lpw.v1.bak``) and then brought up to date in place. With
+        ``create``, a missing (or empty) file becomes a new, empty study
+        file; the study row is written by the first import or by
+        ``init_study``. Raises ``NoSuchStudyError``, ``NotAStudyError``,
+        ``DamagedStudyError`` or ``NewerVersionError``; the file is then
+        left as it was."""
         path = Path(path)
-        exists = path.exists()
+        if read_only and create:
+            raise ValueError("a study file cannot be created read-only")
         if path.is_dir():
-            raise InputError(f"{path}: is a folder, not a study file")
+            raise NotAStudyError(f"{path}: is a folder, not a study file")
+        exists = path.exists()
         if not exists and not create:
-            raise InputError(f"{path}: no such study file")
+            raise NoSuchStudyError(f"{path}: no such study file")
         if exists:
             _check_header(path)
+            if not create and path.stat().st_size == 0:
+                raise DamagedStudyError(_empty_message(path))
+        conn = _connect(path, "ro" if read_only else "rwc" if create else "rw")
         try:
-            mode = "rwc" if create else "rw"
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
-                                   isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise InputError(f"{path}: cannot open: {exc}") from None
+            version, app_id, tables = _file_marks(path, conn)
+            if app_id != APPLICATION_ID and (tables or version):
+                raise NotAStudyError(f"{path}: is a SQLite database, but not a workbench study; "
+                                     f"it was left untouched")
+            if version > SCHEMA_VERSION:
+                raise NewerVersionError(
+                    f"{path}: was written by a newer version of the workbench (study file version "
+                    f"{version}; this version reads up to {SCHEMA_VERSION}). Update the workbench to "
+                    f"open it; the file was left untouched.")
+            if app_id == APPLICATION_ID and version < 1:
+                raise DamagedStudyError(f"{path}: is marked as a workbench study but has no version; "
+                                        f"it is damaged. {_WHAT_TO_DO}")
+            if version == 0 and not create:
+                raise DamagedStudyError(_empty_message(path))  # an empty SQLite database
+        except BaseException:
+            conn.close()
+            raise
+        if version < SCHEMA_VERSION and read_only:
+            conn = _migrated_copy(path, conn, version)
+        self = cls(path, conn, read_only=read_only)
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise InputError(f"{path}: not a workbench study ({exc})") from None
-        if app_id != APPLICATION_ID and (tables or version):
-            conn.close()
-            raise InputError(f"{path}: is a SQLite database, but not a workbench study; "
-                             f"it was left untouched")
-        if version > SCHEMA_VERSION:
-            conn.close()
-            raise InputError(f"{path}: was written by a newer version of the workbench "
-                             f"(study file version {version}; this version reads up to "
-                             f"{SCHEMA_VERSION}). Update the workbench to open it; the file "
-                             f"was left untouched.")
-        self = cls(path, conn)
-        if version < SCHEMA_VERSION:
-            self._migrate(version)
+            if version < SCHEMA_VERSION and not read_only:
+                self._migrate(version)
+            _check_tables(path, self.conn)
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def _migrate(self, version: int) -> None:
+        """Bring the file from ``version`` to this version in one
+        transaction; a file that held a study (version 1 or later) is first
+        copied beside itself."""
+        if version >= 1:
+            self.backup = _backup_copy(self.path, self.conn, version)
         try:
             with self.db.atomic():
-                for target in range(version + 1, SCHEMA_VERSION + 1):
-                    MIGRATIONS[target](self.conn)
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                _run_migrations(self.conn, version)
         except sqlite3.Error as exc:
-            raise WorkbenchError(f"{self.path}: cannot update the study file: {exc}") from None
+            kept = f"; a copy of it as it was is at {self.backup}" if self.backup else ""
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise ReadOnlyError(f"{self.path}: cannot bring this study up to date: the file or its "
+                                    f"folder is read-only. Open it read-only, or copy it somewhere "
+                                    f"you can write{kept}.") from None
+            raise WorkbenchError(f"{self.path}: cannot bring the study file up to date: {exc}. The file "
+                                 f"was left as it was{kept}.") from None
 
     def close(self) -> None:
         self.conn.close()
@@ -721,15 +750,166 @@ class StudyDB:
         return "\n".join(self.conn.iterdump())
 
 
+_WHAT_TO_DO = ("If you have the *.study.json it came from, import that into a new study "
+               "('workbench import NEW.lpw FILE.study.json'); otherwise open a backup copy.")
+
+
+def _empty_message(path: Path) -> str:
+    return (f"{path}: holds no study: the file is empty (an import into it may have been "
+            f"interrupted). Import a *.study.json into it ('workbench import {path.name} "
+            f"FILE.study.json'), or choose another file.")
+
+
+def no_study(path: Path) -> DamagedStudyError:
+    """The error for a study file with its tables but no study in them:
+    what an import that was interrupted leaves."""
+    return DamagedStudyError(
+        f"{path}: holds no study: an import into it was interrupted before it was complete. Delete "
+        f"the file and import the *.study.json again ('workbench import {path.name} FILE.study.json'), "
+        f"or choose another file.")
+
+
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite before SQLite touches it."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(16)
+            head = fh.read(100)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if head and head != SQLITE_MAGIC:
-        refuse_other_kind(path)  # a Word document, a PDF, a picture ...: named as such
+    if head and head[:16] != SQLITE_MAGIC:
+        try:
+            refuse_other_kind(path)  # a Word document, a PDF, a picture ...: named as such
+        except InputError as exc:
+            raise NotAStudyError(exc.message) from None
         hint = " (it looks like a *.study.json file: use 'workbench import' to load it)" \
             if head.lstrip()[:1] in (b"{", b"[") else ""
-        raise InputError(f"{path}: not a workbench study file{hint}; it was left untouched")
+        raise NotAStudyError(f"{path}: not a workbench study file{hint}; it was left untouched")
+    if head and len(head) < 100:
+        raise DamagedStudyError(f"{path}: is cut short ({len(head)} bytes): it is not a whole study "
+                                f"file. {_WHAT_TO_DO}")
+
+
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
+                               isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: cannot open: {exc}") from None
+
+
+def _file_marks(path: Path, conn: sqlite3.Connection) -> tuple[int, int, set[str]]:
+    """The file's schema version, application id and table names."""
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    return version, app_id, tables
+
+
+def damaged(path: Path, exc: BaseException) -> WorkbenchError:
+    """The error for a study file SQLite cannot read (a malformed page, a
+    file cut short): a ``DamagedStudyError``, unless SQLite only waited in
+    vain for another program to finish writing it."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return WorkbenchError(f"{path}: another program is writing to the study file and did not "
+                              f"finish in time; try again in a moment.")
+    if "readonly" in text or "read-only" in text:
+        # a read-only open cannot roll back an edit that was interrupted
+        return DamagedStudyError(
+            f"{path}: an edit of this study was interrupted and is still to be undone, which needs "
+            f"the file opened for editing: open it in the workbench (or copy it with its "
+            f"'-journal' file to a folder you can write and open the copy), then try again.")
+    return DamagedStudyError(f"{path}: the study file is damaged ({text}). {_WHAT_TO_DO}")
+
+
+def _run_migrations(conn: sqlite3.Connection, version: int) -> None:
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[target](conn)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _migrated_copy(path: Path, conn: sqlite3.Connection, version: int) -> sqlite3.Connection:
+    """An older study brought up to date in memory, for reading: the file
+    itself is not written."""
+    mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    try:
+        conn.backup(mem)
+        mem.execute("BEGIN")
+        _run_migrations(mem, version)
+        mem.execute("COMMIT")
+    except sqlite3.Error as exc:
+        mem.close()
+        raise damaged(path, exc) from None
+    finally:
+        conn.close()
+    return mem
+
+
+def _backup_copy(path: Path, conn: sqlite3.Connection, version: int) -> Path:
+    """Copy the file beside itself as ``NAME.v<version>.bak`` (never over an
+    earlier copy), holding a read lock so that no one writes it meanwhile."""
+    import shutil
+
+    target, n = path.with_name(f"{path.name}.v{version}.bak"), 2
+    while target.exists():
+        target, n = path.with_name(f"{path.name}.v{version}-{n}.bak"), n + 1
+    try:
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # takes the read lock
+        with open(path, "rb") as src, open(target, "xb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+    except OSError as exc:
+        try:
+            target.unlink()
+        except OSError:
+            pass
+        raise ReadOnlyError(
+            f"{path}: is a study of an older version, which is brought up to date when it is "
+            f"opened for editing, after a copy is kept beside it; that copy could not be written "
+            f"({exc.strerror or exc}). Open it read-only, or free some space and try again.") from None
+    except sqlite3.Error as exc:
+        raise damaged(path, exc) from None
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+    return target
+
+
+@lru_cache(maxsize=4)
+def _expected_tables(migrations: tuple) -> dict[str, frozenset[str]]:
+    """The tables (and their columns) a study file of this version has."""
+    mem = sqlite3.connect(":memory:")
+    try:
+        for migrate in migrations:
+            migrate(mem)
+        names = [r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: frozenset(r[1] for r in mem.execute(f"PRAGMA table_info({t})")) for t in names}
+    finally:
+        mem.close()
+
+
+def _check_tables(path: Path, conn: sqlite3.Connection) -> None:
+    """DamagedStudyError when a study file lacks tables or columns it should
+    have (a half-made file, or one changed by another program)."""
+    expected = _expected_tables(tuple(MIGRATIONS[v] for v in range(1, SCHEMA_VERSION + 1)))
+    missing = []
+    try:
+        for table, columns in expected.items():
+            have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            if not have:
+                missing.append(f"the table {table!r}")
+            elif columns - have:
+                missing.append(f"the column{'s' if len(columns - have) > 1 else ''} "
+                               f"{', '.join(sorted(columns - have))} of {table!r}")
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    if missing:
+        raise DamagedStudyError(f"{path}: is marked as a workbench study but lacks {'; '.join(missing)}: "
+                                f"it is half-made or damaged. {_WHAT_TO_DO}")
+
