@@ -4,7 +4,6 @@ selected firm's tabs on the right, menus for everything."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QGridLayout, QHBoxLay
                                QVBoxLayout, QWidget)
 
 from .. import services
-from ..core.errors import WorkbenchError
+from ..core.errors import DamagedStudyError, WorkbenchError
 from ..session import Session
 from .controller import StudyController
 from .models import FirmListModel
@@ -300,11 +299,10 @@ class MainWindow(QMainWindow):
             firms = session.firms()
             if firms:
                 self.select_firm(firms[0]["id"])
-        except sqlite3.DatabaseError as exc:  # a damaged page the check at opening did not reach
-            from ..session import damaged
-
+        except WorkbenchError as exc:  # a damaged page the check at opening did not reach
             self.close_study()
-            self.error(damaged(Path(path), exc).message, "The study file is damaged")
+            self.error(exc.message, "The study file is damaged" if isinstance(exc, DamagedStudyError)
+                       else "The study could not be opened")
             return False
         self._remember(path)
         self._update_actions()

@@ -15,7 +15,7 @@ import re
 import sqlite3
 from pathlib import Path
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ..core.errors import InputError, WorkbenchError
 from ..core.model import Study
@@ -203,11 +203,28 @@ class StudyDB:
             self._db = sqlite_utils.Database(self.conn)
         return self._db
 
-    def query(self, sql: str, params: Iterable | dict = ()) -> Iterable[dict]:
-        """Rows of a SELECT as dicts (as ``sqlite_utils.Database.query``)."""
-        cur = self.conn.execute(sql, params if isinstance(params, dict) else list(params))
-        keys = [d[0] for d in cur.description]
-        return (dict(zip(keys, row, strict=True)) for row in cur)
+    def query(self, sql: str, params: Iterable | dict = ()) -> Iterator[dict]:
+        """Rows of a SELECT as dicts (as ``sqlite_utils.Database.query``). A
+        page SQLite cannot read is a ``DamagedStudyError`` naming the file
+        and what to do (see ``damaged``), wherever in the study it lies."""
+        try:
+            cur = self.conn.execute(sql, params if isinstance(params, dict) else list(params))
+            keys = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        except (sqlite3.DatabaseError, sqlite3.OperationalError) as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise damaged(self.path, exc) from None
+        return (dict(zip(keys, row, strict=True)) for row in rows)
+
+    def _read(self, sql: str, params: Iterable | dict = ()) -> list[tuple]:
+        """Rows of a SELECT as tuples, a damaged page reported as ``query`` does."""
+        try:
+            return self.conn.execute(sql, params if isinstance(params, dict) else list(params)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise damaged(self.path, exc) from None
 
     # ------------------------------------------------------------------ opening
 
@@ -296,7 +313,7 @@ class StudyDB:
     # ------------------------------------------------------------------ reading
 
     def has_study(self) -> bool:
-        return self.conn.execute("SELECT count(*) FROM study").fetchone()[0] == 1
+        return self._read("SELECT count(*) FROM study")[0][0] == 1
 
     def _rows(self, table: str, where: str = "", params: Iterable = ()) -> list[dict]:
         sql = f"SELECT * FROM {table} {where} ORDER BY position"
@@ -314,7 +331,7 @@ class StudyDB:
         return self.study_meta()["framework"]
 
     def has_firm(self, firm_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM firms WHERE id = ?", [firm_id]).fetchone() is not None
+        return bool(self._read("SELECT 1 FROM firms WHERE id = ?", [firm_id]))
 
     def firm_ids(self) -> list[str]:
         return [r["id"] for r in self.query("SELECT id FROM firms ORDER BY position")]
@@ -431,7 +448,7 @@ class StudyDB:
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
 
     def _next_position(self, table: str) -> int:
-        return self.conn.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
+        return self._read(f"SELECT coalesce(max(position), -1) + 1 FROM {table}")[0][0]
 
     # ------------------------------------------------------------------ editing
     # Each method is one transaction; the caller (workbench.session) has
@@ -507,8 +524,7 @@ class StudyDB:
             if row is None:
                 raise InputError(f"no {table[:-1]} {obj_id!r}")
             old = row["position"]
-            count = self.conn.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
-                                    params).fetchone()[0]
+            count = self.count(table, firm_id)
             to_position = max(0, min(to_position, count - 1))
             if to_position == old:
                 return old
@@ -554,7 +570,7 @@ class StudyDB:
         cond = f"{where} AND id = ?" if where else "id = ?"
         with self.db.atomic():
             if table == "events" and key == "evidence":
-                if not self.conn.execute(f"SELECT 1 FROM events WHERE {cond}", params + [obj_id]).fetchone():
+                if not self._read(f"SELECT 1 FROM events WHERE {cond}", params + [obj_id]):
                     raise InputError(f"no event {obj_id!r}")
                 self.conn.execute("DELETE FROM evidence WHERE firm = ? AND event = ?", [firm_id, obj_id])
                 self._insert("evidence", [row_values("evidence", ev, (firm_id, obj_id, i))
@@ -606,8 +622,7 @@ class StudyDB:
 
     def count(self, table: str, firm_id: str | None = None) -> int:
         where, params = self._where(table, firm_id)
-        return self.conn.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
-                                 params).fetchone()[0]
+        return self._read(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""), params)[0][0]
 
     def add_document(self, doc: dict, position: int | None = None) -> None:
         with self.db.atomic():
@@ -667,9 +682,9 @@ class StudyDB:
         """A firm's event ids in order; with ``text``, only the events whose
         title, description, when, memo or actors contain it (any case)."""
         if not text:
-            return [r[0] for r in self.conn.execute(
+            return [r[0] for r in self._read(
                 "SELECT id FROM events WHERE firm = ? ORDER BY position", [firm_id])]
-        return [r[0] for r in self.conn.execute(
+        return [r[0] for r in self._read(
             f"SELECT id FROM events WHERE firm = :firm AND ({_TEXT_MATCH}) ORDER BY position",
             {"firm": firm_id, "q": _like(text)})]
 
@@ -690,36 +705,36 @@ class StudyDB:
     def event_count(self, firm_id: str, text: str | None = None) -> int:
         match = f" AND ({_TEXT_MATCH})" if text else ""
         params = {"firm": firm_id, **({"q": _like(text)} if text else {})}
-        return self.conn.execute(f"SELECT count(*) FROM events WHERE firm = :firm{match}", params).fetchone()[0]
+        return self._read(f"SELECT count(*) FROM events WHERE firm = :firm{match}", params)[0][0]
 
     def event_warnings_data(self, firm_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """For the events table's warnings: (event, source id) pairs naming a
         source the firm does not have, and (event, date) pairs in order."""
-        missing = self.conn.execute(
+        missing = self._read(
             "SELECT events.id, j.value FROM events, json_each(events.sources) AS j "
             "WHERE events.firm = :firm AND events.sources IS NOT NULL "
             "AND j.value NOT IN (SELECT id FROM sources WHERE firm = :firm) ORDER BY events.position",
-            {"firm": firm_id}).fetchall()
-        dates = self.conn.execute(
-            "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id]).fetchall()
+            {"firm": firm_id})
+        dates = self._read(
+            "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id])
         return missing, dates
 
     def code_users(self, code_id: str) -> tuple[list[tuple[str, str]], list[str]]:
         """Where a code of the study is used: (firm, event) pairs whose event
         or evidence carries it, and the documents with a passage carrying it."""
         has = "EXISTS (SELECT 1 FROM json_each({0}.codes) WHERE value = ?)"
-        events = self.conn.execute(
+        events = self._read(
             f"SELECT firm, id FROM events WHERE codes IS NOT NULL AND {has.format('events')} UNION "
             f"SELECT firm, event FROM evidence WHERE codes IS NOT NULL AND {has.format('evidence')}",
-            [code_id, code_id]).fetchall()
-        docs = [r[0] for r in self.conn.execute(
+            [code_id, code_id])
+        docs = [r[0] for r in self._read(
             f"SELECT DISTINCT document FROM passages WHERE codes IS NOT NULL AND {has.format('passages')}",
             [code_id])]
         return [(f, e) for f, e in events], docs
 
     def document_users(self, doc_id: str) -> list[tuple[str, str]]:
         """(firm, event) pairs whose evidence quotes a document."""
-        return [(f, e) for f, e in self.conn.execute(
+        return [(f, e) for f, e in self._read(
             "SELECT DISTINCT firm, event FROM evidence WHERE document = ?", [doc_id])]
 
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
