@@ -130,13 +130,18 @@ class _Merger:
             backbone, other, other_map = order_o, order_t, kt
         result = list(backbone)
         in_result = set(result)
+        other_set = set(other)
 
         def place(k, seq):
             i = seq.index(k)
             j = i - 1
             while j >= 0 and seq[j] not in in_result:
                 j -= 1
-            result.insert(result.index(seq[j]) + 1 if j >= 0 else 0, k)
+            at = result.index(seq[j]) + 1 if j >= 0 else 0
+            # after the backbone side's own new items there: ours first, then theirs
+            while at < len(result) and result[at] not in kb and result[at] not in other_set:
+                at += 1
+            result.insert(at, k)
             in_result.add(k)
 
         # new items of the other side, after the item before them there
