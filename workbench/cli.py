@@ -591,28 +591,40 @@ def cmd_check(args) -> int:
 
     report = coders.check(args.study, args.example)
     result = report["comparison"]
-    coded = result["dimensions"]["primary_stage"]["units"]
+    done = result["units"]
+    total = done + len(report["uncoded"])
     lines = [f"Your coding of {report['title']!r} against the authors'",
-             f"{result['units']} events; you gave a stage to {coded} of them.", ""]
+             f"You have coded {done} of its {total} events.", ""]
     lines += _fmt_measures(result["dimensions"])
-    if not report["events"]:
-        lines += ["", "You coded every event as the authors did."]
-    wrap = textwrap.TextWrapper(width=96, initial_indent="      ", subsequent_indent="      ")
+
+    def show(v) -> str:
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        return " + ".join(v) if isinstance(v, list) else str(v)
+
+    wrap = textwrap.TextWrapper(width=96, initial_indent="    ", subsequent_indent="      ")
+    if not report["events"] and done:
+        lines += ["", "Every event you coded is coded as the authors did."]
     for ev in report["events"]:
         lines += ["", f"{ev['firm_name']}, event {ev['event']}: {ev['title']}"]
-        if ev["uncoded"]:
-            lines.append("  You have not coded this event yet. The authors' coding:")
         for d in ev["differences"]:
             lines.append(f"  {LABELS.get(d['dimension'], d['dimension'])}: the authors "
-                         f"{_fmt_value(d['reference'])}; you {_fmt_value(d['yours'])}")
-            for item in d["definitions"]:
-                if item["definition"]:
-                    lines += wrap.wrap(f"{item['label']}: {item['definition']}")
+                         f"{show(d['reference_label'])}; you {show(d['yours_label'])}")
+        if ev["not_coded"]:
+            lines.append("  Not coded yet: " + ", ".join(LABELS.get(d, d).lower() for d in ev["not_coded"]))
+        if ev["definitions"]:
+            lines.append("  What the codes mean:")
+            for item in ev["definitions"]:
+                lines += wrap.wrap(f"{item['label']}: {item['definition']}")
         if ev["evidence"]:
-            lines.append("  Evidence:")
+            lines.append("  The evidence:")
             for q in ev["evidence"]:
                 who = f" ({q['speaker']})" if q.get("speaker") else ""
                 lines += wrap.wrap(f"“{q['quote']}”{who}")
+    if report["uncoded"]:
+        lines += ["", f"Not coded yet ({len(report['uncoded'])}): "
+                  + ", ".join(f"{u['firm']}.{u['event']}" for u in report["uncoded"][:30])
+                  + (" ..." if len(report["uncoded"]) > 30 else "")]
     print("\n".join(lines))
     return 0
 

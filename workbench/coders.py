@@ -268,13 +268,23 @@ def check(study_path, example: str | None = None) -> dict:
                              f"it copies with --example ({', '.join(titles)})")
         name = matches[0]
     ref, _ = read_doc(example_path(name))
-    result = compare(ref, mine)
-    if result["units"] == 0:
+    dims = dimensions_of(ref, mine)
+    feedback, uncoded = _feedback(ref, mine, dims)
+    # the numbers over the events the student has coded (an event not coded
+    # at all is not counted as "not critical")
+    skip = {(u["firm"], u["event"]) for u in uncoded}
+
+    def coded_only(doc: dict) -> dict:
+        return dict(doc, firms=[dict(f, events=[e for e in f.get("events", ())
+                                                if (f["id"], e["id"]) not in skip])
+                                for f in doc.get("firms", ())])
+
+    result = compare(coded_only(ref), coded_only(mine))
+    if result["units"] == 0 and not uncoded:
         raise InputError(f"{study_path}: has none of the events of the example {name!r}; "
                          f"is it the right example?")
-    dims = dimensions_of(ref, mine)
-    feedback = _feedback(ref, mine, dims)
-    return {"example": name, "title": ref.get("title"), "comparison": result, "events": feedback}
+    return {"example": name, "title": ref.get("title"), "comparison": result, "events": feedback,
+            "uncoded": uncoded}
 
 
 def _definition(dim: str, value, codes: dict) -> str:
@@ -293,8 +303,9 @@ def _definition(dim: str, value, codes: dict) -> str:
         c = codes.get(value, {})
         return c.get("description", "")
     if dim == "critical":
-        return ("A critical incident: an event that threatens the firm or its way of working and "
-                "sets learning off." if value else "Not a critical incident.")
+        return ("an event that threatens the firm or its way of working and sets its learning off; "
+                "the catalyst of what follows." if value else
+                "an event in the course of the firm's learning, not its catalyst.")
     return ""
 
 
@@ -312,20 +323,25 @@ def _label(dim: str, value, codes: dict) -> str:
     if dim == "codes":
         return codes.get(value, {}).get("name", value)
     if dim == "critical":
-        return "critical incident" if value else "not critical"
+        return "Critical incident" if value else "Not critical"
     return str(value)
 
 
-def _feedback(ref: dict, mine: dict, dims) -> list[dict]:
-    """Per event where the student's coding differs from the authors' (or is
-    missing): each differing dimension with both codings and the definitions
-    of the codes involved, and the event's evidence."""
+_CODING_KEYS = ("stages", "level", "learning_types", "phase", "critical", "codes")
+
+
+def _feedback(ref: dict, mine: dict, dims) -> tuple[list[dict], list[dict]]:
+    """Per event the student coded differently from the authors: each
+    differing dimension with both codings (labels), the dimensions the
+    student has not coded yet, what the codes involved mean (each once),
+    and the event's evidence. Then the events not coded at all (their
+    coding is not given away)."""
     from .core.agreement import _Coder, _Labeller
 
     coder, labeller = _Coder(), _Labeller()
     codes = {c["id"]: c for c in ref.get("codes", ())}
     firms_mine = {f["id"]: f for f in mine.get("firms", ())}
-    out = []
+    out, uncoded = [], []
     for firm in ref.get("firms", ()):
         fm = firms_mine.get(firm["id"])
         if fm is None:
@@ -335,26 +351,39 @@ def _feedback(ref: dict, mine: dict, dims) -> list[dict]:
             em = events_mine.get(ev["id"])
             if em is None:
                 continue
-            diffs = []
+            where = {"firm": firm["id"], "firm_name": firm.get("name", firm["id"]), "event": ev["id"],
+                     "title": ev.get("title", "")}
+            if not any(em.get(k) not in (None, []) for k in _CODING_KEYS):
+                uncoded.append(where)
+                continue
+            diffs, missing, meanings = [], [], {}
             for dim in dims:
                 a, b = coder.value(ev, dim), coder.value(em, dim)
-                if a == b:
+                if a == b or a is None:
                     continue
-                involved = []
-                for v in (a, b):
-                    if v is None:
-                        continue
-                    for item in (labeller.items(dim, v) if isinstance(v, frozenset) else [v]):
-                        if item not in [i["code"] for i in involved]:
-                            involved.append({"code": item, "label": _label(dim, item, codes),
-                                             "definition": _definition(dim, item, codes)})
+                if b is None:
+                    missing.append(dim)
+                    continue
+
+                def shown(v):
+                    if isinstance(v, frozenset):
+                        return [_label(dim, i, codes) for i in labeller.items(dim, v)]
+                    return _label(dim, v, codes)
+
                 diffs.append({"dimension": dim, "reference": labeller.json_value(dim, a),
-                              "yours": labeller.json_value(dim, b), "definitions": involved})
-            if diffs:
-                out.append({"firm": firm["id"], "firm_name": firm.get("name", firm["id"]),
-                            "event": ev["id"], "title": ev.get("title", ""),
-                            "uncoded": not em.get("stages") and not em.get("learning_types"),
-                            "differences": diffs,
-                            "evidence": [{"quote": q["quote"], "speaker": q.get("speaker")}
-                                         for q in ev.get("evidence", ())]})
-    return out
+                              "yours": labeller.json_value(dim, b),
+                              "reference_label": shown(a), "yours_label": shown(b)})
+                vocab = "stages" if dim in ("primary_stage", "stages") else \
+                    "learning_types" if dim in ("primary_learning_type", "learning_types") else dim
+                for v in (a, b):
+                    for item in (labeller.items(dim, v) if isinstance(v, frozenset) else [v]):
+                        meaning = _definition(dim, item, codes)
+                        if meaning and (vocab, item) not in meanings:
+                            meanings[(vocab, item)] = {"code": item, "label": _label(dim, item, codes),
+                                                       "definition": meaning}
+            if diffs or missing:
+                out.append(dict(where, differences=diffs, not_coded=missing,
+                                definitions=list(meanings.values()),
+                                evidence=[{"quote": q["quote"], "speaker": q.get("speaker")}
+                                          for q in ev.get("evidence", ())]))
+    return out, uncoded
