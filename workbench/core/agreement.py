@@ -239,51 +239,103 @@ def _r(x: float | None) -> float | None:
     return 0.0 if x == 0 else x
 
 
+def _measure_counts(dim: str, counts: Counter, labeller: _Labeller) -> dict:
+    """One dimension's numbers from the counts of its (A value, B value)
+    pairs, either value possibly None (uncoded)."""
+    both = Counter({p: c for p, c in counts.items() if p[0] is not None and p[1] is not None})
+    n = sum(both.values())
+    distance = masi_distance if dim in SET_DIMENSIONS else nominal_distance
+    # with two coders, only units coded by both can be paired for alpha
+    alpha = _alpha_two_coders(both, distance)
+    agree = sum(c for (x, y), c in both.items() if x == y)
+    kappa = None
+    if n:
+        count_a: Counter = Counter()
+        count_b: Counter = Counter()
+        for (x, y), c in both.items():
+            count_a[x] += c
+            count_b[y] += c
+        pe = sum(c * count_b.get(k, 0) for k, c in count_a.items()) / (n * n)
+        if pe < 1.0:
+            kappa = (agree / n - pe) / (1.0 - pe)
+    cats = sorted({v for p in both for v in p}, key=lambda v: labeller.key(dim, v))
+    labels = [labeller.label(dim, v) for v in cats]
+    confusion = {lx: {ly: both.get((x, y), 0) for y, ly in zip(cats, labels)} for x, lx in zip(cats, labels)}
+    return {"units": n, "agreement": _r(agree / n if n else None), "cohen_kappa": _r(kappa),
+            "krippendorff_alpha": _r(alpha), "confusion": confusion}
+
+
+def _alpha_two_coders(both: Counter, distance) -> float | None:
+    """Krippendorff's alpha from the counts of pairs coded by both of two
+    coders (the same as ``krippendorff_alpha`` on those units)."""
+    coincidence: Counter = Counter()
+    for (x, y), c in both.items():
+        coincidence[(x, y)] += c
+        coincidence[(y, x)] += c
+    totals: Counter = Counter()
+    for (x, _), o in coincidence.items():
+        totals[x] += o
+    n = sum(totals.values())
+    if n <= 1:
+        return None
+    observed = sum(o * distance(x, y) for (x, y), o in coincidence.items() if x != y) / n
+    cats = list(totals)
+    expected = sum(totals[c] * totals[k] * distance(c, k) for c in cats for k in cats if c != k) / (n * (n - 1))
+    if expected <= 0.0:
+        return None
+    return 1.0 - observed / expected
+
+
 def measure(dim: str, pairs: list[tuple], labeller: _Labeller | None = None) -> dict:
     """One dimension's numbers over a list of (A value, B value) pairs, either
     value possibly None (uncoded)."""
-    labeller = labeller or _Labeller()
-    both = [(x, y) for x, y in pairs if x is not None and y is not None]
-    distance = masi_distance if dim in SET_DIMENSIONS else nominal_distance
-    alpha = krippendorff_alpha(([v for v in p if v is not None] for p in pairs), distance)
-    cats = sorted({v for p in both for v in p}, key=lambda v: labeller.key(dim, v))
-    cells = Counter(both)
-    confusion = {labeller.label(dim, x): {labeller.label(dim, y): cells.get((x, y), 0) for y in cats}
-                 for x in cats}
-    return {"units": len(both), "agreement": _r(percent_agreement(both)),
-            "cohen_kappa": _r(cohen_kappa(both)), "krippendorff_alpha": _r(alpha),
-            "confusion": confusion}
+    return _measure_counts(dim, Counter(pairs), labeller or _Labeller())
 
 
 def _firms(doc: dict) -> dict[str, dict]:
     return {f["id"]: f for f in doc.get("firms", ())}
 
 
+def _values_fn(dims: tuple[str, ...]):
+    """A function from an event dict to its values on ``dims``, as a tuple."""
+    default_level = _Coder().default_level
+
+    def values(e: dict) -> tuple:
+        st = e.get("stages")
+        lt = e.get("learning_types")
+        lv = e.get("level") or (default_level.get(st[0]) if st else None)
+        cs = e.get("codes")
+        row = (st[0] if st else None, frozenset(st) if st else None, lv,
+               lt[0] if lt else None, frozenset(lt) if lt else None, e.get("phase") or None,
+               bool(e.get("critical", False)), frozenset(cs) if cs else None)
+        return row if len(dims) == 8 else row[:len(dims)]
+    return values
+
+
 def compare(a: dict, b: dict, firm: str | None = None) -> dict:
     """Compare two codings (format dicts). The result has the shape of
     ``workbench compare --json``: units, only_in_a, only_in_b, dimensions
     (overall), firms (per firm present in both), disagreements."""
-    coder = _Coder()
     labeller = _Labeller()
     dims = dimensions_of(a, b)
+    values = _values_fn(dims)
     firms_a, firms_b = _firms(a), _firms(b)
     if firm is not None:
         firms_a = {k: v for k, v in firms_a.items() if k == firm}
         firms_b = {k: v for k, v in firms_b.items() if k == firm}
     only_a: list[dict] = []
     only_b: list[dict] = []
-    per_firm: dict[str, dict[str, list]] = {}
+    per_firm: dict[str, list[Counter]] = {}
     disagreements: list[dict] = []
     units = 0
-    value = coder.value
+    json_value = labeller.json_value
     for fid, fa in firms_a.items():
         fb = firms_b.get(fid)
-        events_b = {e["id"]: e for e in (fb or {}).get("events", ())}
         if fb is None:
             only_a += [{"firm": fid, "event": e["id"]} for e in fa.get("events", ())]
             continue
-        pairs: dict[str, list] = {d: [] for d in dims}
-        per_firm[fid] = pairs
+        events_b = {e["id"]: e for e in fb.get("events", ())}
+        rows: Counter = Counter()
         seen = set()
         for ea in fa.get("events", ()):
             eb = events_b.get(ea["id"])
@@ -292,24 +344,30 @@ def compare(a: dict, b: dict, firm: str | None = None) -> dict:
                 continue
             seen.add(ea["id"])
             units += 1
-            for d in dims:
-                x, y = value(ea, d), value(eb, d)
-                pairs[d].append((x, y))
-                if x != y and x is not None and y is not None:
-                    disagreements.append({"firm": fid, "event": ea["id"], "dimension": d,
-                                          "a": labeller.json_value(d, x), "b": labeller.json_value(d, y)})
+            va, vb = values(ea), values(eb)
+            rows[(va, vb)] += 1
+            if va != vb:
+                for d, x, y in zip(dims, va, vb):
+                    if x != y and x is not None and y is not None:
+                        disagreements.append({"firm": fid, "event": ea["id"], "dimension": d,
+                                              "a": json_value(d, x), "b": json_value(d, y)})
+        counts = [Counter() for _ in dims]
+        for (va, vb), c in rows.items():
+            for i in range(len(dims)):
+                counts[i][(va[i], vb[i])] += c
+        per_firm[fid] = counts
         only_b += [{"firm": fid, "event": e["id"]} for e in fb.get("events", ()) if e["id"] not in seen]
     for fid, fb in firms_b.items():
         if fid not in firms_a:
             only_b += [{"firm": fid, "event": e["id"]} for e in fb.get("events", ())]
-    overall = {d: [p for pairs in per_firm.values() for p in pairs[d]] for d in dims}
+    overall = [sum((c[i] for c in per_firm.values()), Counter()) for i in range(len(dims))]
     return {
         "units": units,
         "only_in_a": only_a,
         "only_in_b": only_b,
-        "dimensions": {d: measure(d, overall[d], labeller) for d in dims},
-        "firms": {fid: {"dimensions": {d: measure(d, pairs[d], labeller) for d in dims}}
-                  for fid, pairs in per_firm.items()},
+        "dimensions": {d: _measure_counts(d, overall[i], labeller) for i, d in enumerate(dims)},
+        "firms": {fid: {"dimensions": {d: _measure_counts(d, counts[i], labeller) for i, d in enumerate(dims)}}
+                  for fid, counts in per_firm.items()},
         "disagreements": disagreements,
     }
 
