@@ -306,3 +306,33 @@ def test_compare_bad_input(tmp_path, capsys):
     assert "bad.study.json" in err and "Traceback" not in err
     assert main(["compare", str(JM), str(JM), "--firm", "nope"]) == 2
     assert "no firm 'nope'" in capsys.readouterr().err
+
+
+def test_lpw_coding_reader_gives_the_same_comparison(tmp_path, capsys):
+    from workbench import coders
+    from workbench.session import Session
+
+    a, b = study_pair(7)
+    pa, pb = tmp_path / "a.study.json", tmp_path / "b.study.json"
+    pa.write_text(json.dumps(a)), pb.write_text(json.dumps(b))
+    assert main(["import", str(tmp_path / "a.lpw"), str(pa)]) == 0
+    assert main(["import", str(tmp_path / "b.lpw"), str(pb)]) == 0
+    s = Session(tmp_path / "b.lpw")
+    try:  # an edit made in the study file, not in the JSON
+        for e in b["firms"][1]["events"]:
+            s.set_field("events", "f1", e["id"], "stages", ["intertwining"])
+    finally:
+        s.close()
+    full = compare(coders.read_format(tmp_path / "a.lpw"), coders.read_format(tmp_path / "b.lpw"))
+    assert coders.compare_files(tmp_path / "a.lpw", tmp_path / "b.lpw") == full
+    # the edits made in the study file count
+    assert full["firms"]["f1"]["dimensions"]["primary_stage"]["confusion"] != \
+        compare(a, b)["firms"]["f1"]["dimensions"]["primary_stage"]["confusion"]
+    table = full["firms"]["f1"]["dimensions"]["primary_stage"]["confusion"]
+    assert all(n == 0 for row in table.values() for col, n in row.items() if col != "intertwining")
+    assert sum(row["intertwining"] for row in table.values()) == \
+        full["firms"]["f1"]["dimensions"]["primary_stage"]["units"] > 0
+    same = coders.compare_files(tmp_path / "a.lpw", pa)
+    assert same["disagreements"] == [] and same["units"] == 60
+    assert all(m["agreement"] == 1.0 for m in same["dimensions"].values())
+    assert coders.compare_files(pa, tmp_path / "a.lpw") == compare(a, coders.read_format(tmp_path / "a.lpw"))

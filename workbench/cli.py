@@ -519,7 +519,7 @@ def _fmt_value(v) -> str:
 def cmd_compare(args) -> int:
     from . import coders
 
-    result, _a, _b = coders.compare_files(args.a, args.b, firm_id=args.firm)
+    result = coders.compare_files(args.a, args.b, firm_id=args.firm)
     if args.output:
         coders.agreement_docx(result, args.a, args.b, args.output)
     if args.json:

@@ -34,6 +34,47 @@ def read_format(path: str | os.PathLike, firm_id: str | None = None) -> dict:
     return doc
 
 
+def read_coding(path: str | os.PathLike) -> dict:
+    """What ``compare`` needs of a study, as a format dict: its codes, and
+    each firm's events with their ids and coding only. From a ``.lpw`` this
+    reads the coding columns alone (far quicker than the whole study); a
+    ``*.study.json`` is read and validated whole."""
+    from .services import is_lpw
+
+    if not is_lpw(path):
+        return read_format(path)
+    from .store.study_db import StudyDB
+
+    loads = json.loads
+    with StudyDB.open(path) as db:
+        conn = db.conn
+        firms: dict[str, list] = {}
+        for (fid,) in conn.execute("SELECT id FROM firms ORDER BY position"):
+            firms[fid] = []
+        for fid, eid, critical, phase, stages, level, types, codes in conn.execute(
+                "SELECT firm, id, critical, phase, stages, level, learning_types, codes "
+                "FROM events ORDER BY firm, position"):
+            ev = {"id": eid}
+            if critical is not None:
+                ev["critical"] = bool(critical)
+            if phase is not None:
+                ev["phase"] = phase
+            if stages is not None:
+                ev["stages"] = loads(stages)
+            if level is not None:
+                ev["level"] = level
+            if types is not None:
+                ev["learning_types"] = loads(types)
+            if codes is not None:
+                ev["codes"] = loads(codes)
+            firms[fid].append(ev)
+        has_codes = conn.execute("SELECT EXISTS (SELECT 1 FROM codes)").fetchone()[0]
+    doc = {"firms": [{"id": fid, "events": evs} for fid, evs in firms.items()]}
+    if has_codes:
+        doc["codes"] = [{"id": "(any)"}]  # only whether the study has codes matters here
+    return doc
+
+
 def _require_firm(doc: dict, firm_id: str, where) -> None:
     ids = [f["id"] for f in doc.get("firms", ())]
     if firm_id not in ids:
@@ -72,19 +113,37 @@ def blind_file(study_path, out_path, firm_id: str | None = None, keep=()) -> dic
 # --------------------------------------------------------------------------- compare
 
 
-def compare_files(a_path, b_path, firm_id: str | None = None) -> tuple[dict, dict, dict]:
-    """The comparison of two codings (``core.agreement.compare``) and the two
-    studies read."""
+def compare_files(a_path, b_path, firm_id: str | None = None) -> dict:
+    """The comparison of two codings (``core.agreement.compare``), from
+    ``.lpw`` or ``*.study.json`` files."""
+    import gc
+
     from .core.agreement import compare
 
-    a = read_format(a_path)
-    b = read_format(b_path)
-    if firm_id is not None:
-        ids = {f["id"] for f in a.get("firms", ())} | {f["id"] for f in b.get("firms", ())}
-        if firm_id not in ids:
-            raise InputError(f"no firm {firm_id!r} in either study; their firms are: "
-                             f"{', '.join(sorted(ids)) or '(none)'}")
-    return compare(a, b, firm=firm_id), a, b
+    # Two large studies held at once: the cyclic garbage collector would walk
+    # them again and again while they are read and compared (they hold no
+    # cycles), so it rests while they are read and leaves them out after.
+    enabled = gc.isenabled()
+    gc.disable()
+    frozen = False
+    try:
+        a = read_coding(a_path)
+        b = read_coding(b_path)
+        if firm_id is not None:
+            ids = {f["id"] for f in a.get("firms", ())} | {f["id"] for f in b.get("firms", ())}
+            if firm_id not in ids:
+                raise InputError(f"no firm {firm_id!r} in either study; their firms are: "
+                                 f"{', '.join(sorted(ids)) or '(none)'}")
+        gc.freeze()
+        frozen = True
+        if enabled:
+            gc.enable()
+        return compare(a, b, firm=firm_id)
+    finally:
+        if frozen:
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def agreement_docx(result: dict, a_name: str, b_name: str, out_path) -> None:

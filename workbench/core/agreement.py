@@ -204,6 +204,7 @@ class _Labeller:
 
     def __init__(self):
         self.orders = _order_maps()
+        self._lists: dict = {}
 
     def key(self, dim: str, value) -> tuple:
         if dim == "critical":
@@ -228,7 +229,11 @@ class _Labeller:
 
     def json_value(self, dim: str, value):
         if isinstance(value, frozenset):
-            return self.items(dim, value)
+            key = (dim, value)
+            found = self._lists.get(key)
+            if found is None:
+                found = self._lists[key] = self.items(dim, value)
+            return list(found)
         return value
 
 
