@@ -211,6 +211,13 @@ def test_cli_bad_input_changes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "t.json (theirs)" in err and "nothing was merged" in err and "Traceback" not in err
     assert o.read_bytes() == before
+    t.write_text("{", encoding="utf-8")
+    assert main(["merge", str(b), str(o), str(t)]) == 2
+    err = capsys.readouterr().err
+    assert "t.json (theirs): not valid JSON" in err and "nothing was merged" in err
+    assert main(["merge", str(b), str(tmp_path / "missing.json"), str(o)]) == 2
+    assert "missing.json: no such file; nothing was merged" in capsys.readouterr().err
+    assert o.read_bytes() == before
 
 
 # --------------------------------------------------------------------------- git

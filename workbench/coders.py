@@ -225,11 +225,11 @@ def _show(v) -> str:
 def _read_json_study(path, role: str, allow_empty: bool = False) -> dict | None:
     from .io.study_json import decode, parse_doc, read_text
 
-    text = read_text(path)
-    if allow_empty and not text.strip():
-        return None
-    doc = decode(text, str(path))
     try:
+        text = read_text(path)
+        if allow_empty and not text.strip():
+            return None
+        doc = decode(text, f"{path} ({role})")
         doc, _ = parse_doc(doc, f"{path} ({role})", text)
     except InputError as exc:
         raise InputError(f"{exc.message}; nothing was merged", exc.problems) from None
