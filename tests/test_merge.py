@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.core.merge import merge
+from workbench.core.merge import CONFLICTS_KEY, merge, resolve
 from workbench.io.study_json import check_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -295,3 +295,28 @@ def test_git_conflict_leaves_ours_and_a_record(repo):
     assert event(merged, "brw", "e1")["phase"] == "knowledge_sharing"
     assert [c["theirs"] for c in merged["x-conflicts"]] == ["opening_up"]
     assert check_file(repo / "case.study.json").ok
+
+
+def test_resolving_conflicts_recorded_in_the_file():
+    base = base_doc()
+    ours, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    event(ours, "dmf", "e2")["stages"] = ["integrating"]
+    event(theirs, "dmf", "e2")["stages"] = ["interpreting"]
+    event(ours, "brw", "e4")["title"] = "We changed it"
+    firm(theirs, "brw")["events"] = [e for e in firm(theirs, "brw")["events"] if e["id"] != "e4"]
+    merged, conflicts = merge(base, ours, theirs)
+    merged[CONFLICTS_KEY] = conflicts
+    paths = [c["path"] for c in conflicts]
+    assert paths == ["firms[brw].events[e4]", "firms[dmf].events[e2].stages"]
+    taken = resolve(merged, 1, "theirs")
+    assert event(taken, "dmf", "e2")["stages"] == ["interpreting"]
+    assert [c["path"] for c in taken[CONFLICTS_KEY]] == ["firms[brw].events[e4]"]
+    gone = resolve(taken, 0, "theirs")  # theirs removed the event
+    assert "e4" not in ids(gone, "brw") and CONFLICTS_KEY not in gone
+    kept = resolve(taken, 0, "ours")
+    assert event(kept, "brw", "e4")["title"] == "We changed it" and CONFLICTS_KEY not in kept
+    assert merged[CONFLICTS_KEY] == conflicts  # the input is left alone
+    with pytest.raises(ValueError):
+        resolve(merged, 5, "ours")
+    with pytest.raises(ValueError):
+        resolve(merged, 0, "mine")

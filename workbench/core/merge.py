@@ -185,4 +185,68 @@ def merge(base: dict | None, ours: dict, theirs: dict) -> tuple[dict, list[dict]
     return merged, m.conflicts
 
 
-__all__ = ["merge", "CONFLICTS_KEY"]
+def resolve(doc: dict, index: int, side: str) -> dict:
+    """A copy of a merged study dict with its ``index``-th conflict settled
+    by taking ``side`` ("ours", "theirs" or "base") and the record removed
+    from ``x-conflicts`` (the key goes when the list empties). A side with
+    no value there removes the field or object. For the window's "resolve"
+    and for scripts; ValueError names what does not fit."""
+    import copy
+
+    records = doc.get(CONFLICTS_KEY) or []
+    if not 0 <= index < len(records):
+        raise ValueError(f"no conflict number {index + 1}; the study has {len(records)}")
+    if side not in ("ours", "theirs", "base"):
+        raise ValueError(f"choose ours, theirs or base, not {side!r}")
+    record = records[index]
+    if "keys" not in record:
+        raise ValueError(f"conflict {record.get('path')!r} is a broken rule, not a choice between "
+                         f"versions: edit the study to mend it")
+    out = copy.deepcopy(doc)
+    keys = record["keys"]
+    parent, i = out, 0
+    last = None  # (container, key-or-index) of the value to replace
+    while i < len(keys):
+        key = keys[i]
+        if isinstance(parent, dict) and key in _ID_LISTS and i + 1 < len(keys) and \
+                isinstance(parent.get(key, []), list):
+            items = parent.setdefault(key, [])
+            ident = keys[i + 1]
+            pos = next((n for n, item in enumerate(items) if _ident(key, item) == ident), None)
+            if i + 2 == len(keys):  # the object itself
+                last = (items, pos, key, ident)
+                break
+            if pos is None:
+                raise ValueError(f"{record['path']}: the object is no longer in the study")
+            parent = items[pos]
+            i += 2
+            continue
+        if i + 1 == len(keys):
+            last = (parent, key, None, None)
+            break
+        if not isinstance(parent, dict) or not isinstance(parent.get(key), (dict, list)):
+            raise ValueError(f"{record['path']}: no longer in the study")
+        parent = parent[key]
+        i += 1
+    container, where, list_field, ident = last
+    if list_field is not None:  # a whole object, in a list matched by id
+        if side in record:
+            if where is None:
+                container.append(copy.deepcopy(record[side]))
+            else:
+                container[where] = copy.deepcopy(record[side])
+        elif where is not None:
+            del container[where]
+    elif side in record:
+        container[where] = copy.deepcopy(record[side])
+    else:
+        container.pop(where, None)
+    rest = out[CONFLICTS_KEY][:index] + out[CONFLICTS_KEY][index + 1:]
+    if rest:
+        out[CONFLICTS_KEY] = rest
+    else:
+        del out[CONFLICTS_KEY]
+    return out
+
+
+__all__ = ["merge", "resolve", "CONFLICTS_KEY"]
