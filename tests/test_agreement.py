@@ -258,7 +258,11 @@ def test_confusion_table_and_disagreements_are_exact():
     dis = [d for d in compare(a, b)["disagreements"] if d["dimension"] == "primary_stage"]
     assert dis == [{"firm": "f0", "event": "e1", "dimension": "primary_stage",
                     "a": "interpreting", "b": "integrating"}]
-    assert "codes" not in compare(a, b)["dimensions"] or a.get("codes")
+    # codes are compared only where a study has codes of its own
+    assert "codes" in compare(a, b)["dimensions"]
+    del a["codes"], b["codes"]
+    assert list(compare(a, b)["dimensions"]) == ["primary_stage", "stages", "level", "primary_learning_type",
+                                                 "learning_types", "phase", "critical"]
 
 
 def test_compare_cli_json_shape(tmp_path, capsys):
