@@ -280,3 +280,33 @@ def test_training_sample_shows_its_quotes_highlighted_and_listed(qtbot, tmp_path
     qtbot.keyClick(tab.view, Qt.Key.Key_M)
     assert w.session.get("events", "kestrel", first["event"])["learning_types"][0] == "mimetic"
     w.close_study()
+
+
+def test_a_long_transcript_highlights_the_passages_near_the_view(window, tmp_path, qtbot, monkeypatch):
+    """Past ALL_HIGHLIGHTS passages only those near the view are handed to
+    Qt (which lays out every line a highlight touches); scrolling brings the
+    others, each on its own characters though the text has 𝔘 in every line."""
+    w = window
+    lines = [f"{'Ann' if i % 2 else 'Bob'}: line {i} \U0001d518 we learned from the customer." for i in range(3000)]
+    text = "\n".join(lines)
+    want = []
+    for i in range(0, 3000, 6):  # 500 passages, every sixth line
+        a = text.index(f"line {i} ")
+        want.append((a, a + len(f"line {i} \U0001d518 we")))
+    passages = [{"id": f"p{n}", "start": a, "end": b} for n, (a, b) in enumerate(want)]
+    w.controller.call(lambda s: s.add_document({"id": "long", "name": "Long", "firm": "acmetooling", "text": text,
+                                                "passages": passages}))
+    tab = w.documents_tab
+    w.tabs.setCurrentWidget(tab)
+    assert tab.doc_id == "long"
+    assert len(tab.spans) == 500 > tab.ALL_HIGHLIGHTS
+
+    def shown():
+        return [sel.cursor.selectedText() for sel in tab.view.extraSelections()]
+    first = shown()
+    assert 0 < len(first) < 100 and first[0] == "line 0 \U0001d518 we"
+    bar = tab.view.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    last = shown()
+    assert last[-1] == "line 2994 \U0001d518 we" and "line 0 \U0001d518 we" not in last
+    assert all(t.startswith("line ") and t.endswith("\U0001d518 we") for t in last)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit
 from ..core import edits as E
 from ..core.errors import WorkbenchError
 from ..core.frameworks import vocabulary
-from ..core.textpos import locate, offsets, speaker_at
+from ..core.textpos import lines, locate, offsets, speaker_at
 from .controller import StudyController
 from .tabs import TYPE_KEYS, LazyTab
 
@@ -152,6 +152,7 @@ class DocText(QPlainTextEdit):
 
     codeKey = Signal(str)
     menuAsked = Signal(QPoint)
+    resized = Signal()
 
     def __init__(self, keys: set[str]):
         super().__init__()
@@ -164,6 +165,10 @@ class DocText(QPlainTextEdit):
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 1.1)
         self.setFont(font)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.resized.emit()
 
     def keyPressEvent(self, event) -> None:
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
@@ -266,6 +271,8 @@ class Prompt(QFrame):
 class DocumentsTab(LazyTab):
     """Documents of the selected firm (or of the study), read and coded."""
 
+    ALL_HIGHLIGHTS = 300  # up to this many passages in a document, all are highlighted at once
+
     def __init__(self, controller: StudyController):
         super().__init__()
         self._init_lazy()
@@ -281,6 +288,7 @@ class DocumentsTab(LazyTab):
         self.codes: dict[str, dict] = {}
         self._pending: tuple | None = None   # (doc id, start, end, Span or None) the prompt acts on
         self._recent: list[tuple[str, str]] = []  # (firm, event) edited here or elsewhere, newest first
+        self._last_step: tuple | None = None
 
         # the documents and the passages not yet evidence, on the left
         self.all_docs = QCheckBox("All documents of the study")
@@ -418,6 +426,9 @@ class DocumentsTab(LazyTab):
         self._margin_timer.setSingleShot(True)
         self._margin_timer.setInterval(40)
         self._margin_timer.timeout.connect(self.update_margin)
+        self._shown_range: tuple[int, int] | None = None
+        self.view.verticalScrollBar().valueChanged.connect(lambda _: self.highlight_visible())
+        self.view.resized.connect(self.highlight_visible)
         self.view.verticalScrollBar().valueChanged.connect(lambda _: self._margin_timer.start())
         self.view.cursorPositionChanged.connect(self._margin_timer.start)
         self.view.selectionChanged.connect(self._update_actions)
@@ -478,6 +489,7 @@ class DocumentsTab(LazyTab):
         session = self.controller.session
         if doc_id is None:
             self.doc_id, self.doc, self.text, self.spans = None, None, "", []
+            self._shown_range = None
             self.view.setPlainText("")
             self.view.setExtraSelections([])
             self.heading.setText(hint or "Choose a document")
@@ -540,11 +552,37 @@ class DocumentsTab(LazyTab):
         self.highlight()
 
     def highlight(self) -> None:
+        """Highlight the coded passages (all of them again: after a load or an edit)."""
+        self._shown_range = None
+        self.highlight_visible()
+
+    def highlight_visible(self) -> None:
+        """Highlight the passages on screen and a screen's height either side.
+        Qt lays out every line an extra selection touches when it is set, so
+        the 2,000 passages of a long transcript are never all set at once:
+        only those near what is shown, again when a scroll leaves that stretch."""
+        if not self.text:
+            return
+        if len(self.spans) <= self.ALL_HIGHLIGHTS:
+            a, b = 0, len(self.text)
+        else:
+            a, b = self.visible_range()
+            if self._shown_range is not None and self._shown_range[0] <= a and b <= self._shown_range[1]:
+                return
+            reach = max(b - a, 2000)
+            a, b = max(0, a - reach), min(len(self.text), b + reach)
+        self._shown_range = (a, b)
         off = offsets(self.text)
         doc = self.view.document()
         formats: dict[tuple, QTextCharFormat] = {}
         selections = []
+        # Inside an edit block a cursor does not lay out its line to find its x position on
+        # each move. Nothing is edited.
+        block = QTextCursor(doc)
+        block.beginEditBlock()
         for s in self.spans:
+            if s.start >= b or s.end <= a:
+                continue
             colour = None
             for c in s.codes:
                 colour = (self.codes.get(c) or {}).get("colour")
@@ -567,6 +605,7 @@ class DocumentsTab(LazyTab):
             sel.cursor = cursor
             sel.format = fmt
             selections.append(sel)
+        block.endEditBlock()
         self.view.setExtraSelections(selections)
 
     def _kind(self, s: Span) -> str | None:
@@ -593,9 +632,10 @@ class DocumentsTab(LazyTab):
             if not passages:
                 continue
             doc = self.doc if self.doc_id == doc_id and self.doc else session.document(doc_id)
+            where = lines(doc["text"])
             for p in passages:
                 quote = _short(doc["text"][p["start"]:p["end"]], 90)
-                para = locate(doc["text"], p["start"]).paragraph
+                para = where.locate(p["start"]).paragraph
                 line = f"{doc['name']}, ¶{para}" + (f", {p['speaker']}" if p.get("speaker") else "")
                 text = f"{line}\n“{quote}”"
                 if p.get("codes"):
@@ -611,25 +651,22 @@ class DocumentsTab(LazyTab):
             self.unlinked.addItem(item)
 
     def _changed(self, firm_id: str, table: str) -> None:
-        last = self.controller.session.last_edit
-        if last is not None and table == "events":
-            for e in E.primitives(last):
-                ident = getattr(e, "id", None) or (getattr(e, "obj", None) or {}).get("id")
-                if getattr(e, "table", None) == "events" and ident:
-                    key = (e.firm, ident)
-                    self._recent = [key] + [k for k in self._recent if k != key][:199]
-        if table not in ("documents", "passages", "events", "codes", "firms"):
+        """After an edit, undo or redo: the tab read again, once per step
+        (the controller names each table the step touched, one signal each)."""
+        stack, last = self.controller.undo_stack, self.controller.session.last_edit
+        step = (stack.index(), stack.count(), id(last))
+        if step == self._last_step:
             return
+        self._last_step = step
+        for e in E.primitives(last) if last is not None else ():
+            ident = getattr(e, "id", None) or (getattr(e, "obj", None) or {}).get("id")
+            if getattr(e, "table", None) == "events" and ident:
+                key = (e.firm, ident)
+                self._recent = [key] + [k for k in self._recent if k != key][:199]
         if not self.isVisible():
             self._stale = True
             return
-        if table in ("documents", "firms"):
-            self.reload()
-            return
-        if table == "passages" or table == "events" and firm_id:
-            self.load_unlinked()
-        if self.doc_id:
-            self.show_document(self.doc_id)
+        self.reload()
 
     # ------------------------------------------------------------------ the margin
 
@@ -1037,9 +1074,9 @@ class DocumentsTab(LazyTab):
         return self._set_on_target(pending, "memo", memo, "Memo on a passage" if memo else "Take the memo off")
 
     def _show_after(self, doc_id: str, a: int, b: int) -> None:
-        """After an edit: the document again, the passage selected."""
-        if doc_id == self.doc_id:
-            self.show_document(doc_id, select=(a, b))
+        """After an edit (the tab has read the study again): the passage selected."""
+        if doc_id == self.doc_id and self.text:
+            self.select(a, b)
 
     def code_key(self, key: str) -> None:
         """Keys 1-9 make a stage the primary stage of the event the passage
