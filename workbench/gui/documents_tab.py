@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtWidgets
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPlainTextEdit, QPushButton, QSplitter, QTextEdit, QToolButton, QVBoxLayout,
-                               QWidget)
+                               QPlainTextEdit, QPushButton, QSplitter, QTextBrowser, QTextEdit, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from ..core import edits as E
 from ..core.errors import WorkbenchError
@@ -311,9 +311,9 @@ class DocumentsTab(LazyTab):
         doc_buttons.addStretch()
         self.unlinked_label = QLabel("<b>Passages not yet evidence</b>")
         self.unlinked = QListWidget()
-        self.unlinked.setWordWrap(True)
+        self.unlinked.setAlternatingRowColors(True)
+        self.unlinked.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.unlinked.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.unlinked.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.unlinked.setToolTip("Coded passages that no event quotes yet; double-click to see one in its text")
         self.unlinked.itemDoubleClicked.connect(self._goto_unlinked)
         self.unlinked.itemActivated.connect(self._goto_unlinked)
@@ -395,14 +395,13 @@ class DocumentsTab(LazyTab):
         ml.addWidget(hint)
 
         # the margin: what the passages on screen carry
-        self.margin = QListWidget()
-        self.margin.setWordWrap(True)
-        self.margin.setSpacing(3)
-        self.margin.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.margin.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.margin = QTextBrowser()
+        self.margin.setOpenLinks(False)
         self.margin.setMinimumWidth(220)
-        self.margin.setToolTip("The coded passages on screen: their events and codes. Click one to select it.")
-        self.margin.itemClicked.connect(self._margin_clicked)
+        self.margin.setToolTip("The coded passages on screen, those at the cursor first: their events and "
+                               "codes. Click ¶ to select one in the text.")
+        self.margin.anchorClicked.connect(self._margin_clicked)
+        self.margin_items: list[str] = []   # what the margin shows, one text per passage
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -425,6 +424,7 @@ class DocumentsTab(LazyTab):
         self._margin_timer = QTimer(self)
         self._margin_timer.setSingleShot(True)
         self._margin_timer.setInterval(40)
+        self._margin_timer.timeout.connect(self.highlight_visible)
         self._margin_timer.timeout.connect(self.update_margin)
         self._shown_range: tuple[int, int] | None = None
         self.view.verticalScrollBar().valueChanged.connect(lambda _: self.highlight_visible())
@@ -494,6 +494,7 @@ class DocumentsTab(LazyTab):
             self.view.setExtraSelections([])
             self.heading.setText(hint or "Choose a document")
             self.margin.clear()
+            self.margin_items = []
             self._update_actions()
             return
         try:
@@ -513,6 +514,7 @@ class DocumentsTab(LazyTab):
         if select is not None:
             self.select(*select)
         self.update_margin()
+        self._margin_timer.start()  # again once the text is laid out (a new text is laid out as it is shown)
         self._update_actions()
 
     def _select_in_list(self, doc_id: str) -> None:
@@ -634,19 +636,21 @@ class DocumentsTab(LazyTab):
             doc = self.doc if self.doc_id == doc_id and self.doc else session.document(doc_id)
             where = lines(doc["text"])
             for p in passages:
-                quote = _short(doc["text"][p["start"]:p["end"]], 90)
+                quote = _short(doc["text"][p["start"]:p["end"]], 200)
                 para = where.locate(p["start"]).paragraph
-                line = f"{doc['name']}, ¶{para}" + (f", {p['speaker']}" if p.get("speaker") else "")
+                line = f"¶{para}" + (f" · {p['speaker']}" if p.get("speaker") else "") + f" · {doc['name']}"
                 text = f"{line}\n“{quote}”"
                 if p.get("codes"):
                     text += "\nCodes: " + ", ".join(codes.get(c, c) for c in p["codes"])
                 item = QListWidgetItem(text)
+                item.setToolTip(text + (f"\nMemo: {p['memo']}" if p.get("memo") else ""))
                 item.setData(Qt.ItemDataRole.UserRole, (doc_id, p["id"], p["start"], p["end"]))
                 self.unlinked.addItem(item)
                 n += 1
         self.unlinked_label.setText(f"<b>Passages not yet evidence</b> ({n})")
         if not n:
-            item = QListWidgetItem("(none: a passage coded in the text but quoted by no event shows here)")
+            item = QListWidgetItem("(none yet)")
+            item.setToolTip("A passage coded in the text (Apply code…, Memo…) that no event quotes shows here")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.unlinked.addItem(item)
 
@@ -710,31 +714,36 @@ class DocumentsTab(LazyTab):
 
     def update_margin(self) -> None:
         """List the coded passages on screen; those at the cursor first, in bold."""
-        self.margin.clear()
+        self.margin_items = []
         if not self.doc_id:
+            self.margin.clear()
             return
         a, b = self.visible_range()
         at = self._cursor_cp()
         shown = [s for s in self.spans if s.start < b and s.end > a]
         here = [s for s in shown if s.start <= at < s.end or s.start < at <= s.end]
-        bold = QFont(self.margin.font())
-        bold.setBold(True)
+        html = []
         for s in here + [s for s in shown if s not in here]:
-            item = QListWidgetItem(self.describe_span(s))
-            item.setData(Qt.ItemDataRole.UserRole, (s.start, s.end))
-            item.setBackground(self._background(s).lighter(112))
-            if s in here:
-                item.setFont(bold)
-            self.margin.addItem(item)
+            text = self.describe_span(s)
+            self.margin_items.append(text)
+            head, *rest = text.split("\n")
+            body = "<br>".join(_esc(line) for line in rest)
+            weight = "font-weight:bold;" if s in here else ""
+            html.append(f'<table width="100%" cellspacing="0" cellpadding="4" style="margin-bottom:5px">'
+                        f'<tr><td style="background:{_on_white(self._background(s)).name()};{weight}">'
+                        f'<a href="span:{s.start}:{s.end}">{_esc(head)}</a><br>{body}</td></tr></table>')
         if not shown:
-            item = QListWidgetItem("No coded passages on screen. Select a passage of the text to code it.")
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.margin.addItem(item)
+            html.append("<p style='color:gray'>No coded passages on screen. Select a passage of the text "
+                        "to code it.</p>")
+        bar = self.margin.verticalScrollBar()
+        keep = bar.value() if not here else 0
+        self.margin.setHtml("".join(html))
+        bar.setValue(keep)
 
-    def _margin_clicked(self, item) -> None:
-        span = item.data(Qt.ItemDataRole.UserRole)
-        if span:
-            self.select(*span)
+    def _margin_clicked(self, url) -> None:
+        _, a, b = url.toString().split(":")
+        self.select(int(a), int(b))
+        self.view.setFocus()
 
     # ------------------------------------------------------------------ selection
 
@@ -1213,6 +1222,12 @@ def _speaker(text: str, a: int, b: int) -> str | None:
     """The speaker of ``text[a:b]`` if one speaker's turn holds it all."""
     first = speaker_at(text, a)
     return first if first is not None and speaker_at(text, max(a, b - 1)) == first else None
+
+
+def _on_white(colour: QColor) -> QColor:
+    """A see-through colour as it shows on white."""
+    a = colour.alphaF()
+    return QColor(*(round(c * a + 255 * (1 - a)) for c in (colour.red(), colour.green(), colour.blue())))
 
 
 def _short(text: str, n: int) -> str:
