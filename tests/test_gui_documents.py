@@ -280,6 +280,12 @@ def test_training_sample_shows_its_quotes_highlighted_and_listed(qtbot, tmp_path
     tab.view.setFocus()
     qtbot.keyClick(tab.view, Qt.Key.Key_M)
     assert w.session.get("events", "kestrel", first["event"])["learning_types"][0] == "mimetic"
+    # ... and the event just coded is first in the picker of "Add as evidence to…"
+    tab.select(first["start"], first["start"] + 10)
+    tab.ask_evidence()
+    assert tab.prompt.list.item(0).data(Qt.ItemDataRole.UserRole) == first["event"]
+    assert tab.prompt.list.count() == w.session.event_count("kestrel")
+    tab.prompt.cancel()
     w.close_study()
 
 
@@ -311,3 +317,79 @@ def test_a_long_transcript_highlights_the_passages_near_the_view(window, tmp_pat
     last = shown()
     assert last[-1] == "line 2994 \U0001d518 we" and "line 0 \U0001d518 we" not in last
     assert all(t.startswith("line ") and t.endswith("\U0001d518 we") for t in last)
+
+
+def test_status_bar_says_what_became_of_each_file(window, tmp_path, transcript, qtbot, monkeypatch, errors):
+    w = window
+    latin = tmp_path / "Field notes.txt"
+    latin.write_bytes("Visit to the caf\xe9: the owner's na\xefve plan, \xa3600k.\n".encode("cp1252") * 20)
+    add_through_menu(w, monkeypatch, transcript, latin)
+    message = w.statusBar().currentMessage()
+    assert "Added Interview with Ann" in message and "added Field notes" in message
+    assert "encoding guessed: " in message
+    assert "café" in w.session.document(w.session.document_list()[1]["id"])["text"]
+    # a quote taken, then the file changed and added again: anchors kept where the passage is unchanged
+    tab = w.documents_tab
+    tab.show_document(w.session.document_list()[0]["id"])
+    for n, quote in enumerate(("The audit was the shock.", "Then the college came.")):
+        a = TEXT.index(quote)
+        tab.select(a, a + len(quote))
+        tab.ask_new_event()
+        qtbot.keyClicks(tab.prompt.edit, f"Event {n}")
+        qtbot.keyClick(tab.prompt.edit, Qt.Key.Key_Return)
+    transcript.write_bytes(SOURCE.replace("Then the college came.", "Then a consultant came.").encode("utf-8"))
+    add_through_menu(w, monkeypatch, transcript)
+    message = w.statusBar().currentMessage()
+    assert "read Interview with Ann again: 1 anchor kept, 1 dropped" in message.replace("Read", "read")
+    assert tab.view.toPlainText().count("consultant") == 1  # the view shows the new text
+    assert not errors
+
+
+def test_too_large_a_file_is_refused_unread(window, tmp_path, monkeypatch, errors):
+    w = window
+    big = tmp_path / "recording.txt"
+    with open(big, "wb") as fh:
+        fh.truncate(200 * 1024 * 1024)  # sparse: nothing is written
+    before = snapshot(w)
+    add_through_menu(w, monkeypatch, big)
+    assert snapshot(w) == before
+    (title, text), = errors
+    assert title == "No documents were added" and "recording.txt" in text and "MB" in text
+
+
+def test_all_documents_switch_and_context_menu(window, transcript, tmp_path, qtbot, monkeypatch):
+    w = window
+    add_through_menu(w, monkeypatch, transcript)
+    other = tmp_path / "Other firm notes.txt"
+    other.write_text("Bob: Another firm entirely.\n", encoding="utf-8")
+    w.add_firm("Bravo Ltd")
+    add_through_menu(w, monkeypatch, other)
+    tab = w.documents_tab
+
+    def listed():
+        return [tab.doc_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(tab.doc_list.count())]
+    assert listed() == ["other-firm-notes"]
+    tab.all_docs.setChecked(True)
+    assert listed() == ["interview-with-ann", "other-firm-notes"]
+    w.select_firm("acmetooling")
+    tab.all_docs.setChecked(False)
+    assert listed() == ["interview-with-ann"]
+    # the context menu on a selection offers the coding steps, above the text's own
+    a = TEXT.index("We wrote it all down.")
+    tab.select(a, a + len("We wrote it all down."))
+    menu = tab.context_menu(tab.view.cursorRect().center())
+    seen = [act.text() for act in menu.actions() if act.text()]
+    assert seen[:5] == ["New event from selection…", "Add as evidence to…", "Apply code…", "New code…", "Memo…"]
+    assert any("Copy" in t for t in seen[5:])
+    next(act for act in menu.actions() if act.text() == "Apply code…").trigger()
+    menu.deleteLater()
+    assert tab.prompt.isVisible() and tab.prompt.mode == "code"
+    qtbot.keyClicks(tab.prompt.edit, "Writing down")
+    qtbot.keyClick(tab.prompt.edit, Qt.Key.Key_Return)
+    (passage,) = w.session.objects("passages", "interview-with-ann")
+    assert TEXT[passage["start"]:passage["end"]] == "We wrote it all down."
+    # Escape leaves the prompt, nothing changed
+    tab.ask_memo()
+    qtbot.keyClicks(tab.prompt.edit, "not kept")
+    qtbot.keyClick(tab.prompt.edit, Qt.Key.Key_Escape)
+    assert not tab.prompt.isVisible() and "memo" not in w.session.objects("passages", "interview-with-ann")[0]

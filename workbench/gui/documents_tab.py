@@ -1151,7 +1151,8 @@ class DocumentsTab(LazyTab):
 
     # ------------------------------------------------------------------ menus, removing
 
-    def _context_menu(self, pos: QPoint) -> None:
+    def context_menu(self, pos: QPoint):
+        """The text's own menu (Copy, Select All) with the coding steps on top."""
         menu = self.view.createStandardContextMenu(pos)
         first = menu.actions()[0] if menu.actions() else None
         for text, slot in (("New event from selection…", self.ask_new_event),
@@ -1161,6 +1162,10 @@ class DocumentsTab(LazyTab):
             act.triggered.connect(lambda _=False, s=slot: s())
             menu.insertAction(first, act)
         menu.insertSeparator(first)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(pos)
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()
 
