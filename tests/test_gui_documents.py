@@ -388,6 +388,11 @@ def test_all_documents_switch_and_context_menu(window, transcript, tmp_path, qtb
     qtbot.keyClick(tab.prompt.edit, Qt.Key.Key_Return)
     (passage,) = w.session.objects("passages", "interview-with-ann")
     assert TEXT[passage["start"]:passage["end"]] == "We wrote it all down."
+    menu = tab.context_menu(tab.view.cursorRect().center())  # on a coded passage: it can be removed
+    next(act for act in menu.actions() if act.text() == "Remove the coded passage").trigger()
+    menu.deleteLater()
+    assert w.session.objects("passages", "interview-with-ann") == []
+    w.undo_slot.trigger()
     # Escape leaves the prompt, nothing changed
     tab.ask_memo()
     qtbot.keyClicks(tab.prompt.edit, "not kept")

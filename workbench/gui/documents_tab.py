@@ -96,6 +96,8 @@ def add_documents(window: "MainWindow", paths: list[str]):
     window.statusBar().showMessage(added_summary(results), 15000)
     tab = window.documents_tab
     if tab is not None and results:
+        if window.firm_id is None:
+            tab.all_docs.setChecked(True)  # documents of no firm: listed with the study's
         window.tabs.setCurrentWidget(tab)
         tab.show_document(results[0].doc_id)
     return results
@@ -305,6 +307,8 @@ class DocumentsTab(LazyTab):
         self.remove_button = QPushButton("Remove…")
         self.remove_button.setToolTip("Remove the document; quotes taken from it keep their text")
         self.remove_button.clicked.connect(self.remove_document_dialog)
+        QShortcut(QKeySequence.StandardKey.Delete, self.doc_list, self.remove_document_dialog,
+                  context=Qt.ShortcutContext.WidgetShortcut)
         doc_buttons = QHBoxLayout()
         doc_buttons.addWidget(add)
         doc_buttons.addWidget(self.remove_button)
@@ -1161,8 +1165,18 @@ class DocumentsTab(LazyTab):
             act = menu.addAction(text)
             act.triggered.connect(lambda _=False, s=slot: s())
             menu.insertAction(first, act)
+        t = self.target() if self.doc_id else None
+        if t is not None and t[2] is not None and not t[2].is_evidence:
+            act = menu.addAction("Remove the coded passage")
+            act.triggered.connect(lambda _=False, span=t[2]: self.remove_passage(span))
+            menu.insertAction(first, act)
         menu.insertSeparator(first)
         return menu
+
+    def remove_passage(self, span: Span) -> bool:
+        """Take a coded passage (evidence of no event) off the text, with its codes and memo."""
+        doc_id = self.doc_id
+        return self._run(lambda s: s.delete("passages", doc_id, span.passage, "Remove a coded passage"))
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = self.context_menu(pos)
