@@ -286,6 +286,11 @@ def test_training_sample_shows_its_quotes_highlighted_and_listed(qtbot, tmp_path
     assert tab.prompt.list.item(0).data(Qt.ItemDataRole.UserRole) == first["event"]
     assert tab.prompt.list.count() == w.session.event_count("kestrel")
     tab.prompt.cancel()
+    # the event named in the margin opens in the Events tab
+    tab.update_margin()
+    assert f'href="event:kestrel:{first["event"]}"' in tab.margin.toHtml()
+    tab.margin.anchorClicked.emit(QUrl(f"event:kestrel:{first['event']}"))
+    assert w.tabs.currentWidget() is w.events_tab and w.events_tab.selected_ids() == [first["event"]]
     w.close_study()
 
 

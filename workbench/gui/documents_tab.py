@@ -204,10 +204,12 @@ class Prompt(QFrame):
         ok.clicked.connect(self.accept)
         cancel = QPushButton("Cancel")
         cancel.clicked.connect(self.cancel)
-        row.addWidget(self.label)
+        self.label.setWordWrap(True)
+        self.edit.setMinimumWidth(240)
         row.addWidget(self.edit, 1)
         row.addWidget(ok)
         row.addWidget(cancel)
+        layout.addWidget(self.label)
         layout.addLayout(row)
         self.list = QListWidget()
         self.list.setMaximumHeight(150)
@@ -731,7 +733,9 @@ class DocumentsTab(LazyTab):
             text = self.describe_span(s)
             self.margin_items.append(text)
             head, *rest = text.split("\n")
-            body = "<br>".join(_esc(line) for line in rest)
+            body = "<br>".join(
+                f'Event: <a href="event:{_esc(s.firm)}:{_esc(s.event)}">{_esc(line[7:])}</a>'
+                if s.is_evidence and line.startswith("Event: ") else _esc(line) for line in rest)
             weight = "font-weight:bold;" if s in here else ""
             html.append(f'<table width="100%" cellspacing="0" cellpadding="4" style="margin-bottom:5px">'
                         f'<tr><td style="background:{_on_white(self._background(s)).name()};{weight}">'
@@ -745,9 +749,23 @@ class DocumentsTab(LazyTab):
         bar.setValue(keep)
 
     def _margin_clicked(self, url) -> None:
-        _, a, b = url.toString().split(":")
-        self.select(int(a), int(b))
+        kind, first, second = url.toString().split(":", 2)
+        if kind == "event":
+            self.goto_event(first, second)
+            return
+        self.select(int(first), int(second))
         self.view.setFocus()
+
+    def goto_event(self, firm_id: str, event_id: str) -> None:
+        """The event in the Events tab."""
+        window = self.window()
+        if not hasattr(window, "events_tab"):
+            return
+        window.select_firm(firm_id)
+        tab = window.events_tab
+        window.tabs.setCurrentWidget(tab)
+        tab.filter.clear()
+        tab.select(event_id)
 
     # ------------------------------------------------------------------ selection
 
