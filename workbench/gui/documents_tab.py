@@ -112,7 +112,7 @@ def added_summary(results) -> str:
             if r.turns:
                 text += f", {r.turns} speaker turns"
             if r.detected and r.encoding:
-                text += f", encoding guessed: {r.encoding}"
+                text += f", encoding guessed: {r.encoding}: check accented letters and quotation marks"
             text += ")"
         elif r.status == "unchanged":
             text = f"{r.name} is unchanged"
@@ -120,6 +120,9 @@ def added_summary(results) -> str:
             text = f"read {r.name} again: {r.kept} anchor{'s' if r.kept != 1 else ''} kept"
             if r.dropped:
                 text += f", {len(r.dropped)} dropped (their quotes stay with their events, unanchored)"
+        notes = [w for w in r.warnings if not (r.detected and "(a guess)" in w)]  # said above
+        if notes:
+            text += f" (note: {notes[0]}" + (f", and {len(notes) - 1} more" if len(notes) > 1 else "") + ")"
         parts.append(text)
     line = "; ".join(parts)
     return line[:1].upper() + line[1:] + (" (Edit > Undo takes it back)" if results else "")
