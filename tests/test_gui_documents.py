@@ -235,7 +235,7 @@ def test_a_binary_file_named_txt_is_refused_with_a_message(window, tmp_path, tra
     assert "notes.txt" in text and "binary" in text and "Nothing was added" in text
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # PySide6 marks the QPoint constructor so
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # PySide6 marks QDragEnterEvent(QPoint, ...) deprecated
 def test_files_dropped_on_the_window_are_added(window, transcript, qtbot):
     w = window
     mime = QMimeData()
@@ -403,3 +403,21 @@ def test_all_documents_switch_and_context_menu(window, transcript, tmp_path, qtb
     qtbot.keyClicks(tab.prompt.edit, "not kept")
     qtbot.keyClick(tab.prompt.edit, Qt.Key.Key_Escape)
     assert not tab.prompt.isVisible() and "memo" not in w.session.objects("passages", "interview-with-ann")[0]
+
+
+def test_a_study_without_firms_lists_its_documents_with_the_study(qtbot, tmp_path, transcript, monkeypatch, errors):
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    assert w.new_study(str(tmp_path / "bare.lpw"), "No firms yet", "4I")
+    add_through_menu(w, monkeypatch, transcript)
+    tab = w.documents_tab
+    assert tab.all_docs.isChecked() and tab.doc_id == "interview-with-ann"
+    assert tab.doc_list.item(0).data(Qt.ItemDataRole.UserRole) == "interview-with-ann"
+    a = TEXT.index("We wrote it all down.")
+    tab.select(a, a + 5)
+    tab.ask_new_event()  # no firm to hold an event: said, nothing asked
+    assert not tab.prompt.isVisible() and "Firm > Add firm" in w.statusBar().currentMessage()
+    assert not errors
+    w.close_study()

@@ -839,13 +839,19 @@ class DocumentsTab(LazyTab):
         firm = (self.doc or {}).get("firm")
         return firm if firm else None
 
+    def _no_firm(self) -> None:
+        if self.controller.session.firms():
+            self._say("Select a firm first: an event is one of a firm's events.")
+        else:
+            self._say("This study has no firm yet: add one (Firm > Add firm…), then code its events from the text.")
+
     def ask_new_event(self, pending: tuple | None = None) -> None:
         t = pending or self._target_pending()
         if t is None:
             return
         firm = self._coding_firm()
         if firm is None:
-            self._say("Select a firm first: the new event is one of its events.")
+            self._no_firm()
             return
         self._pending = t
         self.prompt.ask("title", f"New event in {self._firm_name(firm)}, from “{_short(self._quote(t), 40)}”:",
@@ -857,7 +863,7 @@ class DocumentsTab(LazyTab):
             return
         firm = self._coding_firm()
         if firm is None:
-            self._say("Select a firm first: its events are listed.")
+            self._no_firm()
             return
         self._pending = t
         self.prompt.ask("event", f"Evidence for which event of {self._firm_name(firm)}?",
