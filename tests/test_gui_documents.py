@@ -280,6 +280,15 @@ def test_training_sample_shows_its_quotes_highlighted_and_listed(qtbot, tmp_path
     tab.view.setFocus()
     qtbot.keyClick(tab.view, Qt.Key.Key_M)
     assert w.session.get("events", "kestrel", first["event"])["learning_types"][0] == "mimetic"
+    # a code on a quote goes on that evidence item
+    tab.select(first["start"], first["end"])
+    tab.ask_code()
+    qtbot.keyClicks(tab.prompt.edit, "Thermal rating")
+    qtbot.keyClick(tab.prompt.edit, Qt.Key.Key_Return)
+    items = w.session.get("events", "kestrel", first["event"])["evidence"]
+    coded = [it for it in items if it.get("codes")]
+    assert [(it["start"], it["codes"]) for it in coded] == [(first["start"], ["thermal-rating"])]
+    assert w.session.objects("passages", tab.doc_id) == []  # no passage made: the quote carries it
     # ... and the event just coded is first in the picker of "Add as evidence to…"
     tab.select(first["start"], first["start"] + 10)
     tab.ask_evidence()

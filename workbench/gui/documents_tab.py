@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit
                                QVBoxLayout, QWidget)
 
 from ..core import edits as E
-from ..core.errors import WorkbenchError
+from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import vocabulary
 from ..core.textpos import lines, locate, offsets, speaker_at
 from .controller import StudyController
@@ -1090,10 +1090,15 @@ class DocumentsTab(LazyTab):
         if span is not None and span.is_evidence:
             ev = s.get("events", span.firm, span.event)
             items = [dict(it) for it in ev.get("evidence") or ()]
+            at = [i for i, it in enumerate(items)  # the quote, wherever it stands in the list now
+                  if (it.get("document"), it.get("start"), it.get("end")) == (doc_id, a, b)]
+            if not at:
+                raise InputError(f"“{ev['title']}” no longer quotes that passage")
+            i = span.index if span.index in at else at[0]
             if value is None:
-                items[span.index].pop(key, None)
+                items[i].pop(key, None)
             else:
-                items[span.index][key] = value
+                items[i][key] = value
             s.set_field("events", span.firm, span.event, "evidence", items)
         elif span is not None:
             s.set_field("passages", doc_id, span.passage, key, value)
