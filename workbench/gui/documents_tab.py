@@ -736,9 +736,8 @@ class DocumentsTab(LazyTab):
             text = self.describe_span(s)
             self.margin_items.append(text)
             head, *rest = text.split("\n")
-            body = "<br>".join(
-                f'Event: <a href="event:{_esc(s.firm)}:{_esc(s.event)}">{_esc(line[7:])}</a>'
-                if s.is_evidence and line.startswith("Event: ") else _esc(line) for line in rest)
+            body = "<br>".join(self._event_line(s, line) if s.is_evidence and line.startswith("Event: ")
+                               else _esc(line) for line in rest)
             weight = "font-weight:bold;" if s in here else ""
             html.append(f'<table width="100%" cellspacing="0" cellpadding="4" style="margin-bottom:5px">'
                         f'<tr><td style="background:{_on_white(self._background(s)).name()};{weight}">'
@@ -750,6 +749,12 @@ class DocumentsTab(LazyTab):
         keep = bar.value() if not here else 0
         self.margin.setHtml("".join(html))
         bar.setValue(keep)
+
+    def _event_line(self, s: Span, line: str) -> str:
+        """"Event: title — coding" with the title a link to the event."""
+        title, _, coding = line[len("Event: "):].rpartition(" — ")
+        return (f'Event: <a href="event:{_esc(s.firm)}:{_esc(s.event)}">{_esc(title)}</a>'
+                f' — {_esc(coding)}')
 
     def _margin_clicked(self, url) -> None:
         kind, first, second = url.toString().split(":", 2)
