@@ -348,6 +348,27 @@ class Session:
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
         return self.db.find_events(text, limit)
 
+    # read methods for the Documents tab (docsgui): one query each, through self.db
+
+    def document_list(self, firm_id: str | None = None) -> list[dict]:
+        """The study's documents in order (id, name, kind, date, firm, characters, and how many
+        quotes and coded passages are anchored in each); with ``firm_id``, those about the firm
+        or quoted by its events."""
+        return list(self.db.query(
+            "SELECT id, name, kind, date, firm, length(text) AS characters, "
+            "(SELECT count(*) FROM evidence WHERE document = documents.id) AS quotes, "
+            "(SELECT count(*) FROM passages WHERE document = documents.id) AS passages FROM documents "
+            "WHERE :f IS NULL OR firm = :f OR id IN (SELECT document FROM evidence WHERE firm = :f) "
+            "ORDER BY position", {"f": firm_id}))
+
+    def document_evidence(self, doc_id: str) -> list[dict]:
+        """The quotes anchored in a document, in the order of the text: each evidence item
+        with ``firm``, ``event`` and ``index`` (its place in the event's evidence)."""
+        from .store.study_db import row_to_dict
+
+        return [dict(row_to_dict("evidence", r), firm=r["firm"], event=r["event"], index=r["position"])
+                for r in self.db.query("SELECT * FROM evidence WHERE document = ? ORDER BY start_offset", [doc_id])]
+
     # ------------------------------------------------------------------ writing
     # Each public edit method reads what it changes, builds the edit as a
     # value (workbench.core.edits) and hands it to ``apply``: the one place

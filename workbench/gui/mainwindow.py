@@ -31,7 +31,7 @@ SAMPLES = {"Jones & Macpherson (2006): BRW, RSL and DMF": "jones-macpherson-2006
            "Training case: Kestrel Joinery": "training-case.study.json"}
 # The study's tabs, in order: (key, label).
 TABS = (("profile", "Profile"), ("events", "Events"), ("sources", "Sources"), ("routines", "Routines"),
-        ("diagram", "Diagram"), ("matrix", "Matrix"))
+        ("diagram", "Diagram"), ("matrix", "Matrix"), ("documents", "Documents"))
 
 
 def samples_dir() -> Path:
@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.start: StartPage | None = None  # built when first shown: not at all if a study opens first
         self.setCentralWidget(self.stack)
+        self.setAcceptDrops(True)  # document files dropped on the window are added (docsgui)
         self.study_widget: QWidget | None = None
         self._tab_widgets: dict[str, QWidget] = {}
         self._build_actions()
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         self.act_new = A("&New study…", self.new_study_dialog, QKeySequence.StandardKey.New)
         self.act_open = A("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.act_import = A("&Import a study file into this study…", self.import_dialog)
+        self.act_add_documents = A("Add &documents…", self.add_documents_dialog)  # docsgui
         self.act_close = A("&Close study", self.close_study, QKeySequence.StandardKey.Close)
         self.act_quit = A("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_find = A("&Find in all firms…", self.find_dialog, QKeySequence.StandardKey.Find)
@@ -164,7 +166,7 @@ class MainWindow(QMainWindow):
         self.study_actions = [self.act_import, self.act_close, self.act_find, self.act_add_firm,
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
                               self.act_add_event, self.act_report, self.act_diagram, self.act_json,
-                              self.act_firm_json]
+                              self.act_firm_json, self.act_add_documents]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
         m.addAction(self.act_import)
+        m.addAction(self.act_add_documents)
         m.addAction(self.act_close)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -516,6 +519,10 @@ class MainWindow(QMainWindow):
             from .diagram_tab import DiagramTab  # QtSvg and the graphics view: loaded with the tab
 
             widget = DiagramTab(c)
+        elif key == "documents":
+            from .documents_tab import DocumentsTab
+
+            widget = DocumentsTab(c)
         elif key == "matrix":
             from .matrix_tab import MatrixTab
 
@@ -547,6 +554,29 @@ class MainWindow(QMainWindow):
     routines_tab = property(lambda self: self._tab("routines"))
     diagram_tab = property(lambda self: self._tab("diagram"))
     matrix_tab = property(lambda self: self._tab("matrix"))
+    documents_tab = property(lambda self: self._tab("documents"))
+
+    # ------------------------------------------------------------------ documents (docsgui)
+    # File > Add documents…, and document files dropped on the window: see documents_tab.
+
+    def add_documents_dialog(self) -> None:
+        from .documents_tab import add_documents_dialog
+
+        add_documents_dialog(self)
+
+    def dragEnterEvent(self, event) -> None:
+        from .documents_tab import dropped_paths
+
+        if self.session is not None and dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        from .documents_tab import add_documents, dropped_paths
+
+        paths = dropped_paths(event.mimeData()) if self.session is not None else []
+        if paths:
+            event.acceptProposedAction()
+            add_documents(self, paths)
 
     def _tables(self) -> dict:
         """The tables built so far, by name."""
