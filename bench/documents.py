@@ -14,6 +14,9 @@ it out:
                      quotes of events, 1,500 coded passages) to the end of
                      its first paint, offscreen; the median of --runs;
                      goal < 1.0
+    search: S        seconds to search 50 transcripts of 10,000 words for a
+                     phrase (bench/search.py: the median of 21, the study's
+                     Corpus kept between searches); goal < 0.2
 
 Both readers run interleaved, file by file, over several rounds; each side's
 time is the median of the rounds.
@@ -35,6 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import docx  # noqa: E402
 
 from workbench.io.documents import read_document  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search import search_line  # noqa: E402
 
 _WORDS = ("we", "the", "firm", "learned", "customer", "order", "team", "after", "that",
           "started", "changed", "process", "supplier", "price", "machine", "because",
@@ -191,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         docx_import(args.files, args.words, args.runs),
         show_1mb(args.runs),
-        # search: line goes here
+        search_line(),
     ]
     for line in lines:
         print(line, flush=True)
