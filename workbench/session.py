@@ -233,6 +233,30 @@ class Session:
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
         return self.db.find_events(text, limit)
 
+    # read methods for the Codes and Search docks (codesgui)
+
+    def documents(self) -> list[dict]:
+        """Every document of the study (with its text and passages), in order."""
+        return self.db._documents()
+
+    def code_counts(self) -> dict[str, dict]:
+        """For each code of the study: how many events, quotes and passages carry it."""
+        has = "codes IS NOT NULL AND EXISTS (SELECT 1 FROM json_each({0}.codes) WHERE value = codes.id)"
+        return {r["id"]: dict(r) for r in self.db.query(
+            f"SELECT id, (SELECT count(*) FROM events WHERE {has.format('events')}) AS events, "
+            f"(SELECT count(*) FROM evidence WHERE {has.format('evidence')}) AS quotes, "
+            f"(SELECT count(*) FROM passages WHERE {has.format('passages')}) AS passages FROM codes")}
+
+    def search_documents(self, query: str, **options) -> list:
+        """``workbench.documents.search`` over this study's documents."""
+        from .documents import search
+        return search(self.db, query, **options)
+
+    def coded(self, code: str, stage: str | None = None) -> list:
+        """``workbench.documents.coded``: the passages carrying a code."""
+        from .documents import coded
+        return coded(self.db, code, stage)
+
     # ------------------------------------------------------------------ writing
     # Each public edit method reads what it changes, builds the edit as a
     # value (workbench.core.edits) and hands it to ``apply``: the one place
