@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QGr
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.errors import WorkbenchError
+from .delegates import keeps_f2
 from .tabs import CommitTextEdit
 
 if TYPE_CHECKING:
@@ -144,9 +145,10 @@ class CodePicker(QDialog):
     def pick(cls, parent, title: str, prompt: str, codes: list[tuple[dict, int]],
              top: str | None = None) -> str | None:
         dlg = cls(parent, title, prompt, codes, top)
-        if dlg.exec() != QDialog.DialogCode.Accepted:
-            return None
-        return dlg.chosen()
+        try:
+            return dlg.chosen() if dlg.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dlg.deleteLater()
 
 
 class CodeTree(QTreeWidget):
@@ -175,6 +177,15 @@ class CodeTree(QTreeWidget):
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self.setUniformRowHeights(True)
+        keeps_f2(self)  # F2 renames the code, not the firm (the window's F2)
+
+    def edit(self, index, trigger=None, event=None):
+        """Only the name is edited (F2 on a count opens the name)."""
+        if trigger is None:
+            return super().edit(index)
+        if index.isValid() and index.column() != 0:
+            index = index.siblingAtColumn(0)
+        return super().edit(index, trigger, event)
 
     def dropEvent(self, event) -> None:
         dragged = self.currentItem()
@@ -456,6 +467,8 @@ class CodesPanel(QWidget):
             self.create(name, self._pending_parent)
             return
         code_id = item.data(0, ID)
+        if not any(c["id"] == code_id for c in self.codes):
+            return  # the new-code row, made already
         old = self.code(code_id)["name"]
         if not name:
             self._say("A code needs a name: the old one is kept")
@@ -626,7 +639,8 @@ class CodesPanel(QWidget):
         text += f"It is used on {used}; it will be taken off them." if used else "Nothing carries it yet."
         under = [c for c in self.codes if c.get("parent") == code_id]
         if under:
-            text += f"\n{len(under)} code{'s' if len(under) > 1 else ''} under it move up a level."
+            text += (f"\nThe {len(under)} codes under it move up a level." if len(under) > 1
+                     else f"\nThe code under it, “{under[0]['name']}”, moves up a level.")
         text += "\n\nYou can undo this (Ctrl+Z)."
         if QMessageBox.question(self, "Delete code", text) == QMessageBox.StandardButton.Yes:
             self._run(lambda s: s.delete_code(code_id), f"Deleted the code “{code['name']}”")

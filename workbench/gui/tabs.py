@@ -379,7 +379,8 @@ class EventDetail(QWidget):
         start, end = ev.get("start"), ev.get("end")
         if start is None or end is None or end > len(doc["text"]):
             return doc["name"]
-        speaker = ev.get("speaker") or speaker_at(doc["text"], start)
+        # the speaker, unless the Speaker column beside it names them already
+        speaker = None if ev.get("speaker") else speaker_at(doc["text"], start)
         return describe(doc["name"], doc["text"], start, end, speaker)
 
     def _evidence_double_clicked(self, row: int, column: int) -> None:
@@ -443,9 +444,11 @@ class EventDetail(QWidget):
             rows = [(docs[m.document_id]["name"], str(place(m).rsplit("paragraph ", 1)[-1]), context(m))
                     for m in matches]
             picker = MatchPicker(self, ev["quote"], rows)
-            if picker.exec() != QDialog.DialogCode.Accepted or picker.chosen() < 0:
+            chosen = picker.chosen() if picker.exec() == QDialog.DialogCode.Accepted else -1
+            picker.deleteLater()
+            if chosen < 0:
                 return False
-            m = matches[picker.chosen()]
+            m = matches[chosen]
         stored = self.controller.session.get("events", self.firm_id, self.event_id).get("evidence") or []
         at = next((i for i, it in enumerate(stored) if it == ev), None)
         if at is None:
