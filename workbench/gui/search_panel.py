@@ -135,7 +135,7 @@ class SearchPanel(QWidget):
         row.addWidget(QLabel("of events coded as"))
         self.query_stage = QComboBox()
         row.addWidget(self.query_stage)
-        show = QPushButton("Show")
+        show = self.query_show = QPushButton("Show")
         show.clicked.connect(self.coding_query)
         row.addWidget(show)
         row.addStretch()
@@ -319,6 +319,7 @@ class SearchPanel(QWidget):
             item.setData(0, AT, (c.document, c.start, c.end) if c.document else ("\x00event", c.firm, c.event))
             item.setToolTip(0, c.text)
             self.query_results.addTopLevelItem(item)
+        self.found = found
         n = len(found)
         self.query_summary.setText(f"{n} passage{'s' if n != 1 else ''}" if n else "Nothing carries it yet")
         return found
@@ -329,6 +330,7 @@ class SearchPanel(QWidget):
         at = self.query_code.findData(code_id)
         if at >= 0:
             self.query_code.setCurrentIndex(at)
+        self.query_stage.setCurrentIndex(0)  # any stage
         self.coding_query()
 
     # ------------------------------------------------------------------ opening
