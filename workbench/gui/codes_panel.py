@@ -25,16 +25,10 @@ ID = Qt.ItemDataRole.UserRole
 
 
 def swatch(colour: str | None, size: int = 12) -> QIcon:
-    """A small square of the code's colour (an empty frame without one)."""
+    """A small square of the code's colour (without one, a blank of its size:
+    an empty frame would read as a second tick box)."""
     pix = QPixmap(size, size)
-    pix.fill(QColor(colour) if colour else QColor(0, 0, 0, 0))
-    if not colour:
-        from PySide6.QtGui import QPainter
-
-        p = QPainter(pix)
-        p.setPen(QColor(Qt.GlobalColor.gray))
-        p.drawRect(0, 0, size - 1, size - 1)
-        p.end()
+    pix.fill(QColor(colour) if colour else QColor(0, 0, 0, 0))  # none: room kept, nothing drawn
     return QIcon(pix)
 
 
@@ -158,7 +152,8 @@ class CodeTree(QTreeWidget):
     def __init__(self, panel: "CodesPanel"):
         super().__init__()
         self.panel = panel
-        self.setHeaderLabels(["Code", "Events", "Quotes", "Passages"])
+        # short headings: the names keep the width of a narrow dock (each says in full as a tooltip)
+        self.setHeaderLabels(["Code", "Ev", "Qt", "Ps"])
         self.setColumnCount(4)
         header = self.header()
         header.setStretchLastSection(False)
@@ -166,9 +161,9 @@ class CodeTree(QTreeWidget):
         for c in (1, 2, 3):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
             self.headerItem().setTextAlignment(c, Qt.AlignmentFlag.AlignRight)
-        self.headerItem().setToolTip(1, "Events coded with it")
-        self.headerItem().setToolTip(2, "Quotes (evidence of events) coded with it")
-        self.headerItem().setToolTip(3, "Passages of documents coded with it")
+        self.headerItem().setToolTip(1, "Events: how many events carry the code")
+        self.headerItem().setToolTip(2, "Quotes: how many quotes (evidence of events) carry it")
+        self.headerItem().setToolTip(3, "Passages: how many coded passages of documents carry it")
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
                              | QAbstractItemView.EditTrigger.SelectedClicked)
@@ -259,7 +254,8 @@ class CodesPanel(QWidget):
         self.description.setPlaceholderText("What the code means: when to use it, when not")
         self.description.setMaximumHeight(64)
         self.description.committed.connect(self._set_description)
-        layout.addWidget(QLabel("Description"))
+        self.description_label = QLabel("Description")
+        layout.addWidget(self.description_label)
         layout.addWidget(self.description)
         colour_row = QHBoxLayout()
         self.colour_button = QPushButton("Colour…")
@@ -334,6 +330,7 @@ class CodesPanel(QWidget):
                     item.setToolTip(0, code["description"])
                 for col, key in ((1, "events"), (2, "quotes"), (3, "passages")):
                     item.setText(col, str(n.get(key, 0)))
+                    item.setToolTip(col, f"{n.get(key, 0)} {key if n.get(key, 0) != 1 else key[:-1]}")
                     item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled
                               | Qt.ItemFlag.ItemIsDropEnabled)
@@ -398,6 +395,8 @@ class CodesPanel(QWidget):
         self._loading = True
         try:
             self.description.load(self.code(code_id).get("description") if code_id else "")
+            self.description_label.setText(f"Description of “{self.code(code_id)['name']}”" if code_id
+                                           else "Description (select a code)")
         finally:
             self._loading = False
         self._update_buttons()

@@ -477,6 +477,9 @@ class MainWindow(QMainWindow):
                 self.addDockWidget(area, dock)
                 dock.setVisible(settings().value(f"dock/{name}", "false") in (True, "true"))
                 setattr(self, f"{name}_dock", dock)
+            # the code names readable beside their counts; the events table keeps most of a laptop's height
+            self.resizeDocks([self.codes_dock], [360], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.search_dock], [250], Qt.Orientation.Vertical)
         self.view_menu.addSeparator()
         for dock, keys in ((self.codes_dock, "Ctrl+Shift+K"), (self.search_dock, "Ctrl+Shift+F")):
             act = dock.toggleViewAction()

@@ -277,6 +277,7 @@ class SearchPanel(QWidget):
             item.setData(0, AT, (h.document_id, h.start, h.end))
             item.setToolTip(0, h.kwic())
             item.setToolTip(2, h.kwic())
+            item.setToolTip(3, item.text(3))
             self.results.addTopLevelItem(item)
         docs = len({h.document_id for h in hits})
         self.summary.setText("Nothing found" if not hits else

@@ -234,7 +234,11 @@ class EventDetail(QWidget):
         self.evidence = _grid(0, ["Quote", "Speaker", "Where (page, section)"])
         self.evidence.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.evidence.setColumnWidth(1, 140)
-        self.evidence.setColumnWidth(2, 170)  # the header "Where (page, section)" whole
+        # the header whole, and an anchored quote's document and paragraph in two lines
+        self.evidence.setColumnWidth(2, 240)
+        self.evidence.horizontalHeaderItem(2).setToolTip(
+            "A quote anchored in a document: the document, paragraph and speaker (double-click to open "
+            "the document there). Any other quote: where it comes from, as you write it (page, section).")
         self.evidence.setMaximumHeight(140)
         self.evidence.itemChanged.connect(self._evidence_changed)
         self.evidence.cellDoubleClicked.connect(self._evidence_double_clicked)
