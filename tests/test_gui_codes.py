@@ -29,6 +29,9 @@ def training(codes=True):
         events["e7"]["codes"] = ["standards"]
         events["e4"]["codes"] = ["voice"]
         events["e4"]["evidence"][1]["codes"] = ["voice"]
+        foreman = next(d for d in doc["documents"] if d["id"] == "int-foreman")
+        start = foreman["text"].index("Nobody had asked Jamie")
+        foreman["passages"] = [{"id": "p1", "start": start, "end": start + 38, "codes": ["voice"]}]
     return doc
 
 
@@ -172,7 +175,7 @@ def test_tree_shows_counts_and_f2_renames_in_place(window, qtbot, errors):
     standards = panel.item_of("standards")
     assert standards.text(0) == "Meeting standards" and standards.child(0).text(0) == "Thermal rating"
     assert [standards.text(c) for c in (1, 2, 3)] == ["2", "0", "0"]  # e1 and e7
-    assert [panel.item_of("voice").text(c) for c in (1, 2, 3)] == ["1", "1", "0"]
+    assert [panel.item_of("voice").text(c) for c in (1, 2, 3)] == ["1", "1", "1"]
     click_code(qtbot, panel, "thermal")
     key(qtbot, Qt.Key.Key_F2)
     assert focused() is not panel.tree  # the name is open for typing, all of it selected

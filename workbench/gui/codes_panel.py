@@ -304,12 +304,20 @@ class CodesPanel(QWidget):
 
     def _changed(self, _firm: str, table: str) -> None:
         if table in ("codes", "events", "passages", "documents", "firms"):
-            QTimer.singleShot(0, self, self.reload)  # not under the editor whose commit changed it
+            self._stale = True
+            if self.isVisible():
+                QTimer.singleShot(0, self, self.reload)  # not under the editor whose commit changed it
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if getattr(self, "_stale", False):
+            self.reload()
 
     def reload(self) -> None:
         if self.tree.state() == QAbstractItemView.State.EditingState:
             QTimer.singleShot(100, self, self.reload)
             return
+        self._stale = False
         selected = self.selected_ids()
         current = self.current_id()
         self._loading = True
