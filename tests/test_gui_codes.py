@@ -483,3 +483,16 @@ def test_find_in_documents_several_places_and_none(qtbot, tmp_path, monkeypatch,
     assert "document" not in event(w, "e3")["evidence"][-1]
     assert errors == []
     w.close_study()
+
+
+def test_right_click_menus_offer_what_the_buttons_do(window, qtbot):
+    panel = codes_panel(window, qtbot)
+    click_code(qtbot, panel, "voice")
+    menu = panel.context_menu()
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts[:3] == ["Rename\tF2", "New code", "New sub-code"] and "Merge into…" in texts
+    next(a for a in menu.actions() if a.text() == "Rename\tF2").trigger()
+    assert focused() is not panel.tree  # the name open for typing
+    type_text(qtbot, "Voices")
+    key(qtbot, Qt.Key.Key_Return)
+    assert stored_codes(window)["voice"]["name"] == "Voices"

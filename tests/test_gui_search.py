@@ -161,6 +161,8 @@ def test_coding_query(window, qtbot):
     qtbot.mouseClick(codes.query_button, Qt.MouseButton.LeftButton)
     assert panel.pages.currentIndex() == 1 and panel.query_code.currentData() == "voice"
     got = rows(panel.query_results)
-    assert [r[0] for r in got] == [q["quote"] for q in evs["e4"]["evidence"]] + ["Nobody had asked Jamie anything before"]
-    assert got[-1][1:3] == ["Interview: Tom Birch, workshop foreman", "5"] and got[-1][4] == "(a coded passage, no event yet)"
+    passage = "Nobody had asked Jamie anything before"
+    assert [r[0] for r in got] == [q["quote"] for q in evs["e4"]["evidence"]] + [passage]
+    assert got[-1][1:3] == ["Interview: Tom Birch, workshop foreman", "5"]
+    assert got[-1][4] == "(a coded passage, no event yet)"
     settle(qtbot)

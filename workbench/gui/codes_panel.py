@@ -249,6 +249,9 @@ class CodesPanel(QWidget):
         layout.addWidget(self.tree, 1)
         QShortcut(QKeySequence.StandardKey.Delete, self.tree, self.delete_dialog,
                   context=Qt.ShortcutContext.WidgetShortcut)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(lambda pos: self.context_menu().exec(
+            self.tree.viewport().mapToGlobal(pos)))
 
         self.description = CommitTextEdit()
         self.description.setPlaceholderText("What the code means: when to use it, when not")
@@ -287,6 +290,30 @@ class CodesPanel(QWidget):
         self.note.setStyleSheet("color: #555")
         layout.addWidget(self.note)
         self.attach(None)
+
+    def context_menu(self):
+        """Right-click on the tree: what the buttons do, for the code under the pointer."""
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu(self)
+        one = self.current_id() is not None
+        for text, slot, enabled in (("Rename\tF2", self.rename, one), ("New code", self.new_code, True),
+                                    ("New sub-code", self.new_subcode, one), (None, None, None),
+                                    ("Colour…", self.choose_colour, one),
+                                    ("No colour", lambda: self.set_colour(None), one),
+                                    (None, None, None), ("Move under…", self.move_under_dialog, one),
+                                    ("Merge into…", self.merge_dialog, one), ("Delete…", self.delete_dialog, one),
+                                    (None, None, None),
+                                    ("Apply to selected events", lambda: self.apply_to_events(True), one),
+                                    ("Take off selected events", lambda: self.apply_to_events(False), one),
+                                    ("Show the passages carrying it", self.show_passages, one)):
+            if text is None:
+                menu.addSeparator()
+                continue
+            act = menu.addAction(text)
+            act.setEnabled(bool(enabled) and self.controller is not None)
+            act.triggered.connect(lambda _=False, s=slot: s())
+        return menu
 
     # ------------------------------------------------------------------ the study
 
@@ -555,7 +582,8 @@ class CodesPanel(QWidget):
             return False
         code = self.code(code_id)
         if parent is not None and parent in descendants(self.codes, code_id):
-            self._say(f"“{self.code(parent)['name']}” sits under “{code['name']}”: a code cannot go under itself")
+            self._say(f"“{self.code(parent)['name']}” sits under “{code['name']}”: "
+                      "a code cannot go under itself")
             return False
         old = self._flat_index(code_id)
         if beside is not None:

@@ -280,9 +280,10 @@ class SearchPanel(QWidget):
             item.setToolTip(3, item.text(3))
             self.results.addTopLevelItem(item)
         docs = len({h.document_id for h in hits})
+        more = " (the first 2,000)" if len(hits) >= 2000 else ""
         self.summary.setText("Nothing found" if not hits else
                              f"{len(hits)} place{'s' if len(hits) != 1 else ''} in {docs} "
-                             f"document{'s' if docs != 1 else ''}" + (" (the first 2,000)" if len(hits) >= 2000 else ""))
+                             f"document{'s' if docs != 1 else ''}{more}")
         self.hits = hits
         if hits:
             self.results.setCurrentItem(self.results.topLevelItem(0))

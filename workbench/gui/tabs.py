@@ -242,6 +242,8 @@ class EventDetail(QWidget):
         self.evidence.setMaximumHeight(140)
         self.evidence.itemChanged.connect(self._evidence_changed)
         self.evidence.cellDoubleClicked.connect(self._evidence_double_clicked)
+        self.evidence.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.evidence.customContextMenuRequested.connect(self._evidence_menu)
         self.evidence.currentCellChanged.connect(lambda *_: self._update_find())
         self.evidence_note = _note_label()
         buttons = QHBoxLayout()
@@ -395,6 +397,23 @@ class EventDetail(QWidget):
             window = self.window()
             if hasattr(window, "open_document_at"):
                 window.open_document_at(ev["document"], ev["start"], ev["end"])
+
+    def _evidence_menu(self, pos) -> None:
+        """Right-click on a quote: open it in its document, or find it there."""
+        from PySide6.QtWidgets import QMenu
+
+        r = self.evidence.rowAt(pos.y())
+        item = self.evidence.item(r, 0) if r >= 0 else None
+        ev = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if not ev or not ev.get("quote"):
+            return
+        self.evidence.setCurrentCell(r, 0)
+        menu = QMenu(self)
+        if ev.get("document") and ev.get("start") is not None:
+            menu.addAction("Open the document at this quote", lambda: self._evidence_double_clicked(r, 2))
+        else:
+            menu.addAction("Find in documents…", self.find_in_documents)
+        menu.exec(self.evidence.viewport().mapToGlobal(pos))
 
     def _update_find(self) -> None:
         r = self.evidence.currentRow()
