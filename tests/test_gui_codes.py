@@ -153,6 +153,14 @@ def test_new_code_and_sub_code_are_typed_in_place_and_undone(qtbot, tmp_path, mo
     assert top.text(0) == "Trust in the main customer" and top.child(0).text(0) == "Early warnings"
     assert [top.text(c) for c in (1, 2, 3)] == ["0", "0", "0"]
 
+    # a name the study has already selects that code
+    click(qtbot, panel.buttons["new"])
+    type_text(qtbot, "early WARNINGS")
+    key(qtbot, Qt.Key.Key_Return)
+    settle(qtbot)
+    assert len(stored_codes(w)) == 2 and panel.current_id() == "early-warnings"
+    assert "already" in panel.note.text()
+
     # a new code left without a name (Escape) is not made
     click(qtbot, panel.buttons["new"])
     type_text(qtbot, "Nothing")
@@ -202,8 +210,10 @@ def test_description_and_colour(window, qtbot, monkeypatch):
     qtbot.mouseClick(panel.description.viewport(), Qt.MouseButton.LeftButton)
     qtbot.keyClick(panel.description, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
     type_text(qtbot, ", and it changes what is done")
-    click_code(qtbot, panel, "voice")  # leaving the box saves it
+    click_code(qtbot, panel, "standards")  # leaving the box saves it, to the code it was typed for
     assert stored_codes(window)["voice"]["description"] == "Staff are asked and heard, and it changes what is done"
+    assert "description" not in stored_codes(window)["standards"] and panel.description.toPlainText() == ""
+    click_code(qtbot, panel, "voice")
     monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: QColor(255, 127, 14))
     click(qtbot, panel.colour_button)
     assert stored_codes(window)["voice"]["colour"] == "#FF7F0E"

@@ -212,6 +212,7 @@ class CodesPanel(QWidget):
         self._loading = False
         self._pending: QTreeWidgetItem | None = None  # a new code whose name is being typed
         self._pending_parent: str | None = None
+        self._described: str | None = None  # the code whose description the box shows
         self.codes: list[dict] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -427,6 +428,9 @@ class CodesPanel(QWidget):
 
     def _show_selected(self) -> None:
         code_id = self.current_id()
+        if code_id != self._described:
+            self.description.commit()  # what was typed belongs to the code it was typed for
+        self._described = code_id
         self._loading = True
         try:
             self.description.load(self.code(code_id).get("description") if code_id else "")
@@ -514,6 +518,11 @@ class CodesPanel(QWidget):
         """Make a code called ``name`` (under ``parent``): one step."""
         from ..documents import doc_id_for
 
+        same = next((c for c in self.codes if c["name"].casefold() == name.casefold()), None)
+        if same is not None:  # most likely meant: the code there is
+            QTimer.singleShot(0, self, lambda: self.select(same["id"]))
+            self._say(f"There is a code “{same['name']}” already: it is selected")
+            return None
         taken = {c["id"] for c in self.codes}
         code_id = doc_id_for(name, taken)
         code = {"id": code_id, "name": name}
@@ -543,8 +552,9 @@ class CodesPanel(QWidget):
             self.tree.editItem(item, 0)
 
     def _set_description(self, text: str) -> None:
-        code_id = self.current_id()
-        if self._loading or not code_id or self.controller is None:
+        code_id = self._described  # the code whose description was being typed
+        if self._loading or not code_id or self.controller is None \
+                or not any(c["id"] == code_id for c in self.codes):
             return
         value = text.strip() or None
         if value != self.code(code_id).get("description"):
