@@ -412,8 +412,11 @@ def test_second_instance_is_refused(jm_window, qtbot, tmp_path, errors, monkeypa
     other = MainWindow()
     qtbot.addWidget(other)
     before = jm_window.session.path.read_bytes()
+    asked = []  # the window offers to open it read-only; here the answer is Cancel
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: asked.append(text)
+                        or QMessageBox.StandardButton.Cancel)
     assert not other.open_path(str(jm_window.session.path))
-    assert "open in another workbench" in errors[-1][1]
+    assert "open in another workbench" in asked[-1]
     assert other.session is None and jm_window.session.path.read_bytes() == before
 
 
@@ -476,7 +479,7 @@ def test_open_window_with_a_study_and_with_a_bad_file(qtbot, tmp_path, monkeypat
     assert w.tabs.currentWidget() is w.sources_tab and w.tabs.tabText(w.tabs.currentIndex()) == "Sources"
     assert w.sources_tab.model.rowCount() == len(services.load(path).study.firms[0].sources)
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == \
-        ["Profile", "Events", "Sources", "Routines", "Diagram", "Matrix"]
+        ["Profile", "Events", "Sources", "Routines", "Diagram", "Matrix", "Documents"]
     w.close_study()
     assert w.stack.currentWidget() is w.start
     assert w.start.recent.item(0).data(Qt.ItemDataRole.UserRole) == str(path.resolve())

@@ -242,7 +242,7 @@ def test_a_study_with_a_truncated_utf8_character_at_4kb_is_not_a_text_file():
 from PySide6 import QtWidgets  # noqa: E402
 from PySide6.QtCore import QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QContextMenuEvent  # noqa: E402
-from PySide6.QtWidgets import QMessageBox, QPushButton  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from conftest import JM  # noqa: E402
 from workbench.gui.mainwindow import SAMPLES, MainWindow  # noqa: E402

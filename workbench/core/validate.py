@@ -672,6 +672,8 @@ def _check_codes(doc: dict, errors: list) -> None:
             errors.append(Problem(fmt_path(("codes", ci, "parent")),
                                   f"no code {up!r} in the study{did_you_mean(up, code_ids)}"))
             continue
+        if not isinstance(cid, str):
+            continue  # the schema pass reported the id
         seen, cur = {cid}, up
         while isinstance(cur, str) and cur in parent:
             if cur in seen:
@@ -809,7 +811,8 @@ def check_object(kind: str, obj: Any, framework_id: str | None, where: str = "")
     _object_check(kind)(obj, (where,) if where else (), problems, Context(framework_id))
     if kind == "event" and framework_id in framework_ids() and isinstance(obj, dict):
         stages = set(framework(framework_id).stage_ids)
-        for i, st in enumerate(obj.get("stages") or ()):
+        listed = obj.get("stages")
+        for i, st in enumerate(listed if isinstance(listed, list) else ()):
             if isinstance(st, str) and st in all_stages() and st not in stages:
                 problems.append(Problem(fmt_path(((where,) if where else ()) + ("stages", i)),
                                         _stage_message(st, Context(framework_id))))

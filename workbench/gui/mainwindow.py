@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QGridLayout, QHBoxLay
                                QVBoxLayout, QWidget)
 
 from .. import services
-from ..core.errors import WorkbenchError
+from ..core.errors import DamagedStudyError, WorkbenchError
 from ..session import Session
 from .controller import StudyController
 from .models import FirmListModel
@@ -31,7 +31,7 @@ SAMPLES = {"Jones & Macpherson (2006): BRW, RSL and DMF": "jones-macpherson-2006
            "Training case: Kestrel Joinery": "training-case.study.json"}
 # The study's tabs, in order: (key, label).
 TABS = (("profile", "Profile"), ("events", "Events"), ("sources", "Sources"), ("routines", "Routines"),
-        ("diagram", "Diagram"), ("matrix", "Matrix"))
+        ("diagram", "Diagram"), ("matrix", "Matrix"), ("documents", "Documents"))
 
 
 def samples_dir() -> Path:
@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.start: StartPage | None = None  # built when first shown: not at all if a study opens first
         self.setCentralWidget(self.stack)
+        self.setAcceptDrops(True)  # document files dropped on the window are added (docsgui)
         self.study_widget: QWidget | None = None
         self._tab_widgets: dict[str, QWidget] = {}
         self._build_actions()
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         self.act_new = A("&New study…", self.new_study_dialog, QKeySequence.StandardKey.New)
         self.act_open = A("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.act_import = A("&Import a study file into this study…", self.import_dialog)
+        self.act_add_documents = A("Add &documents…", self.add_documents_dialog)  # docsgui
         self.act_close = A("&Close study", self.close_study, QKeySequence.StandardKey.Close)
         self.act_quit = A("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_find = A("&Find in all firms…", self.find_dialog, QKeySequence.StandardKey.Find)
@@ -165,7 +167,7 @@ class MainWindow(QMainWindow):
         self.study_actions = [self.act_import, self.act_close, self.act_find, self.act_add_firm,
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
                               self.act_add_event, self.act_report, self.act_diagram, self.act_json,
-                              self.act_firm_json, self.act_search]
+                              self.act_firm_json, self.act_add_documents, self.act_search]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
         m.addAction(self.act_import)
+        m.addAction(self.act_add_documents)
         m.addAction(self.act_close)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -287,29 +290,67 @@ class MainWindow(QMainWindow):
         return self._open_session(path)
 
     def _open_session(self, path: str, create: dict | None = None) -> bool:
-        try:
-            session = Session(path, create=create)
-        except WorkbenchError as exc:
-            self.error(exc.message, "Cannot open the study")
+        session = self._session_or_explain(path, create)
+        if session is None:
             return False
         self.close_study()
         self.session = session
-        self.controller = StudyController(session, self)
-        self.controller.error.connect(self.error)
-        self.controller.firmsChanged.connect(self._firms_changed)
-        self._build_study_widget()
+        try:
+            self.controller = StudyController(session, self)
+            self.controller.error.connect(self.error)
+            self.controller.firmsChanged.connect(self._firms_changed)
+            self._build_study_widget()
+            meta = session.meta()
+            firms = session.firms()
+            if firms:
+                self.select_firm(firms[0]["id"])
+        except WorkbenchError as exc:  # a damaged page the check at opening did not reach
+            self.close_study()
+            self.error(exc.message, "The study file is damaged" if isinstance(exc, DamagedStudyError)
+                       else "The study could not be opened")
+            return False
         self._remember(path)
         self._update_actions()
-        meta = session.meta()
-        self.setWindowTitle(f"{Path(path).name} — {meta['title']} — {APP}")
+        self.setWindowTitle(f"{Path(path).name}{' (read-only)' if session.read_only else ''} — "
+                            f"{meta['title']} — {APP}")
         if session.read_only:
-            self.statusBar().showMessage("This study file is read-only: you can look, not change it")
+            status = "This study is open read-only: you can look, not change it."
         else:
-            self.statusBar().showMessage(f"Every change is saved to {path} as you make it")
-        firms = session.firms()
-        if firms:
-            self.select_firm(firms[0]["id"])
+            status = f"Every change is saved to {path} as you make it."
+        self.statusBar().showMessage(" ".join(session.warnings + [status]))
         return True
+
+    def _session_or_explain(self, path: str, create: dict | None = None) -> Session | None:
+        """A Session on the study, or None after a dialog saying why not. What
+        the dialog offers follows from the error's type: a study locked by
+        another workbench, or one whose file cannot be written, can still be
+        opened read-only."""
+        from ..core.errors import (DamagedStudyError, NewerVersionError, NotAStudyError, ReadOnlyError,
+                                   StudyLockedError)
+
+        try:
+            return Session(path, create=create)
+        except (StudyLockedError, ReadOnlyError) as exc:
+            if create is not None:
+                self.error(exc.message, "Cannot create the study")
+                return None
+            buttons = QtWidgets.QMessageBox.StandardButton
+            answer = QtWidgets.QMessageBox.question(
+                self, "Open the study read-only?",
+                f"{exc.message}\n\nOpen {Path(path).name} read-only, to look at it without changing it?",
+                buttons.Open | buttons.Cancel, buttons.Open)
+            if answer != buttons.Open:
+                return None
+            try:
+                return Session(path, read_only=True)
+            except WorkbenchError as exc2:
+                self.error("\n".join(exc2.lines()[:25]), "Cannot open the study")
+                return None
+        except WorkbenchError as exc:
+            title = {DamagedStudyError: "The study file is damaged", NotAStudyError: "Not a study file",
+                     NewerVersionError: "Made by a newer workbench"}.get(type(exc), "Cannot open the study")
+            self.error("\n".join(exc.lines()[:25]), title)
+            return None
 
     def new_study_dialog(self) -> None:
         from .dialogs import NewStudyDialog
@@ -550,6 +591,10 @@ class MainWindow(QMainWindow):
             from .diagram_tab import DiagramTab  # QtSvg and the graphics view: loaded with the tab
 
             widget = DiagramTab(c)
+        elif key == "documents":
+            from .documents_tab import DocumentsTab
+
+            widget = DocumentsTab(c)
         elif key == "matrix":
             from .matrix_tab import MatrixTab
 
@@ -581,6 +626,29 @@ class MainWindow(QMainWindow):
     routines_tab = property(lambda self: self._tab("routines"))
     diagram_tab = property(lambda self: self._tab("diagram"))
     matrix_tab = property(lambda self: self._tab("matrix"))
+    documents_tab = property(lambda self: self._tab("documents"))
+
+    # ------------------------------------------------------------------ documents (docsgui)
+    # File > Add documents…, and document files dropped on the window: see documents_tab.
+
+    def add_documents_dialog(self) -> None:
+        from .documents_tab import add_documents_dialog
+
+        add_documents_dialog(self)
+
+    def dragEnterEvent(self, event) -> None:
+        from .documents_tab import dropped_paths
+
+        if self.session is not None and dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        from .documents_tab import add_documents, dropped_paths
+
+        paths = dropped_paths(event.mimeData()) if self.session is not None else []
+        if paths:
+            event.acceptProposedAction()
+            add_documents(self, paths)
 
     def _tables(self) -> dict:
         """The tables built so far, by name."""
