@@ -369,6 +369,32 @@ class Session:
         return [dict(row_to_dict("evidence", r), firm=r["firm"], event=r["event"], index=r["position"])
                 for r in self.db.query("SELECT * FROM evidence WHERE document = ? ORDER BY start_offset", [doc_id])]
 
+    # read methods for the Codes and Search docks (codesgui)
+
+    def documents(self) -> list[dict]:
+        """Every document of the study (with its text and passages), in order."""
+        return self.db._documents()
+
+    def code_counts(self) -> dict[str, dict]:
+        """For each code of the study: how many events, quotes and passages carry it (one pass each)."""
+        out = {c["id"]: {"id": c["id"], "events": 0, "quotes": 0, "passages": 0} for c in self.db.codes()}
+        for kind, table in (("events", "events"), ("quotes", "evidence"), ("passages", "passages")):
+            for r in self.db.query(f"SELECT j.value AS code, count(DISTINCT t.rowid) AS n FROM {table} t, "
+                                   f"json_each(t.codes) j WHERE t.codes IS NOT NULL GROUP BY j.value"):
+                if r["code"] in out:
+                    out[r["code"]][kind] = r["n"]
+        return out
+
+    def search_documents(self, query: str, **options) -> list:
+        """``workbench.documents.search`` over this study's documents."""
+        from .documents import search
+        return search(self.db, query, **options)
+
+    def coded(self, code: str, stage: str | None = None) -> list:
+        """``workbench.documents.coded``: the passages carrying a code."""
+        from .documents import coded
+        return coded(self.db, code, stage)
+
     # ------------------------------------------------------------------ writing
     # Each public edit method reads what it changes, builds the edit as a
     # value (workbench.core.edits) and hands it to ``apply``: the one place

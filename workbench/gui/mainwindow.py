@@ -163,10 +163,11 @@ class MainWindow(QMainWindow):
         self.act_firm_json = A("This &firm as JSON…", lambda: self.export_json_dialog(firm=True))
         self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.StandardKey.HelpContents)
         self.act_about = A("&About", self.about)
+        self.act_search = A("&Search the documents…", self.show_search, "Ctrl+Shift+F")
         self.study_actions = [self.act_import, self.act_close, self.act_find, self.act_add_firm,
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
                               self.act_add_event, self.act_report, self.act_diagram, self.act_json,
-                              self.act_firm_json, self.act_add_documents]
+                              self.act_firm_json, self.act_add_documents, self.act_search]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
         self.edit_menu.addSeparator()
         self.edit_menu.addAction(self.act_add_event)
         self.edit_menu.addAction(self.act_find)
+        self.edit_menu.addAction(self.act_search)
         self.view_menu = mb.addMenu("&View")
         self.tab_actions = []
         m = mb.addMenu("F&irm")
@@ -398,6 +400,10 @@ class MainWindow(QMainWindow):
             self.study_widget.deleteLater()
             self.study_widget = None
             self._tab_widgets = {}
+        for dock in (getattr(self, "codes_dock", None), getattr(self, "search_dock", None)):
+            if dock is not None:
+                settings().setValue(f"dock/{dock.objectName()}", dock.isVisible())
+                dock.widget().attach(None)
         self.session.close()
         self.session = None
         self.controller = None
@@ -455,6 +461,7 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count()):
             act = self._action(self.tabs.tabText(i), lambda i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
             self.view_menu.addAction(act)
+        self._build_docks()
 
         # a study with no firm shows, where the tabs would be, what to do first
         self.no_firm = QWidget()
@@ -492,6 +499,71 @@ class MainWindow(QMainWindow):
         self._tab(TABS[self.tabs.currentIndex()][0])
         self._rebind_undo(c.undo_stack)
         self._show_no_firm()
+
+    def _build_docks(self) -> None:
+        """The Codes and Search docks (built once; shown as they were left),
+        and their entries in the View menu."""
+        from PySide6.QtWidgets import QDockWidget
+
+        from .codes_panel import CodesPanel
+        from .search_panel import SearchPanel
+
+        if getattr(self, "codes_dock", None) is None:
+            for name, title, panel, area in (
+                    ("codes", "Codes", CodesPanel(self), Qt.DockWidgetArea.RightDockWidgetArea),
+                    ("search", "Search", SearchPanel(self), Qt.DockWidgetArea.BottomDockWidgetArea)):
+                dock = QDockWidget(title, self)
+                dock.setObjectName(name)
+                dock.setWidget(panel)
+                self.addDockWidget(area, dock)
+                dock.setVisible(settings().value(f"dock/{name}", "false") in (True, "true"))
+                setattr(self, f"{name}_dock", dock)
+            # the code names readable beside their counts; the events table keeps most of a laptop's height
+            self.resizeDocks([self.codes_dock], [360], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.search_dock], [250], Qt.Orientation.Vertical)
+        self.view_menu.addSeparator()
+        for dock, keys in ((self.codes_dock, "Ctrl+Shift+K"), (self.search_dock, "Ctrl+Shift+F")):
+            act = dock.toggleViewAction()
+            act.setText(f"{dock.windowTitle()} panel")
+            if dock is self.codes_dock:
+                act.setShortcut(QKeySequence(keys))
+            self.view_menu.addAction(act)
+        self.codes_dock.widget().attach(self.controller)
+        self.search_dock.widget().attach(self.controller)
+
+    def show_search(self) -> None:
+        """Ctrl+Shift+F: the Search panel, its field ready to type in."""
+        if self.controller is None:
+            return
+        panel = self.search_dock.widget()
+        self.search_dock.show()
+        self.search_dock.raise_()
+        panel.pages.setCurrentIndex(0)
+        panel.text.setFocus()
+        panel.text.selectAll()
+
+    def coding_query(self, code_id: str) -> None:
+        self.search_dock.show()
+        self.search_dock.widget().show_code(code_id)
+
+    def open_document_at(self, doc_id: str, start: int, end: int) -> None:
+        """Show a document with the passage ``start``-``end`` selected: in the
+        Documents tab where there is one, else in a read-only window."""
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i).replace("&", "") == "Documents":
+                self.tabs.setCurrentIndex(i)  # builds the tab if it is not yet
+                tab = self.tabs.widget(i)
+                if hasattr(tab, "show_passage"):
+                    return tab.show_passage(doc_id, start, end)
+                if hasattr(tab, "show_document"):
+                    return tab.show_document(doc_id, select=(start, end))
+        from ..core.textpos import describe
+        from .search_panel import PassageDialog
+
+        doc = self.session.document(doc_id)
+        where = describe(doc["name"], doc["text"], start, end)
+        self.passage_dialog = PassageDialog(self, doc["name"], doc["text"], start, end, where)
+        self.passage_dialog.show()
 
     def _show_no_firm(self) -> None:
         """The tabs, or (a study with no firm) the "Add a firm" page in their
@@ -609,6 +681,8 @@ class MainWindow(QMainWindow):
             self.firm_list.setCurrentIndex(self.firm_model.index(row))
         for tab in self._tab_widgets.values():
             tab.set_firm(firm_id)
+        if getattr(self, "search_dock", None) is not None:
+            self.search_dock.widget().refresh_firm()
 
     def add_event(self) -> str | None:
         """Edit → Add event: a new event after the selected one, shown in

@@ -197,6 +197,12 @@ class EventDetail(QWidget):
         self.knowledge = MultiSelect(self, choices("knowledge_types", None), [])
         self.knowledge.setMaximumHeight(110)
         form.addRow("Knowledge types", self.knowledge)
+        self.codes = QListWidget()
+        self.codes.setMaximumHeight(100)
+        self.codes.setToolTip("The study's own codes on this event: tick to apply, untick to take off "
+                              "(make and arrange codes in the Codes panel, View → Codes panel)")
+        self.codes.setAccessibleName("Codes of the event")
+        form.addRow("Codes", self.codes)
         self.routines = QListWidget()
         self.routines.setMaximumHeight(100)
         form.addRow("Routines built", self.routines)
@@ -216,6 +222,8 @@ class EventDetail(QWidget):
             lambda t: self._set("actors", [a.strip() for a in t.split(",") if a.strip()] or None))
         self.knowledge.itemChanged.connect(lambda _: self._set("knowledge_types", self.knowledge.values() or None))
         self.routines.itemChanged.connect(self._routines_changed)
+        self.codes.itemChanged.connect(self._codes_changed)
+        controller.changed.connect(lambda _f, table: table == "codes" and self.event_id and self._reload())
         self.leads_to.itemChanged.connect(self._links_changed)
         self._loading = False
         self._grid_event: tuple | None = None  # the event whose evidence the grid shows
@@ -226,17 +234,30 @@ class EventDetail(QWidget):
         self.evidence = _grid(0, ["Quote", "Speaker", "Where (page, section)"])
         self.evidence.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.evidence.setColumnWidth(1, 140)
-        self.evidence.setColumnWidth(2, 170)  # the header "Where (page, section)" whole
+        # the header whole, and an anchored quote's document and paragraph in two lines
+        self.evidence.setColumnWidth(2, 240)
+        self.evidence.horizontalHeaderItem(2).setToolTip(
+            "A quote anchored in a document: the document, paragraph and speaker (double-click to open "
+            "the document there). Any other quote: where it comes from, as you write it (page, section).")
         self.evidence.setMaximumHeight(140)
         self.evidence.itemChanged.connect(self._evidence_changed)
+        self.evidence.cellDoubleClicked.connect(self._evidence_double_clicked)
+        self.evidence.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.evidence.customContextMenuRequested.connect(self._evidence_menu)
+        self.evidence.currentCellChanged.connect(lambda *_: self._update_find())
         self.evidence_note = _note_label()
         buttons = QHBoxLayout()
         self.add_quote = QPushButton("Add quote")
         self.remove_quote = QPushButton("Remove quote")
+        self.find_quote = QPushButton("Find in documents…")
+        self.find_quote.setToolTip("Find the selected quote in the study's documents and anchor it there "
+                                   "(curly or straight quote marks, dashes, spacing and line breaks may differ)")
         self.add_quote.clicked.connect(self._add_quote)
         self.remove_quote.clicked.connect(self._remove_quote)
+        self.find_quote.clicked.connect(self.find_in_documents)
         buttons.addWidget(self.add_quote)
         buttons.addWidget(self.remove_quote)
+        buttons.addWidget(self.find_quote)
         buttons.addStretch()
         box = QVBoxLayout()
         box.addWidget(self.evidence)
@@ -264,6 +285,7 @@ class EventDetail(QWidget):
 
     def _load(self) -> None:
         self._loading = True
+        self._docs: dict[str, dict] = {}  # documents read for the Where column, while this event is shown
         try:
             firm_id, event_id = self.firm_id, self.event_id
             if not firm_id or not event_id:
@@ -285,6 +307,7 @@ class EventDetail(QWidget):
             self.actors.load(", ".join(ev.get("actors") or []))
             self.knowledge.set_checked(ev.get("knowledge_types") or [])
             session = self.controller.session
+            self._load_codes(ev.get("codes") or [])
             self.routines.clear()
             for r in session.objects("routines", firm_id):
                 item = QListWidgetItem(r["name"])
@@ -314,6 +337,7 @@ class EventDetail(QWidget):
                 self.evidence.setRowCount(0)
                 for ev_item in evidence:
                     self._append_quote(ev_item)
+            self._update_find()
         finally:
             self._loading = False
 
@@ -337,13 +361,137 @@ class EventDetail(QWidget):
         speaker.setText(ev.get("speaker", ""))
         editable = Qt.ItemFlag.ItemIsEditable
         if ev.get("document"):
-            where.setText(f"{ev['document']}" + (f" {ev['start']}-{ev['end']}" if ev.get("start") is not None else ""))
+            text = self._where(ev)
+            where.setText(text)
             where.setFlags(where.flags() & ~editable)
-            where.setToolTip("Anchored to a document of the study: the quote is the document's text there")
+            where.setToolTip(f"{text}\nAnchored to a document of the study: the quote is the document's text "
+                             "there. Double-click to open the document at the passage.")
         else:
             where.setText(ev.get("location", ""))
             where.setFlags(where.flags() | editable)
             where.setToolTip("")
+
+    def _where(self, ev: dict) -> str:
+        """Where an anchored quote stands, for a reader: the document's
+        name, the paragraph and the speaker, never offsets."""
+        from ..core.textpos import describe, speaker_at
+
+        cache = self.__dict__.setdefault("_docs", {})
+        try:
+            doc = cache.get(ev["document"]) or cache.setdefault(
+                ev["document"], self.controller.session.document(ev["document"]))
+        except WorkbenchError:
+            return ev["document"]
+        start, end = ev.get("start"), ev.get("end")
+        if start is None or end is None or end > len(doc["text"]):
+            return doc["name"]
+        # the speaker, unless the Speaker column beside it names them already
+        speaker = None if ev.get("speaker") else speaker_at(doc["text"], start)
+        return describe(doc["name"], doc["text"], start, end, speaker)
+
+    def _evidence_double_clicked(self, row: int, column: int) -> None:
+        """A double-click on an anchored quote's Where opens its document there."""
+        item = self.evidence.item(row, 0)
+        ev = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if column == 2 and ev and ev.get("document") and ev.get("start") is not None:
+            window = self.window()
+            if hasattr(window, "open_document_at"):
+                window.open_document_at(ev["document"], ev["start"], ev["end"])
+
+    def _evidence_menu(self, pos) -> None:
+        """Right-click on a quote: open it in its document, or find it there."""
+        from PySide6.QtWidgets import QMenu
+
+        r = self.evidence.rowAt(pos.y())
+        item = self.evidence.item(r, 0) if r >= 0 else None
+        ev = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if not ev or not ev.get("quote"):
+            return
+        self.evidence.setCurrentCell(r, 0)
+        menu = QMenu(self)
+        if ev.get("document") and ev.get("start") is not None:
+            menu.addAction("Open the document at this quote", lambda: self._evidence_double_clicked(r, 2))
+        else:
+            menu.addAction("Find in documents…", self.find_in_documents)
+        menu.exec(self.evidence.viewport().mapToGlobal(pos))
+
+    def _update_find(self) -> None:
+        r = self.evidence.currentRow()
+        item = self.evidence.item(r, 0) if r >= 0 else None
+        ev = item.data(Qt.ItemDataRole.UserRole) if item else None
+        self.find_quote.setEnabled(bool(ev and ev.get("quote") and not ev.get("document")))
+
+    def find_in_documents(self) -> bool:
+        """Find the selected (unanchored) quote in the study's documents:
+        found once, offer to anchor it there; in several places, pick one;
+        nowhere, say so. Anchoring is one step: the quote becomes the
+        document's own characters, its speaker kept. Returns whether it
+        was anchored."""
+        from PySide6.QtWidgets import QDialog, QMessageBox
+
+        from ..core.anchor import find_quote
+        from ..core.textpos import describe
+
+        r = self.evidence.currentRow()
+        item = self.evidence.item(r, 0) if r >= 0 else None
+        ev = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if not ev or not ev.get("quote") or ev.get("document") or not self.event_id:
+            self._note("Select a quote without an anchor first (a row whose Where you typed)")
+            return False
+        docs = {d["id"]: d for d in self.controller.session.documents()}
+        if not docs:
+            self._note("This study has no documents to look in: add the transcripts first")
+            return False
+        matches = find_quote(ev["quote"], [(d["id"], d["text"]) for d in docs.values()])
+
+        def place(m) -> str:
+            return describe(docs[m.document_id]["name"], docs[m.document_id]["text"], m.start, m.end)
+
+        if not matches:
+            self._note(f"“{ev['quote'][:80]}” is not in any of the study's {len(docs)} documents "
+                       "(even allowing for quote marks, dashes and spacing)")
+            return False
+        if len(matches) == 1:
+            m = matches[0]
+            if QMessageBox.question(self, "Anchor the quote",
+                                    f"Found in {place(m)}:\n\n“{m.quote}”\n\nAnchor the quote there? "
+                                    "It then reads as the document does.") != QMessageBox.StandardButton.Yes:
+                return False
+        else:
+            from .search_panel import MatchPicker
+
+            def context(m) -> str:
+                text = docs[m.document_id]["text"]
+                return " ".join((text[max(0, m.start - 40):m.start] + "[" + m.quote + "]"
+                                 + text[m.end:m.end + 40]).split())
+            rows = [(docs[m.document_id]["name"], str(place(m).rsplit("paragraph ", 1)[-1]), context(m))
+                    for m in matches]
+            picker = MatchPicker(self, ev["quote"], rows)
+            chosen = picker.chosen() if picker.exec() == QDialog.DialogCode.Accepted else -1
+            picker.deleteLater()
+            if chosen < 0:
+                return False
+            m = matches[chosen]
+        stored = self.controller.session.get("events", self.firm_id, self.event_id).get("evidence") or []
+        at = next((i for i, it in enumerate(stored) if it == ev), None)
+        if at is None:
+            return False
+        anchored = {k: v for k, v in ev.items() if k != "location"}
+        anchored.update(quote=m.quote, document=m.document_id, start=m.start, end=m.end)
+        new = list(stored)
+        new[at] = anchored
+        label = f"Anchor quote in {docs[m.document_id]['name']}"
+        if self.model is None or self.model.firm_id != self.firm_id:
+            done = self.controller.set_field("events", self.firm_id, self.event_id, "evidence", new, text=label)
+        else:
+            with self.model.in_place(self.event_id):
+                done = self.controller.set_field("events", self.firm_id, self.event_id, "evidence", new, text=label)
+        if done:
+            self._grid_event = None
+            self._reload()
+            self._note("")
+            _tell(self, f"Anchored the quote in {place(m)}")
+        return done
 
     def _grid_rows(self) -> list[tuple[int, dict]]:
         """(row, evidence item as stored) for each row saved so far."""
@@ -444,6 +592,7 @@ class EventDetail(QWidget):
             _tell(self, notices[0])
         elif not self.evidence_note.text().startswith("The edited quote"):
             self._note("")
+        self._update_find()
 
     def _add_quote(self) -> None:
         self._loading = True
@@ -460,6 +609,37 @@ class EventDetail(QWidget):
             self._evidence_changed()
 
     # ------------------------------------------------------------------ routines and links
+
+    def _load_codes(self, on: list[str]) -> None:
+        """The study's codes as a checkable list (sub-codes indented), those on the event ticked."""
+        from .codes_panel import code_tree, swatch
+
+        self.codes.clear()
+        codes = code_tree(self.controller.session.objects("codes", None))
+        for code, depth in codes:
+            item = QListWidgetItem("    " * depth + code["name"])
+            item.setData(Qt.ItemDataRole.UserRole, code["id"])
+            item.setIcon(swatch(code.get("colour")))
+            if code.get("description"):
+                item.setToolTip(code["description"])
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if code["id"] in on else Qt.CheckState.Unchecked)
+            self.codes.addItem(item)
+        if not codes:
+            item = QListWidgetItem("(no codes yet: make them in the Codes panel, View → Codes panel)")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.codes.addItem(item)
+
+    def _codes_changed(self, _item) -> None:
+        if self._loading or not self.event_id:
+            return
+        ev = self.controller.session.get("events", self.firm_id, self.event_id)
+        now = list(ev.get("codes") or [])
+        ticked = [self.codes.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.codes.count())
+                  if self.codes.item(i).checkState() == Qt.CheckState.Checked]
+        new = [c for c in now if c in ticked] + [c for c in ticked if c not in now]  # the order they were put on
+        if new != now:
+            self._set("codes", new or None)
 
     def _routines_changed(self, _item) -> None:
         if self._loading:
