@@ -418,3 +418,24 @@ def test_a_refused_cell_is_reported_and_the_next_cell_keeps_its_editor(window, q
     r = stored(window, "routines", "f1", "r1")
     assert (r["name"], r["activity"]) == ("Weekly meeting", "Staff meet")
     qtbot.waitUntil(lambda: tab.model.object_at(0)["name"] == "Weekly meeting")
+
+
+def test_editing_a_second_firms_profile_keeps_that_firm_in_view(window, qtbot):
+    """Typed into the profile of the firm in view: the firm list keeps it
+    selected, and the other tabs stay on it."""
+    w = window
+    w.add_firm("Second Firm")
+    second = w.firm_id
+    assert second != "f1"
+    w.tabs.setCurrentWidget(w.profile_tab)
+    box = next(iter(w.profile_tab.profile.values()))
+    box.setFocus()
+    box.selectAll()
+    type_text(qtbot, "Family-owned")
+    key(qtbot, Qt.Key.Key_Tab)
+    stored_profile = w.session.get("firms", None, second).get("profile") or {}
+    assert "Family-owned" in stored_profile.values()
+    assert w.firm_id == second
+    assert w.firm_list.currentIndex().row() == [f["id"] for f in w.session.firms()].index(second)
+    w.tabs.setCurrentWidget(w.events_tab)
+    assert w.events_tab.model.firm_id == second

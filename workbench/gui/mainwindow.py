@@ -694,6 +694,9 @@ class MainWindow(QMainWindow):
         return tab.add_event()
 
     def _firms_changed(self) -> None:
+        """The list of firms changed (a firm added, removed, renamed or
+        moved): the list shows it, and the firm in view stays in view."""
+        self.firm_model.reload()  # before choosing: this handler may run before the model's own
         ids = [f["id"] for f in self.firm_model.firms]
         keep = self.firm_id if self.firm_id in ids else (ids[0] if ids else None)
         self.firm_id = None
