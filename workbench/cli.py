@@ -413,8 +413,10 @@ def cmd_documents_add(args) -> int:
             print(f"{r.path}: added as {r.doc_id!r} ({about})")
         elif r.status == "unchanged":
             print(f"{r.path}: {r.doc_id!r} is already in the study, unchanged")
+        elif r.status == "updated":
+            print(f"{r.path}: {r.doc_id!r} is already in the study with this text; its details were updated")
         else:
-            print(f"{r.path}: {r.doc_id!r} read again ({about}); {r.kept} anchors kept, "
+            print(f"{r.path}: {r.doc_id!r} read again ({about}); {_n(r.kept, 'anchor')} kept, "
                   f"{len(r.dropped)} dropped")
             for d in r.dropped:
                 where = f"event {d['event'][1]!r} of firm {d['event'][0]!r}" if d["event"] else \
@@ -423,6 +425,10 @@ def cmd_documents_add(args) -> int:
         for w in r.warnings:
             _err(f"{r.path}: warning: {w}")
     return 0
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _short(text: str, n: int = 70) -> str:
@@ -443,7 +449,7 @@ def cmd_documents_list(args) -> int:
         extra = ", ".join(x for x in (d.get("kind"), d.get("date"), f"firm {d['firm']}" if d.get("firm") else None)
                           if x)
         print(f"{d['id']}\t{d['name']}" + (f" ({extra})" if extra else "")
-              + f"\t{d['characters']:,} characters, {d['quotes']} quotes, {d['passages']} passages")
+              + f"\t{d['characters']:,} characters, {_n(d['quotes'], 'quote')}, {_n(d['passages'], 'passage')}")
     return 0
 
 
@@ -491,6 +497,11 @@ def cmd_search(args) -> int:
         hits = documents.search(db, args.query, mode=mode, case=args.case, firm=args.firm,
                                 speaker=args.speaker, code=args.code)
         names = {d["id"]: d["name"] for d in db.query("SELECT id, name FROM documents")}
+        if args.speaker:
+            known = documents.speakers(db)
+            if not any(documents.speaker_matches(args.speaker, k) for k in known):
+                raise services.InputError(f"no speaker {args.speaker!r} in the documents; "
+                                          f"their speakers are: {', '.join(known) or '(none found)'}")
     for h in hits:
         who = f", {h.speaker}" if h.speaker else ""
         print(f"{names[h.document_id]}, paragraph {h.paragraph}{who}: {h.kwic()}")

@@ -286,6 +286,12 @@ class Session:
         if problems != ["ok"]:
             raise damaged(self.path, sqlite3.DatabaseError("; ".join(problems)))
 
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         self.closed = True
         try:
@@ -543,14 +549,19 @@ class Session:
             return [("document", e.doc["id"], None)]
         return []  # moves (order is a warning), removed firms and documents, study fields
 
-    def _check_shape(self, table: str, obj: dict) -> None:
+    def _check_shape(self, table: str, obj: dict, parent: str | None = None) -> None:
         """The schema's check of one object, before it is written: a value
         of the wrong type never reaches the file. (Rules across objects are
-        checked once the edit is applied, in ``_commit``.)"""
-        from .core.validate import check_object
+        checked once the edit is applied, in ``_commit``.) Problems name the
+        object: ``firm 'brw', event 'e3': stages[0]: ...``."""
+        from .core.validate import Problem, check_object
 
         problems = check_object(table[:-1], obj, self.framework.id)
         if problems:
+            owner = {"sources": "firm", "routines": "firm", "events": "firm", "passages": "document"}
+            where = f"{owner[table]} {parent!r}, " if parent and table in owner else ""
+            where += f"{table[:-1]} {obj.get('id')!r}" if isinstance(obj, dict) and obj.get("id") else table[:-1]
+            problems = [Problem(f"{where}: {p.path}" if p.path else where, p.message) for p in problems]
             raise InputError("; ".join(str(p) for p in problems[:5]), problems)
 
     # ------------------------------------------------------------------ undo
@@ -606,7 +617,7 @@ class Session:
         value, _ = sanitise(value)  # pasted control characters become spaces (format rule 6)
         current = self.db.get(table, firm_id, obj_id)
         old = current.get(key)
-        self._check_shape(table, {**current, key: value} if value is not None else current)
+        self._check_shape(table, {**current, key: value} if value is not None else current, firm_id)
         self.apply(E.SetField(table, firm_id, obj_id, key, value, old),
                    label or f"Edit {key.replace('_', ' ')}")
         return old
@@ -633,7 +644,7 @@ class Session:
         obj, _ = sanitise(obj)
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             raise InputError(f"a {table[:-1]} needs an id")
-        self._check_shape(table, obj)
+        self._check_shape(table, obj, firm_id)
         where = self._parent_name(table, firm_id)
         if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
             raise InputError(f"{where} already has a {table[:-1]} {obj['id']!r}")
@@ -779,6 +790,7 @@ class Session:
         the document's own characters). One step. Returns the
         ``core.anchor.AnchorReport``; its items are ``Unanchored`` tuples."""
         from .core.anchor import Corpus, anchor_report
+        from .core.textpos import speaker_at
 
         docs = [(d["id"], d["text"]) for d in self.db.documents_by_id(
             [r["id"] for r in self.db.query("SELECT id FROM documents ORDER BY position")])]
@@ -790,6 +802,7 @@ class Session:
                     if not ev.get("document"):
                         items.append(Unanchored(firm_id, row["event"], i, ev, ev["quote"]))
         report = anchor_report(items, docs, Corpus()) if docs else None
+        texts = dict(docs)
         if report is None:
             from .core.anchor import AnchorReport
 
@@ -801,6 +814,10 @@ class Session:
                 changed[key] = [dict(e) for e in self.db.get("events", firm_id, event_id)["evidence"]]
             item = {k: v for k, v in ev.items() if k != "location"}
             item.update(quote=match.quote, document=match.document_id, start=match.start, end=match.end)
+            if not item.get("speaker"):  # the turn it was found in says who said it
+                who = speaker_at(texts[match.document_id], match.start)
+                if who:
+                    item["speaker"] = who[:500]
             changed[key][i] = item
         steps = [E.SetField("events", f, e, "evidence", new, self.db.get("events", f, e)["evidence"])
                  for (f, e), new in changed.items()]

@@ -541,7 +541,7 @@ class StudyDB:
         key = f"{where} AND id = ?" if where else "id = ?"
         row = next(self.query(f"SELECT * FROM {table} WHERE {key}", params + [obj_id]), None)
         if row is None:
-            raise InputError(f"no {table[:-1]} {obj_id!r}")
+            raise InputError(self._missing(table, firm_id, obj_id))
         obj = row_to_dict(table, row)
         if table == "events":
             ev = [row_to_dict("evidence", r) for r in self.query(
@@ -549,6 +549,18 @@ class StudyDB:
             if ev:
                 obj["evidence"] = ev
         return obj
+
+    def _missing(self, table: str, parent: str | None, obj_id: str) -> str:
+        """What to say of an object not found: which firm (or document) was
+        looked in, or that the firm itself is not there."""
+        if table in ("sources", "routines", "events"):
+            if not self.has_firm(parent):
+                known = ", ".join(self.firm_ids()) or "(none)"
+                return f"no firm {parent!r} in {self.path.name}; its firms are: {known}"
+            return f"no {table[:-1]} {obj_id!r} in firm {parent!r}"
+        if table == "passages":
+            return f"no passage {obj_id!r} in document {parent!r}"
+        return f"no {table[:-1]} {obj_id!r} in {self.path.name}"
 
     def document(self, doc_id: str) -> dict:
         """One document of the study as a format dict (with its text)."""
