@@ -56,3 +56,15 @@ def write_json(tmp_path):
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         return path
     return write
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """The window's warning and error dialogs, captured as (title, text)
+    instead of shown (a dialog would wait for a user who is not there)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    seen = []
+    for kind in ("warning", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, lambda parent, title, text, *a: seen.append((title, text)))
+    return seen

@@ -19,12 +19,6 @@ JM_LABEL = next(k for k, v in SAMPLES.items() if v == JM.name)
 TRAINING_LABEL = next(k for k, v in SAMPLES.items() if v == TRAINING.name)
 
 
-@pytest.fixture
-def errors(monkeypatch):
-    """Warning dialogs, captured instead of shown."""
-    seen = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: seen.append((title, text)))
-    return seen
 
 
 @pytest.fixture

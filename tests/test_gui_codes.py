@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from conftest import TRAINING
+from keys import focused, key, type_text
 from workbench.gui.mainwindow import MainWindow
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
@@ -35,11 +36,6 @@ def training(codes=True):
     return doc
 
 
-@pytest.fixture
-def errors(monkeypatch):
-    seen = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: seen.append((title, text)))
-    return seen
 
 
 def open_window(qtbot, tmp_path, monkeypatch, doc):
@@ -63,19 +59,10 @@ def window(qtbot, tmp_path, monkeypatch, errors):
     w.close_study()
 
 
-def focused():
-    return QApplication.focusWidget()
 
 
-def type_text(qtbot, text):
-    for ch in text:
-        qtbot.keyClick(focused(), ch)
-    QApplication.processEvents()
 
 
-def key(qtbot, k, modifier=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(focused(), k, modifier)
-    QApplication.processEvents()
 
 
 def settle(qtbot):

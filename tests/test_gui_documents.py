@@ -37,11 +37,6 @@ def no_qt_warnings(qtlog):
     assert not bad, bad
 
 
-@pytest.fixture
-def errors(monkeypatch):
-    seen = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: seen.append((title, text)))
-    return seen
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@ Escape and clicks, then what the study file holds."""
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QPushButton
 
 from conftest import minimal_study
+from keys import focused, key, type_text
 from workbench.gui.mainwindow import MainWindow
 
 # a Qt warning ("commitData called with an editor that does not belong to this view", ...) fails the test
@@ -16,11 +17,6 @@ pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
 DOC = "We had no idea. Then the college came."
 
 
-@pytest.fixture
-def errors(monkeypatch):
-    seen = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: seen.append((title, text)))
-    return seen
 
 
 @pytest.fixture
@@ -44,20 +40,10 @@ def window(qtbot, tmp_path, monkeypatch, errors, write_json):
     w.close_study()
 
 
-def focused():
-    return QApplication.focusWidget()
 
 
-def type_text(qtbot, text):
-    """Each key to whatever has the focus then, as a keyboard does."""
-    for ch in text:
-        qtbot.keyClick(focused(), ch)
-    QApplication.processEvents()
 
 
-def key(qtbot, k, modifier=Qt.KeyboardModifier.NoModifier):
-    qtbot.keyClick(focused(), k, modifier)
-    QApplication.processEvents()  # Enter commits from the event loop, as Qt queues it
 
 
 def stored(w, table, firm, obj_id):

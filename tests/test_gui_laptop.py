@@ -242,7 +242,6 @@ def test_a_study_with_a_truncated_utf8_character_at_4kb_is_not_a_text_file():
 from PySide6 import QtWidgets  # noqa: E402
 from PySide6.QtCore import QPoint, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QContextMenuEvent  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from conftest import JM  # noqa: E402
 from workbench.gui.mainwindow import SAMPLES, MainWindow  # noqa: E402
@@ -252,11 +251,6 @@ JM_LABEL = next(k for k, v in SAMPLES.items() if v == JM.name)
 LAPTOP = (1366, 768)
 
 
-@pytest.fixture
-def errors(monkeypatch):
-    seen = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: seen.append((title, text)))
-    return seen
 
 
 def _laptop_window(qtbot):

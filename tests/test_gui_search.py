@@ -18,14 +18,6 @@ pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
 DOCS = {d["id"]: d for d in json.loads(TRAINING.read_text(encoding="utf-8"))["documents"]}
 
 
-@pytest.fixture
-def errors(monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
-    seen = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: seen.append((title, text)))
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: seen.append((title, text)))
-    return seen
 
 
 @pytest.fixture
