@@ -52,6 +52,10 @@ def cmd_validate(args) -> int:
 
 
 def cmd_import(args) -> int:
+    if os.path.splitext(args.file)[1].lower() in (".qdpx", ".qdc", ".qde"):  # REFI-QDA
+        from .io import refiqda
+
+        return refiqda.cli_import(args, _warn)
     firm_ids, warnings = services.import_file(args.study, args.file, replace=args.replace)
     _warn(warnings)
     print(f"imported {len(firm_ids)} firm{'s' if len(firm_ids) != 1 else ''} "

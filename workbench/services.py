@@ -70,6 +70,10 @@ def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
     is one step of the history). The file is read and validated in full
     first. A new study is built in a temporary file beside the target and
     renamed into place when complete: a killed import leaves no study."""
+    if Path(json_path).suffix.lower() in (".qdpx", ".qdc", ".qde"):  # REFI-QDA
+        from .io import refiqda
+
+        return refiqda.import_file(study_path, json_path, replace=replace)
     from .io.study_json import read_doc
     from .session import Session, StudyLock
 
@@ -125,6 +129,13 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
            firm_id: str | None = None) -> tuple[str | None, list]:
     """Write the study (or one firm of it) as a ``*.study.json``. With
     ``out`` None the JSON text is returned instead of written."""
+    if out is not None and Path(out).suffix.lower() in (".qdpx", ".qdc"):  # REFI-QDA
+        from .io import refiqda
+
+        if firm_id is not None:
+            raise InputError(f"{out}: a REFI-QDA project or codebook holds the whole study; "
+                             f"leave out --firm")
+        return None, refiqda.export(study_path, out)
     from .io.study_json import dumps_study, write_study
 
     loaded = load(study_path)
