@@ -42,6 +42,7 @@ named with its part and line, and nothing is written on failure.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -98,11 +99,16 @@ class _Guids:
     """Deterministic GUIDs: UUID5 of the study and the object."""
 
     def __init__(self, study: Study):
-        self.ns = uuid.uuid5(_LPW_NS, f"study\x1f{study.title}")
+        self.ns = uuid.uuid5(_LPW_NS, f"study\x1f{study.title}").bytes
         self.ids: dict[str, list] = {}
 
     def __call__(self, *parts: str, record: list | None = None) -> str:
-        guid = str(uuid.uuid5(self.ns, "\x1f".join(parts)))
+        # uuid.uuid5, without building UUID objects (an export makes hundreds of thousands)
+        h = bytearray(hashlib.sha1(self.ns + "\x1f".join(parts).encode("utf-8")).digest()[:16])
+        h[6] = (h[6] & 0x0F) | 0x50
+        h[8] = (h[8] & 0x3F) | 0x80
+        x = h.hex()
+        guid = f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
         if record is not None:
             self.ids[guid] = record
         return guid
@@ -211,13 +217,10 @@ class _Writer:
     def codings(self, sel, sel_guid: str, code_guids: list[str]) -> None:
         E = self.etree.SubElement
         P = f"{{{NS_PROJECT}}}"
-        seen = set()
-        for cg in code_guids:
-            if cg in seen:
-                continue
-            seen.add(cg)
-            c = E(sel, f"{P}Coding", guid=self.g("coding", sel_guid, cg), creatingUser=self.user)
-            E(c, f"{P}CodeRef", targetGUID=cg)
+        coding, ref, user = f"{P}Coding", f"{P}CodeRef", self.user
+        for cg in dict.fromkeys(code_guids):
+            c = E(sel, coding, {"guid": self.g("coding", sel_guid, cg), "creatingUser": user})
+            E(c, ref, {"targetGUID": cg})
 
     def evidence_codes(self, firm_id: str, ev, item) -> list[str]:
         out = [self.event_guid[(firm_id, ev.id)]]
@@ -426,12 +429,12 @@ def qdpx_bytes(study: Study, when: datetime) -> bytes:
     stamp = when.astimezone(timezone.utc)
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         def put(name: str, data: bytes) -> None:
             info = zipfile.ZipInfo(name, date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            z.writestr(info, data)
+            z.writestr(info, data, compresslevel=1)
 
         put("project.qde", xml)
         for name, data in files.items():
@@ -739,10 +742,10 @@ class _Reader:
                                      f"skipped: {message}", "warning"))
 
     def kids(self, el, name: str):
-        return el.iterchildren(f"{self.P}{name}")
+        return el.findall(f"{self.P}{name}")
 
     def kid(self, el, name: str):
-        return next(self.kids(el, name), None)
+        return el.find(f"{self.P}{name}")
 
     def text_of(self, el, name: str) -> str | None:
         k = self.kid(el, name)
@@ -750,17 +753,29 @@ class _Reader:
 
     # ---- codes
     def read_codes(self, codes_el) -> None:
+        code_tag, desc_tag, note_tag = f"{self.P}Code", f"{self.P}Description", f"{self.P}NoteRef"
+
         def walk(el, parent: str | None, depth: int) -> None:
-            for c in self.kids(el, "Code"):
+            for c in el:
+                if c.tag != code_tag:
+                    continue
                 guid = _norm_guid(c.get("guid")) or f"nog-{len(self.codes)}"
+                desc, notes, inner = None, [], False
+                for k in c:
+                    if k.tag == desc_tag:
+                        desc = k.text
+                    elif k.tag == note_tag:
+                        notes.append(_norm_guid(k.get("targetGUID")))
+                    elif k.tag == code_tag:
+                        inner = True
                 self.codes[guid] = {"name": c.get("name") or "", "parent": parent, "el": c,
-                                    "colour": c.get("color"), "description": self.text_of(c, "Description"),
-                                    "notes": [_norm_guid(n.get("targetGUID")) for n in self.kids(c, "NoteRef")],
+                                    "colour": c.get("color"), "description": desc, "notes": notes,
                                     "depth": depth, "children": []}
                 self.code_order.append(guid)
                 if parent:
                     self.codes[parent]["children"].append(guid)
-                walk(c, guid, depth + 1)
+                if inner:
+                    walk(c, guid, depth + 1)
         if codes_el is not None:
             walk(codes_el, None, 0)
 
@@ -1002,6 +1017,7 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
             note["used"] = True
 
     # ---- selections
+    coding_tag, ref_tag, desc_tag, noteref_tag = f"{P}Coding", f"{P}CodeRef", f"{P}Description", f"{P}NoteRef"
     study_code_use: dict[str, int] = {}
     selections = []  # dicts: text, start, end, codes(guids), memo, speaker, location, guid
     for guid, t in texts.items():
@@ -1037,17 +1053,24 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
                         f"stretch of the text (length {len(t.text)})")
                 continue
             code_guids = []
-            for c in rd.kids(s, "Coding"):
-                ref = rd.kid(c, "CodeRef")
-                cg = _norm_guid(ref.get("targetGUID")) if ref is not None else ""
-                if cg not in rd.codes:
-                    rd.skip(f"{where}/PlainTextSelection {sguid}", f"a coding with the unknown code {cg!r}")
-                    continue
-                if cg not in code_guids:
-                    code_guids.append(cg)
+            desc = None
+            note_refs = []
+            for c in s:
+                tag = c.tag
+                if tag == coding_tag:
+                    ref = c.find(ref_tag)
+                    cg = _norm_guid(ref.get("targetGUID")) if ref is not None else ""
+                    if cg not in rd.codes:
+                        rd.skip(f"{where}/PlainTextSelection {sguid}", f"a coding with the unknown code {cg!r}")
+                        continue
+                    if cg not in code_guids:
+                        code_guids.append(cg)
+                elif tag == desc_tag:
+                    desc = c.text
+                elif tag == noteref_tag:
+                    note_refs.append(c)
             memo_parts = []
             speaker = location = None
-            desc = rd.text_of(s, "Description")
             for line in (desc or "").replace("\r\n", "\n").split("\n"):
                 if line.startswith("Speaker: ") and speaker is None:
                     speaker = _line(line[9:])
@@ -1055,7 +1078,7 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
                     location = _line(line[10:])
                 elif line.strip():
                     memo_parts.append(line)
-            memo = note_text(rd.kids(s, "NoteRef"))
+            memo = note_text(note_refs) if note_refs else None
             if memo_parts:
                 memo = "\n".join(memo_parts) + (f"\n\n{memo}" if memo else "")
             selections.append({"t": t, "start": start, "end": end, "codes": code_guids, "memo": memo,
