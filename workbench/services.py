@@ -129,6 +129,14 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
            firm_id: str | None = None) -> tuple[str | None, list]:
     """Write the study (or one firm of it) as a ``*.study.json``. With
     ``out`` None the JSON text is returned instead of written."""
+    if out is not None and Path(out).suffix.lower() in (".xlsx", ".csv"):  # spreadsheets
+        from .io import sheets
+
+        if firm_id is not None:
+            raise InputError(f"{out}: a spreadsheet export holds the whole study; leave out --firm")
+        if Path(out).resolve() == Path(study_path).resolve():
+            raise InputError(f"{out}: export would overwrite the study it reads; choose another file")
+        return None, sheets.export(study_path, out)
     if out is not None and Path(out).suffix.lower() in (".qdpx", ".qdc"):  # REFI-QDA
         from .io import refiqda
 
