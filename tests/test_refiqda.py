@@ -448,6 +448,31 @@ def test_nvivo_positions_count_characters_above_ffff_as_two(tmp_path):
     assert "UTF-16" in r.stderr
 
 
+def test_another_tools_events_theme_stays_a_theme(tmp_path):
+    """Only the "Events" tree the workbench writes (firms named by cases)
+    becomes events; another tool's theme called "Events" stays codes."""
+    text = "We met the customer. Then we changed the schedule."
+    qde = ('<Project xmlns="urn:QDA-XML:project:1.0" name="other" origin="MAXQDA 2024">'
+           '<CodeBook><Codes><Code guid="AAAAAAAA-0000-0000-0000-000000000001" name="Events" isCodable="false">'
+           '<Code guid="AAAAAAAA-0000-0000-0000-000000000002" name="Meetings" isCodable="false">'
+           '<Code guid="AAAAAAAA-0000-0000-0000-000000000003" name="With customers" isCodable="true"/>'
+           '</Code></Code></Codes></CodeBook>'
+           '<Sources><TextSource guid="BBBBBBBB-0000-0000-0000-000000000001" name="t">'
+           f'<PlainTextContent>{text}</PlainTextContent>'
+           '<PlainTextSelection guid="CCCCCCCC-0000-0000-0000-000000000001" startPosition="19" endPosition="0">'
+           '<Coding guid="DDDDDDDD-0000-0000-0000-000000000001">'
+           '<CodeRef targetGUID="AAAAAAAA-0000-0000-0000-000000000003"/></Coding>'
+           '</PlainTextSelection></TextSource></Sources></Project>')
+    lpw = tmp_path / "o.lpw"
+    r = _run("import", lpw, _qdpx(tmp_path, qde, {}))
+    assert r.returncode == 0, r.stderr
+    study = services.load(lpw).study
+    assert study.firms == []
+    assert [c.name for c in study.code_list] == ["Events", "Meetings", "With customers"]
+    p = study.document_list[0].passage_list[0]
+    assert text[p.start:p.end] == "We met the customer" and p.codes == [study.code_list[2].id]
+
+
 # --------------------------------------------------------------------------- safety
 
 

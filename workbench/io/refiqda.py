@@ -760,6 +760,8 @@ class _Reader:
                 if c.tag != code_tag:
                     continue
                 guid = _norm_guid(c.get("guid")) or f"nog-{len(self.codes)}"
+                if guid in self.codes:  # a GUID used twice: the second code is kept too
+                    guid = f"{guid}#{len(self.codes)}"
                 desc, notes, inner = None, [], False
                 for k in c:
                     if k.tag == desc_tag:
@@ -779,14 +781,20 @@ class _Reader:
         if codes_el is not None:
             walk(codes_el, None, 0)
 
-    def classify_codes(self) -> None:
-        """Find the Framework and Events trees; choose the framework."""
+    def classify_codes(self, case_codes: set[str]) -> None:
+        """Find the Framework and Events trees as the workbench writes them
+        (an "Events" code that is not codable, each code under it a firm's,
+        named by a case), so that another tool's own "Events" theme stays
+        a theme; choose the framework."""
         self.events_root = self.framework_root = None
         for guid in self.code_order:
             c = self.codes[guid]
-            if c["parent"] is None and c["name"].strip().lower() == EVENTS_CODE.lower() and c["children"]:
+            if c["parent"] is not None or c["el"].get("isCodable", "").strip().lower() in ("true", "1"):
+                continue
+            if c["name"].strip().lower() == EVENTS_CODE.lower() and c["children"] and all(
+                    k in case_codes or (self.sidecar.get(k) or [""])[0] == "firm" for k in c["children"]):
                 self.events_root = self.events_root or guid
-            if c["parent"] is None and c["name"].startswith(FRAMEWORK_PREFIX):
+            if c["name"].startswith(FRAMEWORK_PREFIX):
                 self.framework_root = self.framework_root or guid
         if self.framework_id is None:
             wanted = self.sidecar_meta.get("framework")
@@ -881,7 +889,9 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
     P = rd.P
     book = rd.kid(root, "CodeBook")
     rd.read_codes(rd.kid(book, "Codes") if book is not None else None)
-    rd.classify_codes()
+    case_codes = {_norm_guid(ref.get("targetGUID")) for case in root.iter(f"{rd.P}Case")
+                  for ref in case.iterchildren(f"{rd.P}CodeRef")}
+    rd.classify_codes(case_codes)
 
     users = {_norm_guid(u.get("guid")): u.get("name") or "" for u in root.iter(f"{P}User")}
 
@@ -976,6 +986,9 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
         if raw is None:
             rd.skip(path, why)
             continue
+        if not raw.strip() and not len(rd.kids(src, "PlainTextSelection")):
+            rd.skip(path, "it holds no text")
+            continue
         name = src.get("name") or Path((src.get("plainTextPath") or "").replace("\\", "/")).stem or guid
         t = _Text(guid, name, raw)
         t.text, t.breaks = _normalise_line_ends(raw.lstrip("\ufeff") if raw.startswith("\ufeff") else raw)
@@ -1029,7 +1042,8 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
         spans = []
         for s in sels:
             try:
-                spans.append((int(s.get("startPosition")), int(s.get("endPosition")), s.get("name")))
+                a, b = int(s.get("startPosition")), int(s.get("endPosition"))
+                spans.append((min(a, b), max(a, b), s.get("name")))  # some tools write them reversed
             except (TypeError, ValueError):
                 spans.append((-1, -1, None))
         pos = _Positions(t)
