@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -72,8 +73,11 @@ def _rich_training() -> dict:
                 if item.get("document") == d0["id"]:
                     item["start"] += 2
                     item["end"] += 2
-    d0["passages"] = [{"id": "p1", "start": 0, "end": 40, "codes": ["trust", "skills"], "memo": "First lines"},
-                      {"id": "p2", "start": 50, "end": 90, "speaker": "Ann Kerrigan", "codes": ["trust-lost"]}]
+    d0["name"] += ' & "the foreman" <draft>\t2'  # what XML must escape, in names
+    d0["passages"] = [{"id": "p1", "start": 0, "end": 40, "codes": ["trust", "skills"],
+                       "memo": "First lines\r\nwith <tags> & \"quotes\""},
+                      {"id": "p2", "start": 50, "end": 90, "speaker": "Ann O'Kerrigan & <Co>",
+                       "codes": ["trust-lost"]}]
     firm = doc["firms"][0]
     firm["memo"] = "A firm memo"
     ev = firm["events"][0]
@@ -471,6 +475,59 @@ def test_another_tools_events_theme_stays_a_theme(tmp_path):
     assert [c.name for c in study.code_list] == ["Events", "Meetings", "With customers"]
     p = study.document_list[0].passage_list[0]
     assert text[p.start:p.end] == "We met the customer" and p.codes == [study.code_list[2].id]
+
+
+def _counted(text: str, cp: int, unit: str, crlf: int) -> int:
+    """Position ``cp`` of the stored text (\\n line ends) as a tool counts it
+    on ``text`` (the file, with CRLF)."""
+    raw_prefix = text.replace("\r\n", "\n")[:cp]
+    if crlf == 2:
+        raw_prefix = raw_prefix.replace("\n", "\r\n")
+    return len(raw_prefix.encode("utf-16-le")) // 2 if unit == "u16" else len(raw_prefix)
+
+
+@pytest.mark.parametrize("named", [True, False])
+@pytest.mark.parametrize("unit,crlf", [("cp", 2), ("cp", 1), ("u16", 2), ("u16", 1)])
+def test_codings_do_not_shift_however_positions_are_counted(tmp_path, unit, crlf, named):
+    """Random texts with CRLF line ends and characters above U+FFFF; the
+    selections written as each way of counting would; every one is read
+    back at the same text: by the selections' names where a tool names them
+    by their text, else because coders select whole words."""
+    import random
+    from xml.sax.saxutils import quoteattr
+
+    rng = random.Random(f"{unit}{crlf}")
+    pieces = ["word", "caf\u00e9", "\U0001F600", "\U0001D518", " ", " ", "\r\n", ".", "na\u00efve"]
+    for trial in range(3):
+        raw = "".join(rng.choice(pieces) for _ in range(400))
+        stored = raw.replace("\r\n", "\n")
+        sels = []
+        for k in range(25):
+            if named:
+                a = rng.randrange(0, len(stored) - 10)
+                b = a + rng.randrange(3, 10)
+            else:  # whole words, as coders select
+                starts = [m.start() for m in re.finditer(r"(?<!\w)\w", stored)]
+                a = rng.choice(starts[:-3])
+                b = re.compile(r"\w(?!\w)").search(stored, a + rng.randrange(1, 20)).end()
+            if not stored[a:b].strip():
+                continue
+            sels.append((a, b))
+        xml = "".join(
+            f'<PlainTextSelection guid="CCCCCCCC-0000-0000-0000-{k:012d}" '
+            f'{"name=" + quoteattr(stored[a:b]) if named else ""} '
+            f'startPosition="{_counted(raw, a, unit, crlf)}" endPosition="{_counted(raw, b, unit, crlf)}"/>'
+            for k, (a, b) in enumerate(sels))
+        qde = ('<Project xmlns="urn:QDA-XML:project:1.0" name="r"><Sources>'
+               '<TextSource guid="BBBBBBBB-0000-0000-0000-000000000001" name="t" plainTextPath="internal://t.txt">'
+               f'{xml}</TextSource></Sources></Project>')
+        lpw = tmp_path / f"r{trial}.lpw"
+        r = _run("import", lpw, _qdpx(tmp_path, qde, {"sources/t.txt": raw.encode("utf-8")}, f"r{trial}.qdpx"))
+        assert r.returncode == 0, r.stderr
+        d = services.load(lpw).study.document_list[0]
+        assert d.text == stored
+        got = sorted(d.text[p.start:p.end] for p in d.passage_list)
+        assert got == sorted(stored[a:b] for a, b in sels)
 
 
 # --------------------------------------------------------------------------- safety

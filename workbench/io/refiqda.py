@@ -95,6 +95,9 @@ def _origin() -> str:
 # export
 
 
+_VARIANT = {h: "89ab"[int(h, 16) & 3] for h in "0123456789abcdef"}
+
+
 class _Guids:
     """Deterministic GUIDs: UUID5 of the study and the object."""
 
@@ -104,11 +107,8 @@ class _Guids:
 
     def __call__(self, *parts: str, record: list | None = None) -> str:
         # uuid.uuid5, without building UUID objects (an export makes hundreds of thousands)
-        h = bytearray(hashlib.sha1(self.ns + "\x1f".join(parts).encode("utf-8")).digest()[:16])
-        h[6] = (h[6] & 0x0F) | 0x50
-        h[8] = (h[8] & 0x3F) | 0x80
-        x = h.hex()
-        guid = f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+        x = hashlib.sha1(self.ns + "\x1f".join(parts).encode("utf-8")).hexdigest()
+        guid = f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
         if record is not None:
             self.ids[guid] = record
         return guid
@@ -323,38 +323,54 @@ class _Writer:
                     else:
                         loose.append((firm.id, ev, i, item))
         files: dict[str, bytes] = {}
+        # The sources and their selections are most of a project: they are
+        # written as text (escaped here), which is several times faster than
+        # building elements, and put in place of a mark when the rest is
+        # serialised.
+        sources_xml: list[str] = []
+        mark = None
         if docs:
             sources = E(root, f"{P}Sources")
+            mark = f"lpw-sources-{uuid.uuid4().hex}"
+            sources.text = mark
+            out = sources_xml.append
+            user, when = self.user, self.when
+            sel_open = '<PlainTextSelection guid="{}" startPosition="{}" endPosition="{}" ' \
+                       f'creatingUser="{user}" creationDateTime="{when}">'
+            coding = '<Coding guid="{}" creatingUser="' + user + '"><CodeRef targetGUID="{}"/></Coding>'
+
+            def selection(sg: str, start: int, end: int, desc: str | None, codes: list[str],
+                          memo_key: tuple | None, memo: str | None) -> None:
+                out(sel_open.format(sg, start, end))
+                if desc:
+                    out(f"<Description>{_esc(desc)}</Description>")
+                g = self.g
+                for cg in dict.fromkeys(codes):
+                    out(coding.format(g("coding", sg, cg), cg))
+                if memo:
+                    out(f'<NoteRef targetGUID="{self.note(memo_key, "Memo", memo)}"/>')
+                out("</PlainTextSelection>")
+
             for d in docs:
                 guid = doc_guid[d.id]
-                src = E(sources, f"{P}TextSource", guid=guid, name=d.name,
-                        plainTextPath=f"internal://{guid}.txt", creatingUser=self.user,
-                        creationDateTime=self.when)
+                out(f'<TextSource guid="{guid}" name={_attr(d.name)} plainTextPath="internal://{guid}.txt" '
+                    f'creatingUser="{user}" creationDateTime="{when}">')
                 files[f"sources/{guid}.txt"] = d.text.encode("utf-8")
                 for p in d.passage_list:
                     sg = self.g("passage", d.id, p.id, record=["passage", d.id, p.id])
-                    sel = E(src, f"{P}PlainTextSelection", guid=sg, startPosition=str(p.start),
-                            endPosition=str(p.end), creatingUser=self.user, creationDateTime=self.when)
-                    desc = self.describe(p.speaker, None)
-                    if desc:
-                        E(sel, f"{P}Description").text = desc
-                    self.codings(sel, sg, [self.code_guid[c] for c in p.codes or () if c in self.code_guid])
-                    if p.memo:
-                        E(sel, f"{P}NoteRef", targetGUID=self.note(("passage", d.id, p.id), "Memo", p.memo))
+                    selection(sg, p.start, p.end, self.describe(p.speaker, None),
+                              [self.code_guid[c] for c in p.codes or () if c in self.code_guid],
+                              ("passage", d.id, p.id), p.memo)
                 for firm_id, ev, i, item in anchored.get(d.id, ()):
                     sg = self.g("evidence", firm_id, ev.id, str(i), record=["evidence", firm_id, ev.id, i])
-                    sel = E(src, f"{P}PlainTextSelection", guid=sg, startPosition=str(item.start),
-                            endPosition=str(item.end), creatingUser=self.user, creationDateTime=self.when)
-                    desc = self.describe(item.speaker, item.location)
-                    if desc:
-                        E(sel, f"{P}Description").text = desc
-                    self.codings(sel, sg, self.evidence_codes(firm_id, ev, item))
-                    if item.memo:
-                        E(sel, f"{P}NoteRef", targetGUID=self.note(("evidence-memo", firm_id, ev.id, str(i)),
-                                                                   "Memo", item.memo))
+                    selection(sg, item.start, item.end, self.describe(item.speaker, item.location),
+                              self.evidence_codes(firm_id, ev, item),
+                              ("evidence-memo", firm_id, ev.id, str(i)), item.memo)
                 for kind, value in (("kind", d.kind), ("date", d.date)):
                     if value and ("doc", kind) in variables:
-                        _variable_value(E, P, src, variables[("doc", kind)], value)
+                        out(f'<VariableValue><VariableRef targetGUID="{variables[("doc", kind)][0]}"/>'
+                            f'<TextValue>{_esc(value)}</TextValue></VariableValue>')
+                out("</TextSource>")
         # evidence quoting no document: a note holding the quote, coded as a whole
         for firm_id, ev, i, item in loose:
             ng = self.note(("evidence", firm_id, ev.id, str(i)), f"Evidence: {ev.title}", item.quote,
@@ -377,6 +393,9 @@ class _Writer:
         if study.description:
             E(root, f"{P}Description").text = study.description
         xml = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+        if mark is not None:
+            head, tail = xml.split(mark.encode("ascii"))
+            xml = b"".join((head, "".join(sources_xml).encode("utf-8"), tail))
         return xml, files
 
     def codebook(self) -> bytes:
@@ -386,6 +405,19 @@ class _Writer:
         self.framework_codes(codes, NS_CODEBOOK)
         self.study_codes(codes, NS_CODEBOOK)
         return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;",
+                           "\n": "&#10;", "\t": "&#9;"})
+
+
+def _esc(text: str) -> str:
+    return text.translate(_XML_TEXT)
+
+
+def _attr(text: str) -> str:
+    return f'"{text.translate(_XML_ATTR)}"'
 
 
 def voc_profile_fields(voc) -> dict:
@@ -619,8 +651,9 @@ class _Ids:
 
 
 def _line(text: str | None, limit: int = 500) -> str:
-    text = " ".join((text or "").split())
-    return text[:limit]
+    """A name or short field: as written, without surrounding whitespace,
+    cut to the format's 500 characters."""
+    return (text or "").strip()[:limit]
 
 
 @dataclass
@@ -690,25 +723,40 @@ class _Positions:
         modes = [m for m in order if (self.astral or m[0] == "cp") and (self.cr or m[1] == 2)]
         if len(modes) == 1:
             return modes[0]
-        best, best_score = modes[0], None
+        text = self.t.text
+        n = len(text)
+
+        def whole_words(a: int, b: int) -> bool:
+            return (a == 0 or not (text[a - 1].isalnum() and text[a].isalnum())) and \
+                (b == n or not (text[b - 1].isalnum() and text[b].isalnum()))
+
+        scored = []
         for mode in modes:
-            valid = matched = 0
+            valid = matched = words = 0
             for s, e, name in sels:
                 a, b = self.map(mode, s), self.map(mode, e)
                 if a is None or b is None or a >= b:
                     continue
                 valid += 1
+                words += whole_words(a, b)
                 if name and len(name.strip()) >= 3:
                     # a tool that names a selection by its text: exact, or cut short with "..."
-                    frag = _WS.sub(" ", self.t.text[a:b])
-                    n = _WS.sub(" ", name)
-                    cut = n.rstrip(".…")
-                    if frag == n or (cut != n and len(cut) >= 3 and frag.startswith(cut)):
+                    frag = _WS.sub(" ", text[a:b])
+                    nm = _WS.sub(" ", name)
+                    cut = nm.rstrip(".…")
+                    if frag == nm or (cut != nm and len(cut) >= 3 and frag.startswith(cut)):
                         matched += 1
-            score = (matched, valid)
-            if best_score is None or score > best_score:
-                best, best_score = mode, score
-        return best
+            scored.append(((matched, valid), words, mode))
+        top = max(k for k, _, _ in scored)
+        tied = [(w, m) for k, w, m in scored if k == top]
+        # with nothing else to go on, selections that begin and end at word
+        # boundaries tell the right count from a shifted one; the preferred
+        # way is kept unless another is clearly better so
+        best_words = max(w for w, _ in tied)
+        first_words, first = tied[0]
+        if first_words * 10 >= best_words * 9:
+            return first
+        return next(m for w, m in tied if w == best_words)
 
 
 @dataclass
@@ -909,7 +957,7 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
             note = rd.notes.get(g)
             if note and note["text"] and note["text"].strip():
                 note["used"] = True
-                parts.append(note["text"].replace("\r\n", "\n").strip())
+                parts.append(note["text"].strip())
         return "\n\n".join(parts) or None
 
     # variables
