@@ -10,13 +10,11 @@ from __future__ import annotations
 import copy
 import importlib.metadata
 import importlib.util
-import io
 import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 import warnings
 import zipfile
 from datetime import datetime, timezone
@@ -26,7 +24,6 @@ import pytest
 from lxml import etree
 
 from workbench import services
-from workbench.core.errors import InputError
 from workbench.io import refiqda
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -340,7 +337,7 @@ def test_import_codebooks_portableqda_ships(tmp_path, name):
     study = services.load(lpw).study
     codes = list(root.iter(f"{ns}Code"))
     assert len(study.code_list) == len(codes)
-    assert [c.name for c in study.code_list] == [" ".join((c.get("name") or "").split()) or "(unnamed code)"
+    assert [c.name for c in study.code_list] == [(c.get("name") or "").strip() or "(unnamed code)"
                                                  for c in codes]
     for c in study.code_list:
         if c.colour:
@@ -610,6 +607,51 @@ def test_import_into_an_existing_study_adds_documents_and_codes(tmp_path):
     r = _run("import", lpw, qdpx)
     assert r.returncode == 0, r.stderr
     assert len(services.load(lpw).study.document_list) == 4
+
+
+def test_coded_further_in_another_tool_and_brought_back_with_replace(tmp_path):
+    """LPW > qdpx > (a passage coded with an event in another tool) > import
+    --replace into the same study: the event gains the evidence, and what a
+    project does not carry (sources, routines, links, dates) is kept."""
+    doc = _rich_training()
+    lpw = _lpw(tmp_path, doc, "orig")
+    out = tmp_path / "o.qdpx"
+    services.export(lpw, out)
+    with zipfile.ZipFile(out) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    root = etree.fromstring(members["project.qde"])
+    event = root.xpath("//p:Code[@name='Events']/p:Code/p:Code", namespaces={"p": P[1:-1]})[2]
+    src = root.find(f"{P}Sources/{P}TextSource")
+    text = members["sources/" + src.get("plainTextPath").split("://")[1]].decode("utf-8")
+    start = text.index("thermal") if "thermal" in text else 100
+    sel = etree.Element(f"{P}PlainTextSelection", guid="99999999-0000-0000-0000-000000000001",
+                        startPosition=str(start), endPosition=str(start + 20))
+    etree.SubElement(etree.SubElement(sel, f"{P}Coding", guid="99999999-0000-0000-0000-000000000002"),
+                     f"{P}CodeRef", targetGUID=event.get("guid"))
+    src.find(f"{P}PlainTextSelection").addprevious(sel)
+    members["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="utf-8")
+    edited = tmp_path / "edited.qdpx"
+    with zipfile.ZipFile(edited, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    r = _run("import", lpw, edited)
+    assert r.returncode == 2 and "--replace" in r.stderr
+    r = _run("import", lpw, edited, "--replace")
+    assert r.returncode == 0, r.stderr
+    back = services.load(lpw).study.to_dict()
+    before = doc["firms"][0]
+    after = back["firms"][0]
+    for key in ("sources", "routines", "links", "summary", "profile", "attributes", "memo"):
+        assert after.get(key) == before.get(key), key
+    changed = after["events"][2]
+    orig = before["events"][2]
+    assert changed["id"] == orig["id"] and changed.get("date") == orig.get("date")
+    assert changed.get("sources") == orig.get("sources")
+    quotes = [x["quote"] for x in changed["evidence"]]
+    assert text[start:start + 20] in quotes
+    assert len(quotes) == len(orig.get("evidence", ())) + 1
+    assert [e["id"] for e in after["events"]] == [e["id"] for e in before["events"]]
+    assert len(back["documents"]) == len(doc["documents"])
 
 
 def test_export_refuses_firm_option_for_a_project(tmp_path):

@@ -3,7 +3,6 @@ events, sources and routines read back in."""
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
@@ -145,7 +144,7 @@ def test_problems_name_sheet_row_and_column_and_nothing_is_written(tmp_path):
     err = r.stderr
     assert "Events, row 3, column C (Stages)" in err and "intuitng" in err
     assert "Events, row 4, column D (Critical)" in err
-    assert f"Events, row 5, column A (Id)" in err
+    assert "Events, row 5, column A (Id)" in err
     assert "Traceback" not in err
     assert lpw.read_bytes() == before
     # once the checks of single cells pass, the format's rules are named by cell too

@@ -373,8 +373,8 @@ class _Writer:
                 out("</TextSource>")
         # evidence quoting no document: a note holding the quote, coded as a whole
         for firm_id, ev, i, item in loose:
-            ng = self.note(("evidence", firm_id, ev.id, str(i)), f"Evidence: {ev.title}", item.quote,
-                           record=["evidence", firm_id, ev.id, i])
+            self.note(("evidence", firm_id, ev.id, str(i)), f"Evidence: {ev.title}", item.quote,
+                      record=["evidence", firm_id, ev.id, i])
             note = self.notes[-1]
             sg = self.g("evidence-selection", firm_id, ev.id, str(i))
             sel = E(note, f"{P}PlainTextSelection", guid=sg, startPosition="0",
@@ -386,7 +386,6 @@ class _Writer:
             if item.memo:
                 E(sel, f"{P}NoteRef", targetGUID=self.note(("evidence-memo", firm_id, ev.id, str(i)),
                                                            "Memo", item.memo))
-            del ng
         if self.notes:
             notes = E(root, f"{P}Notes")
             notes.extend(self.notes)
@@ -665,6 +664,8 @@ class _Text:
     text: str = ""
     doc_id: str | None = None       # None: a note (evidence quoting no document)
     breaks: list = field(default_factory=list)  # raw positions of removed "\r"
+    sel_parent: object = None       # the element holding its selections
+    whole: list = field(default_factory=list)   # codings of the whole source
 
 
 def _normalise_line_ends(raw: str) -> tuple[str, list[int]]:
@@ -784,6 +785,7 @@ class _Reader:
         self.code_order: list[str] = []
         self.notes: dict[str, dict] = {}       # guid -> {name, text, el}
         self.framework_id = framework_id
+        self._fw_cache: dict = {}
 
     def skip(self, path: str, message: str) -> None:
         self.warnings.append(Problem(f"{self.where}: {path}" if path else self.where,
@@ -876,10 +878,14 @@ class _Reader:
                 stack.extend(self.codes[g]["children"])
 
     def fw_value(self, guid: str) -> tuple[str, str] | None:
-        c = self.codes.get(guid)
-        if c is None:
-            return None
-        return self.fw_names.get(c["name"].strip().lower())
+        """The framework term a code names (group, id), if it names one."""
+        try:
+            return self._fw_cache[guid]
+        except KeyError:
+            c = self.codes.get(guid)
+            value = None if c is None else self.fw_names.get(c["name"].strip().lower())
+            self._fw_cache[guid] = value
+            return value
 
 
 def _read_text_source(rd: _Reader, z: _Zip | None, src, path: str) -> tuple[str | None, str | None]:
@@ -1064,9 +1070,7 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
         texts[guid] = t
         documents.append(doc)
         for c in rd.kids(src, "Coding"):
-            t.__dict__.setdefault("whole", []).append(c)
-        if existing.get("documents", {}).get(t.doc_id) is not None and same is not None:
-            doc["_same"] = True
+            t.whole.append(c)
 
     # notes holding selections (evidence quoting no document)
     for guid, note in rd.notes.items():
@@ -1078,13 +1082,18 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
             note["used"] = True
 
     # ---- selections
-    coding_tag, ref_tag, desc_tag, noteref_tag = f"{P}Coding", f"{P}CodeRef", f"{P}Description", f"{P}NoteRef"
+    desc_tag, noteref_tag = f"{P}Description", f"{P}NoteRef"
+    from lxml import etree
+
+    coderefs = etree.XPath("p:Coding/p:CodeRef/@targetGUID", namespaces={"p": rd.ns}, smart_strings=False) \
+        if rd.ns else etree.XPath("Coding/CodeRef/@targetGUID", smart_strings=False)
+    codes = rd.codes
     study_code_use: dict[str, int] = {}
     selections = []  # dicts: text, start, end, codes(guids), memo, speaker, location, guid
     for guid, t in texts.items():
         parent = t.sel_parent
         sels = list(rd.kids(parent, "PlainTextSelection"))
-        if not sels and not getattr(t, "whole", None):
+        if not sels and not t.whole:
             continue
         where = f"{'Notes/Note' if t.doc_id is None else 'Sources/TextSource'} {t.name!r}"
         spans = []
@@ -1115,22 +1124,20 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
                         f"stretch of the text (length {len(t.text)})")
                 continue
             code_guids = []
-            desc = None
-            note_refs = []
-            for c in s:
-                tag = c.tag
-                if tag == coding_tag:
-                    ref = c.find(ref_tag)
-                    cg = _norm_guid(ref.get("targetGUID")) if ref is not None else ""
-                    if cg not in rd.codes:
+            refs = coderefs(s)
+            for cg in refs:
+                if cg not in codes:
+                    cg = _norm_guid(cg)
+                    if cg not in codes:
                         rd.skip(f"{where}/PlainTextSelection {sguid}", f"a coding with the unknown code {cg!r}")
                         continue
-                    if cg not in code_guids:
-                        code_guids.append(cg)
-                elif tag == desc_tag:
-                    desc = c.text
-                elif tag == noteref_tag:
-                    note_refs.append(c)
+                if cg not in code_guids:
+                    code_guids.append(cg)
+            desc, note_refs = None, ()
+            if len(s) > len(refs):  # something besides codings
+                d_el = s.find(desc_tag)
+                desc = d_el.text if d_el is not None else None
+                note_refs = s.findall(noteref_tag)
             memo_parts = []
             speaker = location = None
             for line in (desc or "").replace("\r\n", "\n").split("\n"):
@@ -1145,7 +1152,7 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
                 memo = "\n".join(memo_parts) + (f"\n\n{memo}" if memo else "")
             selections.append({"t": t, "start": start, "end": end, "codes": code_guids, "memo": memo,
                                "speaker": speaker or None, "location": location, "guid": sguid})
-        for c in getattr(t, "whole", None) or ():
+        for c in t.whole:
             ref = rd.kid(c, "CodeRef")
             cg = _norm_guid(ref.get("targetGUID")) if ref is not None else ""
             if cg in rd.codes and t.text:
@@ -1403,14 +1410,51 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
     doc_out["framework"] = rd.framework_id
     if codes_out:
         doc_out["codes"] = codes_out
-    keep_docs = [{k: v for k, v in d.items() if k != "_same"} for d in documents]
-    if keep_docs:
-        doc_out["documents"] = keep_docs
+    if documents:
+        doc_out["documents"] = documents
     doc_out["firms"] = firms
     counts = {"documents": len(documents), "codes": len(codes_out), "firms": len(firms),
               "passages": sum(len(d.get("passages", ())) for d in documents),
               "evidence": sum(len(e.get("evidence", ())) for f in firms for e in f.get("events", ()))}
     return Imported(doc_out, rd.warnings, counts)
+
+
+_EVENT_KEYS = ("id", "title", "description", "date", "when", "critical", "phase", "stages", "level",
+               "learning_types", "knowledge_types", "sources", "routines", "actors", "evidence",
+               "tags", "memo", "codes")
+
+
+def _merge_firm(old: dict, new: dict) -> dict:
+    """A firm of the study updated from a project (``--replace``): what a
+    project carries (profile, attributes, memo; an event's title,
+    description, memo, framework coding and evidence) is taken from it;
+    what it does not (sources, routines, links, summary, an event's date,
+    sources and the rest, events the project does not name) is kept."""
+    out = dict(old)
+    for key in ("profile", "attributes", "memo"):
+        if key in new:
+            out[key] = new[key]
+    new_events = {e["id"]: e for e in new.get("events", ())}
+    events = []
+    for e in old.get("events", ()):
+        n = new_events.pop(e["id"], None)
+        if n is None:
+            events.append(e)
+            continue
+        m = dict(e)
+        for key in ("title", "description", "memo"):
+            if key in n:
+                m[key] = n[key]
+        if n.get("evidence"):  # the framework coding travels on the evidence
+            m["evidence"] = n["evidence"]
+            for key in ("stages", "level", "learning_types", "phase"):
+                if key in n:
+                    m[key] = n[key]
+        events.append({k: m[k] for k in _EVENT_KEYS if k in m} | {k: v for k, v in m.items() if k.startswith("x-")})
+    events.extend(new_events.values())
+    if events:
+        out["events"] = events
+    return out
 
 
 def _fits_profile(key: str, value) -> bool:
@@ -1537,6 +1581,16 @@ def import_into(study_path: str | os.PathLike, in_path: str | os.PathLike,
     if exists:
         # only the study's framework and title matter when adding to it
         doc["framework"] = framework_id
+        if replace:
+            # a firm replaced from a project keeps what a project does not carry
+            old = {f.id: f.to_dict() for f in st.firms}
+            doc["firms"] = [_merge_firm(old[f["id"]], f) if f["id"] in old else f for f in doc["firms"]]
+        # the study's documents and codes, for the rules (import_doc skips those it has)
+        for key in ("documents", "codes"):
+            listed = {x["id"] for x in doc.get(key, ())}
+            extra = [x for xid, x in existing[key].items() if xid not in listed]
+            if extra:
+                doc[key] = list(doc.get(key, ())) + extra
     doc, warnings = parse_doc(doc, str(in_path))
     warnings = imported.warnings + warnings
     if exists:
