@@ -913,7 +913,7 @@ def _read_text_source(rd: _Reader, z: _Zip | None, src, path: str) -> tuple[str 
         if info is not None and info.filename.lower().endswith((".docx", ".odt", ".rtf", ".txt")):
             import tempfile
 
-            from .documents import DocumentError, read_document
+            from .documents import DocumentError, EmptyDocument, read_document
 
             suffix = Path(info.filename).suffix
             with tempfile.TemporaryDirectory(prefix="lpw-qdpx-") as tmp:
@@ -921,6 +921,8 @@ def _read_text_source(rd: _Reader, z: _Zip | None, src, path: str) -> tuple[str 
                 f.write_bytes(z.read(info))
                 try:
                     return read_document(f).text, None
+                except EmptyDocument:
+                    return None, "it holds no text (its plain text and its rich text are both empty)"
                 except DocumentError as exc:
                     return None, f"its rich text {rich} cannot be read ({exc.message.split(': ', 1)[-1]})"
         if raw is None:
