@@ -28,9 +28,20 @@ from workbench.io import refiqda
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_cases"
-SCHEMAS = Path(os.environ.get("LPW_REFI_SCHEMAS", ROOT.parent.parent / "shared" / "formats" / "refi-qda"))
-if not (SCHEMAS / "Project-mrt2019.xsd").exists():
-    SCHEMAS = Path("/work/shared/formats/refi-qda")
+
+
+def _schemas() -> Path:
+    """The published REFI-QDA schemas (MIT): LPW_REFI_SCHEMAS, else
+    shared/formats/refi-qda beside the checkout or beside its folder."""
+    if os.environ.get("LPW_REFI_SCHEMAS"):
+        return Path(os.environ["LPW_REFI_SCHEMAS"])
+    for base in (ROOT.parent, ROOT.parent.parent):
+        if (base / "shared/formats/refi-qda/Project-mrt2019.xsd").exists():
+            return base / "shared/formats/refi-qda"
+    return ROOT.parent / "shared/formats/refi-qda"
+
+
+SCHEMAS = _schemas()
 WHEN = datetime(2026, 11, 30, 12, 0, 0, tzinfo=timezone.utc)
 P = "{urn:QDA-XML:project:1.0}"
 
@@ -113,6 +124,12 @@ def _round_trip(tmp_path: Path, doc: dict, name: str, strip_ids: bool = False) -
             for info in zin.infolist():
                 if info.filename != refiqda.IDS_MEMBER:
                     zout.writestr(info, zin.read(info))
+                elif strip_ids == "garbage":  # a damaged ids file is ignored, record by record
+                    ids = json.loads(zin.read(info))
+                    ids["ids"] = {g: ["evidence"] if i % 3 == 0 else [r[0], 7, None] if i % 3 == 1 else "x"
+                                  for i, (g, r) in enumerate(ids["ids"].items())}
+                    ids["framework"] = ["5I"]
+                    zout.writestr(info, json.dumps(ids))
         qdpx = stripped
     back = tmp_path / f"{name}-back.lpw"
     r = _run("import", back, qdpx)
@@ -130,11 +147,12 @@ def test_round_trip_keeps_documents_evidence_codes_attributes_memos(tmp_path, sa
     assert n_ev and n_ev == sum(len(e.get("evidence", ())) for f in back["firms"] for e in f["events"])
 
 
-def test_round_trip_without_our_ids_keeps_the_content(tmp_path):
+@pytest.mark.parametrize("ids", ["none", "garbage"])
+def test_round_trip_without_our_ids_keeps_the_content(tmp_path, ids):
     """A project that went through another tool loses lpw/ids.json: ids are
     then made from names, and the content is the same."""
     doc = _rich_training()
-    back, _ = _round_trip(tmp_path, doc, "rich", strip_ids=True)
+    back, _ = _round_trip(tmp_path, doc, "rich", strip_ids=True if ids == "none" else ids)
     texts = {d["name"]: d["text"] for d in doc["documents"]}
     assert {d["name"]: d["text"] for d in back["documents"]} == texts
     code_name = {c["id"]: c["name"] for c in back["codes"]}

@@ -768,6 +768,16 @@ class Imported:
     counts: dict = field(default_factory=dict)
 
 
+_SIDECAR_SHAPES = {"document": 2, "code": 2, "firm": 2, "event": 3, "passage": 3, "evidence": 4, "variable": 3}
+
+
+def _sidecar_ok(rec) -> bool:
+    return (isinstance(rec, list) and rec and rec[0] in _SIDECAR_SHAPES
+            and len(rec) == _SIDECAR_SHAPES[rec[0]]
+            and all(isinstance(x, str) for x in rec[1:3])
+            and (rec[0] != "evidence" or (isinstance(rec[3], int) and not isinstance(rec[3], bool))))
+
+
 class _Reader:
     def __init__(self, where: str, root, framework_id: str | None, existing: dict | None,
                  ids: dict | None):
@@ -778,9 +788,12 @@ class _Reader:
         self.P = f"{{{self.ns}}}" if self.ns else ""
         self.warnings: list[Problem] = []
         self.existing = existing or {}
-        self.sidecar = (ids or {}).get("ids", {}) if isinstance(ids, dict) else {}
-        self.sidecar = {_norm_guid(k): v for k, v in self.sidecar.items() if isinstance(v, list)}
-        self.sidecar_meta = ids if isinstance(ids, dict) else {}
+        # lpw/ids.json as the workbench writes it; anything else in it is ignored
+        records = ids.get("ids") if isinstance(ids, dict) else None
+        self.sidecar = {_norm_guid(k): v for k, v in records.items()
+                        if isinstance(k, str) and _sidecar_ok(v)} if isinstance(records, dict) else {}
+        self.sidecar_meta = {k: v for k, v in ids.items() if k in ("framework", "coder") and isinstance(v, str)} \
+            if isinstance(ids, dict) else {}
         self.codes: dict[str, dict] = {}       # guid -> {name, parent, el, ...}
         self.code_order: list[str] = []
         self.notes: dict[str, dict] = {}       # guid -> {name, text, el}
