@@ -395,6 +395,7 @@ LENIENT = """<?xml version="1.0" encoding="utf-8"?>
  <CodeBook><Codes>
   <Code guid="{AAAAAAAA-0000-0000-0000-000000000001}" name="Theme" isCodable="true" color="#c31"/>
  </Codes></CodeBook>
+ <Variables><Variable guid="FFFFFFFF-0000-0000-0000-000000000001" name="Region of site" typeOfVariable="Text"/></Variables>
  <Sources>
   <TextSource guid="{BBBBBBBB-0000-0000-0000-000000000001}" name="crlf2" plainTextPath="internal://a.txt">
    <PlainTextSelection guid="CCCCCCCC-0000-0000-0000-000000000001" name="second line" startPosition="{s2}" endPosition="{e2}">
@@ -406,6 +407,7 @@ LENIENT = """<?xml version="1.0" encoding="utf-8"?>
    <PlainTextSelection guid="CCCCCCCC-0000-0000-0000-000000000002" name="third line" startPosition="{s1}" endPosition="{e1}">
     <Coding guid="DDDDDDDD-0000-0000-0000-000000000002"><CodeRef targetGUID="{AAAAAAAA-0000-0000-0000-000000000001}"/></Coding>
    </PlainTextSelection>
+   <VariableValue><VariableRef targetGUID="FFFFFFFF-0000-0000-0000-000000000001"/><TextValue>north</TextValue></VariableValue>
   </TextSource>
   <TextSource guid="BBBBBBBB-0000-0000-0000-000000000003" name="nvivo">
    <PlainTextContent>{astral}</PlainTextContent>
@@ -437,6 +439,7 @@ def test_lenient_with_what_real_tools_write(tmp_path):
     r = _run("import", lpw, path)
     assert r.returncode == 0, r.stderr
     assert "Whiteboard photo" in r.stderr and "skipped" in r.stderr
+    assert "'Region of site'" in r.stderr  # a document variable is named as left out
     study = services.load(lpw).study
     docs = {d.name: d for d in study.document_list}
     quote = {n: d.text[d.passage_list[0].start:d.passage_list[0].end] for n, d in docs.items()}

@@ -158,6 +158,23 @@ def test_problems_name_sheet_row_and_column_and_nothing_is_written(tmp_path):
     assert lpw.read_bytes() == before
 
 
+def test_a_preview_checks_and_counts_without_writing(tmp_path):
+    from workbench.core.errors import InputError
+    from workbench.io import sheets
+
+    lpw = _lpw(tmp_path, _sample("training-case"), "t")
+    before = lpw.read_bytes()
+    path = _xlsx(tmp_path / "p.xlsx", {"Events": [["Event", "Stages"], ["A", "intuiting"], ["B", "integrating"]],
+                                      "Routines": [["Routine"], ["Weekly review"]]})
+    counts, _ = sheets.import_tables(lpw, path, "kestrel", dry_run=True)
+    assert counts == {"kestrel": {"routines": 1, "events": 2}}
+    assert lpw.read_bytes() == before
+    bad = _xlsx(tmp_path / "b.xlsx", {"Events": [["Event", "Stages"], ["A", "nonsense"]]})
+    with pytest.raises(InputError) as info:
+        sheets.import_tables(lpw, bad, "kestrel", dry_run=True)
+    assert any("row 2, column B (Stages)" in str(p) for p in info.value.problems)
+
+
 def test_rows_need_a_firm(tmp_path):
     lpw = _lpw(tmp_path, _sample("jones-macpherson-2006"), "jm")
     path = _xlsx(tmp_path / "nofirm.xlsx", {"Events": [["Event"], ["Something happened"]]})

@@ -1025,6 +1025,7 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
     # ---- sources
     texts: dict[str, _Text] = {}
     documents: list[dict] = []
+    doc_variables: dict[str, int] = {}
     sources_el = rd.kid(root, "Sources")
     text_sources = []
     for src in (list(sources_el) if sources_el is not None else []):
@@ -1081,6 +1082,9 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
             elif vname == DOC_DATE_VAR and isinstance(value, str) and re.fullmatch(
                     r"[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?", value):
                 doc["date"] = value
+            elif vname not in (DOC_KIND_VAR, DOC_DATE_VAR):
+                doc_variables.setdefault(vname, 0)
+                doc_variables[vname] += 1
         t.sel_parent = src
         texts[guid] = t
         documents.append(doc)
@@ -1402,6 +1406,9 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
     for guid, note in rd.notes.items():
         if not note["used"]:
             rd.skip(f"Notes/Note {note['name'] or guid!r}", "a note attached to nothing the study keeps")
+    if doc_variables:
+        rd.skip("Sources", "the document variables " + ", ".join(f"{n!r}" for n in doc_variables)
+                + " (a study's documents hold a kind and a date only)")
     for tag, what in (("Links", "links between objects"), ("Sets", "sets"), ("Graphs", "graphs")):
         el = rd.kid(root, tag)
         if el is not None and len(el):

@@ -421,11 +421,13 @@ def _term(text: str, vocab: str, fw: str) -> str:
 
 
 def import_tables(study_path: str | os.PathLike, in_path: str | os.PathLike,
-                  firm_id: str | None = None) -> tuple[dict, list[Problem]]:
+                  firm_id: str | None = None, dry_run: bool = False) -> tuple[dict, list[Problem]]:
     """Add the events, sources and routines of a spreadsheet to the study's
     firms, as one step of its history. Returns {firm: {table: count}} and
     the warnings; InputError listing every problem (with sheet, row and
-    column) and nothing written otherwise."""
+    column) and nothing written otherwise. With ``dry_run`` everything is
+    checked and counted, and nothing written (a preview of what would be
+    added)."""
     from .. import services
     from ..core.validate import validate
     from ..session import Session
@@ -474,7 +476,7 @@ def import_tables(study_path: str | os.PathLike, in_path: str | os.PathLike,
     if errors:
         raise InputError(f"{in_path}: nothing was imported ({len(errors)} problem"
                          f"{'s' if len(errors) > 1 else ''})", errors)
-    if not counts:
+    if not counts or dry_run:
         return counts, warnings
     doc = {**full, "firms": [full["firms"][firm_index[f]] for f in counts]}
     session = Session(study_path)
