@@ -451,6 +451,32 @@ def test_lenient_with_what_real_tools_write(tmp_path):
     assert all(d.passage_list[0].codes == [theme.id] for d in docs.values())
 
 
+def test_what_a_study_cannot_hold_is_listed_never_dropped_silently(tmp_path):
+    qde = ('<Project xmlns="urn:QDA-XML:project:1.0" name="mixed">'
+           '<CodeBook><Codes><Code guid="AAAAAAAA-0000-0000-0000-000000000001" name="Theme" isCodable="true"/>'
+           '</Codes></CodeBook><Sources>'
+           '<PDFSource guid="BBBBBBBB-0000-0000-0000-000000000001" name="Annual report" path="internal://r.pdf">'
+           '<PDFSelection guid="CCCCCCCC-0000-0000-0000-000000000009" page="1" firstX="0" firstY="0" secondX="9" secondY="9"/>'
+           '<Representation guid="BBBBBBBB-0000-0000-0000-000000000002">'
+           '<PlainTextContent>Turnover grew by a third.</PlainTextContent>'
+           '<PlainTextSelection guid="CCCCCCCC-0000-0000-0000-000000000001" startPosition="0" endPosition="8">'
+           '<Coding guid="DDDDDDDD-0000-0000-0000-000000000001"><CodeRef targetGUID="AAAAAAAA-0000-0000-0000-000000000001"/>'
+           '</Coding></PlainTextSelection></Representation></PDFSource>'
+           '<TextSource guid="BBBBBBBB-0000-0000-0000-000000000003" name="On the C drive" plainTextPath="absolute://C:/t.txt"/>'
+           '<TextSource guid="BBBBBBBB-0000-0000-0000-000000000004" name="Lost file" plainTextPath="internal://gone.txt"/>'
+           '<AudioSource guid="BBBBBBBB-0000-0000-0000-000000000005" name="Interview recording" path="internal://a.mp3"/>'
+           '</Sources>'
+           '<Sets><Set guid="EEEEEEEE-0000-0000-0000-000000000001" name="s"/></Sets></Project>')
+    lpw = tmp_path / "m.lpw"
+    r = _run("import", lpw, _qdpx(tmp_path, qde, {}))
+    assert r.returncode == 0, r.stderr
+    for name in ("Annual report", "On the C drive", "Lost file", "Interview recording", "Sets"):
+        assert name in r.stderr, name
+    d = services.load(lpw).study.document_list
+    assert [x.name for x in d] == ["Annual report"]
+    assert d[0].text[d[0].passage_list[0].start:d[0].passage_list[0].end] == "Turnover"
+
+
 def test_nvivo_positions_count_characters_above_ffff_as_two(tmp_path):
     """NVivo counts in UTF-16 units; with no selection text to check
     against, a project NVivo wrote is read so, where that is possible."""
