@@ -82,6 +82,14 @@ _GROUPS = (("stages", "Stages"), ("levels", "Levels"), ("learning_types", "Learn
            ("phases", "Phases"))
 
 
+def _n(count: int, word: str) -> str:
+    """``1 code``, ``2 codes``, ``2 links between objects``."""
+    if count == 1:
+        return f"1 {word}"
+    head, _, tail = word.partition(" between")
+    return f"{count} {head}s" + (f" between{tail}" if tail else "")
+
+
 def _origin() -> str:
     try:
         from importlib.metadata import version
@@ -1047,9 +1055,9 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
                 rd.skip(f"Sources/PDFSource {name!r}", "a PDF without a text representation "
                                                        "(add the PDF as a document instead)")
         else:
-            kind = {"PictureSource": "picture", "AudioSource": "audio",
-                    "VideoSource": "video"}.get(tag, tag)
-            rd.skip(f"Sources/{tag} {name!r}", f"a {kind}: a study holds text documents only")
+            kind = {"PictureSource": "a picture", "AudioSource": "an audio recording",
+                    "VideoSource": "a video"}.get(tag, f"a {tag}")
+            rd.skip(f"Sources/{tag} {name!r}", f"{kind}: a study holds text documents only")
     for src, path in text_sources:
         guid = _norm_guid(src.get("guid"))
         raw, why = _read_text_source(rd, z, src, path)
@@ -1409,10 +1417,10 @@ def read_project(data: bytes, where: str, z: _Zip | None, *, framework_id: str |
     if doc_variables:
         rd.skip("Sources", "the document variables " + ", ".join(f"{n!r}" for n in doc_variables)
                 + " (a study's documents hold a kind and a date only)")
-    for tag, what in (("Links", "links between objects"), ("Sets", "sets"), ("Graphs", "graphs")):
+    for tag, what in (("Links", "link between objects"), ("Sets", "set"), ("Graphs", "graph")):
         el = rd.kid(root, tag)
         if el is not None and len(el):
-            rd.skip(tag, f"{len(el)} {what} (a study has no place for them)")
+            rd.skip(tag, f"{_n(len(el), what)} (a study has no place for these)")
 
     for d in documents:
         if d.get("passages"):
@@ -1518,8 +1526,8 @@ def read_codebook(data: bytes, where: str, *, framework_id: str | None = None,
                             existing=existing, title=Path(where).stem)
     sets = next((c for c in root if c.tag.split("}")[-1] == "Sets"), None)
     if sets is not None and len(sets):
-        imported.warnings.append(Problem(where, f"skipped: {len(sets)} code sets (a study has no place "
-                                                f"for them)", "warning"))
+        imported.warnings.append(Problem(where, f"skipped: {_n(len(sets), 'code set')} (a study has no "
+                                                f"place for these)", "warning"))
     imported.doc["firms"] = []
     return imported
 
@@ -1573,9 +1581,10 @@ def import_file(study_path: str | os.PathLike, in_path: str | os.PathLike,
 def cli_import(args, warn) -> int:
     firm_ids, warnings, counts = import_into(args.study, args.file, replace=args.replace)
     warn(warnings)
-    print(f"imported from {args.file} into {args.study}: {counts['documents']} documents, "
-          f"{counts['passages']} coded passages, {counts['codes']} codes, {counts['firms']} firms"
-          + (f" ({', '.join(firm_ids)})" if firm_ids else "") + f", {counts['evidence']} pieces of evidence")
+    print(f"imported from {args.file} into {args.study}: {_n(counts['documents'], 'document')}, "
+          f"{_n(counts['passages'], 'coded passage')}, {_n(counts['codes'], 'code')}, "
+          f"{_n(counts['firms'], 'firm')}" + (f" ({', '.join(firm_ids)})" if firm_ids else "")
+          + f", {counts['evidence']} {'piece' if counts['evidence'] == 1 else 'pieces'} of evidence")
     return 0
 
 
