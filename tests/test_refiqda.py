@@ -477,6 +477,20 @@ def test_what_a_study_cannot_hold_is_listed_never_dropped_silently(tmp_path):
     assert d[0].text[d[0].passage_list[0].start:d[0].passage_list[0].end] == "Turnover"
 
 
+def test_a_project_zipped_inside_its_folder(tmp_path):
+    path = tmp_path / "f.qdpx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("My project/Project.qde",
+                   '<Project xmlns="urn:QDA-XML:project:1.0" name="f"><Sources>'
+                   '<TextSource guid="BBBBBBBB-0000-0000-0000-000000000001" name="t" plainTextPath="internal://t.txt"/>'
+                   '</Sources></Project>')
+        z.writestr("My project/Sources/t.txt", "Some text")
+    lpw = tmp_path / "f.lpw"
+    r = _run("import", lpw, path)
+    assert r.returncode == 0, r.stderr
+    assert [d.text for d in services.load(lpw).study.document_list] == ["Some text"]
+
+
 def test_nvivo_positions_count_characters_above_ffff_as_two(tmp_path):
     """NVivo counts in UTF-16 units; with no selection text to check
     against, a project NVivo wrote is read so, where that is possible."""

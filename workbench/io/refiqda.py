@@ -1552,7 +1552,8 @@ def read_file(path: str | os.PathLike, *, framework_id: str | None = None,
     try:
         qde = z.members.get("project.qde")
         if qde is None:
-            roots = [i for k, i in z.members.items() if k.endswith(".qde") and "/" not in k]
+            roots = [i for k, i in z.members.items() if k.endswith(".qde") and "/" not in k] or \
+                [i for k, i in z.members.items() if k.endswith(".qde")]  # a project zipped in its folder
             if len(roots) != 1:
                 raise InputError(f"{path}: no project.qde in the archive; is this a .qdpx project?")
             qde = roots[0]
