@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import importlib.metadata
 import importlib.util
+import io
 import json
 import os
 import re
@@ -216,6 +217,21 @@ def test_export_is_deterministic_and_valid_against_the_xsd(tmp_path):
         doc2["title"] += " (copy)"
         other = etree.fromstring(refiqda.project_xml(services.load(_lpw(tmp_path, doc2, name + "2")).study, WHEN))
         assert not guids & set(other.xpath("//@guid"))
+
+
+def test_characters_xml_cannot_hold_never_break_an_export(tmp_path):
+    from workbench.core.model import Study
+
+    doc = _rich_training()
+    doc["codes"][0]["name"] += "\x07bell"
+    doc["firms"][0]["memo"] = "form\x0cfeed"
+    doc["documents"][0]["name"] += "\x01"
+    doc["documents"][0]["passages"][1]["speaker"] = "Ann\x02"
+    study = Study.from_dict(doc)  # built directly, not read through the format
+    project = _schema("Project-mrt2019.xsd")
+    with zipfile.ZipFile(io.BytesIO(refiqda.qdpx_bytes(study, WHEN))) as z:
+        assert project.validate(etree.fromstring(z.read("project.qde"))), project.error_log
+    assert _schema("Codebook-mrt2019.xsd").validate(etree.fromstring(refiqda.qdc_bytes(study)))
 
 
 def _our_selections(doc: dict) -> list[tuple[str, int, int, str]]:

@@ -419,11 +419,19 @@ _XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"
                            "\n": "&#10;", "\t": "&#9;"})
 
 
+# characters XML 1.0 cannot hold (the format's rule 6 replaces them by spaces)
+_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _esc(text: str) -> str:
+    if _BAD_XML.search(text):
+        text = _BAD_XML.sub(" ", text)
     return text.translate(_XML_TEXT)
 
 
 def _attr(text: str) -> str:
+    if _BAD_XML.search(text):
+        text = _BAD_XML.sub(" ", text)
     return f'"{text.translate(_XML_ATTR)}"'
 
 
@@ -459,10 +467,23 @@ def _variable_value(E, P: str, parent, var: tuple[str, str, str], value) -> None
         E(vv, f"{P}TextValue").text = value if isinstance(value, str) else json.dumps(value)
 
 
+def _xml_safe(study: Study) -> Study:
+    """The study with characters XML cannot hold replaced by spaces (a study
+    read through the format has none; one built otherwise might)."""
+    from ..core.validate import sanitise
+
+    return Study.from_dict(sanitise(study.to_dict())[0])
+
+
 def qdpx_bytes(study: Study, when: datetime) -> bytes:
     """The ``.qdpx`` of a study, as bytes (deterministic for a given ``when``)."""
     w = _Writer(study, when)
-    xml, files = w.project()
+    try:
+        xml, files = w.project()
+    except ValueError:  # lxml refuses a character XML cannot hold
+        study = _xml_safe(study)
+        w = _Writer(study, when)
+        xml, files = w.project()
     ids = {"format": IDS_FORMAT, "version": 1, "framework": study.framework,
            "coder": study.coder, "ids": w.g.ids}
     stamp = when.astimezone(timezone.utc)
@@ -484,7 +505,11 @@ def qdpx_bytes(study: Study, when: datetime) -> bytes:
 
 def qdc_bytes(study: Study, when: datetime | None = None) -> bytes:
     """The ``.qdc`` codebook of a study: its framework's codes and its own."""
-    return _Writer(study, when or datetime(2000, 1, 1, tzinfo=timezone.utc)).codebook()
+    when = when or datetime(2000, 1, 1, tzinfo=timezone.utc)
+    try:
+        return _Writer(study, when).codebook()
+    except ValueError:  # lxml refuses a character XML cannot hold
+        return _Writer(_xml_safe(study), when).codebook()
 
 
 def project_xml(study: Study, when: datetime) -> bytes:
