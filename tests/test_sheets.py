@@ -175,6 +175,14 @@ def test_a_preview_checks_and_counts_without_writing(tmp_path):
     assert any("row 2, column B (Stages)" in str(p) for p in info.value.problems)
 
 
+def test_a_title_above_the_header_row_is_passed_over(tmp_path):
+    lpw = _lpw(tmp_path, _sample("training-case"), "t")
+    path = _xlsx(tmp_path / "log.xlsx", {"Events": [["Project log, Kestrel Joinery"], [],
+                                                    ["Event", "Stages"], ["Met the assessor", "intuitng"]]})
+    r = _run("import", lpw, path, "--firm", "kestrel")
+    assert r.returncode == 2 and "Events, row 4, column B (Stages)" in r.stderr, r.stderr
+
+
 def test_rows_need_a_firm(tmp_path):
     lpw = _lpw(tmp_path, _sample("jones-macpherson-2006"), "jm")
     path = _xlsx(tmp_path / "nofirm.xlsx", {"Events": [["Event"], ["Something happened"]]})

@@ -306,17 +306,21 @@ def read_tables(path: str | os.PathLike, study: Study, firm_id: str | None
         rows = [r for r in rows]
         if not rows:
             continue
-        header = rows[0]
         names: dict[str, str] = {}
         for key, label, _ in columns:
             for n in (key, label, key.replace("_", " ")) + ALIASES.get(table, {}).get(key, ()):
                 names[_norm(n)] = key
+        # the header row: the first (of the first ten) naming a column the table needs,
+        # so that a title or a blank row above it is passed over
+        top = next((i for i, row in enumerate(rows[:10])
+                    if any(names.get(_norm(h)) in REQUIRED[table] for h in row if h is not None)), 0)
+        header = rows[top]
         colmap: dict[int, str] = {}
         for i, h in enumerate(header):
             if h is None or str(h).strip() == "":
                 continue
             key = names.get(_norm(h))
-            cell = _Cell(sheet, 1, i + 1, str(h))
+            cell = _Cell(sheet, top + 1, i + 1, str(h))
             if key is None:
                 warnings.append(Problem(f"{path}: {cell.where()}", "a column the workbench does not know; "
                                                                   "left out", "warning"))
@@ -326,12 +330,12 @@ def read_tables(path: str | os.PathLike, study: Study, firm_id: str | None
                 colmap[i] = key
         missing = [k for k in REQUIRED[table] if k not in colmap.values()]
         if missing:
-            errors.append(Problem(f"{path}: {sheet}, row 1",
+            errors.append(Problem(f"{path}: {sheet}, row {top + 1}",
                                   f"no column for {', '.join(missing)} (the headers are "
                                   f"{', '.join(str(h) for h in header if h is not None)})"))
             continue
         kinds = {k: kind for k, _, kind in columns}
-        for r, row in enumerate(rows[1:], start=2):
+        for r, row in enumerate(rows[top + 1:], start=top + 2):
             if all(_text(v) is None for v in row):
                 continue
             obj: dict = {}
