@@ -52,14 +52,10 @@ def transcript(rng: random.Random, words: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=21)
-    parser.add_argument("--documents", type=int, default=50)
-    parser.add_argument("--words", type=int, default=10_000)
-    args = parser.parse_args()
+def search_line(runs: int = 21, documents: int = 50, words: int = 10_000) -> str:
+    """Measure, print the details (as # lines), and return the ``search: S`` line."""
     rng = random.Random(7)
-    docs = [(f"d{i}", transcript(rng, args.words)) for i in range(args.documents)]
+    docs = [(f"d{i}", transcript(rng, words)) for i in range(documents)]
     size = sum(len(t.encode("utf-8")) for _, t in docs)
 
     corpus = Corpus()
@@ -70,18 +66,27 @@ def main() -> None:
     times = {"phrase": [], "word": [], "regex": []}
     queries = {"phrase": phrase, "word": "quality system", "regex": r"\bbought (a|the) \w+"}
     counts = {}
-    for _ in range(args.runs):
+    for _ in range(runs):
         for mode, query in queries.items():
             t0 = time.perf_counter()
             found = search(docs, query, mode, corpus=corpus, speaker_at=corpus.speaker_at)
             times[mode].append(time.perf_counter() - t0)
             counts[mode] = len(found)
-    print(f"{args.documents} documents x {args.words} words, {size / 1e6:.1f} MB")
-    print(f"first phrase search (folds every document): {cold:.3f} s, {len(hits)} hits")
+    print(f"# {documents} documents x {words} words, {size / 1e6:.1f} MB")
+    print(f"# first phrase search (folds every document): {cold:.3f} s, {len(hits)} hits")
     for mode, query in queries.items():
-        print(f"{mode} {query!r}: {statistics.median(times[mode]):.4f} s median of "
-              f"{args.runs}, {counts[mode]} hits")
-    print(f"search: {statistics.median(times['phrase']):.4f}")
+        print(f"# {mode} {query!r}: {statistics.median(times[mode]):.4f} s median of "
+              f"{runs}, {counts[mode]} hits")
+    return f"search: {statistics.median(times['phrase']):.4f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--documents", type=int, default=50)
+    parser.add_argument("--words", type=int, default=10_000)
+    args = parser.parse_args()
+    print(search_line(args.runs, args.documents, args.words))
 
 
 if __name__ == "__main__":

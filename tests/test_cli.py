@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import JM, ROOT, TRAINING, minimal_study
+from conftest import JM, TRAINING, minimal_study
 from workbench.cli import main
 
 

@@ -95,3 +95,29 @@ def test_anchor_reports_found_ambiguous_and_missing(tmp_path, capsys, write_json
     assert code == 0, err
     assert out.startswith("1 found, 0 ambiguous, 1 not found")
     assert "not found: firm 'kestrel'" in out and "Nobody said this." in out
+
+
+def test_anchor_gives_the_speaker_and_search_knows_speakers(tmp_path, capsys):
+    lpw = study(tmp_path)
+    notes = tmp_path / "bakery.txt"
+    notes.write_text("Interviewer: Why change?\nRhian Morgan: The supermarket wanted labels.\n", encoding="utf-8")
+    assert run(capsys, "documents", "add", lpw, notes, "--firm", "kestrel")[0] == 0
+    from workbench.session import Session
+
+    with Session(lpw) as s:
+        ev = s.db.get("events", "kestrel", "e1")
+        s.set_field("events", "kestrel", "e1", "evidence",
+                    ev["evidence"] + [{"quote": "The supermarket wanted labels."}])
+    code, out, err = run(capsys, "anchor", lpw)
+    assert code == 0 and out.startswith("1 found")
+    with StudyDB.open(lpw) as db:
+        assert db.get("events", "kestrel", "e1")["evidence"][-1]["speaker"] == "Rhian Morgan"
+    code, out, err = run(capsys, "search", lpw, "supermarket", "--speaker", "rhian")
+    assert code == 0 and "Rhian Morgan" in out
+    code, out, err = run(capsys, "search", lpw, "supermarket", "--speaker", "Nobody")
+    assert code == 2 and "no speaker 'Nobody'" in err and "Rhian Morgan" in err
+    # the same file again, now said to be about another firm: the document moves
+    code, out, err = run(capsys, "documents", "add", lpw, notes, "--kind", "interview")
+    assert code == 0 and "details were updated" in out
+    code, out, _ = run(capsys, "documents", "list", lpw)
+    assert "bakery (interview, firm kestrel)" in out and "1 quote," in out

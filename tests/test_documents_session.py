@@ -1,7 +1,6 @@
 """Documents through the session: add, remove keeping quotes, read again
 keeping unchanged anchors, anchoring typed quotes."""
 
-import json
 
 import pytest
 

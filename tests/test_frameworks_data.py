@@ -78,9 +78,11 @@ def test_no_framework_or_term_lists_in_the_code():
                     found.append(f"{path.relative_to(ROOT)}:{tok.start[0]}: {value}")
     # left: the fallback line of a flow without a colour, and the report's
     # progress messages naming its section "institutionalisation" (prose, not a phase)
-    assert [f for f in found if not f.endswith("report.py:464: institutionalisation")
-            and not f.endswith("report.py:481: institutionalisation")] == \
-        ["workbench/render/diagram.py:48: #000000"]
+    # (compared without line numbers, which every edit above them moves)
+    unplaced = [re.sub(r":\d+:", ":", f) for f in found]
+    assert [f for f in unplaced if f != "workbench/render/report.py: institutionalisation"] == \
+        ["workbench/render/diagram.py: #000000"]
+    assert unplaced.count("workbench/render/report.py: institutionalisation") == 2
 
 
 def test_colours_and_keys_come_from_the_vocabulary():

@@ -6,7 +6,7 @@ import docx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6 import QtWidgets
-from PySide6.QtWidgets import QDialog, QMessageBox, QStyleOptionViewItem
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from conftest import JM, TRAINING
 from workbench.gui.delegates import MultiSelect
@@ -44,15 +44,29 @@ def jm_window(window, tmp_path):
 
 
 def edit_through_delegate(view, row, column, set_value):
-    """Open the column's editor as the view would, set a value, commit."""
-    model = view.model()
-    index = model.index(row, column)
-    delegate = view.itemDelegate()
-    editor = delegate.createEditor(view.viewport(), QStyleOptionViewItem(), index)
-    delegate.setEditorData(editor, index)
+    """As a user edits a cell: click it (which closes any editor open
+    elsewhere, keeping what it holds), F2 to open its editor, set a value in
+    the editor, and commit it as the editor does when it closes."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QAbstractItemDelegate, QApplication
+
+    index = view.model().index(row, column)
+    view.window().activateWindow()
+    view.scrollTo(index)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    for _ in range(20):  # F2 is ignored while a click on a selected row opens the editor anyway
+        if view.state() == view.State.EditingState:
+            break
+        QTest.keyClick(view, Qt.Key.Key_F2)
+        QTest.qWait(25)
+    editor = QApplication.focusWidget()
+    assert view.currentIndex() == index and editor is not view and view.isAncestorOf(editor)
+    while editor.parentWidget() is not view.viewport():  # the editor, not a part of it
+        editor = editor.parentWidget()
     set_value(editor)
-    delegate.setModelData(editor, model, index)
-    editor.deleteLater()
+    delegate = view.itemDelegateForIndex(index)
+    delegate.commitData.emit(editor)
+    delegate.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
 
 def col(model, key):
@@ -83,6 +97,7 @@ def test_add_firm_and_event_code_it_undo_redo_reorder_delete_export_reopen(jm_wi
     # code the first event through the delegates
     edit_through_delegate(view, 0, col(model, "title"), lambda e: e.setText("Customer audit failed"))
     edit_through_delegate(view, 0, col(model, "when"), lambda e: e.setText("2003-05"))
+    tab.show_column(col(model, "phase"), True)  # hidden at first: the heading's menu shows it
     edit_through_delegate(view, 0, col(model, "phase"),
                           lambda e: e.setCurrentIndex(e.findData("critical_incident")))
 
@@ -396,8 +411,11 @@ def test_second_instance_is_refused(jm_window, qtbot, tmp_path, errors, monkeypa
     other = MainWindow()
     qtbot.addWidget(other)
     before = jm_window.session.path.read_bytes()
+    asked = []  # the window offers to open it read-only; here the answer is Cancel
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text, *a: asked.append(text)
+                        or QMessageBox.StandardButton.Cancel)
     assert not other.open_path(str(jm_window.session.path))
-    assert "open in another workbench" in errors[-1][1]
+    assert "open in another workbench" in asked[-1]
     assert other.session is None and jm_window.session.path.read_bytes() == before
 
 
@@ -460,7 +478,7 @@ def test_open_window_with_a_study_and_with_a_bad_file(qtbot, tmp_path, monkeypat
     assert w.tabs.currentWidget() is w.sources_tab and w.tabs.tabText(w.tabs.currentIndex()) == "Sources"
     assert w.sources_tab.model.rowCount() == len(services.load(path).study.firms[0].sources)
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == \
-        ["Profile", "Events", "Sources", "Routines", "Diagram", "Matrix"]
+        ["Profile", "Events", "Sources", "Routines", "Diagram", "Matrix", "Documents"]
     w.close_study()
     assert w.stack.currentWidget() is w.start
     assert w.start.recent.item(0).data(Qt.ItemDataRole.UserRole) == str(path.resolve())
@@ -602,8 +620,8 @@ def test_delete_key_and_remembered_column_widths(jm_window, qtbot, monkeypatch, 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert "e11" not in w.session.db.event_ids("brw")
-    view.setColumnWidth(1, 333)
+    view.setColumnWidth(4, 233)  # stages (the event's title takes the width left: it is not set)
     path = str(w.session.path)
     w.close_study()
     assert w.open_path(path)
-    assert w.events_tab.view.columnWidth(1) == 333
+    assert w.events_tab.view.columnWidth(4) == 233

@@ -200,14 +200,17 @@ def test_evidence_appendix(jm, jm_report):
                in q for q in quotes)
 
 
-def test_evidence_names_document_and_offsets(tmp_path):
+def test_evidence_names_document_paragraph_and_speaker(tmp_path):
+    from workbench.core.textpos import locate
+
     out = tmp_path / "t.docx"
     services.report(TRAINING, out, diagrams=False)
     quotes = [p.text for p in docx.Document(out).paragraphs if p.style.name == "Quote"]
     study = services.load(TRAINING).study
     ev = study.firms[0].events[0].evidence[0]
-    assert any(f"— {ev.speaker}; Interview: Ann Kerrigan, owner-manager, characters {ev.start}–{ev.end}" in q
-               for q in quotes)
+    para = locate(study.document(ev.document).text, ev.start).paragraph
+    assert any(f"— Interview: Ann Kerrigan, owner-manager, paragraph {para}, {ev.speaker}" in q for q in quotes)
+    assert not any("characters" in q for q in quotes)
 
 
 def test_options_firms_no_diagrams_no_evidence(tmp_path):

@@ -295,6 +295,9 @@ def test_any_passage_typed_with_other_marks_is_found_at_the_documents_characters
     b = data.draw(st.integers(a + 1, len(text)))
     passage = text[a:b]
     assume(fold_quote(passage))
+    # a passage of dashes alone ("—" typed as "--" in "—--") is rightly found where the
+    # document has the typed characters themselves: a quote worth anchoring has a word in it
+    assume(any(c.isalnum() for c in passage))
     typed = passage.translate(str.maketrans({"\u2019": "'", "\u201c": '"', "\u201d": '"',
                                              "\u2014": "--", "\u00a0": " ", "\n": "  ",
                                              "\u2026": "..."}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import traceback
 
@@ -33,12 +34,10 @@ def _warn(warnings: list[Problem], prefix: str = "") -> None:
 
 
 def cmd_validate(args) -> int:
-    from .io.study_json import check_file
-
     status = 0
     many = len(args.files) > 1
     for path in args.files:
-        report = check_file(path)
+        report = services.check(path)
         prefix = f"{path}: " if many or not report.ok else ""
         for p in report.errors:
             _err(f"{prefix}{p}" if p.path else f"{path}: {p.message}")
@@ -107,13 +106,15 @@ def _format_counts(title: str, counts: dict) -> list[str]:
 
 
 def cmd_stats(args) -> int:
-    result, study, warnings = services.stats(args.study, firm_id=args.firm)
+    result, study, warnings = services.stats(args.study, firm_id=args.firm, code=args.code)
     _warn(warnings)
     if args.json:
         json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     lines = [f"{study.title} (framework {study.framework})"]
+    if args.code:
+        lines.append(f"Only the events carrying the code “{study.code(args.code).name}” ({args.code}).")
     if args.firm is None:
         lines += _format_counts(f"All firms ({len(result['firms'])})", result["study"])
     for fid, counts in result["firms"].items():
@@ -133,7 +134,8 @@ def cmd_diagram(args) -> int:
         fmt = suffix if suffix in FORMATS and not args.all else "svg"
     written, engine, warnings = services.diagram(
         args.study, args.output, firm_id=args.firm, all_firms=args.all, kind=args.kind, fmt=fmt,
-        dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine)
+        dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine,
+        code=args.code)
     _warn(warnings)
     if fmt != "dot":
         _err(f"drawn with {engine}")
@@ -172,7 +174,7 @@ def cmd_report(args, tables_only: bool = False) -> int:
             args.study, args.output, firm_ids=getattr(args, "firm", None),
             template=getattr(args, "template", None), diagrams=not getattr(args, "no_diagrams", False),
             evidence=not getattr(args, "no_evidence", False), tables_only=tables_only,
-            engine=getattr(args, "engine", "auto"), progress=bar)
+            engine=getattr(args, "engine", "auto"), progress=bar, code=getattr(args, "code", None))
     finally:
         bar.close()
     _warn(warnings)
@@ -196,9 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
                "Run 'workbench COMMAND --help' for a command's options.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check *.study.json files against the exchange format",
-                       description="Check study files against every rule of the exchange format. "
-                                   "Prints each problem with its place in the file.")
+    p = sub.add_parser("validate", help="check study files (.lpw or *.study.json) against the exchange format",
+                       description="Check study files (.lpw or *.study.json) against every rule of the "
+                                   "exchange format. Prints each problem with its place in the file. "
+                                   "A .lpw is only read, never changed.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_validate)
 
@@ -229,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study", metavar="STUDY")
     p.add_argument("--firm", metavar="ID", help="only this firm")
     p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+    p.add_argument("--code", metavar="CODE", help="count only the events carrying this code of the study (on "
+                                                  "the event or on one of its quotes); flows as in 'diagram --code'")
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("diagram", help="draw a firm's learning process, or the framework figure",
@@ -250,6 +255,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",
                    help="the system 'dot' program, or Graphviz in-process (WebAssembly); "
                         "auto: dot where installed (default)")
+    p.add_argument("--code", metavar="CODE",
+                   help="draw only the events carrying this code of the study (on the event or on one of its "
+                        "quotes) and the sources and routines they name. Their flows: where the firm has "
+                        "explicit links, A leads to B when the firm links them directly or through events "
+                        "left out; otherwise each kept event leads to the next kept one")
     p.add_argument("-o", "--output", required=True, metavar="PATH", help="file to write (a folder with --all)")
     p.set_defaults(func=cmd_diagram)
 
@@ -268,6 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-evidence", action="store_true", help="leave out the evidence appendix")
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",
                    help="Graphviz engine for the diagrams (see 'workbench diagram --help')")
+    p.add_argument("--code", metavar="CODE",
+                   help="each firm's chronology, diagram and matrix, and the evidence, hold only the events "
+                        "carrying this code of the study (flows as in 'workbench diagram --code')")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("tables", help="write the cross-case tables alone as a Word document",
@@ -324,6 +337,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code", metavar="CODE", help="only inside passages carrying this code")
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("blind", help="a copy of a study without its coding, for a second coder",
+                       description="Write a blind copy of a study for a second coder: the same firms, events "
+                                   "(ids, titles, descriptions, dates), evidence, documents, sources and "
+                                   "routines, without the coding (stages, level, learning types, phase, "
+                                   "critical, the study's own codes), memos, tags, the firms' summaries and "
+                                   "the coder's name.")
+    p.add_argument("study", metavar="STUDY")
+    p.add_argument("-o", "--output", required=True, metavar="COPY.study.json")
+    p.add_argument("--firm", metavar="ID", help="only this firm")
+    p.add_argument("--keep", nargs="+", default=[], metavar="DIMENSION",
+                   choices=["stages", "level", "learning_types", "phase", "critical", "codes"],
+                   help="keep these parts of the coding: stages, level, learning_types, phase, "
+                        "critical, codes")
+    p.set_defaults(func=cmd_blind)
+
+    p = sub.add_parser("compare", help="intercoder agreement between two codings of a study",
+                       description="Compare two codings of the same study, event by event (matched by firm "
+                                   "and id): per coding dimension, overall and per firm, the units coded by "
+                                   "both, percent agreement, Cohen's kappa, Krippendorff's alpha (nominal; "
+                                   "MASI distance for sets) and the confusion table; then each disagreement.")
+    p.add_argument("a", metavar="A", help="the first coding (.lpw or *.study.json)")
+    p.add_argument("b", metavar="B", help="the second coding")
+    p.add_argument("--firm", metavar="ID", help="only this firm")
+    p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+    p.add_argument("-o", "--output", metavar="OUT.docx", help="also write the tables as a Word document")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("merge", help="three-way merge of a *.study.json (a git merge driver)",
+                       description="Merge two versions of a *.study.json changed in parallel since a common "
+                                   "BASE, field by field: objects matched by id, both sides' new events kept "
+                                   "in order; a field changed differently on both sides is a conflict. "
+                                   "Writes over OURS (as git expects of a merge driver) unless -o is given. "
+                                   "Exit 0: merged cleanly; 1: conflicts, listed here and recorded in the "
+                                   "file's x-conflicts list, ours kept where they are; 2: a file is not a "
+                                   "valid study.")
+    p.add_argument("base", metavar="BASE")
+    p.add_argument("ours", metavar="OURS")
+    p.add_argument("theirs", metavar="THEIRS")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the merge here instead of over OURS")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("practice", help="start coding an example study yourself",
+                       description="Make a new study file holding an example study without its coding, "
+                                   "for you to code; then 'workbench check' compares your coding with the "
+                                   "authors'. Examples: jones-macpherson-2006, training-case.")
+    p.add_argument("example", metavar="EXAMPLE")
+    p.add_argument("-o", "--output", required=True, metavar="MY.lpw")
+    p.set_defaults(func=cmd_practice)
+
+    p = sub.add_parser("check", help="compare your coding of an example with the authors'",
+                       description="Compare your coding of a practice study with the authors' coding: "
+                                   "agreement per dimension, and for each event you coded differently "
+                                   "the authors' coding, the evidence and what the codes mean.")
+    p.add_argument("study", metavar="MY.lpw")
+    p.add_argument("--example", metavar="NAME", help="the example it copies (default: the one it was made from)")
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("open", help="open a study in the desktop workbench",
                        description="Open a study in the desktop workbench. A *.study.json is imported "
                                    "into a new .lpw file first (you are asked where).")
@@ -356,8 +426,10 @@ def cmd_documents_add(args) -> int:
             print(f"{r.path}: added as {r.doc_id!r} ({about})")
         elif r.status == "unchanged":
             print(f"{r.path}: {r.doc_id!r} is already in the study, unchanged")
+        elif r.status == "updated":
+            print(f"{r.path}: {r.doc_id!r} is already in the study with this text; its details were updated")
         else:
-            print(f"{r.path}: {r.doc_id!r} read again ({about}); {r.kept} anchors kept, "
+            print(f"{r.path}: {r.doc_id!r} read again ({about}); {_n(r.kept, 'anchor')} kept, "
                   f"{len(r.dropped)} dropped")
             for d in r.dropped:
                 where = f"event {d['event'][1]!r} of firm {d['event'][0]!r}" if d["event"] else \
@@ -366,6 +438,10 @@ def cmd_documents_add(args) -> int:
         for w in r.warnings:
             _err(f"{r.path}: warning: {w}")
     return 0
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _short(text: str, n: int = 70) -> str:
@@ -386,7 +462,7 @@ def cmd_documents_list(args) -> int:
         extra = ", ".join(x for x in (d.get("kind"), d.get("date"), f"firm {d['firm']}" if d.get("firm") else None)
                           if x)
         print(f"{d['id']}\t{d['name']}" + (f" ({extra})" if extra else "")
-              + f"\t{d['characters']:,} characters, {d['quotes']} quotes, {d['passages']} passages")
+              + f"\t{d['characters']:,} characters, {_n(d['quotes'], 'quote')}, {_n(d['passages'], 'passage')}")
     return 0
 
 
@@ -434,10 +510,160 @@ def cmd_search(args) -> int:
         hits = documents.search(db, args.query, mode=mode, case=args.case, firm=args.firm,
                                 speaker=args.speaker, code=args.code)
         names = {d["id"]: d["name"] for d in db.query("SELECT id, name FROM documents")}
+        if args.speaker:
+            known = documents.speakers(db)
+            if not any(documents.speaker_matches(args.speaker, k) for k in known):
+                raise services.InputError(f"no speaker {args.speaker!r} in the documents; "
+                                          f"their speakers are: {', '.join(known) or '(none found)'}")
     for h in hits:
         who = f", {h.speaker}" if h.speaker else ""
         print(f"{names[h.document_id]}, paragraph {h.paragraph}{who}: {h.kwic()}")
     print(f"{len(hits)} hit{'s' if len(hits) != 1 else ''}", file=sys.stderr)
+    return 0
+
+
+def cmd_blind(args) -> int:
+    from . import coders
+
+    copy = coders.blind_file(args.study, args.output, firm_id=args.firm, keep=args.keep)
+    n = sum(len(f.get("events", ())) for f in copy.get("firms", ()))
+    kept = f" (kept: {', '.join(args.keep)})" if args.keep else ""
+    print(f"wrote {args.output}: {len(copy.get('firms', ()))} firm(s), {n} events without their coding{kept}")
+    return 0
+
+
+def _fmt_measures(dims: dict, indent: str = "  ") -> list[str]:
+    from .core.agreement import LABELS
+
+    width = max(len(LABELS.get(d, d)) for d in dims) if dims else 10
+    lines = [indent + "dimension".ljust(width) + "   units  agreement    kappa    alpha"]
+    for d, m in dims.items():
+        pct = "-" if m["agreement"] is None else f"{m['agreement'] * 100:.1f}%"
+        k = "-" if m["cohen_kappa"] is None else f"{m['cohen_kappa']:.4f}"
+        a = "-" if m["krippendorff_alpha"] is None else f"{m['krippendorff_alpha']:.4f}"
+        lines.append(indent + LABELS.get(d, d).ljust(width) + f"{m['units']:>8}{pct:>11}{k:>9}{a:>9}")
+    return lines
+
+
+def _fmt_value(v) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, list):
+        return "+".join(v)
+    return "(uncoded)" if v is None else str(v)
+
+
+def cmd_compare(args) -> int:
+    from . import coders
+
+    result = coders.compare_files(args.a, args.b, firm_id=args.firm)
+    if args.output:
+        coders.agreement_docx(result, args.a, args.b, args.output)
+    if args.json:
+        # indented on a terminal; one line for a script (much faster for large studies)
+        indent = 2 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(result, indent=indent, ensure_ascii=False) + "\n")
+    else:
+        lines = [f"A: {args.a}", f"B: {args.b}",
+                 f"{result['units']} events in both; {len(result['only_in_a'])} only in A, "
+                 f"{len(result['only_in_b'])} only in B", "", "All firms:"]
+        lines += _fmt_measures(result["dimensions"])
+        if len(result["firms"]) > 1 or args.firm:
+            for fid, f in result["firms"].items():
+                lines += ["", f"Firm {fid}:"] + _fmt_measures(f["dimensions"])
+        for side in ("a", "b"):
+            only = result[f"only_in_{side}"]
+            if only:
+                shown = ", ".join(f"{o['firm']}.{o['event']}" for o in only[:20])
+                more = f" and {len(only) - 20} more" if len(only) > 20 else ""
+                lines += ["", f"only in {side.upper()}: {shown}{more}"]
+        if result["disagreements"]:
+            lines += ["", f"Disagreements ({len(result['disagreements'])}):"]
+            for d in result["disagreements"]:
+                lines.append(f"  {d['firm']}.{d['event']}  {d['dimension']}: A {_fmt_value(d['a'])}, "
+                             f"B {_fmt_value(d['b'])}")
+        print("\n".join(lines))
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_merge(args) -> int:
+    from . import coders
+
+    conflicts = coders.merge_files(args.base, args.ours, args.theirs, args.output)
+    out = args.output or args.ours
+    if not conflicts:
+        print(f"merged cleanly into {out}", file=sys.stderr)
+        return 0
+    for c in conflicts:
+        if "problem" in c:
+            _err(f"conflict: {c['path'] or '(the study)'}: {c['problem']}")
+            continue
+        sides = []
+        for name in ("ours", "theirs", "base"):
+            sides.append(f"{name} {json.dumps(c[name], ensure_ascii=False)[:80]}" if name in c
+                         else f"{name}: removed" if name != "base" else "base: absent")
+        _err(f"conflict: {c['path']}: " + "; ".join(sides))
+    n = len(conflicts)
+    _err(f"{out}: {n} conflict{'s' if n != 1 else ''}; ours kept there, each recorded in the "
+         f"file's x-conflicts list")
+    return 1
+
+
+def cmd_practice(args) -> int:
+    from . import coders
+
+    firm_ids = coders.practice(args.example, args.output)
+    print(f"wrote {args.output}: the example {args.example!r} without its coding "
+          f"({len(firm_ids)} firm{'s' if len(firm_ids) != 1 else ''}: {', '.join(firm_ids)}).")
+    print(f"Code its events, then run: workbench check {args.output}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    import textwrap
+
+    from . import coders
+    from .core.agreement import LABELS
+
+    report = coders.check(args.study, args.example)
+    result = report["comparison"]
+    done = result["units"]
+    total = done + len(report["uncoded"])
+    lines = [f"Your coding of {report['title']!r} against the authors'",
+             f"You have coded {done} of its {total} events.", ""]
+    lines += _fmt_measures(result["dimensions"])
+
+    def show(v) -> str:
+        if isinstance(v, bool):
+            return "yes" if v else "no"
+        return " + ".join(v) if isinstance(v, list) else str(v)
+
+    wrap = textwrap.TextWrapper(width=96, initial_indent="    ", subsequent_indent="      ")
+    if not report["events"] and done:
+        lines += ["", "Every event you coded is coded as the authors did."]
+    for ev in report["events"]:
+        lines += ["", f"{ev['firm_name']}, event {ev['event']}: {ev['title']}"]
+        for d in ev["differences"]:
+            lines.append(f"  {LABELS.get(d['dimension'], d['dimension'])}: the authors "
+                         f"{show(d['reference_label'])}; you {show(d['yours_label'])}")
+        if ev["not_coded"]:
+            lines.append("  Not coded yet: " + ", ".join(LABELS.get(d, d).lower() for d in ev["not_coded"]))
+        if ev["definitions"]:
+            lines.append("  What the codes mean:")
+            for item in ev["definitions"]:
+                lines += wrap.wrap(f"{item['label']}: {item['definition']}")
+        if ev["evidence"]:
+            lines.append("  The evidence:")
+            for q in ev["evidence"]:
+                who = f" ({q['speaker']})" if q.get("speaker") else ""
+                lines += wrap.wrap(f"“{q['quote']}”{who}")
+    if report["uncoded"]:
+        lines += ["", f"Not coded yet ({len(report['uncoded'])}): "
+                  + ", ".join(f"{u['firm']}.{u['event']}" for u in report["uncoded"][:30])
+                  + (" ..." if len(report["uncoded"]) > 30 else "")]
+    print("\n".join(lines))
     return 0
 
 
@@ -465,6 +691,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except sqlite3.DatabaseError as exc:  # a damaged page found where no check at opening reached
+        from pathlib import Path
+
+        from .store.study_db import damaged
+
+        err = damaged(Path(getattr(args, "study", None) or "the study file"), exc)
+        for line in err.lines():
+            _err(line)
+        return err.exit_code
     except Exception as exc:  # a bug: say so briefly; details on request
         _err(f"{PROG}: internal error: {exc.__class__.__name__}: {exc}")
         if os.environ.get("WORKBENCH_DEBUG"):

@@ -71,6 +71,11 @@ def add(session: Session, paths: list[str | os.PathLike], *, firm: str | None = 
                 edit, result.dropped = session.replace_document_text(result.doc_id, doc.text)
                 result.status = "read again" if edit is not None else "unchanged"
                 result.kept = _anchors(session, result.doc_id)
+                have = session.db.document(result.doc_id)
+                for key, value in (("kind", kind), ("date", date), ("firm", firm)):
+                    if value and have.get(key) != value:  # what the command says now wins
+                        session.set_field("documents", None, result.doc_id, key, value)
+                        result.status = "read again" if result.status == "read again" else "updated"
             else:
                 result.doc_id = doc_id_for(doc_name, taken)
                 taken.add(result.doc_id)
@@ -141,8 +146,7 @@ def search(db, query: str, *, mode: str = "word", case: bool = False,
     hits = run(docs, query, mode=mode, case=case, speaker_at=corpus.speaker_at, corpus=corpus,
                limit=None if (speaker or code) else limit)
     if speaker:
-        want = speaker.casefold()
-        hits = [h for h in hits if (h.speaker or "").casefold() == want]
+        hits = [h for h in hits if speaker_matches(speaker, h.speaker)]
     if spans is not None:
         hits = [h for h in hits if any(a <= h.start and h.end <= b for a, b in spans.get(h.document_id, ()))]
     return hits[:limit] if limit else hits
@@ -207,3 +211,22 @@ def _code_spans(db, code: str) -> dict[str, list[tuple[int, int]]]:
         if c.document and c.start is not None:
             spans.setdefault(c.document, []).append((c.start, c.end))
     return spans
+
+
+def speaker_matches(asked: str, speaker: str | None) -> bool:
+    """Whether a speaker asked for by name is ``speaker``: the whole name or
+    one of its words, in any case ("dafydd" is "Dafydd Evans")."""
+    if not speaker:
+        return False
+    asked, name = asked.casefold().strip(), speaker.casefold()
+    return asked == name or asked in name.replace("(", " ").replace(")", " ").split()
+
+
+def speakers(db) -> list[str]:
+    """Every speaker of the study's documents, in the order first met."""
+    from .core.textpos import speakers as read
+
+    names: dict[str, None] = {}
+    for d in db._documents():
+        names.update(dict.fromkeys(read(d["text"]).names()))
+    return list(names)

@@ -5,45 +5,118 @@ a study from either kind of file, import, export and count. Each raises
 from __future__ import annotations
 
 import os
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .core.errors import InputError, WorkbenchError
+from .core.errors import DamagedStudyError, InputError, WorkbenchError
 from .core.model import Study
-from .store.study_db import SQLITE_MAGIC, StudyDB
+from .store.study_db import SQLITE_MAGIC, StudyDB, damaged, no_study
 
 # Imported where used: the desktop workbench starts without them.
 # (analysis: stats; io.study_json and validation: reading and writing files)
 
 
 def is_lpw(path: str | os.PathLike) -> bool:
-    """A .lpw study file (SQLite), judged by its first bytes, else by name."""
+    """A .lpw study file (SQLite), judged by its first bytes, else (an
+    empty or unreadable file) by name."""
     path = Path(path)
     try:
         with open(path, "rb") as fh:
-            return fh.read(16) == SQLITE_MAGIC
+            head = fh.read(16)
     except OSError:
         return path.suffix.lower() == ".lpw"
+    return head == SQLITE_MAGIC or (not head and path.suffix.lower() == ".lpw")
 
 
-def load(path: str | os.PathLike):
+def load(path: str | os.PathLike, firm_ids: list[str] | None = None):
     """A study from a ``.lpw`` or a ``*.study.json`` file (a ``Loaded``:
-    the study and its warnings)."""
+    the study and its warnings), with only the firms ``firm_ids`` if given
+    (``InputError`` naming the study's firms when one is not there). A
+    ``.lpw`` is opened read-only, never written; only the chosen firms are
+    read from it."""
     from .io.study_json import Loaded, read_study
 
-    if is_lpw(path):
-        with StudyDB.open(path) as db:
-            return Loaded(db.load_study())
-    return read_study(path)
+    if not is_lpw(path):
+        loaded = read_study(path)
+        if firm_ids is not None:
+            require_firms(loaded.study, firm_ids)
+        return loaded
+    path = Path(path)
+    with StudyDB.open(path, read_only=True) as db:
+        try:
+            if not db.has_study():
+                raise no_study(path)
+            if firm_ids is not None:
+                known = db.firm_ids()
+                missing = [f for f in firm_ids if f not in known]
+                if missing:
+                    raise InputError(f"no firm {', '.join(repr(m) for m in missing)} in this study; "
+                                     f"its firms are: {', '.join(known) or '(none)'}")
+            doc = db.load_doc(firm_ids)  # with firms, only their rows are read
+        except sqlite3.DatabaseError as exc:
+            raise damaged(path, exc) from None
+    with explained(path):
+        return Loaded(Study.from_dict(doc))
+
+
+@contextmanager
+def explained(path: str | os.PathLike):
+    """Around work on a study read from a ``.lpw``: a failure caused by a
+    value of the wrong type in the file (written there by another program)
+    becomes a ``DamagedStudyError`` listing every such value with its path.
+    The file is validated only when something failed."""
+    try:
+        yield
+    except WorkbenchError:
+        raise
+    except Exception:
+        if not is_lpw(path):
+            raise
+        report = check(path)
+        if report.ok:
+            raise
+        n = len(report.errors)
+        raise DamagedStudyError(f"{path}: holds values the workbench cannot read ({n} problem"
+                                f"{'s' if n > 1 else ''}); it was changed by another program, or is "
+                                f"damaged. Correct them (export it, fix the *.study.json and import "
+                                f"that into a new study), or open a backup copy.", report.errors) from None
+
+
+def check(path: str | os.PathLike):
+    """Every problem of a study file of either kind, without building the
+    study: a ``Report`` (decoding and opening failures as one error at the
+    top). A ``.lpw`` is opened read-only."""
+    from .core.validate import Problem, Report, validate
+    from .io.study_json import check_file
+
+    if not is_lpw(path):
+        return check_file(path)
+    path = Path(path)
+    try:
+        with StudyDB.open(path, read_only=True) as db:
+            try:
+                if not db.has_study():
+                    raise no_study(path)
+                doc = db.load_doc()
+            except sqlite3.DatabaseError as exc:
+                raise damaged(path, exc) from None
+    except WorkbenchError as exc:
+        report = Report(errors=[Problem("", exc.message.removeprefix(f"{path}: "))])
+        report.errors.extend(exc.problems)
+        return report
+    _, report = validate(doc)
+    return report
 
 
 @contextmanager
 def reading(path: str | os.PathLike) -> Iterator[StudyDB]:
-    """A study opened for reading as a ``StudyDB``: a ``.lpw`` as it is; a
-    ``*.study.json`` read and validated into a temporary study first."""
+    """A study opened for reading as a ``StudyDB``: a ``.lpw`` as it is
+    (read-only: never written), a ``*.study.json`` read and validated into a
+    temporary study first."""
     if is_lpw(path):
-        with StudyDB.open(path) as db:
+        with StudyDB.open(path, read_only=True) as db:
             yield db
         return
     import tempfile
@@ -146,37 +219,44 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
         return None, refiqda.export(study_path, out)
     from .io.study_json import dumps_study, write_study
 
-    loaded = load(study_path)
+    loaded = load(study_path, [firm_id] if firm_id is not None else None)
     study = loaded.study
     if firm_id is not None:
-        require_firms(study, [firm_id])
         study = study.only_firm(firm_id)
     if out is None:
-        return dumps_study(study), loaded.warnings
+        with explained(study_path):
+            return dumps_study(study), loaded.warnings
     if Path(out).resolve() == Path(study_path).resolve():
         raise InputError(f"{out}: export would overwrite the study it reads; choose another file")
-    write_study(study, out)
+    with explained(study_path):
+        write_study(study, out)
     return None, loaded.warnings
 
 
-def stats(study_path: str | os.PathLike, firm_id: str | None = None) -> tuple[dict, Study, list]:
+def stats(study_path: str | os.PathLike, firm_id: str | None = None,
+          code: str | None = None) -> tuple[dict, Study, list]:
+    """Counts of the study (or one firm); with ``code``, of the events
+    carrying that code only (``core.coding.narrow_study``)."""
     from .core.analysis import study_stats
+    from .core.coding import narrow_study
 
-    loaded = load(study_path)
-    firm_ids = None
-    if firm_id is not None:
-        require_firms(loaded.study, [firm_id])
-        firm_ids = [firm_id]
-    return study_stats(loaded.study, firm_ids), loaded.study, loaded.warnings
+    firm_ids = [firm_id] if firm_id is not None else None
+    loaded = load(study_path, firm_ids)  # with a firm, only that firm is read
+    study = loaded.study if code is None else narrow_study(loaded.study, code)
+    with explained(study_path):
+        return study_stats(study, firm_ids), study, loaded.warnings
 
 
 def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: str | None = None,
             all_firms: bool = False, kind: str = "process", fmt: str = "svg", dpi: int = 150,
-            sources: bool = True, routines: bool = True, engine: str = "auto") -> tuple[list[Path], str, list]:
+            sources: bool = True, routines: bool = True, engine: str = "auto",
+            code: str | None = None) -> tuple[list[Path], str, list]:
     """Draw the process diagram (or framework figure) of one firm, of every
     firm (``out`` is then a folder, one file per firm), or, for the framework
-    figure, of the whole study. Returns the files written, which engine drew,
-    and the study's warnings."""
+    figure, of the whole study; with ``code``, of the events carrying that
+    code only (``core.coding.narrow_study``). Returns the files written,
+    which engine drew, and the study's warnings."""
+    from .core.coding import narrow_study
     from .io.files import atomic_write_bytes
     from .render import diagram as dg
     from .render import engine as eng
@@ -185,10 +265,9 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
         raise InputError(f"unknown kind {kind!r}; choose process or framework")
     if fmt not in eng.FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(eng.FORMATS)}")
-    loaded = load(study_path)
-    study = loaded.study
-    if firm_id is not None:
-        require_firms(study, [firm_id])
+    # with a firm, only that firm is read
+    loaded = load(study_path, [firm_id] if firm_id is not None and not all_firms else None)
+    study = loaded.study if code is None else narrow_study(loaded.study, code)
     targets: list[tuple[Path, object]] = []  # (file, firm or None for the study)
     out = Path(out)
     if all_firms:
@@ -215,8 +294,9 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
     drawn_by = ""
     written = []
     for path, firm in targets:
-        graph = (dg.process_graph(study, firm, options) if kind == "process"
-                 else dg.framework_graph(study, firm))
+        with explained(study_path):
+            graph = (dg.process_graph(study, firm, options) if kind == "process"
+                     else dg.framework_graph(study, firm))
         title = f"{firm.name if firm else study.title}: {kind}"
         drawn = eng.draw(graph.source, fmt, engine=engine, dpi=dpi, title=title)
         atomic_write_bytes(path, drawn.data)
@@ -227,7 +307,7 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
 
 def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
            template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
-           tables_only: bool = False, engine: str = "auto", progress=None) -> list:
+           tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None) -> list:
     """Write the Word report (or, with ``tables_only``, the cross-case tables)
     of a study or of chosen firms. The file appears only when complete."""
     from .io.files import atomic_write_bytes
@@ -241,11 +321,13 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
     if Path(out).suffix.lower() not in (".docx", ""):
         raise InputError(f"{out}: a Word report is written as a .docx file")
     options = rp.ReportOptions(firm_ids=firm_ids or None, template=template, diagrams=diagrams,
-                               evidence=evidence, tables_only=tables_only, engine=engine, progress=progress)
-    document = rp.build(loaded.study, options)
+                               evidence=evidence, tables_only=tables_only, engine=engine, progress=progress,
+                               code=code)
+    with explained(study_path):
+        document = rp.build(loaded.study, options)
     atomic_write_bytes(out, rp.to_bytes(document))
     return loaded.warnings
 
 
-__all__ = ["report", "diagram", "load", "import_file", "export", "stats", "is_lpw", "require_firms",
+__all__ = ["report", "diagram", "load", "check", "import_file", "export", "stats", "is_lpw", "require_firms",
            "InputError", "WorkbenchError"]

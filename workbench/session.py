@@ -13,17 +13,22 @@ import json
 import os
 import re
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
 from .core import edits as E
-from .core.errors import FirmsExistError, InputError, WorkbenchError
+from .core.errors import (FirmsExistError, InputError, NoSuchStudyError, ReadOnlyError, StudyLockedError,
+                          WorkbenchError)
 from .core.frameworks import UnknownFrameworkError, framework as get_framework, framework_ids
 from .core.model import Firm, Study
-from .store.study_db import StudyDB
+from .store.study_db import StudyDB, damaged, no_study
 
 LOCK_SUFFIX = ".lock"
+# Files up to this size are checked for damaged pages when opened for
+# editing (about 50 ms at this size; a study of 100,000 events is ~60 MB).
+QUICK_CHECK_BYTES = 16 * 1024 * 1024
 
 
 def _pid_alive(pid: int) -> bool:
@@ -74,43 +79,94 @@ def _hostname() -> str:
 
 class StudyLock:
     """``study.lpw.lock`` beside the study, naming the process that edits it.
-    A lock left by a process that no longer runs on this machine is taken over."""
+    A lock left by a process that no longer runs on this machine is taken
+    over; so is one that is empty or cannot be read (with a warning in
+    ``warnings``: it names no process, so none can be holding it)."""
 
     def __init__(self, path: Path):
         self.path = Path(str(path) + LOCK_SUFFIX)
         self.held = False
+        self.refused = False  # another workbench holds it
+        self.warnings: list[str] = []
+
+    @property
+    def study_name(self) -> str:
+        return self.path.name[:-len(LOCK_SUFFIX)]
+
+    def _holder(self) -> dict | None:
+        """Who the lock file names, or None when it names no one (empty,
+        unreadable, not ours). A lock just created by another workbench is
+        empty for a moment: it is read again before it is judged."""
+        for attempt in range(5):
+            try:
+                other = json.loads(self.path.read_text(encoding="utf-8"))
+                if isinstance(other, dict) and other.get("pid"):
+                    return other
+            except FileNotFoundError:
+                return {}
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05 * (attempt + 1))
+        return None
 
     def acquire(self) -> None:
+        """Take the lock: ``StudyLockedError`` when another workbench holds
+        it, ``ReadOnlyError`` when the folder cannot be written (so no lock,
+        and no edit, is possible)."""
         me = {"pid": os.getpid(), "host": _hostname()}
-        for _ in range(2):
+        for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                try:
-                    other = json.loads(self.path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    other = {}
+                other = self._holder()
+                if other == {}:
+                    continue  # gone meanwhile: try again
+                if other is None:
+                    why = "empty" if _size(self.path) == 0 else "unreadable"
+                    self.warnings.append(f"The lock file {self.path.name} was {why} and named no workbench: "
+                                         f"it was left over from one that stopped, and was taken over.")
+                    self._remove_stale()
+                    continue
                 same_host = other.get("host") == me["host"]
-                if same_host and not _pid_alive(int(other.get("pid", 0) or 0)):
-                    try:
-                        self.path.unlink()  # stale: its process has gone
-                    except OSError:
-                        pass
+                try:
+                    pid = int(other.get("pid", 0) or 0)
+                except (TypeError, ValueError):
+                    pid = 0
+                if same_host and not _pid_alive(pid):
+                    self._remove_stale()  # stale: its process has gone
                     continue
                 where = "on this computer" if same_host else f"on {other.get('host', 'another computer')}"
-                raise WorkbenchError(
-                    f"{self.path.name[:-len(LOCK_SUFFIX)]} is open in another workbench {where} "
-                    f"(process {other.get('pid', '?')}). Close it there first. If that workbench has "
-                    f"crashed, delete {self.path} and try again.") from None
+                self.refused = True
+                raise StudyLockedError(
+                    f"{self.study_name} is open in another workbench {where} "
+                    f"(process {other.get('pid', '?')}). Close it there first. "
+                    f"If that workbench has crashed, delete {self.path} and try again.",
+                    holder=other) from None
             except OSError as exc:
                 # a read-only folder: no lock can be written, so no edit can be either
-                raise WorkbenchError(f"cannot open {self.path.name[:-len(LOCK_SUFFIX)]} for editing: "
-                                     f"{exc.strerror or exc}") from None
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(me, fh)
+                raise ReadOnlyError(f"cannot open {self.study_name} for editing: "
+                                    f"{exc.strerror or exc}") from None
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(me, fh)
+            except OSError as exc:
+                self._remove_stale()
+                raise ReadOnlyError(f"cannot open {self.study_name} for editing: "
+                                    f"{exc.strerror or exc}") from None
             self.held = True
             return
-        raise WorkbenchError(f"could not lock {self.path}")
+        raise StudyLockedError(f"could not lock {self.path}: another workbench keeps taking it; "
+                               f"try again.")
+
+    def _remove_stale(self) -> None:
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StudyLockedError(f"{self.path} is left over from a workbench that stopped, and "
+                                   f"cannot be removed ({exc.strerror or exc}). Delete it and try "
+                                   f"again.") from None
 
     def release(self) -> None:
         if self.held:
@@ -119,6 +175,13 @@ class StudyLock:
             except OSError:
                 pass
             self.held = False
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
 
 
 def _write_error(path: Path, exc: sqlite3.Error) -> WorkbenchError:
@@ -137,45 +200,103 @@ def _write_error(path: Path, exc: sqlite3.Error) -> WorkbenchError:
 class Session:
     """One study open for editing."""
 
-    def __init__(self, path: str | os.PathLike, create: dict | None = None):
+    def __init__(self, path: str | os.PathLike, create: dict | None = None, read_only: bool = False):
         """Open ``path`` for editing; with ``create`` (study fields: title,
-        framework, ...), make a new study file there first."""
+        framework, ...), make a new study file there first. With
+        ``read_only``, or when the file or its folder cannot be written, the
+        study is opened for reading only (``read_only`` is then True, and
+        the file is never written). ``warnings`` says what the person should
+        know (a stale lock taken over, a copy kept before an update); the
+        errors are typed (``StudyLockedError``, ``DamagedStudyError``, ...)
+        so a front end can offer what fits."""
         self.path = Path(path)
         self.closed = False
+        self.read_only = bool(read_only)
+        self.warnings: list[str] = []
+        self.backup: Path | None = None
+        self.db = None
+        self.lock = StudyLock(self.path)
         self._history: list[E.Edit] = []  # the undo history; the first _done steps are applied
         self._done = 0
         self.applied = 0  # edits applied through ``apply`` so far
         self._group: list | None = None  # edits of an open ``group``
         if create is None and not self.path.exists():
-            raise InputError(f"{self.path}: no such study file")
+            raise NoSuchStudyError(f"{self.path}: no such study file")
         if create is not None and self.path.exists() and self.path.stat().st_size > 0:
             raise InputError(f"{self.path}: already exists; choose another name for the new study")
-        self.db = StudyDB.open(self.path, create=create is not None)
-        self.lock = StudyLock(self.path)
+        if create is not None:
+            meta = {"format": "lpw-study", "version": 1, **create}
+            if meta.get("framework") not in framework_ids() or not meta.get("title"):
+                raise InputError(f"a new study needs a title and a framework ({', '.join(framework_ids())})")
+        made = create is not None and not self.path.exists()
         try:
-            self.lock.acquire()
+            if not self.read_only:
+                self._take_lock(create is not None)
+            self.warnings.extend(self.lock.warnings)
+            self.db = StudyDB.open(self.path, create=create is not None, read_only=self.read_only)
+            self.backup = self.db.backup
+            if self.backup is not None:
+                self.warnings.append(f"The study was brought up to date for this version of the workbench; "
+                                     f"a copy of it as it was is kept as {self.backup.name}.")
             if create is not None:
-                meta = {"format": "lpw-study", "version": 1, **create}
-                if meta.get("framework") not in framework_ids() or not meta.get("title"):
-                    raise InputError(f"a new study needs a title and a framework ({', '.join(framework_ids())})")
                 self.db.create_study(meta)
-            elif not self.db.has_study():
-                raise InputError(f"{self.path}: holds no study")
+            self._check_readable()
             try:
                 self.framework = get_framework(self.db.framework)
             except UnknownFrameworkError as exc:  # made with a framework file this installation lacks
                 raise InputError(f"{self.path}: {exc.message}") from None
         except BaseException:
             self.close()
-            if create is not None and self.path.exists():
-                self.path.unlink()
+            if create is not None and self.path.exists() and not self.lock.refused:
+                if made:
+                    self.path.unlink()
+                else:
+                    os.truncate(self.path, 0)  # the empty file it was
             raise
-        self.read_only = not os.access(self.path, os.W_OK)
+
+    def _take_lock(self, creating: bool) -> None:
+        """Lock the study for editing; a file or folder that cannot be
+        written makes the session read-only instead (not for a new study)."""
+        try:
+            self.lock.acquire()
+        except ReadOnlyError:
+            if creating:
+                raise
+            self.read_only = True
+            self.warnings.append(f"The folder of {self.path.name} cannot be written, so the study is "
+                                 f"open read-only.")
+            return
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            self.lock.release()
+            self.read_only = True
+            self.warnings.append(f"The file {self.path.name} is read-only, so the study is open read-only.")
+
+    def _check_readable(self) -> None:
+        """DamagedStudyError when the file holds no study, or SQLite finds a
+        damaged page in it: checked now, not at the first click that would
+        read it, for files up to QUICK_CHECK_BYTES (larger ones would take
+        noticeably longer to open; a damaged page there is found when read)."""
+        try:
+            if not self.db.has_study():
+                raise no_study(self.path)
+            small = self.path.stat().st_size <= QUICK_CHECK_BYTES
+            problems = [r[0] for r in self.db.conn.execute("PRAGMA quick_check(5)")] if small else ["ok"]
+        except sqlite3.DatabaseError as exc:
+            raise damaged(self.path, exc) from None
+        if problems != ["ok"]:
+            raise damaged(self.path, sqlite3.DatabaseError("; ".join(problems)))
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def close(self) -> None:
         self.closed = True
         try:
-            self.db.close()
+            if self.db is not None:
+                self.db.close()
         finally:
             self.lock.release()
 
@@ -232,6 +353,53 @@ class Session:
 
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
         return self.db.find_events(text, limit)
+
+    # read methods for the Documents tab (docsgui): one query each, through self.db
+
+    def document_list(self, firm_id: str | None = None) -> list[dict]:
+        """The study's documents in order (id, name, kind, date, firm, characters, and how many
+        quotes and coded passages are anchored in each); with ``firm_id``, those about the firm
+        or quoted by its events."""
+        return list(self.db.query(
+            "SELECT id, name, kind, date, firm, length(text) AS characters, "
+            "(SELECT count(*) FROM evidence WHERE document = documents.id) AS quotes, "
+            "(SELECT count(*) FROM passages WHERE document = documents.id) AS passages FROM documents "
+            "WHERE :f IS NULL OR firm = :f OR id IN (SELECT document FROM evidence WHERE firm = :f) "
+            "ORDER BY position", {"f": firm_id}))
+
+    def document_evidence(self, doc_id: str) -> list[dict]:
+        """The quotes anchored in a document, in the order of the text: each evidence item
+        with ``firm``, ``event`` and ``index`` (its place in the event's evidence)."""
+        from .store.study_db import row_to_dict
+
+        return [dict(row_to_dict("evidence", r), firm=r["firm"], event=r["event"], index=r["position"])
+                for r in self.db.query("SELECT * FROM evidence WHERE document = ? ORDER BY start_offset", [doc_id])]
+
+    # read methods for the Codes and Search docks (codesgui)
+
+    def documents(self) -> list[dict]:
+        """Every document of the study (with its text and passages), in order."""
+        return self.db._documents()
+
+    def code_counts(self) -> dict[str, dict]:
+        """For each code of the study: how many events, quotes and passages carry it (one pass each)."""
+        out = {c["id"]: {"id": c["id"], "events": 0, "quotes": 0, "passages": 0} for c in self.db.codes()}
+        for kind, table in (("events", "events"), ("quotes", "evidence"), ("passages", "passages")):
+            for r in self.db.query(f"SELECT j.value AS code, count(DISTINCT t.rowid) AS n FROM {table} t, "
+                                   f"json_each(t.codes) j WHERE t.codes IS NOT NULL GROUP BY j.value"):
+                if r["code"] in out:
+                    out[r["code"]][kind] = r["n"]
+        return out
+
+    def search_documents(self, query: str, **options) -> list:
+        """``workbench.documents.search`` over this study's documents."""
+        from .documents import search
+        return search(self.db, query, **options)
+
+    def coded(self, code: str, stage: str | None = None) -> list:
+        """``workbench.documents.coded``: the passages carrying a code."""
+        from .documents import coded
+        return coded(self.db, code, stage)
 
     # ------------------------------------------------------------------ writing
     # Each public edit method reads what it changes, builds the edit as a
@@ -381,14 +549,19 @@ class Session:
             return [("document", e.doc["id"], None)]
         return []  # moves (order is a warning), removed firms and documents, study fields
 
-    def _check_shape(self, table: str, obj: dict) -> None:
+    def _check_shape(self, table: str, obj: dict, parent: str | None = None) -> None:
         """The schema's check of one object, before it is written: a value
         of the wrong type never reaches the file. (Rules across objects are
-        checked once the edit is applied, in ``_commit``.)"""
-        from .core.validate import check_object
+        checked once the edit is applied, in ``_commit``.) Problems name the
+        object: ``firm 'brw', event 'e3': stages[0]: ...``."""
+        from .core.validate import Problem, check_object
 
         problems = check_object(table[:-1], obj, self.framework.id)
         if problems:
+            owner = {"sources": "firm", "routines": "firm", "events": "firm", "passages": "document"}
+            where = f"{owner[table]} {parent!r}, " if parent and table in owner else ""
+            where += f"{table[:-1]} {obj.get('id')!r}" if isinstance(obj, dict) and obj.get("id") else table[:-1]
+            problems = [Problem(f"{where}: {p.path}" if p.path else where, p.message) for p in problems]
             raise InputError("; ".join(str(p) for p in problems[:5]), problems)
 
     # ------------------------------------------------------------------ undo
@@ -444,7 +617,7 @@ class Session:
         value, _ = sanitise(value)  # pasted control characters become spaces (format rule 6)
         current = self.db.get(table, firm_id, obj_id)
         old = current.get(key)
-        self._check_shape(table, {**current, key: value} if value is not None else current)
+        self._check_shape(table, {**current, key: value} if value is not None else current, firm_id)
         self.apply(E.SetField(table, firm_id, obj_id, key, value, old),
                    label or f"Edit {key.replace('_', ' ')}")
         return old
@@ -471,7 +644,7 @@ class Session:
         obj, _ = sanitise(obj)
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             raise InputError(f"a {table[:-1]} needs an id")
-        self._check_shape(table, obj)
+        self._check_shape(table, obj, firm_id)
         where = self._parent_name(table, firm_id)
         if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
             raise InputError(f"{where} already has a {table[:-1]} {obj['id']!r}")
@@ -617,6 +790,7 @@ class Session:
         the document's own characters). One step. Returns the
         ``core.anchor.AnchorReport``; its items are ``Unanchored`` tuples."""
         from .core.anchor import Corpus, anchor_report
+        from .core.textpos import speaker_at
 
         docs = [(d["id"], d["text"]) for d in self.db.documents_by_id(
             [r["id"] for r in self.db.query("SELECT id FROM documents ORDER BY position")])]
@@ -628,6 +802,7 @@ class Session:
                     if not ev.get("document"):
                         items.append(Unanchored(firm_id, row["event"], i, ev, ev["quote"]))
         report = anchor_report(items, docs, Corpus()) if docs else None
+        texts = dict(docs)
         if report is None:
             from .core.anchor import AnchorReport
 
@@ -639,6 +814,10 @@ class Session:
                 changed[key] = [dict(e) for e in self.db.get("events", firm_id, event_id)["evidence"]]
             item = {k: v for k, v in ev.items() if k != "location"}
             item.update(quote=match.quote, document=match.document_id, start=match.start, end=match.end)
+            if not item.get("speaker"):  # the turn it was found in says who said it
+                who = speaker_at(texts[match.document_id], match.start)
+                if who:
+                    item["speaker"] = who[:500]
             changed[key][i] = item
         steps = [E.SetField("events", f, e, "evidence", new, self.db.get("events", f, e)["evidence"])
                  for (f, e), new in changed.items()]

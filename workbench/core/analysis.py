@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .coding import NarrowedFirm
 from .errors import WorkbenchError
 from .frameworks import Framework, all_stages, vocabulary
 from .model import Event, Firm, Study
@@ -53,10 +54,11 @@ class FlowLink:
 
 def firm_links(firm: Firm) -> list[FlowLink]:
     """The firm's explicit links with their flows; in a firm with no links,
-    each listed event leads to the next."""
+    each listed event leads to the next. A firm narrowed to a code
+    (``coding.NarrowedFirm``) keeps to the links of the whole firm."""
     events = {e.id: e for e in firm.event_list}
     out: list[FlowLink] = []
-    if firm.link_list:
+    if firm.link_list or (isinstance(firm, NarrowedFirm) and firm.had_links):
         for ln in firm.link_list:
             a, b = events.get(ln.from_), events.get(ln.to)
             flow = flow_between(a, b) if a and b else None

@@ -188,7 +188,8 @@ def touched(edit: Edit) -> set[tuple[str, str]]:
         elif isinstance(e, SetLinks):
             out.add((e.firm, "links"))
         elif isinstance(e, SetField) and e.table == "firms":
-            out.add(("", "firms"))
+            if e.key in ("id", "name"):  # what the list of firms shows
+                out.add(("", "firms"))
             out.add((e.id, "firms"))
             if e.key == "id" and e.value:
                 out.add((e.value, "firms"))

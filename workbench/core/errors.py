@@ -28,6 +28,43 @@ class InputError(WorkbenchError):
     exit_code = 2
 
 
+# Typed errors: a front end decides what to offer (open read-only, import
+# again, update the workbench) from the type, never from the message text.
+
+
+class NoSuchStudyError(InputError):
+    """The file asked for does not exist."""
+
+
+class NotAStudyError(InputError):
+    """The file is something else: another SQLite database, a JSON file, a
+    folder. It was left untouched."""
+
+
+class DamagedStudyError(InputError):
+    """The file is marked as a study (or meant to be one) but cannot be read
+    as one: empty, half-made by an interrupted import, missing tables, a
+    malformed page, values of the wrong type."""
+
+
+class NewerVersionError(InputError):
+    """The file was written by a newer version of the workbench."""
+
+
+class StudyLockedError(WorkbenchError):
+    """Another workbench has the study open for editing. Opening it
+    read-only is still possible."""
+
+    def __init__(self, message: str, problems: list | None = None, holder: dict | None = None):
+        super().__init__(message, problems)
+        self.holder = dict(holder or {})
+
+
+class ReadOnlyError(WorkbenchError):
+    """The study cannot be written (a read-only file or folder, a study
+    opened read-only). Opening it read-only is still possible."""
+
+
 class FirmsExistError(InputError):
     """An import names firms the study has already: it may be repeated with
     ``replace`` (the window asks; the CLI says --replace)."""

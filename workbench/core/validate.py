@@ -24,7 +24,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from .frameworks import all_stages, framework, framework_ids, resources_dir, vocabulary
 
@@ -560,36 +560,33 @@ def _refs(values: Any, path: tuple, known: set, what: str, firm_id: Any, out: li
 _DATE_RX = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
-def _date_parts(value: Any) -> tuple[int, ...] | None:
-    if not isinstance(value, str):
-        return None
-    m = _DATE_RX.match(value)
-    if not m:
-        return None
-    return tuple(int(g) for g in m.groups() if g is not None)
+def dates_out_of_order(dated: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, str, Any, str]]:
+    """Rule 5 over ``(key, date)`` pairs in list order: ``(key, date, key
+    before, date before)`` for each date earlier than one listed before it,
+    comparing at the coarser of the two precisions (a year equals any date
+    in it). Values that are not ``YYYY[-MM[-DD]]`` are passed over. Such
+    dates compare as texts cut to the shorter one, and the greatest date of
+    each precision so far also has the greatest prefix, so keeping those
+    three maxima makes this one pass. The events table's warnings use it too."""
+    best: dict[int, tuple[str, Any]] = {}  # length of a date -> (greatest date so far, its key)
+    for key, date in dated:
+        if not isinstance(date, str) or not _DATE_RX.match(date):
+            continue
+        for length, (top, top_key) in best.items():
+            n = min(length, len(date))
+            if date[:n] < top[:n]:
+                yield key, date, top_key, top
+                break
+        if date > best.get(len(date), ("", None))[0]:
+            best[len(date)] = (date, key)
 
 
 def _check_order(events: list[tuple[int, dict]], base: tuple, out: list) -> None:
-    """Rule 5: a later dated event may not be earlier than any listed before
-    it, comparing at the coarser of the two precisions. The greatest date of
-    each precision seen so far also has the greatest prefix, so keeping those
-    three maxima makes this one pass."""
-    best: dict[int, tuple[tuple[int, ...], int, str]] = {}  # precision -> (prefix, index, date)
-    for i, ev in events:
-        parts = _date_parts(ev.get("date"))
-        if parts is None:
-            continue
-        for prec, (prefix, j, date) in best.items():
-            n = min(prec, len(parts))
-            if parts[:n] < prefix[:n]:
-                out.append(Problem(fmt_path(base + (i, "date")),
-                                   f"{ev['date']!r} is earlier than {date!r} of {fmt_path(base + (j,))}, "
-                                   f"listed before it; events should be in chronological order",
-                                   "warning"))
-                break
-        prec = len(parts)
-        if prec not in best or parts > best[prec][0]:
-            best[prec] = (parts, i, ev["date"])
+    """Rule 5, as warnings with their paths."""
+    for i, date, j, top in dates_out_of_order((i, ev.get("date")) for i, ev in events):
+        out.append(Problem(fmt_path(base + (i, "date")),
+                           f"{date!r} is earlier than {top!r} of {fmt_path(base + (j,))}, "
+                           f"listed before it; events should be in chronological order", "warning"))
 
 
 def _check_via_cycles(sources: list[tuple[int, dict]], base: tuple, out: list) -> None:
@@ -675,6 +672,8 @@ def _check_codes(doc: dict, errors: list) -> None:
             errors.append(Problem(fmt_path(("codes", ci, "parent")),
                                   f"no code {up!r} in the study{did_you_mean(up, code_ids)}"))
             continue
+        if not isinstance(cid, str):
+            continue  # the schema pass reported the id
         seen, cur = {cid}, up
         while isinstance(cur, str) and cur in parent:
             if cur in seen:
@@ -812,7 +811,8 @@ def check_object(kind: str, obj: Any, framework_id: str | None, where: str = "")
     _object_check(kind)(obj, (where,) if where else (), problems, Context(framework_id))
     if kind == "event" and framework_id in framework_ids() and isinstance(obj, dict):
         stages = set(framework(framework_id).stage_ids)
-        for i, st in enumerate(obj.get("stages") or ()):
+        listed = obj.get("stages")
+        for i, st in enumerate(listed if isinstance(listed, list) else ()):
             if isinstance(st, str) and st in all_stages() and st not in stages:
                 problems.append(Problem(fmt_path(((where,) if where else ()) + ("stages", i)),
                                         _stage_message(st, Context(framework_id))))

@@ -58,7 +58,7 @@ class StudyController(QObject):
         """Tell the views what ``edit`` changed (None: a failed edit, after
         which views re-read what they show, so that it is what the file holds)."""
         pairs = E.touched(edit) if edit is not None else {("", "firms")}
-        if any(table == "firms" for _, table in pairs):
+        if ("", "firms") in pairs:  # the list of firms itself changed
             self.firmsChanged.emit()
         for firm_id, table in sorted(pairs):
             self.changed.emit(firm_id, table)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPainter
-from PySide6.QtWidgets import QFileDialog, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGraphicsScene, QGraphicsView, QHBoxLayout, QLabel,
+                               QPushButton, QVBoxLayout)
 
 from ..core.errors import WorkbenchError
 from .controller import StudyController
@@ -62,6 +63,19 @@ class DiagramTab(LazyTab):
         self.routines.toggled.connect(lambda _: self.schedule())
         bar.addWidget(self.sources)
         bar.addWidget(self.routines)
+        self.code = QComboBox()
+        self.code.addItem("All events", None)
+        self.code.setMinimumContentsLength(16)
+        self.code.setToolTip("Draw only the events carrying this code (on the event or on one of its quotes). "
+                             "Where the firm has links, two of them are linked when the firm links them "
+                             "directly or through events left out; otherwise each leads to the next.")
+        self.code.currentIndexChanged.connect(lambda _: self._filling or self.schedule())
+        self._filling = False
+        code_label = QLabel("Code")
+        code_label.setBuddy(self.code)
+        bar.addSpacing(12)
+        bar.addWidget(code_label)
+        bar.addWidget(self.code)
         bar.addStretch()
         bar.addWidget(self.status)
         export = QPushButton("Export…")
@@ -75,9 +89,11 @@ class DiagramTab(LazyTab):
         self.timer.setSingleShot(True)
         self.timer.setInterval(300)
         self.timer.timeout.connect(self.redraw)
-        controller.changed.connect(lambda firm, table: firm == (self.firm_id or "") and self.schedule())
+        controller.changed.connect(
+            lambda firm, table: (firm == (self.firm_id or "") or table == "codes") and self.schedule())
         controller.firmsChanged.connect(self.schedule)
         self._auto_fit = True
+        self._note = ""  # how many events the Code choice kept, for the status line
 
     def set_firm(self, firm_id):
         self.firm_id = firm_id
@@ -105,8 +121,36 @@ class DiagramTab(LazyTab):
             self.status.setText(f"{n} events: too many to draw here; use Export → Diagram")
             return None
         study = s.load_study([self.firm_id])
+        self._fill_codes(study)
+        code = self.code.currentData()
+        self._note = ""
+        if code is not None:
+            from ..core.coding import narrow_study
+
+            name = study.code(code).name
+            study = narrow_study(study, code)
+            kept = len(study.firms[0].event_list)
+            self._note = f"{kept} of {n} events carry “{name}”; "
         opts = Options(sources=self.sources.isChecked(), routines=self.routines.isChecked())
         return process_graph(study, study.firms[0], opts).source
+
+    def _fill_codes(self, study) -> None:
+        """The Code choices: all events, then the study's codes as a tree;
+        the choice is kept while its code exists."""
+        from ..core.coding import code_tree
+
+        keep = self.code.currentData()
+        self._filling = True
+        try:
+            self.code.clear()
+            self.code.addItem("All events", None)
+            for row in code_tree(study):
+                self.code.addItem("    " * row.depth + row.code.name, row.code.id)
+            i = self.code.findData(keep) if keep is not None else 0
+            self.code.setCurrentIndex(max(i, 0))
+        finally:
+            self._filling = False
+        self.code.setEnabled(self.code.count() > 1)
 
     def redraw(self) -> None:
         from ..render import engine
@@ -131,7 +175,7 @@ class DiagramTab(LazyTab):
         self._renderer = renderer
         self.scene.addItem(item)
         self.scene.setSceneRect(QRectF(item.boundingRect()))
-        self.status.setText(f"drawn with {drawn.engine}")
+        self.status.setText(f"{self._note}drawn with {drawn.engine}")
         if self._auto_fit:
             self.fit()
 

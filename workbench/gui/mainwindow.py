@@ -12,12 +12,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 # Dialogs (QtWidgets.QFileDialog, QMessageBox, ...) are named through the module where they are
 # used, so PySide6 sets up their types when first needed rather than at start-up.
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QLabel, QListView, QListWidget,
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QGridLayout, QHBoxLayout, QLabel, QListView, QListWidget,
                                QListWidgetItem, QMainWindow, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from .. import services
-from ..core.errors import WorkbenchError
+from ..core.errors import DamagedStudyError, WorkbenchError
 from ..session import Session
 from .controller import StudyController
 from .models import FirmListModel
@@ -31,7 +31,7 @@ SAMPLES = {"Jones & Macpherson (2006): BRW, RSL and DMF": "jones-macpherson-2006
            "Training case: Kestrel Joinery": "training-case.study.json"}
 # The study's tabs, in order: (key, label).
 TABS = (("profile", "Profile"), ("events", "Events"), ("sources", "Sources"), ("routines", "Routines"),
-        ("diagram", "Diagram"), ("matrix", "Matrix"))
+        ("diagram", "Diagram"), ("matrix", "Matrix"), ("documents", "Documents"))
 
 
 def samples_dir() -> Path:
@@ -39,6 +39,13 @@ def samples_dir() -> Path:
 
     here = Path(__file__).resolve().parents[2] / "sample_cases"
     return here if here.is_dir() else resources_dir() / "sample_cases"
+
+
+def column_key(table: str) -> str:
+    """Where the columns of a table (widths, order, shown or hidden) are
+    remembered. The events table's layout changed to fit a laptop screen:
+    a layout saved before then is not restored."""
+    return "columns/events-2" if table == "events" else f"columns/{table}"
 
 
 def settings() -> QSettings:
@@ -96,13 +103,14 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.setWindowTitle(APP)
-        self.resize(1360, 860)
+        self.resize(*self.first_size())
         self.controller: StudyController | None = None
         self.session: Session | None = None
         self.firm_id: str | None = None
         self.stack = QStackedWidget()
         self.start: StartPage | None = None  # built when first shown: not at all if a study opens first
         self.setCentralWidget(self.stack)
+        self.setAcceptDrops(True)  # document files dropped on the window are added (docsgui)
         self.study_widget: QWidget | None = None
         self._tab_widgets: dict[str, QWidget] = {}
         self._build_actions()
@@ -112,6 +120,16 @@ class MainWindow(QMainWindow):
         if s.value("geometry"):
             self.restoreGeometry(s.value("geometry"))
         self.statusBar().showMessage("Open a study, or start a new one")
+
+    def first_size(self) -> tuple[int, int]:
+        """1360 x 860, or less on a smaller screen (a 1366 x 768 laptop): the
+        window opens whole on the screen, not cut off at its foot."""
+        screen = QtWidgets.QApplication.primaryScreen()
+        if screen is None:
+            return 1360, 860
+        room = screen.availableGeometry()
+        frame = 40  # the title bar and borders the window manager adds
+        return min(1360, room.width()), min(860, max(400, room.height() - frame))
 
     # ------------------------------------------------------------------ actions and menus
 
@@ -129,6 +147,7 @@ class MainWindow(QMainWindow):
         self.act_new = A("&New study…", self.new_study_dialog, QKeySequence.StandardKey.New)
         self.act_open = A("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.act_import = A("&Import a study file into this study…", self.import_dialog)
+        self.act_add_documents = A("Add &documents…", self.add_documents_dialog)  # docsgui
         self.act_close = A("&Close study", self.close_study, QKeySequence.StandardKey.Close)
         self.act_quit = A("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.act_find = A("&Find in all firms…", self.find_dialog, QKeySequence.StandardKey.Find)
@@ -144,10 +163,11 @@ class MainWindow(QMainWindow):
         self.act_firm_json = A("This &firm as JSON…", lambda: self.export_json_dialog(firm=True))
         self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.StandardKey.HelpContents)
         self.act_about = A("&About", self.about)
+        self.act_search = A("&Search the documents…", self.show_search, "Ctrl+Shift+F")
         self.study_actions = [self.act_import, self.act_close, self.act_find, self.act_add_firm,
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
                               self.act_add_event, self.act_report, self.act_diagram, self.act_json,
-                              self.act_firm_json]
+                              self.act_firm_json, self.act_add_documents, self.act_search]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -162,6 +182,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
         m.addAction(self.act_import)
+        m.addAction(self.act_add_documents)
         m.addAction(self.act_close)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -173,6 +194,7 @@ class MainWindow(QMainWindow):
         self.edit_menu.addSeparator()
         self.edit_menu.addAction(self.act_add_event)
         self.edit_menu.addAction(self.act_find)
+        self.edit_menu.addAction(self.act_search)
         self.view_menu = mb.addMenu("&View")
         self.tab_actions = []
         m = mb.addMenu("F&irm")
@@ -268,29 +290,67 @@ class MainWindow(QMainWindow):
         return self._open_session(path)
 
     def _open_session(self, path: str, create: dict | None = None) -> bool:
-        try:
-            session = Session(path, create=create)
-        except WorkbenchError as exc:
-            self.error(exc.message, "Cannot open the study")
+        session = self._session_or_explain(path, create)
+        if session is None:
             return False
         self.close_study()
         self.session = session
-        self.controller = StudyController(session, self)
-        self.controller.error.connect(self.error)
-        self.controller.firmsChanged.connect(self._firms_changed)
-        self._build_study_widget()
+        try:
+            self.controller = StudyController(session, self)
+            self.controller.error.connect(self.error)
+            self.controller.firmsChanged.connect(self._firms_changed)
+            self._build_study_widget()
+            meta = session.meta()
+            firms = session.firms()
+            if firms:
+                self.select_firm(firms[0]["id"])
+        except WorkbenchError as exc:  # a damaged page the check at opening did not reach
+            self.close_study()
+            self.error(exc.message, "The study file is damaged" if isinstance(exc, DamagedStudyError)
+                       else "The study could not be opened")
+            return False
         self._remember(path)
         self._update_actions()
-        meta = session.meta()
-        self.setWindowTitle(f"{Path(path).name} — {meta['title']} — {APP}")
+        self.setWindowTitle(f"{Path(path).name}{' (read-only)' if session.read_only else ''} — "
+                            f"{meta['title']} — {APP}")
         if session.read_only:
-            self.statusBar().showMessage("This study file is read-only: you can look, not change it")
+            status = "This study is open read-only: you can look, not change it."
         else:
-            self.statusBar().showMessage(f"Every change is saved to {path} as you make it")
-        firms = session.firms()
-        if firms:
-            self.select_firm(firms[0]["id"])
+            status = f"Every change is saved to {path} as you make it."
+        self.statusBar().showMessage(" ".join(session.warnings + [status]))
         return True
+
+    def _session_or_explain(self, path: str, create: dict | None = None) -> Session | None:
+        """A Session on the study, or None after a dialog saying why not. What
+        the dialog offers follows from the error's type: a study locked by
+        another workbench, or one whose file cannot be written, can still be
+        opened read-only."""
+        from ..core.errors import (DamagedStudyError, NewerVersionError, NotAStudyError, ReadOnlyError,
+                                   StudyLockedError)
+
+        try:
+            return Session(path, create=create)
+        except (StudyLockedError, ReadOnlyError) as exc:
+            if create is not None:
+                self.error(exc.message, "Cannot create the study")
+                return None
+            buttons = QtWidgets.QMessageBox.StandardButton
+            answer = QtWidgets.QMessageBox.question(
+                self, "Open the study read-only?",
+                f"{exc.message}\n\nOpen {Path(path).name} read-only, to look at it without changing it?",
+                buttons.Open | buttons.Cancel, buttons.Open)
+            if answer != buttons.Open:
+                return None
+            try:
+                return Session(path, read_only=True)
+            except WorkbenchError as exc2:
+                self.error("\n".join(exc2.lines()[:25]), "Cannot open the study")
+                return None
+        except WorkbenchError as exc:
+            title = {DamagedStudyError: "The study file is damaged", NotAStudyError: "Not a study file",
+                     NewerVersionError: "Made by a newer workbench"}.get(type(exc), "Cannot open the study")
+            self.error("\n".join(exc.lines()[:25]), title)
+            return None
 
     def new_study_dialog(self) -> None:
         from .dialogs import NewStudyDialog
@@ -332,7 +392,7 @@ class MainWindow(QMainWindow):
             settings().setValue("splitter", self.splitter.saveState())
             settings().setValue("tab", self.tabs.currentIndex())
             for name, view in self._tables().items():
-                settings().setValue(f"columns/{name}", view.horizontalHeader().saveState())
+                settings().setValue(column_key(name), view.horizontalHeader().saveState())
             if "diagram" in self._tab_widgets:
                 self._tab_widgets["diagram"].timer.stop()
             self.controller.blockSignals(True)
@@ -340,6 +400,10 @@ class MainWindow(QMainWindow):
             self.study_widget.deleteLater()
             self.study_widget = None
             self._tab_widgets = {}
+        for dock in (getattr(self, "codes_dock", None), getattr(self, "search_dock", None)):
+            if dock is not None:
+                settings().setValue(f"dock/{dock.objectName()}", dock.isVisible())
+                dock.widget().attach(None)
         self.session.close()
         self.session = None
         self.controller = None
@@ -367,17 +431,25 @@ class MainWindow(QMainWindow):
         ll.setContentsMargins(4, 4, 4, 4)
         ll.addWidget(QLabel("<b>Firms</b>"))
         ll.addWidget(self.firm_list)
-        buttons = QHBoxLayout()
-        for text, slot, tip in (("+", self.add_firm_dialog, "Add a firm"),
-                                ("−", self.delete_firm_dialog, "Delete the firm"),
-                                ("↑", lambda: self.move_firm(-1), "Move up"),
-                                ("↓", lambda: self.move_firm(+1), "Move down")):
+        buttons = QGridLayout()  # two by two: the words fit the narrow pane
+        buttons.setSpacing(4)
+        self.firm_buttons: dict[str, QPushButton] = {}
+        for key, text, name, slot, tip in (
+                ("add", "Add…", "Add firm", self.add_firm_dialog, "Add a firm to the study (Ctrl+Shift+N)"),
+                ("delete", "Delete…", "Delete firm", self.delete_firm_dialog,
+                 "Delete the selected firm, with its events, sources and routines (you can undo it)"),
+                ("up", "↑ Up", "Move firm up", lambda: self.move_firm(-1),
+                 "Move the selected firm up the list (Ctrl+Shift+Up)"),
+                ("down", "↓ Down", "Move firm down", lambda: self.move_firm(+1),
+                 "Move the selected firm down the list (Ctrl+Shift+Down)")):
             b = QPushButton(text)
             b.setToolTip(tip)
-            b.setMaximumWidth(36)
+            b.setAccessibleName(name)
+            b.setAccessibleDescription(tip)
             b.clicked.connect(lambda _=False, s=slot: s())
-            buttons.addWidget(b)
-        buttons.addStretch()
+            n = len(self.firm_buttons)
+            self.firm_buttons[key] = b
+            buttons.addWidget(b, n // 2, n % 2)
         ll.addLayout(buttons)
 
         self._tab_widgets = {}
@@ -389,10 +461,30 @@ class MainWindow(QMainWindow):
         for i in range(self.tabs.count()):
             act = self._action(self.tabs.tabText(i), lambda i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
             self.view_menu.addAction(act)
+        self._build_docks()
+
+        # a study with no firm shows, where the tabs would be, what to do first
+        self.no_firm = QWidget()
+        nl = QVBoxLayout(self.no_firm)
+        nl.addStretch(1)
+        message = QLabel("<h2>Add a firm</h2><p>This study has no firms yet. Add a firm, then log its "
+                         "events, knowledge sources and routines.</p>")
+        message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        message.setWordWrap(True)
+        nl.addWidget(message)
+        self.add_firm_button = QPushButton("Add a firm…")
+        self.add_firm_button.setAccessibleName("Add a firm")
+        self.add_firm_button.setMinimumHeight(36)
+        self.add_firm_button.clicked.connect(self.add_firm_dialog)
+        nl.addWidget(self.add_firm_button, 0, Qt.AlignmentFlag.AlignCenter)
+        nl.addStretch(2)
+        self.right = QStackedWidget()
+        self.right.addWidget(self.tabs)
+        self.right.addWidget(self.no_firm)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(left)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 5)
         state = settings().value("splitter")
         if state:
@@ -406,6 +498,81 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(int(tab) if tab.isdigit() and int(tab) < len(TABS) else 1)
         self._tab(TABS[self.tabs.currentIndex()][0])
         self._rebind_undo(c.undo_stack)
+        self._show_no_firm()
+
+    def _build_docks(self) -> None:
+        """The Codes and Search docks (built once; shown as they were left),
+        and their entries in the View menu."""
+        from PySide6.QtWidgets import QDockWidget
+
+        from .codes_panel import CodesPanel
+        from .search_panel import SearchPanel
+
+        if getattr(self, "codes_dock", None) is None:
+            for name, title, panel, area in (
+                    ("codes", "Codes", CodesPanel(self), Qt.DockWidgetArea.RightDockWidgetArea),
+                    ("search", "Search", SearchPanel(self), Qt.DockWidgetArea.BottomDockWidgetArea)):
+                dock = QDockWidget(title, self)
+                dock.setObjectName(name)
+                dock.setWidget(panel)
+                self.addDockWidget(area, dock)
+                dock.setVisible(settings().value(f"dock/{name}", "false") in (True, "true"))
+                setattr(self, f"{name}_dock", dock)
+            # the code names readable beside their counts; the events table keeps most of a laptop's height
+            self.resizeDocks([self.codes_dock], [360], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.search_dock], [250], Qt.Orientation.Vertical)
+        self.view_menu.addSeparator()
+        for dock, keys in ((self.codes_dock, "Ctrl+Shift+K"), (self.search_dock, "Ctrl+Shift+F")):
+            act = dock.toggleViewAction()
+            act.setText(f"{dock.windowTitle()} panel")
+            if dock is self.codes_dock:
+                act.setShortcut(QKeySequence(keys))
+            self.view_menu.addAction(act)
+        self.codes_dock.widget().attach(self.controller)
+        self.search_dock.widget().attach(self.controller)
+
+    def show_search(self) -> None:
+        """Ctrl+Shift+F: the Search panel, its field ready to type in."""
+        if self.controller is None:
+            return
+        panel = self.search_dock.widget()
+        self.search_dock.show()
+        self.search_dock.raise_()
+        panel.pages.setCurrentIndex(0)
+        panel.text.setFocus()
+        panel.text.selectAll()
+
+    def coding_query(self, code_id: str) -> None:
+        self.search_dock.show()
+        self.search_dock.widget().show_code(code_id)
+
+    def open_document_at(self, doc_id: str, start: int, end: int) -> None:
+        """Show a document with the passage ``start``-``end`` selected: in the
+        Documents tab where there is one, else in a read-only window."""
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i).replace("&", "") == "Documents":
+                self.tabs.setCurrentIndex(i)  # builds the tab if it is not yet
+                tab = self.tabs.widget(i)
+                if hasattr(tab, "show_passage"):
+                    return tab.show_passage(doc_id, start, end)
+                if hasattr(tab, "show_document"):
+                    return tab.show_document(doc_id, select=(start, end))
+        from ..core.textpos import describe
+        from .search_panel import PassageDialog
+
+        doc = self.session.document(doc_id)
+        where = describe(doc["name"], doc["text"], start, end)
+        self.passage_dialog = PassageDialog(self, doc["name"], doc["text"], start, end, where)
+        self.passage_dialog.show()
+
+    def _show_no_firm(self) -> None:
+        """The tabs, or (a study with no firm) the "Add a firm" page in their
+        place; the firm buttons that need a firm are enabled when there is one."""
+        if self.study_widget is not None:
+            any_firm = bool(self.session.firms())
+            self.right.setCurrentWidget(self.tabs if any_firm else self.no_firm)
+            for key in ("delete", "up", "down"):
+                self.firm_buttons[key].setEnabled(any_firm)
 
     def _tab(self, key: str) -> QWidget | None:
         """The study's tab ``key``, built the first time it is asked for (shown,
@@ -424,6 +591,10 @@ class MainWindow(QMainWindow):
             from .diagram_tab import DiagramTab  # QtSvg and the graphics view: loaded with the tab
 
             widget = DiagramTab(c)
+        elif key == "documents":
+            from .documents_tab import DocumentsTab
+
+            widget = DocumentsTab(c)
         elif key == "matrix":
             from .matrix_tab import MatrixTab
 
@@ -432,9 +603,11 @@ class MainWindow(QMainWindow):
             widget = {"profile": ProfileTab, "events": EventsTab}[key](c)
         self._tab_widgets[key] = widget
         if key in ("events", "sources", "routines"):
-            state = settings().value(f"columns/{key}")
+            state = settings().value(column_key(key))
             if state:
                 widget.view.horizontalHeader().restoreState(state)
+            if key == "events":
+                widget.fit_columns()
         i = [k for k, _ in TABS].index(key)
         current = self.tabs.currentIndex()
         placeholder = self.tabs.widget(i)
@@ -453,6 +626,29 @@ class MainWindow(QMainWindow):
     routines_tab = property(lambda self: self._tab("routines"))
     diagram_tab = property(lambda self: self._tab("diagram"))
     matrix_tab = property(lambda self: self._tab("matrix"))
+    documents_tab = property(lambda self: self._tab("documents"))
+
+    # ------------------------------------------------------------------ documents (docsgui)
+    # File > Add documents…, and document files dropped on the window: see documents_tab.
+
+    def add_documents_dialog(self) -> None:
+        from .documents_tab import add_documents_dialog
+
+        add_documents_dialog(self)
+
+    def dragEnterEvent(self, event) -> None:
+        from .documents_tab import dropped_paths
+
+        if self.session is not None and dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        from .documents_tab import add_documents, dropped_paths
+
+        paths = dropped_paths(event.mimeData()) if self.session is not None else []
+        if paths:
+            event.acceptProposedAction()
+            add_documents(self, paths)
 
     def _tables(self) -> dict:
         """The tables built so far, by name."""
@@ -476,6 +672,7 @@ class MainWindow(QMainWindow):
         self.edit_menu.insertAction(first, self.redo_slot)
 
     def select_firm(self, firm_id: str | None) -> None:
+        self._show_no_firm()
         if firm_id == self.firm_id and firm_id is not None:
             return
         self.firm_id = firm_id
@@ -484,6 +681,8 @@ class MainWindow(QMainWindow):
             self.firm_list.setCurrentIndex(self.firm_model.index(row))
         for tab in self._tab_widgets.values():
             tab.set_firm(firm_id)
+        if getattr(self, "search_dock", None) is not None:
+            self.search_dock.widget().refresh_firm()
 
     def add_event(self) -> str | None:
         """Edit → Add event: a new event after the selected one, shown in
@@ -495,6 +694,9 @@ class MainWindow(QMainWindow):
         return tab.add_event()
 
     def _firms_changed(self) -> None:
+        """The list of firms changed (a firm added, removed, renamed or
+        moved): the list shows it, and the firm in view stays in view."""
+        self.firm_model.reload()  # before choosing: this handler may run before the model's own
         ids = [f["id"] for f in self.firm_model.firms]
         keep = self.firm_id if self.firm_id in ids else (ids[0] if ids else None)
         self.firm_id = None

@@ -6,27 +6,37 @@ position) as the view scrolls (``canFetchMore``/``fetchMore``); a search
 stops as soon as a page is full, so filtering 100,000 events shows its first
 results at once and counts them a moment later. Edits go through
 the controller, so each one is saved at once and can be undone.
+
+An edit of one object made through the table (or the event's detail pane,
+see ``in_place``) updates its row where it is; anything else reloads the
+table, but never under an open editor: the reload waits until the last
+editor closes, so a cell being typed in, or the next one after Tab, keeps
+its text.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Event
+from ..core.validate import dates_out_of_order
 from .controller import StudyController
 
 BATCH = 1000
 MIME = "application/x-lpw-row-id"
 UNCODED = QColor(vocabulary().colour("uncoded_row"))
 WARNING = QColor(vocabulary().colour("attention_row"))
-CRITICAL = QColor(vocabulary().colour("critical"))
+DEFAULT_TEXT = QColor(vocabulary().colour("default_text"))  # a default shown in brackets, not a value chosen
+CRITICAL = QColor(vocabulary().colour("critical_marker"))  # apart from the red of "needs attention"
 _DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
 
@@ -43,6 +53,31 @@ def _bold() -> QFont:
     return font
 
 
+@lru_cache(maxsize=1)
+def _italic() -> QFont:
+    font = QFont()
+    font.setItalic(True)
+    return font
+
+
+@lru_cache(maxsize=1)
+def critical_icon():
+    """The marker of a critical incident: a filled diamond (a shape, so it
+    does not rest on colour alone), made at the first paint."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QIcon, QPainter, QPixmap, QPolygonF
+
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(CRITICAL)
+    painter.drawPolygon(QPolygonF([QPointF(7, 0.5), QPointF(13.5, 7), QPointF(7, 13.5), QPointF(0.5, 7)]))
+    painter.end()
+    return QIcon(pixmap)
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a table: which key of the object it shows and how it is edited."""
@@ -53,35 +88,36 @@ class Column:
     vocab: str = ""   # for choice/multi: a vocabulary (levels, phases, ...) or "stages"
     ref: str = ""     # for ref/refs: "sources" or "routines"
     width: int = 120
+    optional: bool = False  # hidden until shown from the heading's right-click menu (events table)
 
 
 EVENT_COLUMNS = (
-    Column("when", "When", "when", width=95),
+    Column("when", "When", "when", width=90),
     Column("title", "Event", "text", width=280),
-    Column("critical", "Critical", "bool", width=60),
-    Column("phase", "Phase", "choice", "phases", width=140),
-    Column("stages", "Stages", "multi", "stages", width=190),
-    Column("level", "Level", "choice", "levels", width=115),
+    Column("critical", "Critical", "bool", width=58),
+    Column("phase", "Phase", "choice", "phases", width=140, optional=True),
+    Column("stages", "Stages", "multi", "stages", width=170),
+    Column("level", "Level", "choice", "levels", width=125),
     Column("learning_types", "Learning types", "multi", "learning_types", width=150),
-    Column("sources", "Knowledge sources", "refs", ref="sources", width=260),
+    Column("sources", "Knowledge sources", "refs", ref="sources", width=240, optional=True),
 )
 SOURCE_COLUMNS = (
-    Column("name", "Name", "text", width=240),
-    Column("kind", "Kind", "choice", "source_kinds", width=150),
+    Column("name", "Name", "text", width=200),
+    Column("kind", "Kind", "choice", "source_kinds", width=130),
     Column("external", "External", "bool", width=65),
-    Column("scope", "Scope", "choice", "scopes", width=100),
-    Column("direction", "Direction", "choice", "directions", width=90),
+    Column("scope", "Scope", "choice", "scopes", width=90),
+    Column("direction", "Direction", "choice", "directions", width=80),
     Column("strategic", "Strategic", "bool", width=65),
-    Column("via", "Via", "ref", ref="sources", width=150),
-    Column("notes", "Notes", "long", width=260),
+    Column("via", "Via", "ref", ref="sources", width=130),
+    Column("notes", "Notes", "long", width=100),
 )
 ROUTINE_COLUMNS = (
-    Column("name", "Routine", "text", width=220),
-    Column("activity", "Activity", "long", width=260),
-    Column("outcome", "Learning outcome", "long", width=260),
-    Column("sources", "Knowledge sources", "refs", ref="sources", width=220),
-    Column("stage", "Stage", "choice", "stages", width=130),
-    Column("started", "Started", "text", width=80),
+    Column("name", "Routine", "text", width=180),
+    Column("activity", "Activity", "long", width=170),
+    Column("outcome", "Learning outcome", "long", width=170),
+    Column("sources", "Knowledge sources", "refs", ref="sources", width=140),
+    Column("stage", "Stage", "choice", "stages", width=125),
+    Column("started", "Started", "text", width=70),
 )
 COLUMNS = {"events": EVENT_COLUMNS, "sources": SOURCE_COLUMNS, "routines": ROUTINE_COLUMNS}
 
@@ -209,11 +245,17 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         self.exhausted = True
         self.total: int | None = 0
         self._last_position = -1
+        self._in_place: list[str] = []   # ids being edited through this table or its detail pane
+        self._open_editors = 0            # editors open on the table (the delegate counts them)
+        self._reload_pending = False
         controller.changed.connect(self._on_changed)
 
     # ------------------------------------------------------------------ loading
 
     def set_firm(self, firm_id: str | None) -> None:
+        if firm_id == self.firm_id:  # the same firm again (after a refused edit, say): as any change
+            self.reload_when_free()
+            return
         self.firm_id = firm_id
         self.reload()
 
@@ -222,10 +264,66 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         self.reload(warnings=False)
 
     def _on_changed(self, firm_id: str, table: str) -> None:
-        if firm_id == (self.firm_id or "") and table in (self.table, "sources", "routines", "firms"):
+        if firm_id != (self.firm_id or ""):
+            return
+        if table == self.table and self._in_place:
+            self._refresh(self._in_place[-1])
+        elif table in (self.table, "sources", "firms"):  # the tables show source names, no routine's
+            self.reload_when_free()
+
+    @contextmanager
+    def in_place(self, obj_id: str):
+        """Within this block, a change to this table is an edit of ``obj_id``
+        alone: its row is read again where it is, instead of the whole table
+        (which would close the editors, reset the selection and scroll)."""
+        self._in_place.append(obj_id)
+        try:
+            yield
+        finally:
+            self._in_place.pop()
+
+    def _refresh(self, obj_id: str) -> None:
+        row = self.loaded_row(obj_id)
+        if row < 0:
+            return
+        try:
+            obj = self.controller.session.get(self.table, self.firm_id, obj_id)
+        except WorkbenchError:
+            self.reload_when_free()
+            return
+        obj.pop("evidence", None)  # the table shows none; rows fetched by page have none either
+        self.rows[obj_id] = obj
+        if self.table == "sources":
+            self.source_names[obj_id] = obj["name"]
+        elif self.table == "routines":
+            self.routine_names[obj_id] = obj["name"]
+        if self.table == "events":
+            self.warnings = self._warnings()  # a date can put later events out of order
+        # other rows can show this one (a source's Via, a warning): repaint them all
+        self.dataChanged.emit(self.index(0, 0), self.index(max(self.fetched - 1, 0), len(self.columns) - 1))
+
+    def editor_opened(self) -> None:
+        self._open_editors += 1
+
+    def editor_closed(self) -> None:
+        self._open_editors = max(0, self._open_editors - 1)
+        if self._reload_pending and not self._open_editors:
+            # after Tab, the next cell's editor opens right after this one closes: wait for the event loop
+            QTimer.singleShot(0, self, self._reload_if_free)
+
+    def _reload_if_free(self) -> None:
+        if self._reload_pending and not self._open_editors:
+            self.reload()
+
+    def reload_when_free(self) -> None:
+        """Reload now, or, while an editor is open on the table, once it closes."""
+        if self._open_editors:
+            self._reload_pending = True
+        else:
             self.reload()
 
     def reload(self, warnings: bool = True) -> None:
+        self._reload_pending = False
         self.beginResetModel()
         session = self.controller.session
         self.rows = {}
@@ -274,17 +372,8 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
         missing, dates = self.controller.session.event_warnings_data(self.firm_id)
         for ev_id, sid in missing:
             out.setdefault(ev_id, []).append(f"names a source that no longer exists: {sid!r}")
-        # Dates are YYYY, YYYY-MM or YYYY-MM-DD, so comparing their texts (cut
-        # to the shorter of two) compares them as dates, at the coarser precision.
-        best: dict[int, str] = {}  # length of a date -> the greatest date of that length so far
-        for ev_id, date in dates:
-            for length, top in best.items():
-                n = min(length, len(date))
-                if date[:n] < top[:n]:
-                    out.setdefault(ev_id, []).append(f"dated {date}, earlier than {top} listed before it")
-                    break
-            if date > best.get(len(date), ""):
-                best[len(date)] = date
+        for ev_id, date, _, top in dates_out_of_order(dates):
+            out.setdefault(ev_id, []).append(f"dated {date}, earlier than {top} listed before it")
         return {k: "; ".join(v) for k, v in out.items()}
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:
@@ -332,10 +421,18 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             return self.columns[section].header
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             col = self.columns[section]
+            tips = []
             if col.kind in ("choice", "multi"):
                 fw = self.controller.session.framework
-                return "\n".join(f"{label}: {definition.splitlines()[0]}"
-                                 for _, label, definition in choices(col.vocab, fw))
+                tips.append("\n".join(f"{label}: {definition.splitlines()[0]}"
+                                       for _, label, definition in choices(col.vocab, fw)))
+            if (self.table, col.key) in (("events", "level"), ("routines", "stage")):
+                what = "the default level of the event's primary stage" if col.key == "level" \
+                    else "the stage a routine is taken to be at"
+                tips.append(f"In brackets and grey: not chosen, but {what}.")
+            if self.table == "events":
+                tips.append("Right-click a heading to show or hide columns.")
+            return "\n\n".join(tips) or None
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return str(section + 1)
         return None
@@ -364,6 +461,49 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             return ""
         return str(value)
 
+    def is_default(self, obj: dict, col: Column) -> bool:
+        """Whether the cell shows, in brackets, a default rather than a value
+        chosen: an event's level (its primary stage's), a routine's stage."""
+        return (not obj.get(col.key) and ((self.table == "events" and col.key == "level")
+                                          or (self.table == "routines" and col.key == "stage"))
+                and bool(self.display(obj, col)))
+
+    def tooltip(self, obj: dict, col: Column) -> str | None:
+        """The cell's whole text (a narrow column cuts it short), what a
+        value means, and what the row's colour says."""
+        tips = []
+        text = self.display(obj, col)
+        if self.is_default(obj, col):
+            shown = text.strip("()")
+            if col.key == "level":
+                stage = all_stages().get((obj.get("stages") or [""])[0])
+                tips.append(f"{shown}, in brackets: no level is chosen for this event; {shown} is the "
+                            f"default level of its primary stage, {stage.label if stage else '?'}. "
+                            "Double-click to choose a level.")
+            else:
+                tips.append(f"{shown}, in brackets: no stage is chosen for this routine; a routine is "
+                            f"taken to be {shown} unless you choose another. Double-click to choose.")
+        elif col.kind in ("choice", "multi") and obj.get(col.key):
+            fw = self.controller.session.framework
+            defs = {i: (label, d) for i, label, d in choices(col.vocab, fw)}
+            values = obj[col.key] if isinstance(obj[col.key], list) else [obj[col.key]]
+            tips += [f"{defs[v][0]}: {defs[v][1].splitlines()[0]}" if v in defs else str(v) for v in values]
+        elif text and col.kind != "bool":
+            tips.append(text)  # the whole of it: the cell may show it cut short (…)
+        if self.table == "events":
+            if col.key == "title" and obj.get("critical"):
+                tips.append("◆ A critical incident")
+            if col.key == "title" and obj.get("description"):
+                tips.append(obj["description"])
+            warning = self.warnings.get(obj["id"])
+            if warning:
+                tips.append("Needs attention: " + warning)
+            if not obj.get("stages") or not obj.get("learning_types"):
+                n = min(len(self.controller.session.framework.stages), 9)
+                keys = "/".join(vocabulary().term_values("learning_types", "key").values())
+                tips.append(f"Not yet coded: give it a stage and a learning type (keys 1-{n}, {keys})")
+        return "\n\n".join(tips) or None
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
@@ -382,32 +522,21 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.UserRole:
             return obj["id"]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tooltip(obj, col)
+        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole) and self.is_default(obj, col):
+            return _brush(DEFAULT_TEXT.name()) if role == Qt.ItemDataRole.ForegroundRole else _italic()
         if self.table == "events":
-            warning = self.warnings.get(obj["id"])
             if role == Qt.ItemDataRole.BackgroundRole:
-                if warning:
+                if self.warnings.get(obj["id"]):
                     return _brush(WARNING.name())
                 if not obj.get("stages") or not obj.get("learning_types"):
                     return _brush(UNCODED.name())
-            if role == Qt.ItemDataRole.ToolTipRole:
-                tips = []
-                if warning:
-                    tips.append("⚠ " + warning)
-                if not obj.get("stages") or not obj.get("learning_types"):
-                    n = min(len(self.controller.session.framework.stages), 9)
-                    keys = "/".join(vocabulary().term_values("learning_types", "key").values())
-                    tips.append(f"Not yet coded: give it a stage and a learning type (keys 1-{n}, {keys})")
-                if col.kind == "multi" and obj.get(col.key):
-                    fw = self.controller.session.framework
-                    defs = {i: (label, d) for i, label, d in choices(col.vocab, fw)}
-                    tips += [f"{defs[v][0]}: {defs[v][1].splitlines()[0]}" for v in obj[col.key] if v in defs]
-                elif col.key == "title" and obj.get("description"):
-                    tips.append(obj["description"])
-                return "\n".join(tips) or None
-            if role == Qt.ItemDataRole.ForegroundRole and col.key == "title" and obj.get("critical"):
-                return _brush(CRITICAL.name())
-            if role == Qt.ItemDataRole.FontRole and col.key == "title" and obj.get("critical"):
-                return _bold()
+            if col.key == "title" and obj.get("critical"):
+                if role == Qt.ItemDataRole.DecorationRole:
+                    return critical_icon()
+                if role == Qt.ItemDataRole.FontRole:
+                    return _bold()
         return None
 
     def flags(self, index):
@@ -425,6 +554,10 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or self.firm_id is None:
             return False
+        with self.in_place(self.ids[index.row()]):
+            return self._set_data(index, value, role)
+
+    def _set_data(self, index, value, role) -> bool:
         obj = self.object_at(index.row())
         col = self.columns[index.column()]
         c = self.controller
@@ -445,12 +578,14 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
                 return c.set_field("events", self.firm_id, obj["id"], "date", None, text="Clear date")
             return c.set_field("events", self.firm_id, obj["id"], "when", text or None, text="Edit time")
         if col.kind in ("text", "long"):
-            value = str(value or "")
+            value = str(value or "").replace("\t", " ")  # a tab character has no place in a cell (nor in the report)
             if col.key in ("title", "name") and not value.strip():
                 return False
             value = value if value.strip() or col.key in ("title", "name") else None
         if col.kind in ("choice", "ref") and value == "":
             value = None
+        if value == obj.get(col.key):
+            return True  # nothing changed: no write, no undo step
         return c.set_field(self.table, self.firm_id, obj["id"], col.key, value)
 
     # ------------------------------------------------------------------ drag to reorder

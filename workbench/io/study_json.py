@@ -19,6 +19,7 @@ from ..core.errors import InputError
 from ..core.model import Study
 from ..core.validate import Problem, Report, has_bad_chars, validate
 from .files import atomic_write_text
+from .sniff import refuse_other_kind
 
 
 @dataclass
@@ -87,6 +88,7 @@ def read_text(path: str | os.PathLike) -> str:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if data.startswith(b"SQLite format 3\x00"):
         raise InputError(f"{path}: is a SQLite database (a .lpw study?), not a *.study.json file")
+    refuse_other_kind(path, data)  # a Word document, a PDF, a picture ...: named as such
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -19,6 +19,7 @@ from functools import lru_cache
 import graphviz
 
 from ..core.analysis import FEED_FORWARD, FEEDBACK, FLOWS, WITHIN, firm_links, stage_flow
+from ..core.coding import NarrowedFirm
 from ..core.frameworks import Framework, all_stages, resources_dir, vocabulary
 from ..core.model import Event, Firm, Source, Study
 from .text import attr_text, label, shorten, wrap
@@ -352,12 +353,12 @@ def _process_layout(firm: Firm, fw: Framework, options: Options) -> _Layout:
                    top, ev_x, src_x, rt_x, right)
 
 
-def _process_canvas(firm: Firm, fw: Framework, lay: _Layout) -> graphviz.Digraph:
+def _process_canvas(firm: Firm, fw: Framework, lay: _Layout, limit: str = "") -> graphviz.Digraph:
     """The graph with its defaults, the lanes drawn behind, the title and
     the corners that keep the lanes inside the drawing."""
     pal = _palette()
     g = graphviz.Digraph(name=_safe_id("process", firm.id))  # drawn with the nop2 layout: see engine.LAYOUT
-    title = f"{firm.name}: learning process ({fw.name}, {fw.id})"
+    title = f"{firm.name}: learning process ({fw.name}, {fw.id}){limit}"
     g.attr("graph", splines="true", outputorder="edgesfirst", bgcolor="white", pad="0.2",
            fontname=FONT, tooltip=attr_text(title), id=_safe_id("diagram", firm.id))
     g.attr("node", fontname=FONT, fontsize="10", margin="0.08,0.05")
@@ -372,7 +373,7 @@ def _process_canvas(firm: Firm, fw: Framework, lay: _Layout) -> graphviz.Digraph
         _lane_name(g, lane, (y0 + y1) / 2)
     g.attr("graph", _background=bg.value())
 
-    title_right = _title_node(g, f"{shorten(firm.name, 80)}: learning process ({fw.name})", lay.top, 16)
+    title_right = _title_node(g, f"{shorten(firm.name, 80)}: learning process ({fw.name}){limit}", lay.top, 16)
     for name, x, y in (("corner-a", 0, 0), ("corner-b", max(lay.right + 18, title_right), lay.top + TITLE_H)):
         g.node(name, label="", shape="point", style="invis", width="0.01", pos=_pos(x, y))
     return g
@@ -463,13 +464,22 @@ def _draw_routines(g: graphviz.Digraph, firm: Firm, lay: _Layout) -> None:
                           head=_safe_id("routine", rid))
 
 
+def _limit_text(study: Study, firms: list[Firm]) -> str:
+    """What a title adds for firms narrowed to a code (core.coding.narrow_firm)."""
+    narrowed = next((f for f in firms if isinstance(f, NarrowedFirm)), None)
+    if narrowed is None:
+        return ""
+    code = study.code(narrowed.code)
+    return f", only events coded “{shorten(code.name if code else narrowed.code, 40)}”"
+
+
 def process_graph(study: Study, firm: Firm, options: Options | None = None) -> graphviz.Digraph:
     """The learning process of one firm: events in level lanes over time,
     linked by their flows, with the sources and routines involved."""
     options = options or Options()
     fw = study.framework_def()
     lay = _process_layout(firm, fw, options)
-    g = _process_canvas(firm, fw, lay)
+    g = _process_canvas(firm, fw, lay, _limit_text(study, [firm]))
     _draw_events(g, firm, lay)
     _draw_flows(g, firm, lay)
     _draw_sources(g, firm, lay)
@@ -596,7 +606,7 @@ def framework_graph(study: Study, firm: Firm | None = None) -> graphviz.Digraph:
     title_right = _title_node(
         g, f"{shorten(name, 70)}: {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
            f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
-           f"within stage {totals[WITHIN]})", top, 14)
+           f"within stage {totals[WITHIN]}){_limit_text(study, firms)}", top, 14)
     for cname, x, y in (("corner-a", 0, 0), ("corner-b", max(right + 8, title_right), top + TITLE_H)):
         g.node(cname, label="", shape="point", style="invis", width="0.01", pos=_pos(x, y))
 

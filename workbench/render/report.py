@@ -6,7 +6,9 @@ Table 1); per firm, its chronology, its routines ("Learning in ...", Tables
 2-4), its process diagram and its stage x learning-type matrix; the
 institutionalisation of knowledge across firms (Table 5), derived from the
 data where the researcher left a field empty; an appendix with the framework
-as the study coded it; and an appendix with the evidence.
+as the study coded it; an appendix with the evidence, each quote cited by
+document, paragraph and speaker; and, when the study has codes of its own,
+a codebook.
 
 Word's built-in styles throughout (Title, Heading 1-3, Caption, Quote, a
 table style), numbered captions as SEQ fields, repeating header rows,
@@ -31,17 +33,21 @@ from docx.shared import Emu, Pt
 from docx.text.paragraph import Paragraph
 
 from ..core.analysis import derive_summary, dominant_learning_type, firm_counts
+from ..core.coding import code_tree, code_use, narrow_firm, require_code
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Firm, Study
+from ..core.textpos import describe, speaker_at
 from ..core.validate import clean_text
 from . import docx_xml as X
+from .text import shorten
 
 Progress = Callable[[int, int, str], None]
 
 PRINT_PPI = 220  # pixels per printed inch of a figure
 FIRMS_PER_TABLE = 6  # cross-firm tables wider than this continue in another table
 TWIPS_PER_EMU = 1 / 635
+EXAMPLE_CHARS = 300  # an example quote in the codebook is cut to this length
 
 
 @dataclass
@@ -54,6 +60,7 @@ class ReportOptions:
     tables_only: bool = False
     progress: Progress | None = None
     today: _dt.date = field(default_factory=_dt.date.today)
+    code: str | None = None  # only the events carrying this code in each firm's section and the evidence
 
 
 def _open_template(path: str | Path) -> docx.document.Document:
@@ -106,7 +113,9 @@ class _Writer:
         self._width_twips: int | None = None  # content width of the current section
         self.tables = 0
         self.figures = 0
+        self.appendices = 0
         self.firms = [f for f in study.firms if options.firm_ids is None or f.id in options.firm_ids]
+        self.code = require_code(study, options.code) if options.code else None
         self.style = {
             "title": self._style("Title"), "subtitle": self._style("Subtitle"),
             "h1": self._style("Heading 1"), "h2": self._style("Heading 2"), "h3": self._style("Heading 3"),
@@ -231,6 +240,10 @@ class _Writer:
             self._para(s.description)
         if s.coder:
             self._para(f"Coded by {s.coder}.")
+        if self.code:
+            self._para(f"Limited to the events carrying the code “{self.code.name}” (on the event or on one "
+                       "of its quotes): each firm's chronology, diagram and stage by learning type table, "
+                       "and the evidence, hold only those events. The tables across firms are of every event.")
 
     def _chunks(self):
         firms = self.firms
@@ -268,16 +281,35 @@ class _Writer:
         term = self.voc.term("learning_types", t)
         return f"{term.label} ({term.extra.get('short', '')})"
 
-    def firm_section(self, firm: Firm) -> None:
+    def _shown(self, firm: Firm) -> Firm:
+        """The firm as its section and the evidence show it: only the events
+        carrying the report's code, when it has one."""
+        return narrow_firm(firm, self.code.id) if self.code else firm
+
+    def _limit_note(self) -> str:
+        if not self.code:
+            return ""
+        return f", only the events coded “{self.code.name}”"
+
+    def firm_section(self, whole: Firm) -> None:
         voc = self.voc
+        firm = self._shown(whole)
         self._section(landscape=True)
-        t = dominant_learning_type(firm)
+        t = dominant_learning_type(whole)
         heading = f"{firm.name}: {voc.label('learning_types', t).lower()} learning" if t else firm.name
         self._heading(heading, 1)
         if firm.memo:
             self._para(firm.memo)
 
         self._heading("Chronology", 2)
+        if self.code:
+            n, of = len(firm.event_list), len(whole.event_list)
+            if n == 0:
+                note = f"No event of this firm carries the code “{self.code.name}”."
+            else:
+                note = (f"{n} of the firm's {of} event{'s' if of != 1 else ''} "
+                        f"carr{'y' if n != 1 else 'ies'} the code “{self.code.name}”.")
+            self._add_xml([X.paragraph(X.run(note), self.style["normal"], keep_next=True)])  # with its table
         rows = []
         shades = {}
         for r, e in enumerate(firm.event_list):
@@ -293,13 +325,13 @@ class _Writer:
             ])
             if e.is_critical:
                 shades[(r, 1)] = _docx_colour("critical_row")
-        self._table(f"Chronology of {firm.name}",
+        self._table(f"Chronology of {firm.name}{self._limit_note()}",
                     ["When", "Event", "Phase", "Stage(s)", "Level", "Learning type(s)", "Knowledge sources"],
                     rows, [0.9, 2.2, 1.5, 1.85, 1.25, 1.25, 2.05], shades=shades)
 
         self._heading(f"Learning in {firm.name}", 2)
         rows = []
-        for r in firm.routine_list:
+        for r in whole.routine_list:
             rows.append([(r.name, {"bold": True}), r.activity or "–", r.outcome or "–",
                          ", ".join(firm.source(s).name if firm.source(s) else s for s in r.sources or ()) or "–"])
         if rows:
@@ -321,11 +353,16 @@ class _Writer:
             rows.append([all_stages()[stage].label] + [str(cells[t]) for t in types] + [str(sum(cells.values()))])
         totals = [str(sum(counts["matrix"][s][t] for s in self.fw.stage_ids)) for t in types]
         rows.append([("Total", {"bold": True})] + totals + [str(sum(int(x) for x in totals))])
-        self._table(f"Stage by learning type in {firm.name} (each event by its primary stage and type)",
+        self._table(f"Stage by learning type in {firm.name} (each event by its primary stage and type"
+                    f"{self._limit_note()})",
                     ["Stage"] + [voc.label("learning_types", t) for t in types] + ["Total"],
                     rows, [2.0] + [1.0] * (len(types) + 1), first_column=True)
         f = counts["flows"]
-        basis = "explicit links" if firm.link_list else "each event and the next"
+        if self.code:
+            basis = ("the firm's links, directly or through events left out" if whole.link_list
+                     else "each event and the next one shown")
+        else:
+            basis = "explicit links" if firm.link_list else "each event and the next"
         self._para(f"Flows between linked events ({basis}): feed-forward {f['feed_forward']}, "
                    f"feedback {f['feedback']}, within stage {f['within']}.")
 
@@ -355,7 +392,7 @@ class _Writer:
         Paragraph(p, self.doc._body).add_run().add_picture(io.BytesIO(image), width=Emu(int(width)))
         self._caption("Figure", f"Learning process of {firm.name} ({self.fw.name}): events by level "
                                 f"over time, linked by feed-forward (solid), feedback (dashed) and "
-                                f"within-stage (dotted) flows")
+                                f"within-stage (dotted) flows{self._limit_note()}")
 
     def institutionalisation(self) -> None:
         voc = self.voc
@@ -389,7 +426,7 @@ class _Writer:
         voc = self.voc
         fw = self.fw
         self._section(landscape=False)
-        self._heading(f"Appendix A. The framework as coded: {fw.name}", 1)
+        self._heading(self._appendix_title(f"The framework as coded: {fw.name}"), 1)
         self._para(f"{fw.description} Source: {fw.citation_text()}")
         self._heading("Stages", 2)
         rows = [[(s.label, {"bold": True}), voc.label("levels", s.default_level), s.definition,
@@ -415,15 +452,37 @@ class _Writer:
         refs = sorted(voc.citations[c] for c in cited if c in voc.citations)
         self._add_xml([X.paragraph(X.run(r), self.style["normal"]) for r in refs])
 
+    def _appendix_title(self, name: str) -> str:
+        self.appendices += 1
+        return f"Appendix {chr(ord('A') + self.appendices - 1)}. {name}"
+
+    def _cite(self, ev, docs: dict) -> str:
+        """Where a quote is, for a reader: an anchored quote as document,
+        paragraph and speaker (never its character offsets); otherwise its
+        speaker, document and location as the study gives them."""
+        doc = docs.get(ev.document) if ev.document else None
+        anchored = (doc is not None and ev.start is not None and ev.end is not None
+                    and 0 <= ev.start <= ev.end <= len(doc.text))
+        if anchored:
+            speaker = ev.speaker or speaker_at(doc.text, ev.start)  # who speaks there, by the transcript
+            parts = [describe(doc.name, doc.text, ev.start, ev.end, speaker)]
+        else:
+            parts = [ev.speaker or "unattributed"]
+            if ev.document:
+                parts.append(doc.name if doc else ev.document)
+        if ev.location:
+            parts.append(ev.location)
+        return "; ".join(parts)
+
     def evidence_appendix(self) -> None:
         self._section(landscape=False)
-        self._heading("Appendix B. Evidence", 1)
+        self._heading(self._appendix_title("Evidence"), 1)
         docs = {d.id: d for d in self.study.document_list}
         paras: list[str] = []
         any_quote = False
         h2, h3, quote = self.style["h2"], self.style["h3"], self.style["quote"]
         for firm in self.firms:
-            with_quotes = [e for e in firm.event_list if e.evidence]
+            with_quotes = [e for e in self._shown(firm).event_list if e.evidence]
             if not with_quotes:
                 continue
             paras.append(X.paragraph(X.run(firm.name), h2))
@@ -432,24 +491,47 @@ class _Writer:
                 paras.append(X.paragraph(X.run(f"{e.title}{when}"), h3, keep_next=True))
                 for ev in e.evidence:
                     any_quote = True
-                    where = []
-                    if ev.document:
-                        doc = docs.get(ev.document)
-                        name = doc.name if doc else ev.document
-                        where.append(name + (f", characters {ev.start}–{ev.end}" if ev.start is not None else ""))
-                    if ev.location:
-                        where.append(ev.location)
-                    who = ev.speaker or "unattributed"
-                    attribution = f" — {who}" + (f"; {'; '.join(where)}" if where else "")
+                    attribution = f" — {self._cite(ev, docs)}"
                     paras.append(X.paragraph(X.run(f"“{ev.quote}”") + X.run(attribution, italic=True), quote))
         if not any_quote:
             paras.append(X.paragraph(X.run("No quotes have been recorded for these firms."), self.style["normal"]))
         self._add_xml(paras)
 
+    def codebook_appendix(self) -> None:
+        """The study's codes as a tree, with how often each is used and an
+        example quote."""
+        self._section(landscape=False)
+        self._heading(self._appendix_title("Codebook"), 1)
+        scope = "the firms in this report" if self.options.firm_ids else "all firms"
+        self._para("The study's own codes, each under the code it belongs to. Counts are over "
+                   f"{scope}. Events: the events carrying the code, on the event itself or on one "
+                   "of its quotes; each event counts once. Quotes: the quotes carrying the code, "
+                   "themselves or because their event carries it. Passages: the passages of the "
+                   "documents coded with it that are not quotes of an event. A code counts only "
+                   "where it is used, not where one of the codes under it is. The example is the "
+                   "first quote carrying the code in the order of this report (firm, event, "
+                   "quote), else the first coded passage.")
+        use = code_use(self.study, self.options.firm_ids)
+        rows = []
+        for row in code_tree(self.study):
+            code, u = row.code, use[row.code.id]
+            example = "–"
+            if u.example is not None:
+                who = [p for p in (u.example.speaker, u.example.document, u.example.place) if p]
+                example = f"“{shorten(u.example.text, EXAMPLE_CHARS)}”"
+                if who:
+                    example += f"\n— {', '.join(who)}"
+            rows.append([("\u00a0" * 4 * row.depth + code.name, {"bold": row.depth == 0}),
+                         code.description or "–", str(u.events), str(u.quotes), str(u.passages), example])
+        self._table("The codebook: each code with the events, quotes and passages carrying it, and an example",
+                    ["Code", "Description", "Events", "Quotes", "Passages", "Example"],
+                    rows, [1.15, 1.35, 0.85, 0.85, 1.0, 2.0], first_column=True)
+
     # ------------------------------------------------------------------ whole documents
 
     def report(self) -> docx.document.Document:
-        steps = 3 + len(self.firms) + (1 if self.options.evidence else 0)
+        codebook = bool(self.study.code_list)
+        steps = 3 + len(self.firms) + (1 if self.options.evidence else 0) + (1 if codebook else 0)
         done = 0
         self.title_page()
         self.company_details()
@@ -469,6 +551,10 @@ class _Writer:
             self.evidence_appendix()
             done += 1
             self._progress(done, steps, "evidence")
+        if codebook:
+            self.codebook_appendix()
+            done += 1
+            self._progress(done, steps, "codebook")
         self._metadata()
         return self.doc
 

@@ -14,11 +14,15 @@ import os
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
+from functools import lru_cache
+from typing import Any, Iterable, Iterator
 
 from ..core.errors import InputError, WorkbenchError
 from ..core.model import Study
+from ..io.sniff import refuse_other_kind
 from .schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from ..core.errors import (DamagedStudyError, NewerVersionError, NoSuchStudyError, NotAStudyError,
+                           ReadOnlyError)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -177,10 +181,14 @@ def firm_rows(firm: dict, position: int, rows: dict[str, list[tuple]]) -> None:
 class StudyDB:
     """An open ``.lpw`` study file."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False):
         self.path = path
         self.conn = conn
+        self.read_only = read_only
+        self.backup: Path | None = None  # the copy kept when opening migrated the file
         self.conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            self.conn.execute("PRAGMA query_only = ON")
         self._db = None
 
     @property
@@ -195,64 +203,103 @@ class StudyDB:
             self._db = sqlite_utils.Database(self.conn)
         return self._db
 
-    def query(self, sql: str, params: Iterable | dict = ()) -> Iterable[dict]:
-        """Rows of a SELECT as dicts (as ``sqlite_utils.Database.query``)."""
-        cur = self.conn.execute(sql, params if isinstance(params, dict) else list(params))
-        keys = [d[0] for d in cur.description]
-        return (dict(zip(keys, row, strict=True)) for row in cur)
+    def query(self, sql: str, params: Iterable | dict = ()) -> Iterator[dict]:
+        """Rows of a SELECT as dicts (as ``sqlite_utils.Database.query``). A
+        page SQLite cannot read is a ``DamagedStudyError`` naming the file
+        and what to do (see ``damaged``), wherever in the study it lies."""
+        try:
+            cur = self.conn.execute(sql, params if isinstance(params, dict) else list(params))
+            keys = [d[0] for d in cur.description]
+            rows = cur.fetchall()
+        except (sqlite3.DatabaseError, sqlite3.OperationalError) as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise damaged(self.path, exc) from None
+        return (dict(zip(keys, row, strict=True)) for row in rows)
+
+    def _read(self, sql: str, params: Iterable | dict = ()) -> list[tuple]:
+        """Rows of a SELECT as tuples, a damaged page reported as ``query`` does."""
+        try:
+            return self.conn.execute(sql, params if isinstance(params, dict) else list(params)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise damaged(self.path, exc) from None
 
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, path: str | os.PathLike, create: bool = False) -> "StudyDB":
-        """Open a study file. With ``create``, a missing (or empty) file
-        becomes a new, empty study file; the study row is written by the
-        first import or by ``init_study``."""
+    def open(cls, path: str | os.PathLike, create: bool = False, read_only: bool = False) -> "StudyDB":
+        """Open a study file for editing, or with ``read_only`` for reading
+        only: the file is then opened read-only and never written (a study
+        of an older version is brought up to date in memory). Opened for
+        editing, an older study is first copied beside itself
+        (``study.lpw.v1.bak``) and then brought up to date in place. With
+        ``create``, a missing (or empty) file becomes a new, empty study
+        file; the study row is written by the first import or by
+        ``init_study``. Raises ``NoSuchStudyError``, ``NotAStudyError``,
+        ``DamagedStudyError`` or ``NewerVersionError``; the file is then
+        left as it was."""
         path = Path(path)
-        exists = path.exists()
+        if read_only and create:
+            raise ValueError("a study file cannot be created read-only")
         if path.is_dir():
-            raise InputError(f"{path}: is a folder, not a study file")
+            raise NotAStudyError(f"{path}: is a folder, not a study file")
+        exists = path.exists()
         if not exists and not create:
-            raise InputError(f"{path}: no such study file")
+            raise NoSuchStudyError(f"{path}: no such study file")
         if exists:
             _check_header(path)
+            if not create and path.stat().st_size == 0:
+                raise DamagedStudyError(_empty_message(path))
+        conn = _connect(path, "ro" if read_only else "rwc" if create else "rw")
         try:
-            mode = "rwc" if create else "rw"
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
-                                   isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise InputError(f"{path}: cannot open: {exc}") from None
+            version, app_id, tables = _file_marks(path, conn)
+            if app_id != APPLICATION_ID and (tables or version):
+                raise NotAStudyError(f"{path}: is a SQLite database, but not a workbench study; "
+                                     f"it was left untouched")
+            if version > SCHEMA_VERSION:
+                raise NewerVersionError(
+                    f"{path}: was written by a newer version of the workbench (study file version "
+                    f"{version}; this version reads up to {SCHEMA_VERSION}). Update the workbench to "
+                    f"open it; the file was left untouched.")
+            if app_id == APPLICATION_ID and version < 1:
+                raise DamagedStudyError(f"{path}: is marked as a workbench study but has no version; "
+                                        f"it is damaged. {_WHAT_TO_DO}")
+            if version == 0 and not create:
+                raise DamagedStudyError(_empty_message(path))  # an empty SQLite database
+        except BaseException:
+            conn.close()
+            raise
+        if version < SCHEMA_VERSION and read_only:
+            conn = _migrated_copy(path, conn, version)
+        self = cls(path, conn, read_only=read_only)
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise InputError(f"{path}: not a workbench study ({exc})") from None
-        if app_id != APPLICATION_ID and (tables or version):
-            conn.close()
-            raise InputError(f"{path}: is a SQLite database, but not a workbench study; "
-                             f"it was left untouched")
-        if version > SCHEMA_VERSION:
-            conn.close()
-            raise InputError(f"{path}: was written by a newer version of the workbench "
-                             f"(study file version {version}; this version reads up to "
-                             f"{SCHEMA_VERSION}). Update the workbench to open it; the file "
-                             f"was left untouched.")
-        self = cls(path, conn)
-        if version < SCHEMA_VERSION:
-            self._migrate(version)
+            if version < SCHEMA_VERSION and not read_only:
+                self._migrate(version)
+            _check_tables(path, self.conn)
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def _migrate(self, version: int) -> None:
+        """Bring the file from ``version`` to this version in one
+        transaction; a file that held a study (version 1 or later) is first
+        copied beside itself."""
+        if version >= 1:
+            self.backup = _backup_copy(self.path, self.conn, version)
         try:
             with self.db.atomic():
-                for target in range(version + 1, SCHEMA_VERSION + 1):
-                    MIGRATIONS[target](self.conn)
-                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                _run_migrations(self.conn, version)
         except sqlite3.Error as exc:
-            raise WorkbenchError(f"{self.path}: cannot update the study file: {exc}") from None
+            kept = f"; a copy of it as it was is at {self.backup}" if self.backup else ""
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise ReadOnlyError(f"{self.path}: cannot bring this study up to date: the file or its "
+                                    f"folder is read-only. Open it read-only, or copy it somewhere "
+                                    f"you can write{kept}.") from None
+            raise WorkbenchError(f"{self.path}: cannot bring the study file up to date: {exc}. The file "
+                                 f"was left as it was{kept}.") from None
 
     def close(self) -> None:
         self.conn.close()
@@ -266,7 +313,7 @@ class StudyDB:
     # ------------------------------------------------------------------ reading
 
     def has_study(self) -> bool:
-        return self.conn.execute("SELECT count(*) FROM study").fetchone()[0] == 1
+        return self._read("SELECT count(*) FROM study")[0][0] == 1
 
     def _rows(self, table: str, where: str = "", params: Iterable = ()) -> list[dict]:
         sql = f"SELECT * FROM {table} {where} ORDER BY position"
@@ -284,7 +331,7 @@ class StudyDB:
         return self.study_meta()["framework"]
 
     def has_firm(self, firm_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM firms WHERE id = ?", [firm_id]).fetchone() is not None
+        return bool(self._read("SELECT 1 FROM firms WHERE id = ?", [firm_id]))
 
     def firm_ids(self) -> list[str]:
         return [r["id"] for r in self.query("SELECT id FROM firms ORDER BY position")]
@@ -401,7 +448,7 @@ class StudyDB:
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", rows)
 
     def _next_position(self, table: str) -> int:
-        return self.conn.execute(f"SELECT coalesce(max(position), -1) + 1 FROM {table}").fetchone()[0]
+        return self._read(f"SELECT coalesce(max(position), -1) + 1 FROM {table}")[0][0]
 
     # ------------------------------------------------------------------ editing
     # Each method is one transaction; the caller (workbench.session) has
@@ -477,8 +524,7 @@ class StudyDB:
             if row is None:
                 raise InputError(f"no {table[:-1]} {obj_id!r}")
             old = row["position"]
-            count = self.conn.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
-                                    params).fetchone()[0]
+            count = self.count(table, firm_id)
             to_position = max(0, min(to_position, count - 1))
             if to_position == old:
                 return old
@@ -495,7 +541,7 @@ class StudyDB:
         key = f"{where} AND id = ?" if where else "id = ?"
         row = next(self.query(f"SELECT * FROM {table} WHERE {key}", params + [obj_id]), None)
         if row is None:
-            raise InputError(f"no {table[:-1]} {obj_id!r}")
+            raise InputError(self._missing(table, firm_id, obj_id))
         obj = row_to_dict(table, row)
         if table == "events":
             ev = [row_to_dict("evidence", r) for r in self.query(
@@ -503,6 +549,18 @@ class StudyDB:
             if ev:
                 obj["evidence"] = ev
         return obj
+
+    def _missing(self, table: str, parent: str | None, obj_id: str) -> str:
+        """What to say of an object not found: which firm (or document) was
+        looked in, or that the firm itself is not there."""
+        if table in ("sources", "routines", "events"):
+            if not self.has_firm(parent):
+                known = ", ".join(self.firm_ids()) or "(none)"
+                return f"no firm {parent!r} in {self.path.name}; its firms are: {known}"
+            return f"no {table[:-1]} {obj_id!r} in firm {parent!r}"
+        if table == "passages":
+            return f"no passage {obj_id!r} in document {parent!r}"
+        return f"no {table[:-1]} {obj_id!r} in {self.path.name}"
 
     def document(self, doc_id: str) -> dict:
         """One document of the study as a format dict (with its text)."""
@@ -524,7 +582,7 @@ class StudyDB:
         cond = f"{where} AND id = ?" if where else "id = ?"
         with self.db.atomic():
             if table == "events" and key == "evidence":
-                if not self.conn.execute(f"SELECT 1 FROM events WHERE {cond}", params + [obj_id]).fetchone():
+                if not self._read(f"SELECT 1 FROM events WHERE {cond}", params + [obj_id]):
                     raise InputError(f"no event {obj_id!r}")
                 self.conn.execute("DELETE FROM evidence WHERE firm = ? AND event = ?", [firm_id, obj_id])
                 self._insert("evidence", [row_values("evidence", ev, (firm_id, obj_id, i))
@@ -576,8 +634,7 @@ class StudyDB:
 
     def count(self, table: str, firm_id: str | None = None) -> int:
         where, params = self._where(table, firm_id)
-        return self.conn.execute(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""),
-                                 params).fetchone()[0]
+        return self._read(f"SELECT count(*) FROM {table}" + (f" WHERE {where}" if where else ""), params)[0][0]
 
     def add_document(self, doc: dict, position: int | None = None) -> None:
         with self.db.atomic():
@@ -637,9 +694,9 @@ class StudyDB:
         """A firm's event ids in order; with ``text``, only the events whose
         title, description, when, memo or actors contain it (any case)."""
         if not text:
-            return [r[0] for r in self.conn.execute(
+            return [r[0] for r in self._read(
                 "SELECT id FROM events WHERE firm = ? ORDER BY position", [firm_id])]
-        return [r[0] for r in self.conn.execute(
+        return [r[0] for r in self._read(
             f"SELECT id FROM events WHERE firm = :firm AND ({_TEXT_MATCH}) ORDER BY position",
             {"firm": firm_id, "q": _like(text)})]
 
@@ -660,36 +717,36 @@ class StudyDB:
     def event_count(self, firm_id: str, text: str | None = None) -> int:
         match = f" AND ({_TEXT_MATCH})" if text else ""
         params = {"firm": firm_id, **({"q": _like(text)} if text else {})}
-        return self.conn.execute(f"SELECT count(*) FROM events WHERE firm = :firm{match}", params).fetchone()[0]
+        return self._read(f"SELECT count(*) FROM events WHERE firm = :firm{match}", params)[0][0]
 
     def event_warnings_data(self, firm_id: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """For the events table's warnings: (event, source id) pairs naming a
         source the firm does not have, and (event, date) pairs in order."""
-        missing = self.conn.execute(
+        missing = self._read(
             "SELECT events.id, j.value FROM events, json_each(events.sources) AS j "
             "WHERE events.firm = :firm AND events.sources IS NOT NULL "
             "AND j.value NOT IN (SELECT id FROM sources WHERE firm = :firm) ORDER BY events.position",
-            {"firm": firm_id}).fetchall()
-        dates = self.conn.execute(
-            "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id]).fetchall()
+            {"firm": firm_id})
+        dates = self._read(
+            "SELECT id, date FROM events WHERE firm = ? AND date IS NOT NULL ORDER BY position", [firm_id])
         return missing, dates
 
     def code_users(self, code_id: str) -> tuple[list[tuple[str, str]], list[str]]:
         """Where a code of the study is used: (firm, event) pairs whose event
         or evidence carries it, and the documents with a passage carrying it."""
         has = "EXISTS (SELECT 1 FROM json_each({0}.codes) WHERE value = ?)"
-        events = self.conn.execute(
+        events = self._read(
             f"SELECT firm, id FROM events WHERE codes IS NOT NULL AND {has.format('events')} UNION "
             f"SELECT firm, event FROM evidence WHERE codes IS NOT NULL AND {has.format('evidence')}",
-            [code_id, code_id]).fetchall()
-        docs = [r[0] for r in self.conn.execute(
+            [code_id, code_id])
+        docs = [r[0] for r in self._read(
             f"SELECT DISTINCT document FROM passages WHERE codes IS NOT NULL AND {has.format('passages')}",
             [code_id])]
         return [(f, e) for f, e in events], docs
 
     def document_users(self, doc_id: str) -> list[tuple[str, str]]:
         """(firm, event) pairs whose evidence quotes a document."""
-        return [(f, e) for f, e in self.conn.execute(
+        return [(f, e) for f, e in self._read(
             "SELECT DISTINCT firm, event FROM evidence WHERE document = ?", [doc_id])]
 
     def find_events(self, text: str, limit: int = 500) -> list[dict]:
@@ -720,14 +777,166 @@ class StudyDB:
         return "\n".join(self.conn.iterdump())
 
 
+_WHAT_TO_DO = ("If you have the *.study.json it came from, import that into a new study "
+               "('workbench import NEW.lpw FILE.study.json'); otherwise open a backup copy.")
+
+
+def _empty_message(path: Path) -> str:
+    return (f"{path}: holds no study: the file is empty (an import into it may have been "
+            f"interrupted). Import a *.study.json into it ('workbench import {path.name} "
+            f"FILE.study.json'), or choose another file.")
+
+
+def no_study(path: Path) -> DamagedStudyError:
+    """The error for a study file with its tables but no study in them:
+    what an import that was interrupted leaves."""
+    return DamagedStudyError(
+        f"{path}: holds no study: an import into it was interrupted before it was complete. Delete "
+        f"the file and import the *.study.json again ('workbench import {path.name} FILE.study.json'), "
+        f"or choose another file.")
+
+
 def _check_header(path: Path) -> None:
     """Refuse a file that is not SQLite before SQLite touches it."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(16)
+            head = fh.read(100)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if head and head != SQLITE_MAGIC:
+    if head and head[:16] != SQLITE_MAGIC:
+        try:
+            refuse_other_kind(path)  # a Word document, a PDF, a picture ...: named as such
+        except InputError as exc:
+            raise NotAStudyError(exc.message) from None
         hint = " (it looks like a *.study.json file: use 'workbench import' to load it)" \
             if head.lstrip()[:1] in (b"{", b"[") else ""
-        raise InputError(f"{path}: not a workbench study file{hint}; it was left untouched")
+        raise NotAStudyError(f"{path}: not a workbench study file{hint}; it was left untouched")
+    if head and len(head) < 100:
+        raise DamagedStudyError(f"{path}: is cut short ({len(head)} bytes): it is not a whole study "
+                                f"file. {_WHAT_TO_DO}")
+
+
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
+                               isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise InputError(f"{path}: cannot open: {exc}") from None
+
+
+def _file_marks(path: Path, conn: sqlite3.Connection) -> tuple[int, int, set[str]]:
+    """The file's schema version, application id and table names."""
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    return version, app_id, tables
+
+
+def damaged(path: Path, exc: BaseException) -> WorkbenchError:
+    """The error for a study file SQLite cannot read (a malformed page, a
+    file cut short): a ``DamagedStudyError``, unless SQLite only waited in
+    vain for another program to finish writing it."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return WorkbenchError(f"{path}: another program is writing to the study file and did not "
+                              f"finish in time; try again in a moment.")
+    if "readonly" in text or "read-only" in text:
+        # a read-only open cannot roll back an edit that was interrupted
+        return DamagedStudyError(
+            f"{path}: an edit of this study was interrupted and is still to be undone, which needs "
+            f"the file opened for editing: open it in the workbench (or copy it with its "
+            f"'-journal' file to a folder you can write and open the copy), then try again.")
+    return DamagedStudyError(f"{path}: the study file is damaged ({text}). {_WHAT_TO_DO}")
+
+
+def _run_migrations(conn: sqlite3.Connection, version: int) -> None:
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        MIGRATIONS[target](conn)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _migrated_copy(path: Path, conn: sqlite3.Connection, version: int) -> sqlite3.Connection:
+    """An older study brought up to date in memory, for reading: the file
+    itself is not written."""
+    mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    try:
+        conn.backup(mem)
+        mem.execute("BEGIN")
+        _run_migrations(mem, version)
+        mem.execute("COMMIT")
+    except sqlite3.Error as exc:
+        mem.close()
+        raise damaged(path, exc) from None
+    finally:
+        conn.close()
+    return mem
+
+
+def _backup_copy(path: Path, conn: sqlite3.Connection, version: int) -> Path:
+    """Copy the file beside itself as ``NAME.v<version>.bak`` (never over an
+    earlier copy), holding a read lock so that no one writes it meanwhile."""
+    import shutil
+
+    target, n = path.with_name(f"{path.name}.v{version}.bak"), 2
+    while target.exists():
+        target, n = path.with_name(f"{path.name}.v{version}-{n}.bak"), n + 1
+    try:
+        conn.execute("BEGIN")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # takes the read lock
+        with open(path, "rb") as src, open(target, "xb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+    except OSError as exc:
+        try:
+            target.unlink()
+        except OSError:
+            pass
+        raise ReadOnlyError(
+            f"{path}: is a study of an older version, which is brought up to date when it is "
+            f"opened for editing, after a copy is kept beside it; that copy could not be written "
+            f"({exc.strerror or exc}). Open it read-only, or free some space and try again.") from None
+    except sqlite3.Error as exc:
+        raise damaged(path, exc) from None
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+    return target
+
+
+@lru_cache(maxsize=4)
+def _expected_tables(migrations: tuple) -> dict[str, frozenset[str]]:
+    """The tables (and their columns) a study file of this version has."""
+    mem = sqlite3.connect(":memory:")
+    try:
+        for migrate in migrations:
+            migrate(mem)
+        names = [r[0] for r in mem.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: frozenset(r[1] for r in mem.execute(f"PRAGMA table_info({t})")) for t in names}
+    finally:
+        mem.close()
+
+
+def _check_tables(path: Path, conn: sqlite3.Connection) -> None:
+    """DamagedStudyError when a study file lacks tables or columns it should
+    have (a half-made file, or one changed by another program)."""
+    expected = _expected_tables(tuple(MIGRATIONS[v] for v in range(1, SCHEMA_VERSION + 1)))
+    missing = []
+    try:
+        for table, columns in expected.items():
+            have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            if not have:
+                missing.append(f"the table {table!r}")
+            elif columns - have:
+                missing.append(f"the column{'s' if len(columns - have) > 1 else ''} "
+                               f"{', '.join(sorted(columns - have))} of {table!r}")
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from None
+    if missing:
+        raise DamagedStudyError(f"{path}: is marked as a workbench study but lacks {'; '.join(missing)}: "
+                                f"it is half-made or damaged. {_WHAT_TO_DO}")
+
