@@ -51,6 +51,17 @@ def cmd_validate(args) -> int:
 
 
 def cmd_import(args) -> int:
+    if os.path.splitext(args.file)[1].lower() in (".qdpx", ".qdc", ".qde"):  # REFI-QDA
+        from .io import refiqda
+
+        return refiqda.cli_import(args, _warn)
+    if os.path.splitext(args.file.rstrip("/\\"))[1].lower() in (".xlsx", ".csv"):  # spreadsheets
+        from .io import sheets
+
+        return sheets.cli_import(args, _warn)
+    if getattr(args, "firm", None):
+        _err("--firm is for importing a spreadsheet (.xlsx or .csv)")
+        return 2
     firm_ids, warnings = services.import_file(args.study, args.file, replace=args.replace)
     _warn(warnings)
     print(f"imported {len(firm_ids)} firm{'s' if len(firm_ids) != 1 else ''} "
@@ -202,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--replace", action="store_true",
                    help="replace firms whose id is already in the study (otherwise an error)")
+    p.add_argument("--firm", metavar="ID",
+                   help="for a spreadsheet: the firm its rows are added to (else its Firm column)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write a study (or one firm) as a *.study.json",

@@ -143,6 +143,10 @@ def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
     is one step of the history). The file is read and validated in full
     first. A new study is built in a temporary file beside the target and
     renamed into place when complete: a killed import leaves no study."""
+    if Path(json_path).suffix.lower() in (".qdpx", ".qdc", ".qde"):  # REFI-QDA
+        from .io import refiqda
+
+        return refiqda.import_file(study_path, json_path, replace=replace)
     from .io.study_json import read_doc
     from .session import Session, StudyLock
 
@@ -198,6 +202,21 @@ def export(study_path: str | os.PathLike, out: str | os.PathLike | None,
            firm_id: str | None = None) -> tuple[str | None, list]:
     """Write the study (or one firm of it) as a ``*.study.json``. With
     ``out`` None the JSON text is returned instead of written."""
+    if out is not None and Path(out).suffix.lower() in (".xlsx", ".csv"):  # spreadsheets
+        from .io import sheets
+
+        if firm_id is not None:
+            raise InputError(f"{out}: a spreadsheet export holds the whole study; leave out --firm")
+        if Path(out).resolve() == Path(study_path).resolve():
+            raise InputError(f"{out}: export would overwrite the study it reads; choose another file")
+        return None, sheets.export(study_path, out)
+    if out is not None and Path(out).suffix.lower() in (".qdpx", ".qdc"):  # REFI-QDA
+        from .io import refiqda
+
+        if firm_id is not None:
+            raise InputError(f"{out}: a REFI-QDA project or codebook holds the whole study; "
+                             f"leave out --firm")
+        return None, refiqda.export(study_path, out)
     from .io.study_json import dumps_study, write_study
 
     loaded = load(study_path, [firm_id] if firm_id is not None else None)
