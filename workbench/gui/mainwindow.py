@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         A = self._action
         self.act_new = A("&New study…", self.new_study_dialog, QKeySequence.StandardKey.New)
         self.act_open = A("&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self.act_import = A("&Import a study file into this study…", self.import_dialog)
+        self.act_import = A("&Import into this study…", self.import_dialog)
         self.act_add_documents = A("Add &documents…", self.add_documents_dialog)  # docsgui
         self.act_close = A("&Close study", self.close_study, QKeySequence.StandardKey.Close)
         self.act_quit = A("&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -161,13 +161,17 @@ class MainWindow(QMainWindow):
         self.act_diagram = A("&Diagrams…", self.export_diagram_dialog)
         self.act_json = A("Study as &JSON…", self.export_json_dialog)
         self.act_firm_json = A("This &firm as JSON…", lambda: self.export_json_dialog(firm=True))
+        self.act_qdpx = A("REFI-QDA &project (.qdpx)…", lambda: self.export_as_dialog("qdpx"))
+        self.act_qdc = A("REFI-QDA &codebook (.qdc)…", lambda: self.export_as_dialog("qdc"))
+        self.act_xlsx = A("&Spreadsheet (.xlsx)…", lambda: self.export_as_dialog("xlsx"))
         self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.StandardKey.HelpContents)
         self.act_about = A("&About", self.about)
         self.act_search = A("&Search the documents…", self.show_search, "Ctrl+Shift+F")
         self.study_actions = [self.act_import, self.act_close, self.act_find, self.act_add_firm,
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
                               self.act_add_event, self.act_report, self.act_diagram, self.act_json,
-                              self.act_firm_json, self.act_add_documents, self.act_search]
+                              self.act_firm_json, self.act_add_documents, self.act_search,
+                              self.act_qdpx, self.act_qdc, self.act_xlsx]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -202,6 +206,9 @@ class MainWindow(QMainWindow):
             m.addAction(a)
         m = mb.addMenu("E&xport")
         for a in (self.act_report, self.act_diagram, self.act_json, self.act_firm_json):
+            m.addAction(a)
+        m.addSeparator()
+        for a in (self.act_qdpx, self.act_qdc, self.act_xlsx):
             m.addAction(a)
         m = mb.addMenu("&Help")
         m.addAction(self.act_reference)
@@ -796,10 +803,37 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ import and export
 
-    def import_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Import a study file", "",
-                                                        "Study files (*.study.json *.json)")
+    EXPORTS = {"qdpx": ("REFI-QDA project", "REFI-QDA projects (*.qdpx)"),
+               "qdc": ("REFI-QDA codebook", "REFI-QDA codebooks (*.qdc)"),
+               "xlsx": ("spreadsheet", "Excel workbooks (*.xlsx)")}
+
+    def export_as_dialog(self, kind: str) -> None:
+        """Export → REFI-QDA project, codebook or spreadsheet, for NVivo,
+        ATLAS.ti, MAXQDA, QualCoder or Excel."""
+        what, pattern = self.EXPORTS[kind]
+        suggested = f"{Path(str(self.session.path)).stem}.{kind}"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export as a {what}", suggested, pattern)
         if not path:
+            return
+        if Path(path).suffix.lower() != f".{kind}":
+            path += f".{kind}"
+        try:
+            services.export(self.session.path, path)
+        except WorkbenchError as exc:
+            self.error(exc.message, "Export failed")
+            return
+        self.statusBar().showMessage(f"Wrote {path}")
+
+    def import_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Import into this study", "",
+            "Study files (*.study.json *.json);;REFI-QDA projects and codebooks (*.qdpx *.qdc);;"
+            "Spreadsheets of events, sources and routines (*.xlsx *.csv)")
+        if not path:
+            return
+        suffix = Path(path).suffix.lower()
+        if suffix in (".qdpx", ".qdc", ".xlsx", ".csv"):
+            self.import_other(path)
             return
         from ..core.errors import FirmsExistError
 
@@ -820,6 +854,42 @@ class MainWindow(QMainWindow):
             return
         self.firm_model.reload()
         self.statusBar().showMessage(f"Imported {', '.join(ids)} (Edit → Undo takes the import back)")
+
+    def import_other(self, path: str) -> bool:
+        """A REFI-QDA project or codebook, or a spreadsheet of events,
+        sources and routines (shown first: what would be added, and to which
+        firm), imported through the study's session as one step."""
+        from ..io import refiqda, sheets
+
+        try:
+            if Path(path).suffix.lower() in (".xlsx", ".csv"):
+                counts, _ = sheets.import_tables(self.session.path, path, self.firm_id, dry_run=True)
+                if not counts:
+                    self.statusBar().showMessage(f"{Path(path).name} holds no rows to add")
+                    return False
+                names = {f["id"]: f["name"] for f in self.session.firms()}
+                lines = [f"{names.get(firm, firm)}: " + ", ".join(f"{n} {t if n != 1 else t[:-1]}"
+                                                                  for t, n in by.items())
+                         for firm, by in counts.items()]
+                if QtWidgets.QMessageBox.question(
+                        self, "Import from a spreadsheet",
+                        f"{Path(path).name} adds:\n\n" + "\n".join(lines) + "\n\nAdd them? (Edit → Undo takes them back.)") \
+                        != QtWidgets.QMessageBox.StandardButton.Yes:
+                    return False
+                self.controller.call(lambda s: sheets.import_tables(s.path, path, self.firm_id, session=s))
+            else:
+                ids, warnings, counts = self.controller.call(
+                    lambda s: refiqda.import_into(s.path, path, session=s))
+                skipped = [str(w) for w in warnings]
+                self.statusBar().showMessage(
+                    f"Imported {Path(path).name}: {counts.get('documents', 0)} documents, "
+                    f"{counts.get('codes', 0)} codes, {counts.get('firms', 0)} firms"
+                    + (f"; {len(skipped)} notes (see the log)" if skipped else ""))
+        except WorkbenchError as exc:
+            self.error("\n".join(exc.lines()[:25]), "Nothing was imported")
+            return False
+        self.firm_model.reload()
+        return True
 
     def export_json_dialog(self, firm: bool = False) -> None:
         firm_id = self.firm_id if firm else None

@@ -1615,10 +1615,11 @@ def cli_import(args, warn) -> int:
 
 
 def import_into(study_path: str | os.PathLike, in_path: str | os.PathLike,
-                replace: bool = False) -> tuple[list[str], list, dict]:
+                replace: bool = False, session=None) -> tuple[list[str], list, dict]:
     """Import a ``.qdpx``/``.qdc`` into a new or existing ``.lpw`` (one step
-    of its history; nothing written on any problem). Returns the firm ids
-    and the warnings (what was skipped, among them)."""
+    of its history; nothing written on any problem), through ``session``
+    where the study is already open for editing. Returns the firm ids, the
+    warnings (what was skipped, among them) and the counts."""
     from .. import services
     from ..session import Session, StudyLock
     from .study_json import parse_doc
@@ -1650,6 +1651,9 @@ def import_into(study_path: str | os.PathLike, in_path: str | os.PathLike,
                 doc[key] = list(doc.get(key, ())) + extra
     doc, warnings = parse_doc(doc, str(in_path))
     warnings = imported.warnings + warnings
+    if session is not None:  # the study open in the window: its session, one step of its history
+        return session.import_doc(doc, replace=replace,
+                                  label=f"Import {Path(in_path).name}"), warnings, imported.counts
     if exists:
         session = Session(study_path)
         try:

@@ -425,13 +425,15 @@ def _term(text: str, vocab: str, fw: str) -> str:
 
 
 def import_tables(study_path: str | os.PathLike, in_path: str | os.PathLike,
-                  firm_id: str | None = None, dry_run: bool = False) -> tuple[dict, list[Problem]]:
+                  firm_id: str | None = None, dry_run: bool = False,
+                  session=None) -> tuple[dict, list[Problem]]:
     """Add the events, sources and routines of a spreadsheet to the study's
     firms, as one step of its history. Returns {firm: {table: count}} and
     the warnings; InputError listing every problem (with sheet, row and
     column) and nothing written otherwise. With ``dry_run`` everything is
     checked and counted, and nothing written (a preview of what would be
-    added)."""
+    added). ``session``: the study's editing session where one is open (the
+    window's)."""
     from .. import services
     from ..core.validate import validate
     from ..session import Session
@@ -483,10 +485,14 @@ def import_tables(study_path: str | os.PathLike, in_path: str | os.PathLike,
     if not counts or dry_run:
         return counts, warnings
     doc = {**full, "firms": [full["firms"][firm_index[f]] for f in counts]}
+    total = sum(sum(c.values()) for c in counts.values())
+    label = f"Import {total} rows from {Path(in_path).name}"
+    if session is not None:  # the study open in the window
+        session.import_doc(doc, replace=True, label=label)
+        return counts, warnings
     session = Session(study_path)
     try:
-        total = sum(sum(c.values()) for c in counts.values())
-        session.import_doc(doc, replace=True, label=f"Import {total} rows from {Path(in_path).name}")
+        session.import_doc(doc, replace=True, label=label)
     finally:
         session.close()
     return counts, warnings
