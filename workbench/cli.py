@@ -532,19 +532,6 @@ def cmd_blind(args) -> int:
     return 0
 
 
-def _fmt_measures(dims: dict, indent: str = "  ") -> list[str]:
-    from .core.agreement import LABELS
-
-    width = max(len(LABELS.get(d, d)) for d in dims) if dims else 10
-    lines = [indent + "dimension".ljust(width) + "   units  agreement    kappa    alpha"]
-    for d, m in dims.items():
-        pct = "-" if m["agreement"] is None else f"{m['agreement'] * 100:.1f}%"
-        k = "-" if m["cohen_kappa"] is None else f"{m['cohen_kappa']:.4f}"
-        a = "-" if m["krippendorff_alpha"] is None else f"{m['krippendorff_alpha']:.4f}"
-        lines.append(indent + LABELS.get(d, d).ljust(width) + f"{m['units']:>8}{pct:>11}{k:>9}{a:>9}")
-    return lines
-
-
 def _fmt_value(v) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
@@ -567,10 +554,10 @@ def cmd_compare(args) -> int:
         lines = [f"A: {args.a}", f"B: {args.b}",
                  f"{result['units']} events in both; {len(result['only_in_a'])} only in A, "
                  f"{len(result['only_in_b'])} only in B", "", "All firms:"]
-        lines += _fmt_measures(result["dimensions"])
+        lines += coders.fmt_measures(result["dimensions"])
         if len(result["firms"]) > 1 or args.firm:
             for fid, f in result["firms"].items():
-                lines += ["", f"Firm {fid}:"] + _fmt_measures(f["dimensions"])
+                lines += ["", f"Firm {fid}:"] + coders.fmt_measures(f["dimensions"])
         for side in ("a", "b"):
             only = result[f"only_in_{side}"]
             if only:
@@ -622,48 +609,9 @@ def cmd_practice(args) -> int:
 
 
 def cmd_check(args) -> int:
-    import textwrap
-
     from . import coders
-    from .core.agreement import LABELS
 
-    report = coders.check(args.study, args.example)
-    result = report["comparison"]
-    done = result["units"]
-    total = done + len(report["uncoded"])
-    lines = [f"Your coding of {report['title']!r} against the authors'",
-             f"You have coded {done} of its {total} events.", ""]
-    lines += _fmt_measures(result["dimensions"])
-
-    def show(v) -> str:
-        if isinstance(v, bool):
-            return "yes" if v else "no"
-        return " + ".join(v) if isinstance(v, list) else str(v)
-
-    wrap = textwrap.TextWrapper(width=96, initial_indent="    ", subsequent_indent="      ")
-    if not report["events"] and done:
-        lines += ["", "Every event you coded is coded as the authors did."]
-    for ev in report["events"]:
-        lines += ["", f"{ev['firm_name']}, event {ev['event']}: {ev['title']}"]
-        for d in ev["differences"]:
-            lines.append(f"  {LABELS.get(d['dimension'], d['dimension'])}: the authors "
-                         f"{show(d['reference_label'])}; you {show(d['yours_label'])}")
-        if ev["not_coded"]:
-            lines.append("  Not coded yet: " + ", ".join(LABELS.get(d, d).lower() for d in ev["not_coded"]))
-        if ev["definitions"]:
-            lines.append("  What the codes mean:")
-            for item in ev["definitions"]:
-                lines += wrap.wrap(f"{item['label']}: {item['definition']}")
-        if ev["evidence"]:
-            lines.append("  The evidence:")
-            for q in ev["evidence"]:
-                who = f" ({q['speaker']})" if q.get("speaker") else ""
-                lines += wrap.wrap(f"“{q['quote']}”{who}")
-    if report["uncoded"]:
-        lines += ["", f"Not coded yet ({len(report['uncoded'])}): "
-                  + ", ".join(f"{u['firm']}.{u['event']}" for u in report["uncoded"][:30])
-                  + (" ..." if len(report["uncoded"]) > 30 else "")]
-    print("\n".join(lines))
+    print(coders.check_text(coders.check(args.study, args.example)))
     return 0
 
 

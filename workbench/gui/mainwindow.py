@@ -164,6 +164,9 @@ class MainWindow(QMainWindow):
         self.act_qdpx = A("REFI-QDA &project (.qdpx)…", lambda: self.export_as_dialog("qdpx"))
         self.act_qdc = A("REFI-QDA &codebook (.qdc)…", lambda: self.export_as_dialog("qdc"))
         self.act_xlsx = A("&Spreadsheet (.xlsx)…", lambda: self.export_as_dialog("xlsx"))
+        self.act_blind = A("&Blind copy for a second coder…", self.blind_copy_dialog)
+        self.act_practice = A("&Practice with an example…", self.practice_dialog)
+        self.act_check = A("&Check my coding", self.check_coding)
         self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.StandardKey.HelpContents)
         self.act_about = A("&About", self.about)
         self.act_search = A("&Search the documents…", self.show_search, "Ctrl+Shift+F")
@@ -171,7 +174,7 @@ class MainWindow(QMainWindow):
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
                               self.act_add_event, self.act_report, self.act_diagram, self.act_json,
                               self.act_firm_json, self.act_add_documents, self.act_search,
-                              self.act_qdpx, self.act_qdc, self.act_xlsx]
+                              self.act_qdpx, self.act_qdc, self.act_xlsx, self.act_blind, self.act_check]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -210,7 +213,12 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         for a in (self.act_qdpx, self.act_qdc, self.act_xlsx):
             m.addAction(a)
+        m.addSeparator()
+        m.addAction(self.act_blind)
         m = mb.addMenu("&Help")
+        m.addAction(self.act_practice)
+        m.addAction(self.act_check)
+        m.addSeparator()
         m.addAction(self.act_reference)
         m.addAction(self.act_about)
 
@@ -997,6 +1005,72 @@ class MainWindow(QMainWindow):
         return worker
 
     # ------------------------------------------------------------------ help
+
+    # ------------------------------------------------------------------ two coders, students
+
+    def blind_copy_dialog(self) -> None:
+        """Export → Blind copy: the study without its coding, for a second coder."""
+        from .. import coders
+
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Blind copy for a second coder", f"{Path(str(self.session.path)).stem}-blind.study.json",
+            "Study files (*.study.json)")
+        if not path:
+            return
+        try:
+            copy = coders.blind_file(self.session.path, path)
+        except WorkbenchError as exc:
+            self.error(exc.message, "No copy was written")
+            return
+        n = sum(len(f.get("events", ())) for f in copy.get("firms", ()))
+        self.statusBar().showMessage(f"Wrote {path}: {n} events without their coding, no coder named")
+
+    def practice_dialog(self) -> None:
+        """Help → Practice: a copy of an example study without its coding,
+        opened here to be coded; Help → Check my coding compares it."""
+        from .. import coders
+
+        names = list(coders.examples())
+        name, ok = QtWidgets.QInputDialog.getItem(self, "Practice with an example",
+                                                  "Code this example study yourself:", names, 0, False)
+        if not ok:
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save your practice study as",
+                                                        f"my-{name}.lpw", "Studies (*.lpw)")
+        if not path:
+            return
+        try:
+            coders.practice(name, path)
+        except WorkbenchError as exc:
+            self.error(exc.message, "The practice study was not made")
+            return
+        if self.open_path(path):
+            self.statusBar().showMessage("Code the events, then Help → Check my coding compares yours "
+                                         "with the authors'")
+
+    def check_coding(self) -> str | None:
+        """Help → Check my coding: this study's coding against the example it
+        was made from, as feedback to learn from (shown, and returned)."""
+        from .. import coders
+
+        try:
+            text = coders.check_text(coders.check(self.session.path))
+        except WorkbenchError as exc:
+            self.error(exc.message, "Nothing to check against")
+            return None
+        dlg = QDialog(self)
+        dlg.setWindowTitle("Your coding against the authors'")
+        layout = QtWidgets.QVBoxLayout(dlg)
+        view = QtWidgets.QPlainTextEdit(text)
+        view.setReadOnly(True)
+        layout.addWidget(view)
+        close = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(dlg.reject)
+        layout.addWidget(close)
+        dlg.resize(760, 560)
+        self.check_dialog = dlg
+        dlg.show()
+        return text
 
     def show_reference(self) -> None:
         from ..core.frameworks import default_framework_id
