@@ -148,7 +148,7 @@ def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
 
         return refiqda.import_file(study_path, json_path, replace=replace)
     from .io.study_json import read_doc
-    from .session import Session, StudyLock
+    from .session import Session
 
     doc, warnings = read_doc(json_path)
     study_path = Path(study_path)
@@ -158,6 +158,16 @@ def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
             return session.import_doc(doc, replace=replace), warnings
         finally:
             session.close()
+    return build_study(study_path, doc), warnings
+
+
+def build_study(study_path: str | os.PathLike, doc: dict) -> list[str]:
+    """A new ``.lpw`` at ``study_path`` holding a validated study (a format
+    dict), built in a temporary file beside it and renamed into place when
+    complete: a killed import leaves no study. Returns the firm ids."""
+    from .session import Session, StudyLock
+
+    study_path = Path(study_path)
     lock = StudyLock(study_path)  # nobody else builds or opens it meanwhile
     lock.acquire()
     try:
@@ -177,7 +187,7 @@ def import_file(study_path: str | os.PathLike, json_path: str | os.PathLike,
                 tmp.unlink()
     finally:
         lock.release()
-    return firm_ids, warnings
+    return firm_ids
 
 
 BUILD_SUFFIX = ".lpw-build"

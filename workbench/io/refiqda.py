@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from ..core.errors import InputError, WorkbenchError
+from ..core.errors import InputError
 from ..core.frameworks import (all_stages, default_framework_id, framework as get_framework,
                                framework_ids, vocabulary)
 from ..core.model import Study
@@ -1621,7 +1621,7 @@ def import_into(study_path: str | os.PathLike, in_path: str | os.PathLike,
     where the study is already open for editing. Returns the firm ids, the
     warnings (what was skipped, among them) and the counts."""
     from .. import services
-    from ..session import Session, StudyLock
+    from ..session import Session
     from .study_json import parse_doc
 
     study_path = Path(study_path)
@@ -1661,24 +1661,5 @@ def import_into(study_path: str | os.PathLike, in_path: str | os.PathLike,
                                       label=f"Import {Path(in_path).name}"), warnings, imported.counts
         finally:
             session.close()
-    lock = StudyLock(study_path)
-    lock.acquire()
-    try:
-        services._remove_stale_builds(study_path)
-        tmp = study_path.with_name(f".{study_path.name}.{os.getpid()}{services.BUILD_SUFFIX}")
-        try:
-            session = Session(tmp, create={k: v for k, v in doc.items() if k != "firms"})
-            try:
-                firm_ids = session.import_doc(doc)
-            finally:
-                session.close()
-            os.replace(tmp, study_path)
-        except OSError as exc:
-            raise WorkbenchError(f"cannot write {study_path}: {exc.strerror or exc}; "
-                                 f"nothing was imported") from None
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-    finally:
-        lock.release()
+    firm_ids = services.build_study(study_path, doc)
     return firm_ids, warnings, imported.counts
