@@ -850,27 +850,32 @@ class DocumentsTab(LazyTab):
         else:
             self._say("This study has no firm yet: add one (Firm > Add firm…), then code its events from the text.")
 
-    def ask_new_event(self, pending: tuple | None = None) -> None:
+    def _pending_for_firm(self, pending: tuple | None) -> tuple[tuple, str] | None:
+        """The passage to code and the firm whose event it will be, kept as
+        pending; None (having said why) where there is no passage or firm."""
         t = pending or self._target_pending()
         if t is None:
-            return
+            return None
         firm = self._coding_firm()
         if firm is None:
             self._no_firm()
-            return
+            return None
         self._pending = t
+        return t, firm
+
+    def ask_new_event(self, pending: tuple | None = None) -> None:
+        got = self._pending_for_firm(pending)
+        if got is None:
+            return
+        t, firm = got
         self.prompt.ask("title", f"New event in {self._firm_name(firm)}, from “{_short(self._quote(t), 40)}”:",
                         placeholder="Title of the event, then Enter")
 
     def ask_evidence(self, pending: tuple | None = None) -> None:
-        t = pending or self._target_pending()
-        if t is None:
+        got = self._pending_for_firm(pending)
+        if got is None:
             return
-        firm = self._coding_firm()
-        if firm is None:
-            self._no_firm()
-            return
-        self._pending = t
+        _, firm = got
         self.prompt.ask("event", f"Evidence for which event of {self._firm_name(firm)}?",
                         placeholder="Type to narrow the list; Enter adds the quote to the event", listed=True)
         self._prompt_filter("")
