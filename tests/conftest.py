@@ -68,3 +68,17 @@ def errors(monkeypatch):
     for kind in ("warning", "critical"):
         monkeypatch.setattr(QMessageBox, kind, lambda parent, title, text, *a: seen.append((title, text)))
     return seen
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch, errors):
+    """The desktop workbench, shown offscreen with settings of its own and
+    no study open (a test file may define a window of its own instead)."""
+    from workbench.gui.mainwindow import MainWindow
+
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close_study()

@@ -22,16 +22,6 @@ TRAINING_LABEL = next(k for k, v in SAMPLES.items() if v == TRAINING.name)
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch, errors):
-    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close_study()
-
-
-@pytest.fixture
 def jm_window(window, tmp_path):
     assert window.open_example(JM_LABEL, str(tmp_path / "study.lpw"))
     return window

@@ -3,20 +3,8 @@ example, and checking one's coding against the authors'."""
 
 import json
 
-import pytest
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from workbench.gui.mainwindow import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch, errors):
-    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close_study()
 
 
 def test_practice_code_check_and_blind_copy(window, tmp_path, monkeypatch, errors):
