@@ -119,9 +119,7 @@ def test_importing_a_merged_file_brings_its_conflicts_once(merged, tmp_path):
 
 
 def _conflicts_dialog(window):
-    from workbench.gui.conflicts import ConflictsDialog
-
-    dlg = window.findChild(ConflictsDialog)
+    dlg = window.conflicts_dialog
     assert dlg is not None and dlg.isVisible()
     return dlg
 
@@ -142,9 +140,7 @@ def test_window_offers_and_settles_conflicts_with_keys_and_undo(window, qtbot, m
     assert window.open_path(str(merged), json_target=str(tmp_path / "merged.lpw"))
     assert asked and "7" in asked[0][1]
     dlg = _conflicts_dialog(window)
-    qtbot.waitExposed(dlg)
-    dlg.activateWindow()
-    dlg.list.setFocus()
+    qtbot.waitUntil(lambda: focused() is dlg.list)  # the list has the keyboard, as a user finds it
     s = window.session
     assert dlg.list.count() == 7
     # down to the conflict on brw.e1's stages, and take theirs
@@ -152,7 +148,8 @@ def test_window_offers_and_settles_conflicts_with_keys_and_undo(window, qtbot, m
     for _ in range(at):
         key(qtbot, Qt.Key.Key_Down)
     assert focused() is dlg.list and dlg.list.currentRow() == at
-    assert "interpreting" in dlg.detail.toPlainText() and "integrating" in dlg.detail.toPlainText()
+    shown = dlg.detail.toPlainText()  # base, ours and theirs, by the stages' names
+    assert "Intuiting" in shown and "Integrating" in shown and "Interpreting + Intuiting" in shown
     qtbot.mouseClick(dlg.buttons["theirs"], Qt.MouseButton.LeftButton)
     assert s.get("events", "brw", "e1")["stages"] == ["interpreting", "intuiting"]
     assert len(s.conflicts()) == 6
@@ -166,12 +163,15 @@ def test_window_offers_and_settles_conflicts_with_keys_and_undo(window, qtbot, m
     at = next(i for i, r in enumerate(s.conflicts()) if r["path"] == "title")
     dlg.list.setCurrentRow(at)
     dlg.list.setFocus()
-    key(qtbot, Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)
+    key(qtbot, Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)  # a button's shortcut clicks it a moment later
+    qtbot.waitUntil(lambda: len(s.conflicts()) == 6)
     assert s.meta()["title"] == doc["x-conflicts"][at]["base"]
     # the rest, ours each time (Alt+O), until none is left
     dlg.list.setFocus()
     while s.conflicts():
+        left = len(s.conflicts())
         key(qtbot, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: len(s.conflicts()) == left - 1)
     assert "x-conflicts" not in s.meta()
     assert "settled" in dlg.status.text().lower()
     assert s.get("events", "brw", "e1")["stages"] == ["integrating"]
