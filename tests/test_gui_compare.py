@@ -195,3 +195,29 @@ def test_comparing_with_a_file_that_is_not_a_study_says_where(window, tmp_path, 
     # the study itself is no other coding
     assert window.compare_with(str(window.session.path)) is None
     assert "the study open here" in errors[-1][1]
+
+
+def test_taking_their_code_brings_the_code_with_it(window, qtbot, tmp_path, write_json, study_doc):
+    """The study's own codes are a dimension too; taking theirs where they
+    used a code this study lacks adds their code, in the same step."""
+    mine = dict(study_doc, codes=[{"id": "c1", "name": "Cost pressure"}])
+    mine["firms"][0]["events"][0]["codes"] = ["c1"]
+    theirs = json.loads(json.dumps(study_doc))
+    theirs["codes"] = [{"id": "c1", "name": "Cost pressure"},
+                       {"id": "c2", "name": "Customer push", "description": "The customer makes the firm act."}]
+    theirs["firms"][0]["events"][0]["codes"] = ["c2"]
+    assert window.open_path(str(write_json(mine, "mine.study.json")), json_target=str(tmp_path / "mine.lpw"))
+    dlg = window.compare_with(str(write_json(theirs, "theirs.study.json")))
+    rows = [(d["event"], d["dimension"]) for d in dlg.rows]
+    assert rows == [("e1", "codes")]
+    assert "Customer push" in dlg.list.topLevelItem(0).text(3)
+    assert "The customer makes the firm act." in dlg.detail.toPlainText()
+    s = window.session
+    qtbot.mouseClick(dlg.buttons["theirs"], Qt.MouseButton.LeftButton)
+    assert s.get("events", "f1", "e1")["codes"] == ["c2"]
+    assert [c["id"] for c in s.objects("codes", None)] == ["c1", "c2"]
+    assert s.undo_label() == "Take theirs: f1.e1 the study's own codes"
+    dlg.undo_button.click()
+    assert s.get("events", "f1", "e1")["codes"] == ["c1"]
+    assert [c["id"] for c in s.objects("codes", None)] == ["c1"]
+    assert dlg.list.topLevelItem(0).text(4) == ""

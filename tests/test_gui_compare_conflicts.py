@@ -178,3 +178,74 @@ def test_window_offers_and_settles_conflicts_with_keys_and_undo(window, qtbot, m
     assert s.get("events", "brw", "e1")["x-note"] == "ours"
     assert not errors
     dlg.close()
+
+
+def _rule_broken(tmp_path):
+    """A merge whose sides fit alone but not together: we remove a source,
+    they add an event naming it. The merged file keeps ours and records
+    the broken rule."""
+    base = json.loads(JM.read_text(encoding="utf-8"))
+    ours, theirs = copy.deepcopy(base), copy.deepcopy(base)
+    firm = ours["firms"][0]
+    firm["sources"] = [s for s in firm["sources"] if s["id"] != "lucas"]
+    for obj in firm["sources"] + firm.get("routines", []) + firm["events"]:
+        if "lucas" in (obj.get("sources") or []):
+            obj["sources"] = [s for s in obj["sources"] if s != "lucas"]
+            if not obj["sources"]:
+                del obj["sources"]
+        if obj.get("via") == "lucas":
+            del obj["via"]
+    theirs["firms"][0]["events"].append({"id": "e92", "title": "Lucas visits again", "sources": ["lucas"]})
+    paths = []
+    for name, doc in (("base", base), ("ours", ours), ("theirs", theirs)):
+        p = tmp_path / f"rb-{name}.study.json"
+        p.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        paths.append(p)
+    records = coders.merge_files(*paths)
+    assert records and all("problem" in r for r in records)
+    return paths[1], records
+
+
+def test_imported_merge_offered_and_a_broken_rule_marked_settled(window, qtbot, tmp_path, monkeypatch, errors):
+    """File → Import of a merged file into an open study brings its
+    conflicts, and the window offers them; a broken rule shows its problem,
+    cannot be taken from a side, and is marked settled (Alt+M), undoably."""
+    from PySide6.QtWidgets import QFileDialog
+
+    merged, records = _rule_broken(tmp_path)
+    assert window.new_study(str(tmp_path / "team.lpw"), "Team study", "5I")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda parent, title, text, *a, **k: asked.append(text) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(merged), ""))
+    window.act_import.trigger()
+    s = window.session
+    assert [f["id"] for f in s.firms()] == ["brw", "rsl", "dmf"]
+    assert s.conflicts() == records and asked and "rules the merge broke" in asked[0]
+    dlg = _conflicts_dialog(window)
+    qtbot.waitUntil(lambda: focused() is dlg.list)
+    assert dlg.list.count() == 1 and records[0]["problem"] in dlg.list.item(0).text()
+    assert records[0]["problem"] in dlg.detail.toPlainText()
+    assert not any(dlg.buttons[side].isEnabled() for side in ("ours", "theirs", "base"))
+    assert dlg.buttons["settled"].isEnabled()
+    key(qtbot, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not s.conflicts())
+    assert "x-conflicts" not in s.meta() and dlg.list.count() == 0
+    assert "settled" in dlg.status.text()
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert s.conflicts() == records and dlg.list.count() == 1
+    # undoing the import itself takes its conflicts with it
+    window.controller.undo_stack.undo()
+    assert s.firms() == [] and s.conflicts() == [] and dlg.list.count() == 0
+    assert not errors
+
+
+def test_no_offer_for_a_study_without_conflicts(window, tmp_path, monkeypatch):
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Yes)
+    assert window.open_path(str(JM), json_target=str(tmp_path / "plain.lpw"))
+    assert not asked and getattr(window, "conflicts_dialog", None) is None
+    # asked for anyway, the list says there is nothing to settle
+    dlg = window.show_conflicts()
+    assert dlg.list.count() == 0 and "no merge conflicts" in dlg.status.text()
+    assert not any(b.isEnabled() for b in dlg.buttons.values())

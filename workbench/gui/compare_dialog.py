@@ -50,10 +50,17 @@ def open_compare(window) -> "CompareDialog | None":
 
 
 def show_compare(window, path: str) -> "CompareDialog | None":
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a large study takes some seconds
     try:
-        dlg = CompareDialog(window.controller, path, window)
+        dlg, problem = CompareDialog(window.controller, path, window), None
     except WorkbenchError as exc:
-        window.error("\n".join(exc.lines()[:25]), "Cannot compare with that file")
+        dlg, problem = None, exc
+    finally:
+        QApplication.restoreOverrideCursor()
+    if problem is not None:
+        window.error("\n".join(problem.lines()[:25]), "Cannot compare with that file")
         return None
     old = getattr(window, "compare_dialog", None)
     if old is not None:
@@ -146,6 +153,8 @@ class CompareDialog(QDialog):
                                 if f["id"] not in self.firm_names})
         self.decisions: dict[int, list[tuple[str, object, E.Edit]]] = {}
         self._coder = _Coder()
+        self._labels: dict[tuple, str] = {}  # (dimension, value) -> label, while the list is filled
+        self._codes: dict | None = None
         self.setWindowTitle(f"Compare with another coding — {self.other.name}")
         self._build()
         self._fill()
@@ -311,10 +320,18 @@ class CompareDialog(QDialog):
         """A value as a person reads it: labels, a set joined with +."""
         if value is None or value == []:
             return "(uncoded)"
-        codes = self.codes() if dim == "codes" else None
         if isinstance(value, list):
-            return " + ".join(coders.meaning(dim, v, codes)[0] for v in value)
-        return coders.meaning(dim, value, codes)[0]
+            return " + ".join(self.label(dim, v) for v in value)
+        return self.label(dim, value)
+
+    def label(self, dim: str, value) -> str:
+        key = (dim, value)
+        found = self._labels.get(key)
+        if found is None:
+            if self._codes is None:
+                self._codes = self.codes()
+            found = self._labels[key] = coders.meaning(dim, value, self._codes)[0]
+        return found
 
     def current(self, dim: str, event: dict):
         """What the study holds now on one dimension (a set as a list)."""
@@ -348,6 +365,7 @@ class CompareDialog(QDialog):
     def _history_moved(self, _index: int = 0) -> None:
         if self.session.closed:
             return
+        self._labels, self._codes = {}, None  # a code may have been renamed or added
         for row in self.decisions:
             self.list.topLevelItem(row).setText(4, self.decision_text(row))
         self._show_detail()

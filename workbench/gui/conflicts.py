@@ -101,6 +101,7 @@ class ConflictsDialog(QDialog):
         self.controller = controller
         self.session = controller.session
         self.records: list[dict] = []
+        self.had_conflicts = bool(self.session.conflicts())
         self.setWindowTitle(f"Settle merge conflicts — {Path(self.session.path).name}")
         layout = QVBoxLayout(self)
         intro = QLabel("Both sides of the merge changed these differently; the study holds <b>ours</b> at each "
@@ -216,8 +217,11 @@ class ConflictsDialog(QDialog):
         if self.records:
             self.list.setCurrentRow(min(row, len(self.records) - 1))
         n = len(self.records)
+        self.had_conflicts = self.had_conflicts or bool(n)
         if n:
             self.status.setText(f"{n} conflict{'s' if n != 1 else ''} left to settle.")
+        elif not self.had_conflicts:
+            self.status.setText("This study holds no merge conflicts: nothing to settle.")
         else:
             self.status.setText("All the merge's conflicts are settled: the study is merged, and its "
                                 "conflicts record is gone. Ctrl+Z takes back the last choice.")
