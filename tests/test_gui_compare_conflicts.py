@@ -249,3 +249,17 @@ def test_no_offer_for_a_study_without_conflicts(window, tmp_path, monkeypatch):
     dlg = window.show_conflicts()
     assert dlg.list.count() == 0 and "no merge conflicts" in dlg.status.text()
     assert not any(b.isEnabled() for b in dlg.buttons.values())
+
+
+def test_a_conflict_on_what_is_gone_is_refused_with_where(merged, tmp_path):
+    lpw = tmp_path / "merged.lpw"
+    services.import_file(lpw, merged)
+    with Session(lpw) as s:
+        at = next(i for i, r in enumerate(s.conflicts()) if r["path"] == "firms[brw].events[e1].stages")
+        s.delete("events", "brw", "e1")
+        before = s.conflicts()
+        with pytest.raises(Exception, match=r"firms\[brw\]\.events\[e1\]\.stages: event 'e1' is no longer"):
+            s.resolve_conflict(at, "theirs")
+        assert s.conflicts() == before  # nothing changed
+        s.settle_conflict(at)  # kept as it is (deleted): marked settled
+        assert len(s.conflicts()) == len(before) - 1
