@@ -168,7 +168,7 @@ class MainWindow(QMainWindow):
         self.act_practice = A("&Practice with an example…", self.practice_dialog)
         self.act_check = A("&Check my coding", self.check_coding)
         self.act_compare = A("Co&mpare with another coding…", self.compare_dialog_open)  # comparegui
-        self.act_conflicts = A("Settle merge &conflicts…", self.show_conflicts)  # comparegui
+        self.act_conflicts = A("Settle merge con&flicts…", self.show_conflicts)  # comparegui
         self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.StandardKey.HelpContents)
         self.act_about = A("&About", self.about)
         self.act_search = A("&Search the documents…", self.show_search, "Ctrl+Shift+F")
