@@ -95,7 +95,8 @@ def test_settling_all_removes_the_record_and_a_broken_rule_is_marked_settled(mer
             s.resolve_conflict(0, "theirs")
         assert "x-conflicts" not in s.meta()
         # a rule the merge broke is no choice between versions: marked settled only
-        s.set_study_field("x-conflicts", [{"path": "firms[brw].events[e1].sources[0]",
+        s.set_study_field("x-conflicts", [{"path": "firms[brw].events[e1].sources",
+                                           "keys": ["firms", "brw", "events", "e1", "sources"],
                                            "problem": "no source 'gone' in firm 'brw'"}])
         with pytest.raises(Exception, match="no source 'gone'"):
             s.resolve_conflict(0, "ours")
@@ -202,7 +203,10 @@ def _rule_broken(tmp_path):
         p.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         paths.append(p)
     records = coders.merge_files(*paths)
-    assert records and all("problem" in r for r in records)
+    # named by ids, with keys, as the other conflicts are (not by position)
+    assert records == [{"path": "firms[brw].events[e92].sources",
+                        "keys": ["firms", "brw", "events", "e92", "sources"],
+                        "problem": "no source 'lucas' in firm 'brw'"}]
     return paths[1], records
 
 
@@ -224,8 +228,13 @@ def test_imported_merge_offered_and_a_broken_rule_marked_settled(window, qtbot, 
     assert s.conflicts() == records and asked and "rules the merge broke" in asked[0]
     dlg = _conflicts_dialog(window)
     qtbot.waitUntil(lambda: focused() is dlg.list)
-    assert dlg.list.count() == 1 and records[0]["problem"] in dlg.list.item(0).text()
+    # in words: the firm's name, the event, the field, the problem
+    brw = s.firm("brw").name
+    assert dlg.list.count() == 1
+    assert dlg.list.item(0).text() == (f"⚠ {brw}, event e92 (not in the study now): sources: "
+                                       f"no source 'lucas' in firm 'brw'")
     assert records[0]["problem"] in dlg.detail.toPlainText()
+    assert f"{brw}, event e92" in dlg.detail.toPlainText()
     assert not any(dlg.buttons[side].isEnabled() for side in ("ours", "theirs", "base"))
     assert dlg.buttons["settled"].isEnabled()
     key(qtbot, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)

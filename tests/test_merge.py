@@ -193,12 +193,31 @@ def test_cli_merge_that_breaks_a_reference_keeps_ours(tmp_path, capsys):
             if not r["sources"]:
                 del r["sources"]
     firm(ours, "dmf")["sources"] = [s for s in firm(ours, "dmf")["sources"] if s["id"] != src]
-    firm(theirs, "dmf")["events"].append({"id": "late", "title": "Late", "sources": [src]})
+    firm(theirs, "dmf")["events"].append({"id": "late", "title": "Late", "sources": [firm(base, "dmf")["sources"][0]["id"], src]})
+    # and they name it on an event of the base too, where it was not named
+    third = firm(theirs, "dmf")["events"][2]
+    assert src not in third.get("sources", [])
+    third["sources"] = [src] + third.get("sources", [])
     paths = [write(tmp_path / f"{n}.json", d) for n, d in (("b", base), ("o", ours), ("t", theirs))]
     assert check_file(paths[1]).ok
     assert main(["merge", *map(str, paths)]) == 1
-    assert f"no source {src!r}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"no source {src!r}" in err
     assert check_file(paths[1]).ok
+    # each broken rule is recorded as the other conflicts are: objects by id,
+    # with keys (the list of sources named is one field, as the merge treats it)
+    written = json.loads(paths[1].read_text(encoding="utf-8"))
+    problem = f"no source {src!r} in firm 'dmf'"
+    assert written[CONFLICTS_KEY] == [
+        {"path": f"firms[dmf].events[{third['id']}].sources",
+         "keys": ["firms", "dmf", "events", third["id"], "sources"], "problem": problem},
+        {"path": "firms[dmf].events[late].sources", "keys": ["firms", "dmf", "events", "late", "sources"],
+         "problem": problem}]
+    assert f"firms[dmf].events[late].sources: {problem}" in err and "firms[2]" not in err
+    # the file holds ours otherwise; a broken rule is mended by hand, not taken from a side
+    assert {k: v for k, v in written.items() if k != CONFLICTS_KEY} == ours
+    with pytest.raises(ValueError, match="broken rule"):
+        resolve(written, 0, "theirs")
 
 
 def test_cli_bad_input_changes_nothing(tmp_path, capsys):

@@ -241,7 +241,7 @@ def merge_files(base_path, ours_path, theirs_path, out_path=None) -> list[dict]:
     over ``ours_path``, as git expects of a merge driver). Returns the
     conflicts (empty: a clean merge). With conflicts, the file holds ours
     where they are, and a top-level ``x-conflicts`` list recording each."""
-    from .core.merge import CONFLICTS_KEY, merge
+    from .core.merge import CONFLICTS_KEY, broken_rules, merge
     from .io.files import atomic_write_text
 
     base = _read_json_study(base_path, "base", allow_empty=True)
@@ -256,7 +256,7 @@ def merge_files(base_path, ours_path, theirs_path, out_path=None) -> list[dict]:
     except InputError as exc:
         # each side's changes fit, but together they break a rule of the format
         # (an event names a source the other side removed): keep ours whole
-        records = [{"path": p.path, "problem": p.message} for p in exc.problems]
+        records = broken_rules(merged, exc.problems)
         kept = dict(ours)
         kept[CONFLICTS_KEY] = list(ours.get(CONFLICTS_KEY, [])) + records
         text = _canonical(kept, str(out))

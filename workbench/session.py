@@ -644,7 +644,7 @@ class Session:
     def conflicts(self) -> list[dict]:
         """The records of a merge's unsettled conflicts (``x-conflicts``,
         written by ``workbench merge``): ``{path, keys, base?, ours?,
-        theirs?}``, or ``{path, problem}`` for a rule the merge broke."""
+        theirs?}``, or ``{path, keys, problem}`` for a rule the merge broke."""
         from .core.merge import CONFLICTS_KEY
 
         records = self.meta().get(CONFLICTS_KEY)
@@ -655,7 +655,7 @@ class Session:
         "theirs" or "base"; a side without a value there removes the field
         or object) and drop its record: one step of the history, as
         ``core.merge.resolve`` would on the study file."""
-        from .core.merge import CONFLICTS_KEY
+        from .core.merge import CONFLICTS_KEY, is_broken_rule
 
         records = self.conflicts()
         if not 0 <= index < len(records):
@@ -664,7 +664,7 @@ class Session:
             raise InputError(f"choose ours, theirs or base, not {side!r}")
         record = records[index]
         keys = record.get("keys")
-        if not isinstance(keys, list) or not keys:
+        if is_broken_rule(record) or not keys:
             raise InputError(f"{record.get('path')}: {record.get('problem', 'not a choice between versions')}; "
                              f"mend it in the study, then mark it settled")
         steps = self._conflict_steps(record, keys, side)

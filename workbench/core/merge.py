@@ -20,7 +20,8 @@ means something (the first stage is the primary one).
 
 The conflicts are returned as records ``{"path", "keys", "base", "ours",
 "theirs"}`` (a version in which the field is absent has no key), for the
-merged file's top-level ``x-conflicts`` list.
+merged file's top-level ``x-conflicts`` list. A rule the merged study breaks
+(``broken_rules``) is recorded as ``{"path", "keys", "problem"}``.
 """
 
 from __future__ import annotations
@@ -171,6 +172,64 @@ class _Merger:
         return merged
 
 
+def locate(doc: dict, path: str) -> tuple[str, list]:
+    """A validator's path into ``doc`` by position (``firms[0].events[11].
+    sources[0]``) as a conflict names it: objects by id, ``(path, keys)``
+    (``firms[brw].events[e12].sources``, ``["firms", "brw", "events",
+    "e12", "sources"]``). A list of plain values (stages, sources named,
+    evidence) is named as one field, as the merge treats it; a step that
+    does not resolve in ``doc`` ends the path there."""
+    import re
+
+    steps: list = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path or ""):
+        steps.append(int(index) if index else name)
+    keys: list = []
+    node: Any = doc
+    i = 0
+    while i < len(steps):
+        step = steps[i]
+        if isinstance(step, int) or not isinstance(node, dict) or step not in node:
+            break
+        value = node[step]
+        nxt = steps[i + 1] if i + 1 < len(steps) else None
+        if isinstance(value, list) and isinstance(nxt, int):
+            ident = _ident(step, value[nxt]) if step in _ID_LISTS and nxt < len(value) else None
+            if ident is None:  # a list of values: the field as a whole
+                keys.append(step)
+                break
+            keys.append((step, ident))
+            node = value[nxt]
+            i += 2
+            continue
+        keys.append(step)
+        node = value
+        i += 1
+    flat: list = []
+    for k in keys:
+        flat.extend(k if isinstance(k, tuple) else (k,))
+    return _path(keys), flat
+
+
+def broken_rules(doc: dict, problems) -> list[dict]:
+    """Records ``{"path", "keys", "problem"}`` for the rules a merged
+    ``doc`` breaks (each side's changes fit, together they do not);
+    ``problems``: the validator's, with positional paths into ``doc``."""
+    out = []
+    for p in problems:
+        path, keys = locate(doc, p.path)
+        record = {"path": path, "keys": keys, "problem": p.message}
+        if record not in out:
+            out.append(record)
+    return out
+
+
+def is_broken_rule(record: dict) -> bool:
+    """Whether a conflicts record is a broken rule (mended by hand), not a
+    choice between versions."""
+    return "problem" in record or not isinstance(record.get("keys"), list)
+
+
 def _same(a, b) -> bool:
     if a is _ABSENT or b is _ABSENT:
         return a is b
@@ -199,7 +258,7 @@ def resolve(doc: dict, index: int, side: str) -> dict:
     if side not in ("ours", "theirs", "base"):
         raise ValueError(f"choose ours, theirs or base, not {side!r}")
     record = records[index]
-    if "keys" not in record:
+    if is_broken_rule(record):
         raise ValueError(f"conflict {record.get('path')!r} is a broken rule, not a choice between "
                          f"versions: edit the study to mend it")
     out = copy.deepcopy(doc)
@@ -249,4 +308,4 @@ def resolve(doc: dict, index: int, side: str) -> dict:
     return out
 
 
-__all__ = ["merge", "resolve", "CONFLICTS_KEY"]
+__all__ = ["merge", "resolve", "locate", "broken_rules", "is_broken_rule", "CONFLICTS_KEY"]

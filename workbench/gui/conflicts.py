@@ -4,7 +4,7 @@ field differently and records each conflict in ``x-conflicts``. When such a
 study is opened or imported, the window offers this list: each conflict
 with its base, ours and theirs, settled by taking one of them (one step of
 the study's history, through the Session: Ctrl+Z puts the conflict back).
-A rule the merge broke (``{path, problem}``) is shown with its problem and
+A rule the merge broke (``{path, keys, problem}``) is shown with its problem and
 marked settled once mended. The record goes when the last is settled."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QListWidget, QListW
 
 from .. import coders
 from ..core.errors import WorkbenchError
+from ..core.merge import is_broken_rule
 
 SIDES = (("ours", "Take &ours", "Alt+O"), ("theirs", "Take &theirs", "Alt+T"), ("base", "Take &base", "Alt+B"))
 # the dimension whose labels a field's values are shown with
@@ -41,7 +42,7 @@ def offer(window) -> bool:
         window, "Settle the merge conflicts?",
         f"This study was merged with 'workbench merge' and holds {n} conflict{'s' if n != 1 else ''}: "
         f"fields both sides changed differently (the study keeps ours there until you choose)"
-        f"{' or rules the merge broke' if any('keys' not in r for r in records) else ''}.\n\n"
+        f"{' or rules the merge broke' if any(is_broken_rule(r) for r in records) else ''}.\n\n"
         f"Settle them now? (Later: File → Settle merge conflicts.)",
         QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
         QtWidgets.QMessageBox.StandardButton.Yes)
@@ -190,6 +191,11 @@ class ConflictsDialog(QDialog):
             if rest[0] == "events":
                 found = self.session.events_by_id(keys[1], [rest[1]]) if keys[1] in names else {}
                 title = found.get(rest[1], {}).get("title", "")
+                if rest[1] not in found:
+                    title = "not in the study now"
+            else:
+                there = {o["id"] for o in self.session.objects(rest[0], keys[1])} if keys[1] in names else set()
+                title = "" if rest[1] in there else "not in the study now"
             text += f", {rest[0][:-1]} {rest[1]}" + (f" ({title})" if title else "")
             kind, rest = rest[0][:-1], rest[2:]
         elif len(rest) >= 2 and rest[0] == "links":
@@ -207,10 +213,10 @@ class ConflictsDialog(QDialog):
         self.list.blockSignals(True)
         self.list.clear()
         for record in self.records:
-            if "keys" in record:
+            if not is_broken_rule(record):
                 item = QListWidgetItem(self._where(record))
-            else:
-                item = QListWidgetItem(f"⚠ {record.get('path')}: {record.get('problem', '')}")
+            else:  # a broken rule: where in words, then the problem
+                item = QListWidgetItem(f"⚠ {self._where(record)}: {record.get('problem', '')}")
             item.setToolTip(str(record.get("path")))
             self.list.addItem(item)
         self.list.blockSignals(False)
@@ -230,7 +236,7 @@ class ConflictsDialog(QDialog):
     def _show_detail(self) -> None:
         row = self.list.currentRow()
         record = self.records[row] if 0 <= row < len(self.records) else None
-        keyed = record is not None and "keys" in record
+        keyed = record is not None and not is_broken_rule(record)
         for side, _, _ in SIDES:
             self.buttons[side].setEnabled(keyed and not self.session.read_only)
         self.buttons["settled"].setEnabled(record is not None and not self.session.read_only)
