@@ -9,14 +9,23 @@ codings; beside it the event's title, description and evidence, and what
 both codes mean. Each is settled by keeping mine, taking theirs or setting
 another value: one step of the study's history (through the Session), so
 Ctrl+Z takes it back and the list shows it undecided again. When all are
-decided, the open study is the consensus coding."""
+decided, the open study is the consensus coding.
+
+Below the list, the events only one coding has. One only in theirs can be
+brought into the study: at its place in time order, with its coding, and
+with the sources, routines and codes it names that the study lacks (taken
+from their file); it is refused, saying which, where it names something
+their file does not hold or quotes a document the study lacks. One only in
+mine can be removed or kept. Each is one step of the history too."""
 
 from __future__ import annotations
 
+import copy
 import html
+import re
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QSplitter, QTableWidget,
@@ -35,6 +44,18 @@ FIELD = {"primary_stage": "stages", "stages": "stages", "level": "level",
 SETS = frozenset({"stages", "learning_types", "codes"})
 PRIMARY = frozenset({"primary_stage", "primary_learning_type"})
 DECIDED = {"mine": "Kept mine", "theirs": "Took theirs", "other": "Set"}
+ONLY_DONE = {"bring": "brought into this study", "remove": "removed from this study", "keep": "kept in this study"}
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _earlier(a, b) -> bool:
+    """Whether date ``a`` is earlier than ``b`` (``YYYY[-MM[-DD]]``, compared
+    at the coarser of the two, as the format's order rule does); False if
+    either is missing or not a date."""
+    if not (isinstance(a, str) and isinstance(b, str) and _DATE.match(a) and _DATE.match(b)):
+        return False
+    n = min(len(a), len(b))
+    return a[:n] < b[:n]
 
 
 def open_compare(window) -> "CompareDialog | None":
@@ -146,12 +167,16 @@ class CompareDialog(QDialog):
             raise InputError(f"{self.other}: has none of this study's events (matched by firm and event id); "
                              f"is it a coding of the same study?")
         self.rows: list[dict] = self.result["disagreements"]
+        self.theirs = theirs
         self.their_events = {(f["id"], e["id"]): e for f in theirs.get("firms", ()) for e in f.get("events", ())}
         self.their_codes = {c["id"]: c for c in theirs.get("codes", ())}
         self.firm_names = {f["id"]: f.get("name", f["id"]) for f in self.session.firms()}
         self.firm_names.update({f["id"]: f.get("name", f["id"]) for f in theirs.get("firms", ())
                                 if f["id"] not in self.firm_names})
         self.decisions: dict[int, list[tuple[str, object, E.Edit]]] = {}
+        # events in one coding only: (side, firm, event) per row, and the choices made on each
+        self.only_rows: list[tuple[str, str, str]] = []
+        self.only_decisions: dict[int, list[tuple[str, E.Edit]]] = {}
         self._coder = _Coder()
         self._labels: dict[tuple, str] = {}  # (dimension, value) -> label, while the list is filled
         self._codes: dict | None = None
@@ -218,8 +243,28 @@ class CompareDialog(QDialog):
         ll.addWidget(self.only_label)
         self.only = QListWidget()
         self.only.setAccessibleName("Events in one coding only")
-        self.only.setMaximumHeight(96)
+        self.only.setMaximumHeight(110)
+        self.only.currentRowChanged.connect(lambda _row: self._show_only_detail())
         ll.addWidget(self.only)
+        orow = QHBoxLayout()
+        self.only_buttons: dict[str, QPushButton] = {}
+        for name, text, tip in (
+                ("bring", "&Bring into this study",
+                 "Add their event to this study at its place in time order, with its coding and the sources, "
+                 "routines and codes it names that this study lacks (Alt+B)"),
+                ("remove", "&Remove from this study", "Delete my event, which the other coding does not have (Alt+R)"),
+                ("keep", "&Keep in this study", "Keep my event, which the other coding does not have (Alt+K)")):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.setAutoDefault(False)
+            b.setEnabled(False)
+            b.clicked.connect(lambda _=False, n=name: self.choose_only(n))
+            self.only_buttons[name] = b
+            orow.addWidget(b)
+        orow.addStretch()
+        ll.addLayout(orow)
+        self.list.installEventFilter(self)
+        self.only.installEventFilter(self)
         split.addWidget(left)
 
         right = QWidget()
@@ -295,14 +340,12 @@ class CompareDialog(QDialog):
                                 f"Alt+M keep mine, Alt+T take theirs, Alt+S set another; Ctrl+Z undoes")
         for side, key in (("mine", "only_in_a"), ("theirs", "only_in_b")):
             for only in self.result[key]:
-                if side == "mine":
-                    title = titles.get((only["firm"], only["event"]), "")
-                else:
-                    title = self.their_events.get((only["firm"], only["event"]), {}).get("title", "")
-                self.only.addItem(f"Only in {side}: {self.firm_names.get(only['firm'], only['firm'])} · "
-                                  f"{only['event']} {title}")
+                self.only_rows.append((side, only["firm"], only["event"]))
+                self.only.addItem(self._only_text(len(self.only_rows) - 1, titles))
         if not self.only.count():
-            self.only.addItem("(none: both codings have the same events)")
+            item = QListWidgetItem("(none: both codings have the same events)")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.only.addItem(item)
         if items:
             self.list.setCurrentItem(items[0])
         else:
@@ -362,22 +405,61 @@ class CompareDialog(QDialog):
     def decided(self) -> int:
         return sum(1 for row in self.decisions if self.decision(row) is not None)
 
+    def only_decision(self, row: int) -> str | None:
+        """The choice made on an event in one coding only that stands in the study now."""
+        for kind, edit in reversed(self.only_decisions.get(row, ())):
+            if self.session.is_applied(edit):
+                return kind
+        return None
+
+    def _only_text(self, row: int, titles: dict | None = None) -> str:
+        side, firm, eid = self.only_rows[row]
+        if side == "theirs":
+            title = self.their_events.get((firm, eid), {}).get("title", "")
+        elif titles and (firm, eid) in titles:
+            title = titles[(firm, eid)]
+        else:
+            title = self.session.events_by_id(firm, [eid]).get(eid, {}).get("title", "")
+        text = f"Only in {side}: {self.firm_names.get(firm, firm)} · {eid} {title}"
+        kind = self.only_decision(row)
+        return f"{text} — {ONLY_DONE[kind]}" if kind else text
+
     def _history_moved(self, _index: int = 0) -> None:
         if self.session.closed:
             return
         self._labels, self._codes = {}, None  # a code may have been renamed or added
         for row in self.decisions:
             self.list.topLevelItem(row).setText(4, self.decision_text(row))
-        self._show_detail()
+        for row in self.only_decisions:
+            self.only.item(row).setText(self._only_text(row, self._titles_of_removed(row)))
+        if self._showing_only:
+            self._show_only_detail()
+        else:
+            self._show_detail()
         self._update_status()
+
+    def _titles_of_removed(self, row: int) -> dict:
+        """A removed event of mine has its title from the edit that removed it."""
+        side, firm, eid = self.only_rows[row]
+        for _kind, edit in self.only_decisions.get(row, ()):
+            for e in E.primitives(edit):
+                if isinstance(e, E.Remove) and e.table == "events" and e.obj.get("id") == eid:
+                    return {(firm, eid): e.obj.get("title", "")}
+        return {}
 
     def _update_status(self) -> None:
         n, done = len(self.rows), self.decided()
         if n and done == n:
             text = (f"All {n} disagreements decided: this study is now the consensus coding. "
                     f"Every change is saved to {Path(self.session.path).name}; Ctrl+Z takes back the last.")
+        elif not n:
+            text = "The two codings agree on every event both have coded."
         else:
             text = f"Decided {done} of {n}. Each choice is one step of Edit → Undo (Ctrl+Z here)."
+        if self.only_rows:
+            settled = sum(1 for row in self.only_decisions if self.only_decision(row) is not None)
+            text += (f" Events in one coding only: {settled} of {len(self.only_rows)} settled "
+                     f"(Alt+B brings theirs in; Alt+R removes mine, Alt+K keeps it).")
         self.status.setText(text)
 
     def _detach(self) -> None:
@@ -388,7 +470,20 @@ class CompareDialog(QDialog):
 
     # ------------------------------------------------------------------ the detail
 
+    _showing_only = False  # the detail shows an event of one coding only (not a disagreement)
+
+    def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.FocusIn and not self.session.closed:
+            if watched is self.only and self.only_row() >= 0:
+                self._show_only_detail()
+            elif watched is self.list and self._showing_only:
+                self._show_detail()
+        return super().eventFilter(watched, event)
+
     def _show_detail(self) -> None:
+        self._showing_only = False
+        for b in self.only_buttons.values():
+            b.setEnabled(False)
         row = self.list.indexOfTopLevelItem(self.list.currentItem()) if self.list.currentItem() else -1
         for b in self.buttons.values():
             b.setEnabled(row >= 0 and not self.session.read_only)
@@ -441,6 +536,198 @@ class CompareDialog(QDialog):
         else:
             parts.append("<p><i>No evidence quoted for this event.</i></p>")
         self.detail.setHtml("".join(parts))
+
+    def only_row(self) -> int:
+        row = self.only.currentRow()
+        return row if 0 <= row < len(self.only_rows) else -1
+
+    def _show_only_detail(self) -> None:
+        """The detail pane for an event of one coding only: the event, its
+        coding, and what bringing it in would add (or why it cannot)."""
+        row = self.only_row()
+        if row < 0 or self.session.closed:
+            return
+        self._showing_only = True
+        for b in self.buttons.values():
+            b.setEnabled(False)
+        side, firm, eid = self.only_rows[row]
+        e = html.escape
+        writable = not self.session.read_only
+        in_study = eid in self.session.events_by_id(firm, [eid]) if firm in self.session_firms() else False
+        kind = self.only_decision(row)
+        if side == "theirs":
+            ev = self.their_events[(firm, eid)]
+            self.only_buttons["bring"].setEnabled(writable and not in_study)
+            self.only_buttons["remove"].setEnabled(False)
+            self.only_buttons["keep"].setEnabled(False)
+        else:
+            ev = self.session.get("events", firm, eid) if in_study else \
+                next((e.obj for _k, edit in self.only_decisions.get(row, ()) for e in E.primitives(edit)
+                      if isinstance(e, E.Remove) and e.table == "events" and e.obj.get("id") == eid), {"id": eid})
+            self.only_buttons["bring"].setEnabled(False)
+            self.only_buttons["remove"].setEnabled(writable and in_study)
+            self.only_buttons["keep"].setEnabled(writable and in_study and kind != "keep")
+        where = "their coding only" if side == "theirs" else "this study only (mine)"
+        parts = [f"<h3>{e(self.firm_names.get(firm, firm))} — event {e(eid)}: {e(ev.get('title', ''))}</h3>",
+                 f"<p><i>In {where}.</i></p>"]
+        if ev.get("date") or ev.get("when"):
+            parts.append(f"<p><i>{e(' · '.join(v for v in (ev.get('date'), ev.get('when')) if v))}</i></p>")
+        if ev.get("description"):
+            parts.append(f"<p>{e(ev['description'])}</p>")
+        rows = []
+        for dim, value in (("stages", ev.get("stages")), ("level", ev.get("level")),
+                           ("learning_types", ev.get("learning_types")), ("phase", ev.get("phase")),
+                           ("critical", bool(ev.get("critical"))), ("codes", ev.get("codes"))):
+            if dim == "codes" and not value:
+                continue
+            rows.append(f"<tr><th align='left'>{e(LABELS.get(dim, dim))}</th><td>{e(self.words(dim, value))}</td></tr>")
+        parts.append("<table cellspacing='0' cellpadding='4' border='1' style='border-collapse:collapse'>"
+                     + "".join(rows) + "</table>")
+        their_firm = next((f for f in self.theirs.get("firms", ()) if f["id"] == firm), {})
+        for field, what in (("sources", "Sources"), ("routines", "Routines")):
+            if ev.get(field):
+                names = {o["id"]: o.get("name", o["id"]) for o in their_firm.get(field) or ()}
+                if firm in self.session_firms():
+                    names.update({o["id"]: o.get("name", o["id"]) for o in self.session.objects(field, firm)})
+                parts.append(f"<p><b>{what}:</b> {e(', '.join(names.get(x, x) for x in ev[field]))}</p>")
+        if kind:
+            parts.append(f"<p><b>Decision:</b> {e(ONLY_DONE[kind])}</p>")
+        elif side == "theirs" and in_study:
+            parts.append("<p><b>This study has an event with this id now.</b></p>")
+        elif side == "theirs":
+            try:
+                _steps, added = self._bring_steps(firm, eid)
+                if added:
+                    parts.append(f"<p><b>Bringing it in also adds</b> {e(', '.join(added))} (from their file).</p>")
+            except InputError as exc:
+                parts.append(f"<p><b>It cannot be brought in:</b> {e(exc.message)}</p>")
+        quotes = ev.get("evidence") or []
+        if quotes:
+            parts.append("<h4>The evidence</h4>")
+            for q in quotes:
+                who = f" — {e(q['speaker'])}" if q.get("speaker") else ""
+                parts.append(f"<p>“{e(q.get('quote', ''))}”{who}</p>")
+        else:
+            parts.append("<p><i>No evidence quoted for this event.</i></p>")
+        self.detail.setHtml("".join(parts))
+
+    def session_firms(self) -> set:
+        return {f["id"] for f in self.session.firms()}
+
+    def _bring_steps(self, firm: str, eid: str) -> tuple[list, list[str]]:
+        """The edits that bring their event into the study, and what else
+        they add in words; InputError says what stands in the way."""
+        ev = copy.deepcopy(self.their_events[(firm, eid)])
+        what = f"event {eid} ({ev.get('title', '')})" if ev.get("title") else f"event {eid}"
+        if firm not in self.session_firms():
+            raise InputError(f"cannot bring {what} in: firm {firm!r} ({self.firm_names.get(firm, firm)}) "
+                             f"is not in this study")
+        if eid in self.session.events_by_id(firm, [eid]):
+            raise InputError(f"cannot bring {what} in: firm {firm!r} of this study has an event {eid!r} already")
+        their_firm = next(f for f in self.theirs.get("firms", ()) if f["id"] == firm)
+        theirs_of = {t: {o["id"]: o for o in their_firm.get(t) or ()} for t in ("sources", "routines")}
+        theirs_of["codes"] = dict(self.their_codes)
+        have = {t: {o["id"] for o in self.session.objects(t, firm)} for t in ("sources", "routines")}
+        have["codes"] = {c["id"] for c in self.session.objects("codes", None)}
+        counts = {t: len(ids) for t, ids in have.items()}
+        steps: list = []
+        added: list[str] = []
+        missing: list[str] = []
+
+        def need(table: str, ident, why: str) -> None:
+            if not isinstance(ident, str) or ident in have[table]:
+                return
+            obj = theirs_of[table].get(ident)
+            if obj is None:
+                missing.append(f"{table[:-1]} {ident!r} ({why}), which neither this study nor their file holds")
+                return
+            have[table].add(ident)
+            steps.append(E.Insert(table, None if table == "codes" else firm, copy.deepcopy(obj), counts[table]))
+            counts[table] += 1
+            added.append(f"{table[:-1]} {ident!r}" + (f" ({obj['name']})" if obj.get("name") else ""))
+            if table == "sources":
+                need("sources", obj.get("via"), f"the source {ident!r} came through")
+            elif table == "routines":
+                for sid in obj.get("sources") or ():
+                    need("sources", sid, f"named by routine {ident!r}")
+            elif table == "codes":
+                need("codes", obj.get("parent"), f"the code above {ident!r}")
+
+        for sid in ev.get("sources") or ():
+            need("sources", sid, "named by the event")
+        for rid in ev.get("routines") or ():
+            need("routines", rid, "named by the event")
+        for cid in ev.get("codes") or ():
+            need("codes", cid, "applied to the event")
+        documents = {d["id"] for d in self.session.document_list()}
+        lacking = []
+        for q in ev.get("evidence") or ():
+            for cid in q.get("codes") or ():
+                need("codes", cid, "applied to a quote")
+            if q.get("document") and q["document"] not in documents and q["document"] not in lacking:
+                lacking.append(q["document"])
+        missing += [f"document {d!r}, which it quotes and this study does not hold (add that document to this "
+                    f"study first)" for d in lacking]
+        if missing:
+            raise InputError(f"cannot bring {what} in: it names " + "; ".join(missing))
+        # its place in time order: after the event before it in their coding that this study has
+        # (before the next one if none), then moved past dated events it would be out of order with
+        mine = self.session.objects("events", firm)
+        at = {ev_["id"]: i for i, ev_ in enumerate(mine)}
+        order = [x["id"] for x in their_firm.get("events", ())]
+        i = order.index(eid)
+        before = next((at[x] for x in reversed(order[:i]) if x in at), None)
+        after = next((at[x] for x in order[i + 1:] if x in at), None)
+        position = before + 1 if before is not None else after if after is not None else len(mine)
+        date = ev.get("date")
+        while position > 0 and _earlier(date, mine[position - 1].get("date")):
+            position -= 1
+        while position < len(mine) and _earlier(mine[position].get("date"), date):
+            position += 1
+        steps.append(E.Insert("events", firm, ev, position))
+        # their "led to" links between it and events this study has
+        links = self.session.links(firm)
+        new = [dict(ln) for ln in their_firm.get("links") or ()
+               if eid in (ln.get("from"), ln.get("to")) and ({ln.get("from"), ln.get("to")} - {eid}) <= set(at)
+               and not any((o["from"], o["to"]) == (ln["from"], ln["to"]) for o in links)]
+        if new:
+            steps.append(E.SetLinks(firm, tuple(links) + tuple(new), tuple(links)))
+            added.append(f"{len(new)} “led to” link{'s' if len(new) != 1 else ''}")
+        return steps, added
+
+    def choose_only(self, kind: str) -> bool:
+        """On an event in one coding only: bring theirs in, remove or keep mine."""
+        row = self.only_row()
+        if row < 0:
+            return False
+        if self.session.closed:
+            self.close()
+            return False
+        side, firm, eid = self.only_rows[row]
+        if (side == "theirs") != (kind == "bring"):
+            return False
+        try:
+            if kind == "bring":
+                steps, added = self._bring_steps(firm, eid)
+                text = f"Bring in their event {firm}.{eid}"
+            elif kind == "remove":
+                steps, added = [self.session._delete_edit("events", firm, eid)], []
+                text = f"Remove my event {firm}.{eid}"
+            else:
+                self.session.get("events", firm, eid)
+                steps, added, text = [], [], f"Keep my event {firm}.{eid}"
+        except WorkbenchError as exc:
+            self.controller.error.emit(exc.message)
+            return False
+        edit = E.Compound(text, tuple(steps))
+        if not self.controller.apply(edit, text) or not self.session.is_applied(edit):
+            return False
+        self.only_decisions.setdefault(row, []).append((kind, edit))
+        self._history_moved()
+        self.status.setText(f"{text}" + (f", with {', '.join(added)}" if added else "")
+                            + ". " + self.status.text())
+        self.only.setFocus()
+        return True
 
     # ------------------------------------------------------------------ choosing
 
