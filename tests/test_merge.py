@@ -339,3 +339,35 @@ def test_resolving_conflicts_recorded_in_the_file():
         resolve(merged, 5, "ours")
     with pytest.raises(ValueError):
         resolve(merged, 0, "mine")
+
+
+def test_broken_rules_are_named_by_id_in_the_merged_study():
+    from workbench.core.merge import broken_rules, is_broken_rule, locate
+    from workbench.core.validate import Problem
+
+    doc = base_doc()
+    fi = [f["id"] for f in doc["firms"]].index("dmf")
+    dmf = doc["firms"][fi]
+    ei = len(dmf["events"]) - 1
+    last = dmf["events"][ei]["id"]
+    dmf["links"] = [{"from": dmf["events"][0]["id"], "to": last}]
+    # an event's field, the values of a list of plain values, a link's end,
+    # a quote of an event, the study itself, and a path that runs off the study
+    assert locate(doc, f"firms[{fi}].events[{ei}].sources[1]") == (
+        f"firms[dmf].events[{last}].sources", ["firms", "dmf", "events", last, "sources"])
+    assert locate(doc, f"firms[{fi}].events[{ei}].stages") == (
+        f"firms[dmf].events[{last}].stages", ["firms", "dmf", "events", last, "stages"])
+    link = f"{dmf['events'][0]['id']}->{last}"
+    assert locate(doc, f"firms[{fi}].links[0].to") == (
+        f"firms[dmf].links[{link}].to", ["firms", "dmf", "links", link, "to"])
+    assert locate(doc, f"firms[{fi}].events[{ei}].evidence[0].quote")[1] == \
+        ["firms", "dmf", "events", last, "evidence"]
+    assert locate(doc, f"firms[{fi}].events[{ei}]") == (f"firms[dmf].events[{last}]",
+                                                        ["firms", "dmf", "events", last])
+    assert locate(doc, "") == ("(the study)", [])
+    assert locate(doc, f"firms[{fi}].events[999].title") == ("firms[dmf].events", ["firms", "dmf", "events"])
+    records = broken_rules(doc, [Problem(f"firms[{fi}].events[{ei}].sources[0]", "no source 'x' in firm 'dmf'"),
+                                 Problem(f"firms[{fi}].events[{ei}].sources[0]", "no source 'x' in firm 'dmf'")])
+    assert records == [{"path": f"firms[dmf].events[{last}].sources",
+                        "keys": ["firms", "dmf", "events", last, "sources"], "problem": "no source 'x' in firm 'dmf'"}]
+    assert is_broken_rule(records[0]) and not is_broken_rule({"path": "title", "keys": ["title"], "ours": "a"})
