@@ -231,7 +231,7 @@ def test_imported_merge_offered_and_a_broken_rule_marked_settled(window, qtbot, 
     # in words: the firm's name, the event, the field, the problem
     brw = s.firm("brw").name
     assert dlg.list.count() == 1
-    assert dlg.list.item(0).text() == (f"⚠ {brw}, event e92 (not in the study now): sources: "
+    assert dlg.list.item(0).text() == (f"⚠ {brw}, event e92 (theirs, not in the study): sources: "
                                        f"no source 'lucas' in firm 'brw'")
     assert records[0]["problem"] in dlg.detail.toPlainText()
     assert f"{brw}, event e92" in dlg.detail.toPlainText()

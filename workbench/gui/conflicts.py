@@ -184,6 +184,8 @@ class ConflictsDialog(QDialog):
             return str(record.get("path"))
         names = {f["id"]: f.get("name", f["id"]) for f in self.session.firms()}
         text = f"{names.get(keys[1], keys[1])}"
+        # a rule broken in the merged study: what the study lacks is theirs (the file kept ours)
+        missing = "theirs, not in the study" if is_broken_rule(record) else "not in the study now"
         rest = keys[2:]
         kind = "firm"
         if len(rest) >= 2 and rest[0] in ("events", "sources", "routines"):
@@ -192,10 +194,10 @@ class ConflictsDialog(QDialog):
                 found = self.session.events_by_id(keys[1], [rest[1]]) if keys[1] in names else {}
                 title = found.get(rest[1], {}).get("title", "")
                 if rest[1] not in found:
-                    title = "not in the study now"
+                    title = missing
             else:
                 there = {o["id"] for o in self.session.objects(rest[0], keys[1])} if keys[1] in names else set()
-                title = "" if rest[1] in there else "not in the study now"
+                title = "" if rest[1] in there else missing
             text += f", {rest[0][:-1]} {rest[1]}" + (f" ({title})" if title else "")
             kind, rest = rest[0][:-1], rest[2:]
         elif len(rest) >= 2 and rest[0] == "links":
@@ -249,7 +251,9 @@ class ConflictsDialog(QDialog):
             parts.append(f"<p><b>A rule the merge broke:</b> {e(str(record.get('problem', '')))}</p>"
                          "<p>Each side's changes fit on their own, but together they break this rule, so the "
                          "file holds our version unchanged. Mend it in the study (for instance add back what "
-                         "it names, or take the name off), then press <b>Mark settled</b>.</p>")
+                         "it names, or take the name off), then press <b>Mark settled</b>. An event of theirs "
+                         "left out can be brought in, with the sources it names, from their version of the file "
+                         "through File → Compare with another coding.</p>")
         else:
             field = next((k for k in reversed(record["keys"]) if isinstance(k, str)), "")
             parts.append("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse'>")
