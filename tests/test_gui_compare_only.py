@@ -202,3 +202,20 @@ def test_a_dated_event_goes_to_its_place_in_time_order(window, qtbot, tmp_path, 
     key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert _ids(s, "events") == before
     assert not errors
+
+
+def test_an_event_of_a_firm_the_study_lacks_is_refused(window, qtbot, tmp_path, monkeypatch, errors):
+    assert window.open_path(str(JM), json_target=str(tmp_path / "mine.lpw"))
+    doc = _theirs_doc()
+    doc["firms"].append({"id": "newco", "name": "New Co", "events": [{"id": "n1", "title": "Founded"}]})
+    theirs = tmp_path / "theirs.study.json"
+    theirs.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    dlg = _compare(window, qtbot, monkeypatch, theirs)
+    s = window.session
+    steps = s.applied
+    _click_only(qtbot, dlg, "n1")
+    assert "firm 'newco' (New Co) is not in this study" in dlg.detail.toPlainText()
+    key(qtbot, Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert "n1" in errors[-1][1] and "firm 'newco' (New Co) is not in this study" in errors[-1][1]
+    assert s.applied == steps and [f["id"] for f in s.firms()] == ["brw", "rsl", "dmf"]
