@@ -253,6 +253,8 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
     if path is None:
         return list(_default_rules(str(resources_dir())))
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such rules file")
     return parse_rules(_read_json(path), str(path))
 
 
