@@ -40,6 +40,10 @@ Modifiers:
                        when the firm has events in P)
     ``after_phase: Q`` see ``missing_phase``
     ``min_events: n``  the rule applies only to firms with at least n events
+
+Messages may use ``{phase}``, ``{after_phase}``, ``{missing_phase}``,
+``{stage}``, ``{type}``, ``{flow}``, ``{count}``, ``{events}`` ("3 events")
+and ``{links}`` ("1 link").
 """
 
 from __future__ import annotations
