@@ -60,7 +60,6 @@ from .model import Event, Evidence, Firm, Routine, Source, Study
 SEVERITIES = ("concern", "note")
 STATUSES = ("done", "planned", "not_relevant")
 WHO = ("owner-manager", "facilitator")
-INCIDENT_PHASE = "critical_incident"
 
 _TESTS = ("missing_phase", "without", "without_stage", "no_flow", "single_learning_type",
           "events_without")
@@ -471,9 +470,11 @@ def checklist(study: Study, firm: str | Firm) -> list[Item]:
 
 def incident_event(firm: Firm) -> Event | None:
     """The event that set the renewal going: the first event of the
-    critical-incident phase flagged critical, else the first of that phase,
-    else the first event flagged critical."""
-    phase = [e for e in firm.event_list if e.phase == INCIDENT_PHASE]
+    critical-incident phase (the first phase of the vocabulary) flagged
+    critical, else the first of that phase, else the first event flagged
+    critical."""
+    first = phase_ids()[0]
+    phase = [e for e in firm.event_list if e.phase == first]
     return (next((e for e in phase if e.is_critical), None) or (phase[0] if phase else None)
             or next((e for e in firm.event_list if e.is_critical), None))
 
