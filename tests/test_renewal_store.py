@@ -246,3 +246,11 @@ def test_the_store_reads_what_the_session_wrote(lpw):
         firm = db.load_study().firm("f1")
     assert [a.id for a in firm.action_list][-1] == "staff_ideas"
     assert firm.action_list[-1].event == "e3"
+
+
+def test_a_blind_copy_leaves_the_checklist_out():
+    from workbench.core.blind import blind
+
+    out = blind(doc_with_actions(), keep=["phase"])
+    assert "actions" not in out["firms"][0]
+    assert validate(out)[1].ok
