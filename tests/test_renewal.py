@@ -245,7 +245,7 @@ def test_opening_up_without_outside_source():
     events = healthy_events()
     events[1]["sources"] = ["owner"]  # the owner-manager alone: inside the firm
     f = findings(firm_doc(events))["opening_up_without_outside_source"]
-    assert f.events == ["e2"] and f.message.startswith("1 event in Opening up")
+    assert f.events == ["e2"] and f.message.startswith("No event in Opening up (1 event) names")
     # a source marked external, whatever its kind, is outside
     doc = firm_doc(events)
     doc["firms"][0]["sources"][1]["external"] = True
