@@ -738,7 +738,7 @@ class Session:
                 new = field_value(links, keys[2:])
                 new = [] if new is absent else new
                 return [] if new == links else [E.SetLinks(firm_id, tuple(new), tuple(links))]
-            if table in ("sources", "routines", "events") and len(keys) >= 4:
+            if table in ("sources", "routines", "events", "actions") and len(keys) >= 4:
                 obj_id = keys[3]
                 ids = {o["id"] for o in self.db.objects(table, firm_id)}
                 if len(keys) == 4:  # the whole object
