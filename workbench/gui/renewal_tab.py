@@ -1,0 +1,843 @@
+"""The Renewal tab: where the selected firm stands on Jones & Macpherson's
+renewal path (the four phases, each with its events, sources, routines,
+quotes and dates, then the findings with their reasons and the paper's
+basis), the Table 7 action checklist, edited here, and all firms side by
+side. Read through workbench.core.renewal; every edit of the checklist is
+one undoable step through the window's controller."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRect, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTabWidget, QTableView, QTextBrowser, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from ..core.errors import WorkbenchError
+from ..core.frameworks import vocabulary
+from .controller import StudyController
+from .delegates import AfterEditing, TrackingDelegate, keeps_f2
+from .tabs import LazyTab
+
+# the tables whose change can change a diagnosis, a checklist or the cross-firm table
+WATCHED = {"events", "sources", "routines", "links", "actions", "firms"}
+STATUSES = (("", "not set"), ("done", "done"), ("planned", "planned"), ("not_relevant", "not relevant"))
+STATUS_LABEL = dict(STATUSES)
+STATUS_TINT = {"done": "#DCEFD9", "planned": "#FFF1C9", "not_relevant": "#EDEDED"}
+GREY = "#666666"
+
+
+def _renewal():
+    from ..core import renewal  # the diagnosis and checklist (branch renewal)
+
+    return renewal
+
+
+def _phase_label(phase_id: str | None) -> str:
+    if not phase_id:
+        return "Your own actions"
+    return vocabulary().label("phases", phase_id)
+
+
+def _span(start: str | None, end: str | None) -> str:
+    if start and end and start != end:
+        return f"{start} – {end}"
+    return start or end or ""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _firm_study(session, firm_id: str | None):
+    """The study with only this firm, and the firm (None, None when it has gone)."""
+    if not firm_id or firm_id not in {f["id"] for f in session.firms()}:
+        return None, None
+    study = session.load_study([firm_id])
+    return study, study.firms[0]
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+
+class WrapDelegate(QStyledItemDelegate):
+    """Rows of a tree as tall as their text wrapped to the column's width
+    (Qt measures a row as if its column were endless: one line)."""
+
+    def initStyleOption(self, option, index):
+        super().initStyleOption(option, index)
+        option.displayAlignment = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft  # a row's cells read as one line
+
+    def sizeHint(self, option, index):
+        tree = self.parent()
+        width = tree.header().sectionSize(index.column())
+        if index.column() == 0:
+            depth, parent = 1, index.parent()
+            while parent.isValid():
+                depth, parent = depth + 1, parent.parent()
+            width -= depth * tree.indentation()
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.rect = QRect(0, 0, max(width - 8, 40), 10000)  # a valid rect: the style wraps within it
+        opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
+        hint = tree.style().sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), tree)
+        return QSize(width, max(hint.height(), super().sizeHint(option, index).height()))
+
+
+class DiagnosisPage(LazyTab):
+    """The four phases in order with what happened in each, and the
+    findings: double-click an event (or an event named by a finding) to
+    see it in the Events tab."""
+
+    eventActivated = Signal(str, str)  # firm id, event id
+
+    EVENT = Qt.ItemDataRole.UserRole
+
+    def __init__(self, controller: StudyController):
+        super().__init__()
+        self._init_lazy()
+        self.controller = controller
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Phase and what happened", "When", "Who said it / detail"])
+        self.tree.setAccessibleName("Renewal phases")
+        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setAlternatingRowColors(False)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.setColumnWidth(1, 100)
+        self.tree.setColumnWidth(2, 170)
+        self.tree.setItemDelegate(WrapDelegate(self.tree))
+        # rows grow to their wrapped text: their heights are worked out again when a column's width changes
+        self.tree.header().sectionResized.connect(lambda *_: self.tree.scheduleDelayedItemsLayout())
+        self.tree.itemActivated.connect(self._activated)
+        self.tree.setToolTip("Double-click an event (or one of its quotes) to see it in the Events tab")
+        self.findings = QTextBrowser()
+        self.findings.setOpenLinks(False)
+        self.findings.setAccessibleName("Findings")
+        self.findings.anchorClicked.connect(self._link)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(QLabel("<b>Findings</b>"))
+        rl.addWidget(self.findings)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(QLabel("<b>The renewal path</b> (Jones &amp; Macpherson 2006)"))
+        ll.addWidget(self.tree)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.splitter, 1)
+        self.diagnosis = None
+
+    def reload(self) -> None:
+        session = self.controller.session
+        self.tree.clear()
+        self.findings.clear()
+        study, firm = _firm_study(session, self.firm_id)
+        if firm is None:
+            self.heading.setText("")
+            self.diagnosis = None
+            return
+        try:
+            d = self.diagnosis = _renewal().diagnose(study, firm)
+        except WorkbenchError as exc:
+            self.heading.setText(f"The diagnosis could not be made: {html.escape(exc.message)}")
+            return
+        self._fill_tree(firm, d)
+        self._fill_findings(firm, d)
+
+    def _fill_tree(self, firm, d) -> None:
+        critical = QColor(vocabulary().colour("critical"))
+        bold = QFont()
+        bold.setBold(True)
+        titles = {e.id: e.title for e in firm.event_list}
+        reached = [p for p in d.phases if p.events]
+        self.heading.setText(
+            f"<b>{html.escape(firm.name)}</b>: {len(reached)} of {len(d.phases)} phases have events; "
+            f"{_plural(len(d.findings), 'finding')}. Events are placed in a phase by their Phase field "
+            f"(Events tab).")
+        for n, p in enumerate(d.phases, 1):
+            top = QTreeWidgetItem([f"{n}. {p.label}", _span(p.start, p.end),
+                                   ", ".join(x for x in (_plural(len(p.events), "event"),
+                                                          _plural(len(p.sources), "source") if p.sources else "",
+                                                          _plural(len(p.routines), "routine") if p.routines else "")
+                                             if x)])
+            for c in range(3):
+                top.setFont(c, bold)
+            top.setToolTip(0, vocabulary().term("phases", p.id).definition
+                           if vocabulary().term("phases", p.id) else p.label)
+            self.tree.addTopLevelItem(top)
+            quotes: dict[str, list] = {}
+            for event_id, ev in p.evidence:
+                quotes.setdefault(event_id, []).append(ev)
+            if not p.events:
+                empty = QTreeWidgetItem(["No event of the firm is in this phase yet."])
+                empty.setForeground(0, QBrush(QColor(GREY)))
+                top.addChild(empty)
+            for e in p.events:
+                mark = "⚠ " if e.is_critical else ""
+                item = QTreeWidgetItem([f"{mark}{e.title}", e.time_label(),
+                                        "critical incident" if e.is_critical else ""])
+                item.setData(0, self.EVENT, e.id)
+                item.setToolTip(0, (e.description or e.title) + "\n\nDouble-click: show it in the Events tab")
+                if e.is_critical:
+                    for c in range(3):
+                        item.setForeground(c, QBrush(critical))
+                    item.setFont(0, bold)
+                top.addChild(item)
+                for ev in quotes.pop(e.id, []):
+                    q = QTreeWidgetItem([f"“{ev.quote}”", "", ev.speaker or ""])
+                    q.setData(0, self.EVENT, e.id)
+                    q.setToolTip(0, ev.quote)
+                    italic = QFont()
+                    italic.setItalic(True)
+                    q.setFont(0, italic)
+                    item.addChild(q)
+            for event_id, evs in quotes.items():  # quotes of events shown elsewhere (should not happen)
+                for ev in evs:
+                    q = QTreeWidgetItem([f"“{ev.quote}” ({titles.get(event_id, event_id)})", "", ev.speaker or ""])
+                    q.setData(0, self.EVENT, event_id)
+                    top.addChild(q)
+            if p.sources:
+                names = ", ".join(s.name for s in p.sources)
+                outside = sum(1 for s in p.sources if s.is_external)
+                row = QTreeWidgetItem([f"Knowledge sources: {names}", "",
+                                       f"{outside} from outside" if outside else "none from outside"])
+                row.setForeground(0, QBrush(QColor("#1F4E79")))
+                top.addChild(row)
+            if p.routines:
+                names = ", ".join(r.name for r in p.routines)
+                row = QTreeWidgetItem([f"Routines built: {names}", "",
+                                       ", ".join(sorted({r.started for r in p.routines if r.started}))])
+                row.setForeground(0, QBrush(QColor("#1F4E79")))
+                top.addChild(row)
+        self.tree.expandAll()
+
+    def _fill_findings(self, firm, d) -> None:
+        titles = {e.id: e.title for e in firm.event_list}
+        if not d.findings:
+            self.findings.setHtml("<p>No findings: nothing in the firm's events matches a rule of "
+                                  "<tt>resources/renewal/rules.json</tt>.</p>")
+            return
+        critical = vocabulary().colour("critical")
+        parts = []
+        for f in d.findings:
+            colour = critical if f.severity == "concern" else "#1F4E79"
+            kind = "Concern" if f.severity == "concern" else "Note"
+            events = ", ".join(f'<a href="event:{html.escape(e)}">{html.escape(titles.get(e, e))}</a>'
+                               for e in f.events)
+            parts.append(
+                f'<p style="margin-bottom:10px"><span style="color:{colour}"><b>{kind}:</b></span> '
+                f'<b>{html.escape(f.message)}</b><br>'
+                f'<span>Why it matters: {html.escape(f.reason)}</span><br>'
+                f'<span style="color:{GREY}"><i>Basis: {html.escape(f.citation)}</i></span>'
+                + (f"<br>Events: {events}" if events else "") + "</p>")
+        self.findings.setHtml("".join(parts))
+
+    def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        event_id = item.data(0, self.EVENT)
+        if event_id and self.firm_id:
+            self.eventActivated.emit(self.firm_id, event_id)
+
+    def _link(self, url: QUrl) -> None:
+        text = url.toString()
+        if text.startswith("event:") and self.firm_id:
+            self.eventActivated.emit(self.firm_id, text[len("event:"):])
+
+
+# --------------------------------------------------------------------------- checklist
+
+# (key, header, width); the keys a user edits are those of the stored entry
+COLUMNS = (("phase", "Phase", 125), ("text", "Action", 280), ("who", "Role", 105), ("status", "Status", 95),
+           ("event", "Shown done by", 170), ("date", "Planned for", 85), ("owner", "Owner", 100),
+           ("note", "Note", 170))
+KEYS = [c[0] for c in COLUMNS]
+EDITABLE = {"status", "event", "date", "owner", "note"}
+
+
+class ChecklistModel(QAbstractTableModel):
+    """A firm's Table 7 checklist, one action a row; an edit is handed to
+    ``edit`` (the page's), which makes it through the controller."""
+
+    def __init__(self, page: "ChecklistPage"):
+        super().__init__()
+        self.page = page
+        self.items: list = []
+        self.titles: dict[str, str] = {}
+
+    def set_items(self, items: list, titles: dict[str, str]) -> None:
+        same = [i.action.id for i in items] == [i.action.id for i in self.items]
+        self.titles = titles
+        if same and items:
+            self.items = items
+            self.dataChanged.emit(self.index(0, 0), self.index(len(items) - 1, len(COLUMNS) - 1))
+        else:
+            self.beginResetModel()
+            self.items = items
+            self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section][1]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return {"status": "Done, planned or not relevant for this firm (not set: not yet decided)",
+                    "event": "The event of the firm that shows the action done (choosing one marks it done)",
+                    "date": "When it is planned for (a year, 2025-06 or 2025-06-30)",
+                    "owner": "Who will do it (a name)",
+                    "who": "Whom Table 7 gives the action to: the owner-manager or an outside helper"}.get(COLUMNS[section][0])
+        return None
+
+    def value(self, row: int, key: str):
+        item = self.items[row]
+        entry = item.entry or {}
+        if key == "phase":
+            first = row == 0 or self.items[row - 1].action.phase != item.action.phase
+            return _phase_label(item.action.phase) if first else ""
+        if key == "text":
+            return (entry.get("text") if item.action.own else None) or item.action.text
+        if key == "who":
+            return item.action.who or ""
+        if key == "status":
+            return entry.get("status") or ""
+        return entry.get(key) or ""
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        key = KEYS[index.column()]
+        item = self.items[index.row()]
+        value = self.value(index.row(), key)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if key == "status":
+                return STATUS_LABEL.get(value, value) if value else "not set"
+            if key == "event":
+                return self.titles.get(value, value) if value else ""
+            return value
+        if role == Qt.ItemDataRole.EditRole:
+            return value
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if key == "text":
+                return value + ("\n\n(your own action: edit its text here; Remove my action takes it away)"
+                                if item.action.own else "")
+            if key == "event" and value:
+                return self.titles.get(value, value)
+            if key == "note" and value:
+                return value
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole and key == "status":
+            tint = STATUS_TINT.get(self.value(index.row(), "status"))
+            return QBrush(QColor(tint)) if tint else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if key == "status" and not value:
+                return QBrush(QColor(GREY))
+            if (self.value(index.row(), "status") == "not_relevant" and key != "status"):
+                return QBrush(QColor(GREY))
+        if role == Qt.ItemDataRole.FontRole and key == "phase" and value:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def flags(self, index):
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if not index.isValid():
+            return base
+        key = KEYS[index.column()]
+        own = self.items[index.row()].action.own
+        if key in EDITABLE or (own and key in ("text", "who")):
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        key = KEYS[index.column()]
+        text = "" if value is None else str(value).replace("\t", " ").strip()
+        if text == str(self.value(index.row(), key) or ""):
+            return False
+        return self.page.edit(self.items[index.row()], key, text)
+
+
+class ChecklistDelegate(TrackingDelegate):
+    """A list of choices for Status and for the event that shows an action
+    done; a line for the rest."""
+
+    def __init__(self, page: "ChecklistPage"):
+        super().__init__(page.view)
+        self.page = page
+
+    def _create_editor(self, parent, option, index):
+        key = KEYS[index.column()]
+        if key == "status":
+            box = QComboBox(parent)
+            own = self.page.model.items[index.row()].action.own
+            for value, label in STATUSES:
+                if own and not value:
+                    continue  # one's own action is removed, not left unset
+                box.addItem(label, value)
+            box.setAccessibleName("Status")
+            return box
+        if key == "event":
+            box = QComboBox(parent)
+            box.addItem("(none)", "")
+            for event_id, title, when in self.page.events:
+                box.addItem(f"{title} ({when})" if when else title, event_id)
+            box.setAccessibleName("Event that shows it done")
+            return box
+        edit = QLineEdit(parent)
+        if key == "date":
+            edit.setPlaceholderText("2025-06")
+        elif key == "owner":
+            edit.setPlaceholderText("who")
+        return edit
+
+    def setEditorData(self, editor, index):
+        value = index.data(Qt.ItemDataRole.EditRole) or ""
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(editor.findData(value), 0))
+        else:
+            editor.setText(str(value))
+
+    def setModelData(self, editor, model, index):
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData() or "", Qt.ItemDataRole.EditRole)
+        else:
+            model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+
+class ChecklistPage(LazyTab):
+    """Table 7 as a checklist for the firm: each action done (with the
+    event that shows it), planned (date, owner) or not relevant, with a
+    note; the consultant's own actions added and removed."""
+
+    def __init__(self, controller: StudyController):
+        super().__init__()
+        self._init_lazy()
+        self.controller = controller
+        self.events: list[tuple[str, str, str]] = []  # (id, title, date) of the firm's events
+        intro = QLabel("What the owner-manager and outside helpers do at each step of renewal (Jones &amp; "
+                       "Macpherson 2006, Table 7). Mark each action <b>done</b> (with the event that shows it), "
+                       "<b>planned</b> (when, and who will do it) or <b>not relevant</b> for this firm. "
+                       "Double-click or F2 edits a cell; Ctrl+Z undoes.")
+        intro.setWordWrap(True)
+        self.view = QTableView()
+        keeps_f2(self.view)
+        self.view.setAccessibleName("Action checklist")
+        self.model = ChecklistModel(self)
+        self.view.setModel(self.model)
+        self.delegate = ChecklistDelegate(self)
+        self.view.setItemDelegate(self.delegate)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                  | QAbstractItemView.EditTrigger.EditKeyPressed
+                                  | QAbstractItemView.EditTrigger.SelectedClicked
+                                  | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.view.setWordWrap(True)
+        self.view.verticalHeader().hide()
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for i, (_, _, width) in enumerate(COLUMNS):
+            self.view.setColumnWidth(i, width)
+        # the action's words take the room there is; the last column stretches too when the window is wide
+        self.view.horizontalHeader().setSectionResizeMode(KEYS.index("text"), QHeaderView.ResizeMode.Stretch)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        self.add_button = QPushButton("Add my own action")
+        self.add_button.setToolTip("An action of your own for this firm, beyond those of Table 7")
+        self.add_button.clicked.connect(self.add_own)
+        self.remove_button = QPushButton("Remove my action")
+        self.remove_button.setToolTip("Take away the selected action of your own (Ctrl+Z brings it back)")
+        self.remove_button.clicked.connect(self.remove_own)
+        self.counts = QLabel()
+        bar = QHBoxLayout()
+        bar.addWidget(self.add_button)
+        bar.addWidget(self.remove_button)
+        bar.addSpacing(16)
+        bar.addWidget(self.counts, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(intro)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bar)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.view)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self._delete_key)
+        self._reload = AfterEditing(self.delegate, self.reload)
+
+    def refresh(self) -> None:
+        self._reload()  # at once, or when the cell being typed in is done
+
+    def reload(self) -> None:
+        session = self.controller.session
+        study, firm = _firm_study(session, self.firm_id)
+        if firm is None:
+            self.events = []
+            self.model.set_items([], {})
+            self.counts.setText("")
+            self._update_buttons()
+            self.setEnabled(False)
+            return
+        self.setEnabled(True)
+        self.events = [(e.id, e.title, e.time_label()) for e in firm.event_list]
+        try:
+            items = _renewal().checklist(study, firm)
+        except WorkbenchError as exc:
+            self.counts.setText(f"The checklist could not be read: {exc.message}")
+            return
+        current = self.view.currentIndex()
+        keep = (self.model.items[current.row()].action.id, current.column()) if current.isValid() \
+            and current.row() < len(self.model.items) else None
+        self.model.set_items(items, {e.id: e.title for e in firm.event_list})
+        if keep is not None:
+            row = self.row_of(keep[0])
+            if row >= 0 and self.view.currentIndex() != self.model.index(row, keep[1]):
+                self.view.setCurrentIndex(self.model.index(row, keep[1]))
+        self.view.resizeRowsToContents()
+        by: dict[str, int] = {}
+        for i in items:
+            status = (i.entry or {}).get("status") or ""
+            by[status] = by.get(status, 0) + 1
+        self.counts.setText(", ".join(f"{by[s]} {label}" for s, label in
+                                      (("done", "done"), ("planned", "planned"),
+                                       ("not_relevant", "not relevant"), ("", "not set")) if by.get(s))
+                            + f" (of {_plural(len(items), 'action')})")
+        self._update_buttons()
+
+    def row_of(self, action_id: str) -> int:
+        return next((r for r, i in enumerate(self.model.items) if i.action.id == action_id), -1)
+
+    def _update_buttons(self) -> None:
+        index = self.view.currentIndex()
+        own = index.isValid() and index.row() < len(self.model.items) and self.model.items[index.row()].action.own
+        self.remove_button.setEnabled(bool(own))
+        self.add_button.setEnabled(bool(self.firm_id) and not self.controller.session.read_only)
+
+    # ------------------------------------------------------------------ edits
+
+    def edit(self, item, key: str, text: str) -> bool:
+        """Store ``key`` = ``text`` ("" clears it) for the action of ``item``,
+        as one step of the history."""
+        c, firm, aid = self.controller, self.firm_id, item.action.id
+        entry = item.entry
+        value = text or None
+        if key in ("text", "who") and not item.action.own:
+            return False
+        if key == "text" and not text:
+            c.error.emit("An action of your own needs its text: to take it away, use Remove my action.")
+            self.refresh()
+            return False
+        if entry is None:
+            if key == "status":
+                if not text:
+                    return False
+                return c.insert("actions", firm, {"id": aid, "status": text}, text=f"Mark “{_short(item)}” "
+                                f"{STATUS_LABEL[text]}")
+            # an event shows it done; a date, an owner or a note make it planned
+            status = "done" if key == "event" else "planned"
+            if not value:
+                return False
+            return c.insert("actions", firm, {"id": aid, "status": status, key: value},
+                            text=f"Mark “{_short(item)}” {STATUS_LABEL[status]}")
+        if key == "status":
+            if not text:
+                if item.action.own:
+                    return False
+                return c.delete("actions", firm, aid, text=f"Unset “{_short(item)}”")
+            if text != "done" and entry.get("event"):  # an event shows it done: not when planned
+                with c.group(f"Mark “{_short(item)}” {STATUS_LABEL[text]}"):
+                    c.set_field("actions", firm, aid, "status", text)
+                    c.set_field("actions", firm, aid, "event", None)
+                return True
+            return c.set_field("actions", firm, aid, "status", text,
+                               text=f"Mark “{_short(item)}” {STATUS_LABEL[text]}")
+        if key == "event" and value and entry.get("status") != "done":
+            with c.group(f"Mark “{_short(item)}” done"):
+                c.set_field("actions", firm, aid, "event", value)
+                c.set_field("actions", firm, aid, "status", "done")
+            return True
+        label = {"event": "event", "date": "planned date", "owner": "owner", "note": "note",
+                 "text": "text", "who": "who"}[key]
+        return c.set_field("actions", firm, aid, key, value, text=f"Set the {label} of “{_short(item)}”")
+
+    def new_own_id(self) -> str:
+        taken = {i.action.id for i in self.model.items}
+        n = 1
+        while f"own{n}" in taken:
+            n += 1
+        return f"own{n}"
+
+    def add_own(self) -> str | None:
+        """A new action of the consultant's own, its text ready to type."""
+        if not self.firm_id:
+            return None
+        self.delegate.finish_editing()
+        aid = self.new_own_id()
+        if not self.controller.insert("actions", self.firm_id,
+                                      {"id": aid, "status": "planned", "text": "New action"},
+                                      text="Add an action of your own"):
+            return None
+        self.reload()
+        row = self.row_of(aid)
+        if row >= 0:
+            index = self.model.index(row, KEYS.index("text"))
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index)
+            self.view.setFocus()
+            self.view.edit(index)
+            editor = self.view.indexWidget(index) or self.view.focusWidget()
+            if isinstance(editor, QLineEdit):
+                editor.selectAll()
+        return aid
+
+    def remove_own(self) -> bool:
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return False
+        item = self.model.items[index.row()]
+        if not item.action.own:
+            return False
+        self.delegate.finish_editing()
+        return self.controller.delete("actions", self.firm_id, item.action.id,
+                                      text=f"Remove “{_short(item)}”")
+
+    def _delete_key(self) -> None:
+        """Delete: clears the cell (a status: not set); on an own action's
+        text, removes the action."""
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return
+        key = KEYS[index.column()]
+        item = self.model.items[index.row()]
+        if key == "text" and item.action.own:
+            self.remove_own()
+        elif self.model.flags(index) & Qt.ItemFlag.ItemIsEditable and key != "text":
+            self.model.setData(index, "", Qt.ItemDataRole.EditRole)
+
+
+def _short(item) -> str:
+    text = ((item.entry or {}).get("text") if item.action.own else None) or item.action.text
+    return text if len(text) <= 40 else text[:38].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------- all firms
+
+
+class CrossFirmPage(LazyTab):
+    """Firms side by side: each firm's phases with their dates and numbers
+    of events, its critical incident and its findings; and the renewal
+    figure (one lane per firm) where the workbench can draw it."""
+
+    firmActivated = Signal(str)
+
+    def __init__(self, controller: StudyController):
+        super().__init__()
+        self._init_lazy()
+        self.controller = controller
+        from PySide6.QtWidgets import QTableWidget
+
+        self.table = QTableWidget()
+        self.table.setAccessibleName("Firms side by side")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.verticalHeader().hide()
+        self.table.cellActivated.connect(self._activated)
+        self.table.cellDoubleClicked.connect(self._activated)
+        self.caption = QLabel("Each firm's renewal phases: when they ran (first to last dated event) and how "
+                              "many events each holds, with the firm's critical incident and findings. "
+                              "Double-click a firm to see its diagnosis.")
+        self.caption.setWordWrap(True)
+        self.figure = None  # the renewal figure's view, when the workbench can draw it
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.table)
+        self.figure_status = QLabel()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.figure_status)
+        self.rows: list = []
+
+    def reload(self) -> None:
+        session = self.controller.session
+        study = session.study()
+        try:
+            rows = self.rows = _renewal().cross_firm(study)
+        except WorkbenchError as exc:
+            self.caption.setText(f"The firms could not be compared: {exc.message}")
+            return
+        phases = list(vocabulary().ids("phases"))
+        # long phase names on two lines: the header keeps the columns narrow
+        headers = ["Firm", "Critical incident\ndated"] + [_phase_label(p).replace(" ", "\n", 1)
+                                                       if len(_phase_label(p)) > 18 else _phase_label(p)
+                                                       for p in phases] + ["Findings"]
+        self.table.clear()
+        self.table.setColumnCount(len(headers))
+        self.table.setRowCount(len(rows))
+        self.table.setHorizontalHeaderLabels(headers)
+        from PySide6.QtWidgets import QTableWidgetItem
+
+        critical = QColor(vocabulary().colour("critical"))
+        for r, row in enumerate(rows):
+            name = QTableWidgetItem(row.name)
+            name.setData(Qt.ItemDataRole.UserRole, row.firm_id)
+            font = QFont()
+            font.setBold(True)
+            name.setFont(font)
+            self.table.setItem(r, 0, name)
+            self.table.setItem(r, 1, QTableWidgetItem(row.incident or "none marked"))
+            if not row.incident:
+                self.table.item(r, 1).setForeground(QBrush(QColor(GREY)))
+            for c, p in enumerate(phases, 2):
+                start, end, n = row.phases.get(p, (None, None, 0))
+                text = (_span(start, end) + "\n" if _span(start, end) else "") + _plural(n, "event")
+                cell = QTableWidgetItem(text)
+                if not n:
+                    cell.setForeground(QBrush(QColor(GREY)))
+                self.table.setItem(r, c, cell)
+            concerns = [f for f in row.findings if f.severity == "concern"]
+            lines = [("⚠ " if f.severity == "concern" else "• ") + f.message for f in row.findings]
+            cell = QTableWidgetItem("\n".join(lines) if lines else "none")
+            cell.setToolTip("\n\n".join(f"{f.message}\n{f.reason}\n({f.citation})" for f in row.findings))
+            if concerns:
+                cell.setForeground(QBrush(critical))
+            self.table.setItem(r, len(headers) - 1, cell)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 110)
+        self.table.setColumnWidth(1, 110)
+        for c in range(2, 2 + len(phases)):
+            self.table.setColumnWidth(c, 130)
+        header.setStretchLastSection(True)
+        self.table.resizeRowsToContents()
+        self._draw_figure(study)
+
+    def _draw_figure(self, study) -> None:
+        """The renewal figure, one lane per firm (drawn by the client branch's
+        workbench.render.renewal_figure, where it is installed)."""
+        try:
+            from ..render.renewal_figure import renewal_graph
+        except ImportError:
+            self.figure_status.setText("")
+            return
+        from ..render import engine
+
+        if not study.firms:
+            return
+        try:
+            drawn = engine.svg(renewal_graph(study).source, "auto")
+        except WorkbenchError as exc:
+            self.figure_status.setText(f"The renewal figure could not be drawn: {exc.message}")
+            return
+        from .diagram_tab import ZoomView
+        from PySide6.QtCore import QByteArray, QRectF
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgRenderer
+        from PySide6.QtSvgWidgets import QGraphicsSvgItem
+        from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
+
+        if self.figure is None:
+            self.scene = QGraphicsScene(self)
+            self.figure = ZoomView(self.scene)
+            self.figure.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+            self.figure.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                                       | QPainter.RenderHint.SmoothPixmapTransform)
+            self.figure.setBackgroundBrush(QBrush(QColor("white")))
+            self.figure.setAccessibleName("Renewal figure")
+            self.splitter.addWidget(self.figure)
+            self.splitter.setStretchFactor(0, 1)
+            self.splitter.setStretchFactor(1, 2)
+        self.scene.clear()
+        renderer = QSvgRenderer(QByteArray(drawn.data), self.scene)
+        item = QGraphicsSvgItem()
+        item.setSharedRenderer(renderer)
+        self._renderer = renderer
+        self.scene.addItem(item)
+        self.scene.setSceneRect(QRectF(item.boundingRect()))
+        self.figure_status.setText(f"Renewal figure: one lane per firm, aligned on each firm's critical "
+                                   f"incident (drawn with {drawn.engine}; Ctrl + wheel zooms)")
+        QTimer.singleShot(0, self._fit)
+
+    def _fit(self) -> None:
+        if self.figure is not None and self.scene.items():
+            self.figure.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()
+
+    def _activated(self, row: int, _column: int = 0) -> None:
+        item = self.table.item(row, 0)
+        if item is not None:
+            self.firmActivated.emit(item.data(Qt.ItemDataRole.UserRole))
+
+
+# --------------------------------------------------------------------------- the tab
+
+
+class RenewalTab(QWidget):
+    """Where the firm stands, its action checklist, and all firms side by
+    side, as three pages; each loads when shown and again after an edit
+    that changes what it shows."""
+
+    eventActivated = Signal(str, str)  # firm id, event id: show it in the Events tab
+    firmActivated = Signal(str)        # a firm chosen in the cross-firm table
+
+    def __init__(self, controller: StudyController):
+        super().__init__()
+        self.controller = controller
+        self.firm_id: str | None = None
+        self.diagnosis = DiagnosisPage(controller)
+        self.checklist = ChecklistPage(controller)
+        self.cross = CrossFirmPage(controller)
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.diagnosis, "Where the firm stands")
+        self.pages.addTab(self.checklist, "Action checklist")
+        self.pages.addTab(self.cross, "All firms side by side")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self.diagnosis.eventActivated.connect(self.eventActivated)
+        self.cross.firmActivated.connect(self._firm_chosen)
+        controller.changed.connect(self._changed)
+        controller.firmsChanged.connect(self._firms_changed)
+
+    def set_firm(self, firm_id: str | None) -> None:
+        self.firm_id = firm_id
+        self.diagnosis.set_firm(firm_id)
+        self.checklist.set_firm(firm_id)
+
+    def _changed(self, firm_id: str, table: str) -> None:
+        if table not in WATCHED:
+            return
+        if firm_id == (self.firm_id or "") or table == "firms":
+            self.diagnosis.mark_stale()
+            self.checklist.mark_stale()
+        self.cross.mark_stale()
+
+    def _firms_changed(self) -> None:
+        self.cross.mark_stale()
+
+    def _firm_chosen(self, firm_id: str) -> None:
+        self.firmActivated.emit(firm_id)
+        self.pages.setCurrentWidget(self.diagnosis)
