@@ -27,6 +27,7 @@ STATUSES = (("", "not set"), ("done", "done"), ("planned", "planned"), ("not_rel
 STATUS_LABEL = dict(STATUSES)
 STATUS_TINT = {"done": "#DCEFD9", "planned": "#FFF1C9", "not_relevant": "#EDEDED"}
 GREY = "#666666"
+WHO_LABEL = {"owner-manager": "Owner-manager", "facilitator": "Facilitator"}
 
 
 def _renewal():
@@ -39,12 +40,6 @@ def _phase_label(phase_id: str | None) -> str:
     if not phase_id:
         return "Your own actions"
     return vocabulary().label("phases", phase_id)
-
-
-def _span(start: str | None, end: str | None) -> str:
-    if start and end and start != end:
-        return f"{start} – {end}"
-    return start or end or ""
 
 
 def _plural(n: int, word: str) -> str:
@@ -80,7 +75,7 @@ class WrapDelegate(QStyledItemDelegate):
             width -= depth * tree.indentation()
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        opt.rect = QRect(0, 0, max(width - 8, 40), 10000)  # a valid rect: the style wraps within it
+        opt.rect = QRect(0, 0, max(width, 40), 10000)  # a valid rect: the style wraps within it
         opt.features |= QStyleOptionViewItem.ViewItemFeature.WrapText
         hint = tree.style().sizeFromContents(QStyle.ContentsType.CT_ItemViewItem, opt, QSize(), tree)
         return QSize(width, max(hint.height(), super().sizeHint(option, index).height()))
@@ -170,7 +165,7 @@ class DiagnosisPage(LazyTab):
             f"{_plural(len(d.findings), 'finding')}. Events are placed in a phase by their Phase field "
             f"(Events tab).")
         for n, p in enumerate(d.phases, 1):
-            top = QTreeWidgetItem([f"{n}. {p.label}", _span(p.start, p.end),
+            top = QTreeWidgetItem([f"{n}. {p.label}", p.span,
                                    ", ".join(x for x in (_plural(len(p.events), "event"),
                                                           _plural(len(p.sources), "source") if p.sources else "",
                                                           _plural(len(p.routines), "routine") if p.routines else "")
@@ -224,6 +219,18 @@ class DiagnosisPage(LazyTab):
                                        ", ".join(sorted({r.started for r in p.routines if r.started}))])
                 row.setForeground(0, QBrush(QColor("#1F4E79")))
                 top.addChild(row)
+        if d.unphased:
+            top = QTreeWidgetItem(["Not placed in a phase", "", _plural(len(d.unphased), "event")])
+            top.setToolTip(0, "Events whose Phase field (Events tab) is empty: they count towards no phase")
+            for c in range(3):
+                top.setFont(c, bold)
+                top.setForeground(c, QBrush(QColor(GREY)))
+            self.tree.addTopLevelItem(top)
+            for e in d.unphased:
+                item = QTreeWidgetItem([("⚠ " if e.is_critical else "") + e.title, e.time_label(), ""])
+                item.setData(0, self.EVENT, e.id)
+                item.setToolTip(0, "Double-click: show it in the Events tab, where its Phase can be set")
+                top.addChild(item)
         self.tree.expandAll()
 
     def _fill_findings(self, firm, d) -> None:
@@ -261,7 +268,7 @@ class DiagnosisPage(LazyTab):
 # --------------------------------------------------------------------------- checklist
 
 # (key, header, width); the keys a user edits are those of the stored entry
-COLUMNS = (("phase", "Phase", 125), ("text", "Action", 280), ("who", "Role", 105), ("status", "Status", 95),
+COLUMNS = (("phase", "Phase", 140), ("text", "Action", 280), ("who", "Role", 105), ("status", "Status", 95),
            ("event", "Shown done by", 170), ("date", "Planned for", 85), ("owner", "Owner", 100),
            ("note", "Note", 170))
 KEYS = [c[0] for c in COLUMNS]
@@ -315,7 +322,7 @@ class ChecklistModel(QAbstractTableModel):
         if key == "text":
             return (entry.get("text") if item.action.own else None) or item.action.text
         if key == "who":
-            return item.action.who or ""
+            return WHO_LABEL.get(item.action.who or "", item.action.who or "")
         if key == "status":
             return entry.get("status") or ""
         return entry.get(key) or ""
@@ -437,7 +444,7 @@ class ChecklistPage(LazyTab):
         intro = QLabel("What the owner-manager and outside helpers do at each step of renewal (Jones &amp; "
                        "Macpherson 2006, Table 7). Mark each action <b>done</b> (with the event that shows it), "
                        "<b>planned</b> (when, and who will do it) or <b>not relevant</b> for this firm. "
-                       "Double-click or F2 edits a cell; Ctrl+Z undoes.")
+                       "Double-click a cell, or type in it, to change it; Ctrl+Z undoes.")
         intro.setWordWrap(True)
         self.view = QTableView()
         keeps_f2(self.view)
@@ -460,21 +467,30 @@ class ChecklistPage(LazyTab):
         # the action's words take the room there is; the last column stretches too when the window is wide
         self.view.horizontalHeader().setSectionResizeMode(KEYS.index("text"), QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
-        self.add_button = QPushButton("Add my own action")
-        self.add_button.setToolTip("An action of your own for this firm, beyond those of Table 7")
+        self.new_text = QLineEdit()
+        self.new_text.setPlaceholderText("An action of your own for this firm, e.g. Agree a date with the college "
+                                         "for the first training day")
+        self.new_text.setAccessibleName("New action of your own")
+        self.new_text.returnPressed.connect(self.add_own)
+        self.add_button = QPushButton("Add")
+        self.add_button.setToolTip("Add the action typed beside it to this firm's checklist, planned (Enter "
+                                   "does it too)")
         self.add_button.clicked.connect(self.add_own)
         self.remove_button = QPushButton("Remove my action")
         self.remove_button.setToolTip("Take away the selected action of your own (Ctrl+Z brings it back)")
         self.remove_button.clicked.connect(self.remove_own)
         self.counts = QLabel()
         bar = QHBoxLayout()
+        bar.addWidget(QLabel("Your own action:"))
+        bar.addWidget(self.new_text, 1)
         bar.addWidget(self.add_button)
         bar.addWidget(self.remove_button)
-        bar.addSpacing(16)
-        bar.addWidget(self.counts, 1)
+        counts = QHBoxLayout()
+        counts.addWidget(self.counts, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(intro)
+        layout.addLayout(counts)
         layout.addWidget(self.view, 1)
         layout.addLayout(bar)
         delete = QShortcut(QKeySequence.StandardKey.Delete, self.view)
@@ -528,7 +544,9 @@ class ChecklistPage(LazyTab):
         index = self.view.currentIndex()
         own = index.isValid() and index.row() < len(self.model.items) and self.model.items[index.row()].action.own
         self.remove_button.setEnabled(bool(own))
-        self.add_button.setEnabled(bool(self.firm_id) and not self.controller.session.read_only)
+        writable = bool(self.firm_id) and not self.controller.session.read_only
+        self.add_button.setEnabled(writable)
+        self.new_text.setEnabled(writable)
 
     # ------------------------------------------------------------------ edits
 
@@ -585,26 +603,23 @@ class ChecklistPage(LazyTab):
         return f"own{n}"
 
     def add_own(self) -> str | None:
-        """A new action of the consultant's own, its text ready to type."""
-        if not self.firm_id:
+        """The action typed in the line under the table, added to the
+        firm's checklist as planned (one step of the history)."""
+        text = " ".join(self.new_text.text().split())
+        if not self.firm_id or not text:
             return None
         self.delegate.finish_editing()
         aid = self.new_own_id()
-        if not self.controller.insert("actions", self.firm_id,
-                                      {"id": aid, "status": "planned", "text": "New action"},
+        if not self.controller.insert("actions", self.firm_id, {"id": aid, "status": "planned", "text": text},
                                       text="Add an action of your own"):
             return None
+        self.new_text.clear()
         self.reload()
         row = self.row_of(aid)
         if row >= 0:
-            index = self.model.index(row, KEYS.index("text"))
+            index = self.model.index(row, KEYS.index("date"))
             self.view.setCurrentIndex(index)
             self.view.scrollTo(index)
-            self.view.setFocus()
-            self.view.edit(index)
-            editor = self.view.indexWidget(index) or self.view.focusWidget()
-            if isinstance(editor, QLineEdit):
-                editor.selectAll()
         return aid
 
     def remove_own(self) -> bool:
@@ -662,8 +677,9 @@ class CrossFirmPage(LazyTab):
         self.table.verticalHeader().hide()
         self.table.cellActivated.connect(self._activated)
         self.table.cellDoubleClicked.connect(self._activated)
-        self.caption = QLabel("Each firm's renewal phases: when they ran (first to last dated event) and how "
-                              "many events each holds, with the firm's critical incident and findings. "
+        self.caption = QLabel("Each firm's renewal phases: when they ran (from the first event's date, or its "
+                              "'when', to the last's) and how many events each holds; the critical incident "
+                              "that set the firm's renewal off; and the findings. "
                               "Double-click a firm to see its diagnosis.")
         self.caption.setWordWrap(True)
         self.figure = None  # the renewal figure's view, when the workbench can draw it
@@ -687,7 +703,7 @@ class CrossFirmPage(LazyTab):
             return
         phases = list(vocabulary().ids("phases"))
         # long phase names on two lines: the header keeps the columns narrow
-        headers = ["Firm", "Critical incident\ndated"] + [_phase_label(p).replace(" ", "\n", 1)
+        headers = ["Firm", "What set it off"] + [_phase_label(p).replace(" ", "\n", 1)
                                                        if len(_phase_label(p)) > 18 else _phase_label(p)
                                                        for p in phases] + ["Findings"]
         self.table.clear()
@@ -697,6 +713,7 @@ class CrossFirmPage(LazyTab):
         from PySide6.QtWidgets import QTableWidgetItem
 
         critical = QColor(vocabulary().colour("critical"))
+        titles = {(f.id, e.id): e.title for f in study.firms for e in f.event_list}
         for r, row in enumerate(rows):
             name = QTableWidgetItem(row.name)
             name.setData(Qt.ItemDataRole.UserRole, row.firm_id)
@@ -704,12 +721,15 @@ class CrossFirmPage(LazyTab):
             font.setBold(True)
             name.setFont(font)
             self.table.setItem(r, 0, name)
-            self.table.setItem(r, 1, QTableWidgetItem(row.incident or "none marked"))
-            if not row.incident:
+            title = titles.get((row.firm_id, row.incident_event))
+            self.table.setItem(r, 1, QTableWidgetItem(
+                "\n".join(x for x in (title, row.incident_when) if x) if title else "none recorded"))
+            if not row.incident_when:
                 self.table.item(r, 1).setForeground(QBrush(QColor(GREY)))
             for c, p in enumerate(phases, 2):
-                start, end, n = row.phases.get(p, (None, None, 0))
-                text = (_span(start, end) + "\n" if _span(start, end) else "") + _plural(n, "event")
+                n = row.phases.get(p, (None, None, 0))[2]
+                span = row.spans.get(p, "")
+                text = (span + "\n" if span else "") + _plural(n, "event")
                 cell = QTableWidgetItem(text)
                 if not n:
                     cell.setForeground(QBrush(QColor(GREY)))
@@ -724,7 +744,7 @@ class CrossFirmPage(LazyTab):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 110)
-        self.table.setColumnWidth(1, 110)
+        self.table.setColumnWidth(1, 170)
         for c in range(2, 2 + len(phases)):
             self.table.setColumnWidth(c, 130)
         header.setStretchLastSection(True)

@@ -1,0 +1,356 @@
+"""The Renewal tab as a consultant uses it: the firm's renewal path and
+findings, the Table 7 checklist edited with keys and clicks (what the study
+then holds, and Ctrl+Z), and the firms side by side."""
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog, QLineEdit
+
+from conftest import minimal_study
+from keys import focused, key, type_text
+from workbench.core import renewal as R
+from workbench.gui.mainwindow import MainWindow
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"),
+              pytest.mark.qt_log_ignore("does not support propagateSizeHints")]
+
+
+def renewal_study():
+    """A firm with a critical incident, sharing structures and
+    institutionalisation, but nothing placed in Opening up; a second firm
+    with no phases at all."""
+    doc = minimal_study()
+    f = doc["firms"][0]
+    f["events"][0].update(phase="critical_incident", critical=True)
+    f["events"][0]["evidence"][0]["speaker"] = "Owner"
+    f["events"][1]["phase"] = "knowledge_sharing"
+    f["events"][2]["phase"] = "institutionalisation"
+    doc["firms"].append({"id": "f2", "name": "Second Firm", "events": [
+        {"id": "g1", "title": "Orders fall", "date": "2003"}]})
+    return doc
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch, errors, write_json):
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: pytest.fail(f"a dialog asked: {a[1:3]}"))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    w.activateWindow()
+    assert w.open_path(str(write_json(renewal_study())), json_target=str(tmp_path / "s.lpw"))
+    w.select_firm("f1")
+    yield w
+    w.close_study()
+
+
+def renewal(w, page="diagnosis"):
+    tab = w.renewal_tab
+    w.tabs.setCurrentWidget(tab)
+    tab.pages.setCurrentWidget(getattr(tab, page))
+    QApplication.processEvents()
+    return getattr(tab, page)
+
+
+def tree_rows(tree):
+    """(depth, text of column 0) of every row, top to bottom."""
+    out = []
+
+    def walk(item, depth):
+        out.append((depth, item.text(0)))
+        for i in range(item.childCount()):
+            walk(item.child(i), depth + 1)
+    for i in range(tree.topLevelItemCount()):
+        walk(tree.topLevelItem(i), 0)
+    return out
+
+
+def double_click(qtbot, view, pos):
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)  # the press before the double click
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def find_item(tree, text):
+    items = tree.findItems(text, Qt.MatchFlag.MatchContains | Qt.MatchFlag.MatchRecursive, 0)
+    assert items, f"no row says {text!r}"
+    return items[0]
+
+
+def findings(w):
+    return {f.id for f in R.diagnose(w.session.study(), "f1").findings}
+
+
+# --------------------------------------------------------------------------- the firm's renewal path
+
+
+def test_the_phases_in_order_with_their_events_quotes_and_the_findings(window):
+    page = renewal(window)
+    rows = tree_rows(page.tree)
+    tops = [t for d, t in rows if d == 0]
+    assert tops == ["1. Critical incident", "2. Opening up", "3. Knowledge-sharing structures",
+                    "4. Institutionalisation"]
+    # each event under its phase, the critical incident marked, its quote with its speaker
+    incident = find_item(page.tree, "Audit failed")
+    assert incident.parent().text(0) == "1. Critical incident"
+    assert incident.text(0).startswith("⚠") and incident.text(2) == "critical incident"
+    assert incident.text(1) == "2001"
+    quote = incident.child(0)
+    assert quote.text(0) == "“We had no idea.”" and quote.text(2) == "Owner"
+    assert find_item(page.tree, "Meeting set up").parent().text(0) == "3. Knowledge-sharing structures"
+    assert find_item(page.tree, "Routines built: Weekly meeting").parent().text(0).startswith("3.")
+    assert find_item(page.tree, "No event of the firm is in this phase").parent().text(0) == "2. Opening up"
+    # the findings, each with its reason and basis, as the rules file words them
+    text = page.findings.toPlainText()
+    rules = {r.id: r for r in R.load_rules()}
+    assert "incident_without_opening_up" in findings(window)
+    rule = rules["incident_without_opening_up"]
+    assert rule.reason in text and rule.citation in text
+
+
+def test_double_click_an_event_shows_it_in_the_events_tab(window, qtbot):
+    page = renewal(window)
+    item = find_item(page.tree, "Customer helps")
+    page.tree.scrollToItem(item)
+    double_click(qtbot, page.tree, page.tree.visualItemRect(item).center())
+    assert window.tabs.currentWidget() is window.events_tab
+    assert window.events_tab.selected_ids() == ["e3"]
+
+
+def test_findings_follow_an_events_phase_changed_in_the_events_tab_and_its_undo(window, qtbot):
+    page = renewal(window)
+    message = "no event after it is placed in Opening up"
+    assert message in page.findings.toPlainText()
+    # in the Events tab, the Phase of "Meeting set up" becomes Opening up, chosen in its list
+    tab = window.events_tab
+    window.tabs.setCurrentWidget(tab)
+    view = tab.view
+    tab.show_column(tab._column("phase"), True)  # hidden at first: shown from the heading's menu
+    index = tab.model.index(tab.model.row_of("e2"), tab._column("phase"))
+    view.scrollTo(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    box = focused()
+    assert isinstance(box, QComboBox)
+    while box.currentData() != "opening_up":
+        key(qtbot, Qt.Key.Key_Up)
+    key(qtbot, Qt.Key.Key_Return)
+    assert window.session.get("events", "f1", "e2")["phase"] == "opening_up"
+    page = renewal(window)
+    assert message not in page.findings.toPlainText()
+    assert find_item(page.tree, "Meeting set up").parent().text(0) == "2. Opening up"
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.session.get("events", "f1", "e2")["phase"] == "knowledge_sharing"
+    assert message in page.findings.toPlainText()  # the view follows the undo at once
+    assert find_item(page.tree, "Meeting set up").parent().text(0).startswith("3.")
+
+
+def test_a_finding_names_its_events_as_links_to_them(window, qtbot):
+    page = renewal(window)
+    html = page.findings.toHtml()
+    ids = [f for f in R.diagnose(window.session.study(), "f1").findings if f.events]
+    assert ids, "a finding that names events"
+    first = ids[0].events[0]
+    assert f"event:{first}" in html
+    from PySide6.QtCore import QUrl
+
+    page.findings.anchorClicked.emit(QUrl(f"event:{first}"))  # as a click on the link does
+    assert window.tabs.currentWidget() is window.events_tab
+    assert window.events_tab.selected_ids() == [first]
+
+
+# --------------------------------------------------------------------------- the checklist
+
+
+def actions(w, firm="f1"):
+    return w.session.objects("actions", firm)
+
+
+def cell(page, action_id, column):
+    from workbench.gui.renewal_tab import KEYS
+
+    return page.model.index(page.row_of(action_id), KEYS.index(column))
+
+
+def open_editor(qtbot, view, index):
+    """Click the cell, then F2, as a user opens its editor."""
+    view.scrollTo(index)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    assert view.currentIndex() == index and focused() is not view
+    return focused()
+
+
+def choose(qtbot, box, value):
+    """Move through the list with the arrow keys to ``value``, then Enter."""
+    assert isinstance(box, QComboBox)
+    for _ in range(box.count()):
+        if box.currentData() == value:
+            break
+        key(qtbot, Qt.Key.Key_Down)
+    assert box.currentData() == value
+    key(qtbot, Qt.Key.Key_Return)
+
+
+def test_the_checklist_lists_table_7_phase_by_phase(window):
+    page = renewal(window, "checklist")
+    table7 = R.actions()
+    assert [i.action.id for i in page.model.items] == [a.id for a in table7]
+    assert page.model.index(0, 0).data() == "Critical incident"
+    assert all(page.model.index(r, 3).data() == "not set" for r in range(len(table7)))
+    assert "not set" in page.counts.text()
+
+
+def test_status_chosen_in_its_list_is_stored_and_ctrl_z_takes_it_back(window, qtbot):
+    page = renewal(window, "checklist")
+    aid = R.actions()[0].id
+    choose(qtbot, open_editor(qtbot, page.view, cell(page, aid, "status")), "not_relevant")
+    assert actions(window) == [{"id": aid, "status": "not_relevant"}]
+    assert cell(page, aid, "status").data() == "not relevant"
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert actions(window) == []
+    assert cell(page, aid, "status").data() == "not set"
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert actions(window) == [{"id": aid, "status": "not_relevant"}]
+    assert cell(page, aid, "status").data() == "not relevant"
+
+
+def test_typing_a_planned_date_tab_owner_enter(window, qtbot):
+    page = renewal(window, "checklist")
+    aid = R.actions()[2].id
+    editor = open_editor(qtbot, page.view, cell(page, aid, "date"))
+    assert isinstance(editor, QLineEdit)
+    type_text(qtbot, "2026-03")
+    key(qtbot, Qt.Key.Key_Tab)  # on to the Owner cell, its editor open
+    assert page.view.currentIndex() == cell(page, aid, "owner")
+    type_text(qtbot, "Sarah Jones")
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window) == [{"id": aid, "status": "planned", "date": "2026-03", "owner": "Sarah Jones"}]
+    assert cell(page, aid, "status").data() == "planned"
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert actions(window) == [{"id": aid, "status": "planned", "date": "2026-03"}]
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert actions(window) == []
+
+
+def test_escape_stores_nothing(window, qtbot):
+    page = renewal(window, "checklist")
+    aid = R.actions()[1].id
+    open_editor(qtbot, page.view, cell(page, aid, "owner"))
+    type_text(qtbot, "Nobody")
+    key(qtbot, Qt.Key.Key_Escape)
+    assert actions(window) == []
+    assert not window.controller.undo_stack.canUndo()
+
+
+def test_the_event_that_shows_it_done_marks_it_done_in_one_step(window, qtbot):
+    page = renewal(window, "checklist")
+    aid = R.actions()[0].id
+    choose(qtbot, open_editor(qtbot, page.view, cell(page, aid, "status")), "planned")
+    choose(qtbot, open_editor(qtbot, page.view, cell(page, aid, "event")), "e1")
+    assert actions(window) == [{"id": aid, "status": "done", "event": "e1"}]
+    assert cell(page, aid, "event").data() == "Audit failed"
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the event and "done" go together
+    assert actions(window) == [{"id": aid, "status": "planned"}]
+    # the list offers the firm's events, by title and date
+    box = open_editor(qtbot, page.view, cell(page, aid, "event"))
+    assert [box.itemText(i) for i in range(box.count())] == [
+        "(none)", "Audit failed (2001)", "Meeting set up (2001-05)", "Customer helps (2002-01-10)"]
+    key(qtbot, Qt.Key.Key_Escape)
+
+
+def test_a_note_on_an_action_not_yet_decided(window, qtbot):
+    page = renewal(window, "checklist")
+    aid = R.actions()[3].id
+    open_editor(qtbot, page.view, cell(page, aid, "note"))
+    type_text(qtbot, "Owner unsure: ask again in May")
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window) == [{"id": aid, "status": "planned", "note": "Owner unsure: ask again in May"}]
+
+
+def test_unsetting_a_status_takes_the_entry_away(window, qtbot):
+    page = renewal(window, "checklist")
+    aid = R.actions()[0].id
+    choose(qtbot, open_editor(qtbot, page.view, cell(page, aid, "status")), "done")
+    assert actions(window) == [{"id": aid, "status": "done"}]
+    box = open_editor(qtbot, page.view, cell(page, aid, "status"))
+    for _ in range(box.count()):
+        key(qtbot, Qt.Key.Key_Up)
+    assert box.currentText() == "not set"
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window) == []
+
+
+def test_own_action_added_typed_and_removed(window, qtbot):
+    page = renewal(window, "checklist")
+    qtbot.mouseClick(page.new_text, Qt.MouseButton.LeftButton)
+    type_text(qtbot, "Meet the bank about the loan")
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window) == [{"id": "own1", "status": "planned", "text": "Meet the bank about the loan"}]
+    assert page.new_text.text() == ""
+    row = page.row_of("own1")
+    assert row == len(page.model.items) - 1
+    assert page.model.index(row, 0).data() == "Your own actions"
+    # its owner typed in straight after: the cell is current, typing opens its editor
+    qtbot.keyClick(page.view, Qt.Key.Key_Tab)
+    assert page.view.currentIndex() == cell(page, "own1", "owner")
+    type_text(qtbot, "Sarah")
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window)[0]["owner"] == "Sarah"
+    # remove it; Ctrl+Z brings it back as it was
+    page.view.setCurrentIndex(cell(page, "own1", "text"))
+    assert page.remove_button.isEnabled()
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    assert actions(window) == []
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert actions(window) == [{"id": "own1", "status": "planned", "text": "Meet the bank about the loan",
+                                "owner": "Sarah"}]
+    # a Table 7 action cannot be removed, only unset
+    page.view.setCurrentIndex(cell(page, R.actions()[0].id, "text"))
+    assert not page.remove_button.isEnabled()
+
+
+def test_the_exported_study_holds_the_checklist(window, qtbot, tmp_path):
+    page = renewal(window, "checklist")
+    aid = R.actions()[0].id
+    choose(qtbot, open_editor(qtbot, page.view, cell(page, aid, "event")), "e1")
+    out = tmp_path / "out.study.json"
+    assert window.export_json(str(out))
+    firm = json.loads(out.read_text(encoding="utf-8"))["firms"][0]
+    assert firm["actions"] == [{"id": aid, "status": "done", "event": "e1"}]
+
+
+# --------------------------------------------------------------------------- firms side by side
+
+
+def test_firms_side_by_side(window, qtbot):
+    page = renewal(window, "cross")
+    t = page.table
+    assert t.rowCount() == 2
+    headers = [t.horizontalHeaderItem(c).text().replace("\n", " ") for c in range(t.columnCount())]
+    assert headers == ["Firm", "What set it off", "Critical incident", "Opening up",
+                       "Knowledge-sharing structures", "Institutionalisation", "Findings"]
+    assert t.item(0, 0).text() == "Firm One" and t.item(1, 0).text() == "Second Firm"
+    assert t.item(0, 1).text() == "Audit failed\n2001"
+    assert t.item(0, 2).text() == "2001\n1 event"
+    assert t.item(0, 3).text() == "0 events"
+    assert t.item(1, 1).text() == "none recorded"
+    rows = {r.firm_id: r for r in R.cross_firm(window.session.study())}
+    for r, firm in enumerate(("f1", "f2")):
+        for f in rows[firm].findings:
+            assert f.message in t.item(r, 6).text()
+    # double-click the second firm: its own diagnosis
+    double_click(qtbot, t, t.visualItemRect(t.item(1, 0)).center())
+    assert window.firm_id == "f2"
+    assert window.renewal_tab.pages.currentWidget() is window.renewal_tab.diagnosis
+    assert "Second Firm" in window.renewal_tab.diagnosis.heading.text()
+
+
+def test_side_by_side_follows_an_edit_in_another_firm(window, qtbot):
+    page = renewal(window, "cross")
+    window.controller.set_field("events", "f2", "g1", "phase", "critical_incident")
+    assert page.table.item(1, 2).text() == "2003\n1 event"
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert page.table.item(1, 2).text() == "0 events"
