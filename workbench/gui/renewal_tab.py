@@ -499,7 +499,18 @@ class ChecklistPage(LazyTab):
         self._reload = AfterEditing(self.delegate, self.reload)
 
     def refresh(self) -> None:
-        self._reload()  # at once, or when the cell being typed in is done
+        """Show what is stored: at once when the rows stay as they are
+        (the cell being typed in is left alone), else when it is done."""
+        if self.delegate.open_editors and self._same_rows():
+            self.reload()
+        else:
+            self._reload()
+
+    def _same_rows(self) -> bool:
+        study, firm = _firm_study(self.controller.session, self.firm_id)
+        if firm is None:
+            return False
+        return [i.action.id for i in _renewal().checklist(study, firm)] == [i.action.id for i in self.model.items]
 
     def reload(self) -> None:
         session = self.controller.session
@@ -554,7 +565,7 @@ class ChecklistPage(LazyTab):
         """Store ``key`` = ``text`` ("" clears it) for the action of ``item``,
         as one step of the history."""
         c, firm, aid = self.controller, self.firm_id, item.action.id
-        entry = item.entry
+        entry = self.stored(aid)  # what the file holds now: the row may not show the edit just made
         value = text or None
         if key in ("text", "who") and not item.action.own:
             return False
@@ -594,6 +605,13 @@ class ChecklistPage(LazyTab):
         label = {"event": "event", "date": "planned date", "owner": "owner", "note": "note",
                  "text": "text", "who": "who"}[key]
         return c.set_field("actions", firm, aid, key, value, text=f"Set the {label} of “{_short(item)}”")
+
+    def stored(self, action_id: str) -> dict | None:
+        """The firm's entry for the action, as the study holds it (None: not set)."""
+        try:
+            return self.controller.session.get("actions", self.firm_id, action_id)
+        except WorkbenchError:
+            return None
 
     def new_own_id(self) -> str:
         taken = {i.action.id for i in self.model.items}
