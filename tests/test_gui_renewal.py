@@ -357,3 +357,31 @@ def test_side_by_side_follows_an_edit_in_another_firm(window, qtbot):
     assert page.table.item(1, 2).text() == "2003\n1 event"
     key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert page.table.item(1, 2).text() == "0 events"
+
+
+def test_right_click_an_event_to_place_it_in_a_phase(window, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QContextMenuEvent
+
+    page = renewal(window)
+    item = find_item(page.tree, "Meeting set up")
+    pos = page.tree.visualItemRect(item).center()
+    chosen = []
+
+    def choose_in_menu():
+        menu = QApplication.activePopupWidget()
+        action = next(a for a in menu.actions() if a.text() == "Phase: Opening up")
+        menu.setActiveAction(action)
+        chosen.append(action.text())
+        qtbot.keyClick(menu, Qt.Key.Key_Return)
+    QTimer.singleShot(50, choose_in_menu)
+    qtbot.mouseClick(page.tree.viewport(), Qt.MouseButton.RightButton, pos=pos)
+    QApplication.sendEvent(page.tree.viewport(), QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse, pos, page.tree.viewport().mapToGlobal(pos)))  # as a right click does
+    qtbot.waitUntil(lambda: window.session.get("events", "f1", "e2").get("phase") == "opening_up")
+    assert chosen == ["Phase: Opening up"]
+    assert find_item(page.tree, "Meeting set up").parent().text(0) == "2. Opening up"
+    assert "no event after it is placed in Opening up" not in page.findings.toPlainText()
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.session.get("events", "f1", "e2")["phase"] == "knowledge_sharing"
+    assert find_item(page.tree, "Meeting set up").parent().text(0).startswith("3.")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRect, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QPushButton, QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTabWidget, QTableView, QTextBrowser, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtGui import QActionGroup, QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+                               QPushButton, QSplitter, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTabWidget,
+                               QTableView, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.errors import WorkbenchError
 from ..core.frameworks import vocabulary
@@ -111,7 +111,10 @@ class DiagnosisPage(LazyTab):
         # rows grow to their wrapped text: their heights are worked out again when a column's width changes
         self.tree.header().sectionResized.connect(lambda *_: self.tree.scheduleDelayedItemsLayout())
         self.tree.itemActivated.connect(self._activated)
-        self.tree.setToolTip("Double-click an event (or one of its quotes) to see it in the Events tab")
+        self.tree.setToolTip("Double-click an event (or one of its quotes) to see it in the Events tab; "
+                             "right-click it to place it in another phase or mark it the critical incident")
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
         self.findings = QTextBrowser()
         self.findings.setOpenLinks(False)
         self.findings.setAccessibleName("Findings")
@@ -138,6 +141,15 @@ class DiagnosisPage(LazyTab):
         self.diagnosis = None
 
     def reload(self) -> None:
+        # after an edit the reader stays where they were in the tree and in the findings
+        scroll = (self.tree.verticalScrollBar().value(), self.findings.verticalScrollBar().value())
+        same_firm = self.diagnosis is not None and self.diagnosis.firm_id == self.firm_id
+        self._load()
+        if same_firm:
+            self.tree.verticalScrollBar().setValue(scroll[0])
+            self.findings.verticalScrollBar().setValue(scroll[1])
+
+    def _load(self) -> None:
         session = self.controller.session
         self.tree.clear()
         self.findings.clear()
@@ -258,6 +270,48 @@ class DiagnosisPage(LazyTab):
         event_id = item.data(0, self.EVENT)
         if event_id and self.firm_id:
             self.eventActivated.emit(self.firm_id, event_id)
+
+    def event_menu(self, event_id: str) -> QMenu:
+        """What can be changed of an event from here: its phase (one of
+        the four, or none) and whether it is a critical incident; each
+        choice one undoable edit."""
+        ev = self.controller.session.get("events", self.firm_id, event_id)
+        menu = QMenu(self)
+        menu.setToolTipsVisible(True)
+        title = ev["title"] if len(ev["title"]) <= 50 else ev["title"][:48] + "…"
+        menu.addSection(title)
+        group = QActionGroup(menu)
+        for phase_id in (*vocabulary().ids("phases"), None):
+            act = menu.addAction(f"Phase: {vocabulary().label('phases', phase_id)}" if phase_id
+                                 else "In no phase")
+            act.setCheckable(True)
+            act.setChecked(ev.get("phase") == phase_id)
+            act.setActionGroup(group)
+            act.triggered.connect(lambda _=False, p=phase_id: self._set_event(
+                event_id, "phase", p, f"Place “{title}” in " + (_phase_label(p) if p else "no phase")))
+        menu.addSeparator()
+        critical = menu.addAction("A critical incident")
+        critical.setCheckable(True)
+        critical.setChecked(bool(ev.get("critical")))
+        critical.setToolTip("An event that threatened the firm and set its renewal off")
+        critical.triggered.connect(lambda on: self._set_event(
+            event_id, "critical", True if on else None,
+            f"Mark “{title}” a critical incident" if on else f"Unmark “{title}” as a critical incident"))
+        menu.addSeparator()
+        show = menu.addAction("Show it in the Events tab")
+        show.triggered.connect(lambda: self.eventActivated.emit(self.firm_id, event_id))
+        return menu
+
+    def _set_event(self, event_id: str, key: str, value, text: str) -> None:
+        self.controller.set_field("events", self.firm_id, event_id, key, value, text=text)
+
+    def _menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        event_id = item.data(0, self.EVENT) if item is not None else None
+        if not event_id or not self.firm_id or self.controller.session.read_only:
+            return
+        self.menu = self.event_menu(event_id)
+        self.menu.popup(self.tree.viewport().mapToGlobal(pos))
 
     def _link(self, url: QUrl) -> None:
         text = url.toString()
@@ -498,6 +552,11 @@ class ChecklistPage(LazyTab):
         delete.activated.connect(self._delete_key)
         self._reload = AfterEditing(self.delegate, self.reload)
 
+    def set_firm(self, firm_id: str | None) -> None:
+        if firm_id != self.firm_id:
+            self.delegate.finish_editing()  # what is being typed belongs to the firm it was typed for
+        super().set_firm(firm_id)
+
     def refresh(self) -> None:
         """Show what is stored: at once when the rows stay as they are
         (the cell being typed in is left alone), else when it is done."""
@@ -523,6 +582,8 @@ class ChecklistPage(LazyTab):
             self.setEnabled(False)
             return
         self.setEnabled(True)
+        if session.read_only:
+            self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.events = [(e.id, e.title, e.time_label()) for e in firm.event_list]
         try:
             items = _renewal().checklist(study, firm)
