@@ -334,7 +334,7 @@ def test_firms_side_by_side(window, qtbot):
     assert t.rowCount() == 2
     headers = [t.horizontalHeaderItem(c).text().replace("\n", " ") for c in range(t.columnCount())]
     assert headers == ["Firm", "What set it off", "Critical incident", "Opening up",
-                       "Knowledge-sharing structures", "Institutionalisation", "Findings"]
+                       "Knowledge-sharing structures", "Institutionalisation", "Concerns", "Notes", "Actions"]
     assert t.item(0, 0).text() == "Firm One" and t.item(1, 0).text() == "Second Firm"
     assert t.item(0, 1).text() == "Audit failed\n2001"
     assert t.item(0, 2).text() == "2001\n1 event"
@@ -342,13 +342,33 @@ def test_firms_side_by_side(window, qtbot):
     assert t.item(1, 1).text() == "none recorded"
     rows = {r.firm_id: r for r in R.cross_firm(window.session.study())}
     for r, firm in enumerate(("f1", "f2")):
+        assert rows[firm].findings
         for f in rows[firm].findings:
-            assert f.message in t.item(r, 6).text()
+            assert f.message in t.item(r, 6 if f.severity == "concern" else 7).text()
+    assert t.item(0, 8).text() == "none set"
     # double-click the second firm: its own diagnosis
     double_click(qtbot, t, t.visualItemRect(t.item(1, 0)).center())
     assert window.firm_id == "f2"
     assert window.renewal_tab.pages.currentWidget() is window.renewal_tab.diagnosis
     assert "Second Firm" in window.renewal_tab.diagnosis.heading.text()
+
+
+def test_side_by_side_counts_each_firms_actions(window, qtbot):
+    page = renewal(window, "checklist")
+    first, second = R.actions()[0].id, R.actions()[1].id
+    choose(qtbot, open_editor(qtbot, page.view, cell(page, first, "status")), "done")
+    choose(qtbot, open_editor(qtbot, page.view, cell(page, second, "status")), "planned")
+    cross = renewal(window, "cross")
+    assert cross.table.item(0, 8).text() == "1 done\n1 planned"
+    assert cross.table.item(1, 8).text() == "none set"
+
+
+def test_the_renewal_figure_under_the_table(window):
+    pytest.importorskip("workbench.render.renewal_figure")  # drawn by the client report's branch
+    page = renewal(window, "cross")
+    assert page.figure is not None and page.figure.isVisible()
+    assert page.scene.items() and page.scene.sceneRect().width() > 100
+    assert "one lane per firm" in page.figure_status.text()
 
 
 def test_side_by_side_follows_an_edit_in_another_firm(window, qtbot):
@@ -382,6 +402,11 @@ def test_right_click_an_event_to_place_it_in_a_phase(window, qtbot):
     assert chosen == ["Phase: Opening up"]
     assert find_item(page.tree, "Meeting set up").parent().text(0) == "2. Opening up"
     assert "no event after it is placed in Opening up" not in page.findings.toPlainText()
+    # the window active again once the menu has gone (the offscreen platform leaves that to us)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    item = find_item(page.tree, "Meeting set up")
+    qtbot.mouseClick(page.tree.viewport(), Qt.MouseButton.LeftButton, pos=page.tree.visualItemRect(item).center())
     key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.session.get("events", "f1", "e2")["phase"] == "knowledge_sharing"
     assert find_item(page.tree, "Meeting set up").parent().text(0).startswith("3.")

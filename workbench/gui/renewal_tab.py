@@ -256,8 +256,10 @@ class DiagnosisPage(LazyTab):
         for f in d.findings:
             colour = critical if f.severity == "concern" else "#1F4E79"
             kind = "Concern" if f.severity == "concern" else "Note"
+            shown = f.events if len(f.events) <= 6 else f.events[:5]
             events = ", ".join(f'<a href="event:{html.escape(e)}">{html.escape(titles.get(e, e))}</a>'
-                               for e in f.events)
+                               for e in shown) + (f" and {len(f.events) - len(shown)} more"
+                                                  if len(shown) < len(f.events) else "")
             parts.append(
                 f'<p style="margin-bottom:10px"><span style="color:{colour}"><b>{kind}:</b></span> '
                 f'<b>{html.escape(f.message)}</b><br>'
@@ -322,9 +324,9 @@ class DiagnosisPage(LazyTab):
 # --------------------------------------------------------------------------- checklist
 
 # (key, header, width); the keys a user edits are those of the stored entry
-COLUMNS = (("phase", "Phase", 140), ("text", "Action", 280), ("who", "Role", 105), ("status", "Status", 95),
-           ("event", "Shown done by", 170), ("date", "Planned for", 85), ("owner", "Owner", 100),
-           ("note", "Note", 170))
+COLUMNS = (("phase", "Phase", 140), ("text", "Action", 300), ("who", "Role", 100), ("status", "Status", 90),
+           ("event", "Shown done by", 150), ("date", "Planned for", 85), ("owner", "Owner", 95),
+           ("note", "Note", 150))
 KEYS = [c[0] for c in COLUMNS]
 EDITABLE = {"status", "event", "date", "owner", "note"}
 
@@ -784,7 +786,7 @@ class CrossFirmPage(LazyTab):
         # long phase names on two lines: the header keeps the columns narrow
         headers = ["Firm", "What set it off"] + [_phase_label(p).replace(" ", "\n", 1)
                                                        if len(_phase_label(p)) > 18 else _phase_label(p)
-                                                       for p in phases] + ["Findings"]
+                                                       for p in phases] + ["Concerns", "Notes", "Actions"]
         self.table.clear()
         self.table.setColumnCount(len(headers))
         self.table.setRowCount(len(rows))
@@ -793,6 +795,13 @@ class CrossFirmPage(LazyTab):
 
         critical = QColor(vocabulary().colour("critical"))
         titles = {(f.id, e.id): e.title for f in study.firms for e in f.event_list}
+        progress = {}  # each firm's checklist in a few words
+        for f in study.firms:
+            by: dict[str, int] = {}
+            for a in f.action_list:
+                by[a.status] = by.get(a.status, 0) + 1
+            progress[f.id] = "\n".join(f"{by[s]} {STATUS_LABEL[s]}" for s in ("done", "planned", "not_relevant")
+                                       if by.get(s)) or "none set"
         for r, row in enumerate(rows):
             name = QTableWidgetItem(row.name)
             name.setData(Qt.ItemDataRole.UserRole, row.firm_id)
@@ -813,20 +822,25 @@ class CrossFirmPage(LazyTab):
                 if not n:
                     cell.setForeground(QBrush(QColor(GREY)))
                 self.table.setItem(r, c, cell)
-            concerns = [f for f in row.findings if f.severity == "concern"]
-            lines = [("⚠ " if f.severity == "concern" else "• ") + f.message for f in row.findings]
-            cell = QTableWidgetItem("\n".join(lines) if lines else "none")
-            cell.setToolTip("\n\n".join(f"{f.message}\n{f.reason}\n({f.citation})" for f in row.findings))
-            if concerns:
-                cell.setForeground(QBrush(critical))
-            self.table.setItem(r, len(headers) - 1, cell)
+            for c, severity in ((len(headers) - 3, "concern"), (len(headers) - 2, "note")):
+                found = [f for f in row.findings if f.severity == severity]
+                cell = QTableWidgetItem("\n".join(("⚠ " if severity == "concern" else "• ") + f.message
+                                                  for f in found) if found else "none")
+                cell.setToolTip("\n\n".join(f"{f.message}\nWhy it matters: {f.reason}\nBasis: {f.citation}"
+                                             for f in found))
+                cell.setForeground(QBrush(critical if found and severity == "concern" else QColor(
+                    "black" if found else GREY)))
+                self.table.setItem(r, c, cell)
+            self.table.setItem(r, len(headers) - 1, QTableWidgetItem(progress.get(row.firm_id, "")))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(0, 110)
-        self.table.setColumnWidth(1, 170)
+        self.table.setColumnWidth(1, 160)
         for c in range(2, 2 + len(phases)):
-            self.table.setColumnWidth(c, 130)
-        header.setStretchLastSection(True)
+            self.table.setColumnWidth(c, 120)
+        header.setSectionResizeMode(len(headers) - 3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(headers) - 2, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(len(headers) - 1, 95)
         self.table.resizeRowsToContents()
         self._draw_figure(study)
 
@@ -843,7 +857,9 @@ class CrossFirmPage(LazyTab):
         if not study.firms:
             return
         try:
-            drawn = engine.svg(renewal_graph(study).source, "auto")
+            from ..render.units import A4_LANDSCAPE
+
+            drawn = engine.svg(renewal_graph(study, width=A4_LANDSCAPE).source, "auto")
         except WorkbenchError as exc:
             self.figure_status.setText(f"The renewal figure could not be drawn: {exc.message}")
             return
@@ -874,6 +890,11 @@ class CrossFirmPage(LazyTab):
         self.scene.setSceneRect(QRectF(item.boundingRect()))
         self.figure_status.setText(f"Renewal figure: one lane per firm, aligned on each firm's critical "
                                    f"incident (drawn with {drawn.engine}; Ctrl + wheel zooms)")
+        # the table as tall as its rows (up to half the page), the figure below it the rest
+        need = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + 4 + sum(
+            self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        total = max(self.splitter.height(), 400)
+        self.splitter.setSizes([min(need, total // 2), total - min(need, total // 2)])
         QTimer.singleShot(0, self._fit)
 
     def _fit(self) -> None:
