@@ -410,3 +410,44 @@ def test_right_click_an_event_to_place_it_in_a_phase(window, qtbot):
     key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.session.get("events", "f1", "e2")["phase"] == "knowledge_sharing"
     assert find_item(page.tree, "Meeting set up").parent().text(0).startswith("3.")
+
+
+def test_delete_clears_the_cell(window, qtbot):
+    page = renewal(window, "checklist")
+    aid = R.actions()[2].id
+    open_editor(qtbot, page.view, cell(page, aid, "owner"))
+    type_text(qtbot, "Sarah")
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window) == [{"id": aid, "status": "planned", "owner": "Sarah"}]
+    assert focused() is page.view and page.view.currentIndex() == cell(page, aid, "owner")
+    key(qtbot, Qt.Key.Key_Delete)
+    assert actions(window) == [{"id": aid, "status": "planned"}]
+    page.view.setCurrentIndex(cell(page, aid, "status"))
+    key(qtbot, Qt.Key.Key_Delete)  # a status: not set, the action's entry gone
+    assert actions(window) == []
+
+
+def test_a_read_only_study_shows_the_checklist_but_offers_no_editing(qtbot, tmp_path):
+    from workbench.gui.controller import StudyController
+    from workbench.gui.renewal_tab import RenewalTab
+    from workbench.session import Session
+
+    doc = renewal_study()
+    aid = R.actions()[0].id
+    doc["firms"][0]["actions"] = [{"id": aid, "status": "done", "event": "e1"}]
+    from workbench import services
+
+    path = tmp_path / "ro.lpw"
+    services.build_study(path, doc)
+    with Session(path, read_only=True) as session:
+        tab = RenewalTab(StudyController(session))
+        qtbot.addWidget(tab)
+        tab.show()
+        tab.set_firm("f1")
+        tab.pages.setCurrentWidget(tab.checklist)
+        page = tab.checklist
+        assert cell(page, aid, "status").data() == "done"
+        assert cell(page, aid, "event").data() == "Audit failed"
+        assert page.view.editTriggers() == page.view.EditTrigger.NoEditTriggers
+        assert not page.new_text.isEnabled() and not page.add_button.isEnabled()
+        tab.close()

@@ -174,8 +174,9 @@ class DiagnosisPage(LazyTab):
         reached = [p for p in d.phases if p.events]
         self.heading.setText(
             f"<b>{html.escape(firm.name)}</b>: {len(reached)} of {len(d.phases)} phases have events; "
-            f"{_plural(len(d.findings), 'finding')}. Events are placed in a phase by their Phase field "
-            f"(Events tab).")
+            f"{_plural(sum(f.severity == 'concern' for f in d.findings), 'concern')} and "
+            f"{_plural(sum(f.severity != 'concern' for f in d.findings), 'note')}. An event's phase is its "
+            f"Phase field (Events tab), or right-click it here.")
         for n, p in enumerate(d.phases, 1):
             top = QTreeWidgetItem([f"{n}. {p.label}", p.span,
                                    ", ".join(x for x in (_plural(len(p.events), "event"),
@@ -324,7 +325,7 @@ class DiagnosisPage(LazyTab):
 # --------------------------------------------------------------------------- checklist
 
 # (key, header, width); the keys a user edits are those of the stored entry
-COLUMNS = (("phase", "Phase", 140), ("text", "Action", 300), ("who", "Role", 100), ("status", "Status", 90),
+COLUMNS = (("phase", "Phase", 140), ("text", "Action", 300), ("who", "Role", 112), ("status", "Status", 90),
            ("event", "Shown done by", 150), ("date", "Planned for", 85), ("owner", "Owner", 95),
            ("note", "Note", 150))
 KEYS = [c[0] for c in COLUMNS]
@@ -515,6 +516,8 @@ class ChecklistPage(LazyTab):
                                   | QAbstractItemView.EditTrigger.EditKeyPressed
                                   | QAbstractItemView.EditTrigger.SelectedClicked
                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        if controller.session.read_only:  # a study open to look at, not to change
+            self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setWordWrap(True)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -584,8 +587,6 @@ class ChecklistPage(LazyTab):
             self.setEnabled(False)
             return
         self.setEnabled(True)
-        if session.read_only:
-            self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.events = [(e.id, e.title, e.time_label()) for e in firm.event_list]
         try:
             items = _renewal().checklist(study, firm)
