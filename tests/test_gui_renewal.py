@@ -451,3 +451,24 @@ def test_a_read_only_study_shows_the_checklist_but_offers_no_editing(qtbot, tmp_
         assert page.view.editTriggers() == page.view.EditTrigger.NoEditTriggers
         assert not page.new_text.isEnabled() and not page.add_button.isEnabled()
         tab.close()
+
+
+def test_own_actions_text_is_edited_in_place_and_never_left_empty(window, qtbot, errors):
+    page = renewal(window, "checklist")
+    qtbot.mouseClick(page.new_text, Qt.MouseButton.LeftButton)
+    type_text(qtbot, "Call the bank")
+    key(qtbot, Qt.Key.Key_Return)
+    editor = open_editor(qtbot, page.view, cell(page, "own1", "text"))
+    editor.selectAll()
+    type_text(qtbot, "Call the bank about the loan")
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window)[0]["text"] == "Call the bank about the loan"
+    editor = open_editor(qtbot, page.view, cell(page, "own1", "text"))
+    editor.selectAll()
+    key(qtbot, Qt.Key.Key_Backspace)
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window)[0]["text"] == "Call the bank about the loan"
+    assert errors and "needs its text" in errors[-1][1]
+    assert cell(page, "own1", "text").data() == "Call the bank about the loan"
+    # a Table 7 action's own words are not edited here
+    assert not page.model.flags(cell(page, R.actions()[0].id, "text")) & Qt.ItemFlag.ItemIsEditable

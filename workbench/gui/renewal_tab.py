@@ -427,7 +427,7 @@ class ChecklistModel(QAbstractTableModel):
             return base
         key = KEYS[index.column()]
         own = self.items[index.row()].action.own
-        if key in EDITABLE or (own and key in ("text", "who")):
+        if key in EDITABLE or (own and key == "text"):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
@@ -631,7 +631,7 @@ class ChecklistPage(LazyTab):
         c, firm, aid = self.controller, self.firm_id, item.action.id
         entry = self.stored(aid)  # what the file holds now: the row may not show the edit just made
         value = text or None
-        if key in ("text", "who") and not item.action.own:
+        if key == "text" and not item.action.own:
             return False
         if key == "text" and not text:
             c.error.emit("An action of your own needs its text: to take it away, use Remove my action.")
@@ -667,7 +667,7 @@ class ChecklistPage(LazyTab):
                 c.set_field("actions", firm, aid, "status", "done")
             return True
         label = {"event": "event", "date": "planned date", "owner": "owner", "note": "note",
-                 "text": "text", "who": "who"}[key]
+                 "text": "text"}[key]
         return c.set_field("actions", firm, aid, key, value, text=f"Set the {label} of “{_short(item)}”")
 
     def stored(self, action_id: str) -> dict | None:
