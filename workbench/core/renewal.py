@@ -40,6 +40,10 @@ Modifiers:
                        when the firm has events in P)
     ``after_phase: Q`` see ``missing_phase``
     ``min_events: n``  the rule applies only to firms with at least n events
+
+Messages may use ``{phase}``, ``{after_phase}``, ``{missing_phase}``,
+``{stage}``, ``{type}``, ``{flow}``, ``{count}``, ``{events}`` ("3 events")
+and ``{links}`` ("1 link").
 """
 
 from __future__ import annotations
@@ -56,7 +60,6 @@ from .model import Event, Evidence, Firm, Routine, Source, Study
 SEVERITIES = ("concern", "note")
 STATUSES = ("done", "planned", "not_relevant")
 WHO = ("owner-manager", "facilitator")
-INCIDENT_PHASE = "critical_incident"
 
 _TESTS = ("missing_phase", "without", "without_stage", "no_flow", "single_learning_type",
           "events_without")
@@ -131,7 +134,8 @@ class Diagnosis:
     firm_id: str
     phases: list[PhaseView]
     findings: list[Finding]
-    unphased: list[Event] = field(default_factory=list)
+    unphased: list[Event] = field(default_factory=list)  # events in no phase, in order
+    firm: Firm | None = None  # the firm read
 
     def phase(self, phase_id: str) -> PhaseView | None:
         return next((p for p in self.phases if p.id == phase_id), None)
@@ -252,6 +256,8 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
     if path is None:
         return list(_default_rules(str(resources_dir())))
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such rules file")
     return parse_rules(_read_json(path), str(path))
 
 
@@ -353,9 +359,13 @@ def _has(firm: Firm, ev: Event, what: str) -> bool:
 
 
 class _Values(dict):
-    """Placeholders of a message; an unknown one stays as written."""
+    """Placeholders of a message; an unknown one stays as written.
+    ``{events}`` and ``{links}`` say the count with its noun."""
 
     def __missing__(self, key: str) -> str:
+        if key in ("events", "links") and "count" in self:
+            n = self["count"]
+            return f"{n} {key[:-1]}" + ("" if n == 1 else "s")
         return "{" + key + "}"
 
 
@@ -443,7 +453,7 @@ def diagnose(study: Study, firm: str | Firm, rules: list[Rule] | None = None) ->
     (``rules.json`` unless given)."""
     f = _firm(study, firm)
     views, unphased = phase_views(f)
-    return Diagnosis(f.id, views, findings_for(f, views, unphased, rules), unphased)
+    return Diagnosis(f.id, views, findings_for(f, views, unphased, rules), unphased, f)
 
 
 def checklist(study: Study, firm: str | Firm) -> list[Item]:
@@ -460,9 +470,11 @@ def checklist(study: Study, firm: str | Firm) -> list[Item]:
 
 def incident_event(firm: Firm) -> Event | None:
     """The event that set the renewal going: the first event of the
-    critical-incident phase flagged critical, else the first of that phase,
-    else the first event flagged critical."""
-    phase = [e for e in firm.event_list if e.phase == INCIDENT_PHASE]
+    critical-incident phase (the first phase of the vocabulary) flagged
+    critical, else the first of that phase, else the first event flagged
+    critical."""
+    first = phase_ids()[0]
+    phase = [e for e in firm.event_list if e.phase == first]
     return (next((e for e in phase if e.is_critical), None) or (phase[0] if phase else None)
             or next((e for e in firm.event_list if e.is_critical), None))
 
@@ -511,3 +523,26 @@ def diagnosis_json(firm: Firm, diagnosis: Diagnosis, items: list[Item]) -> dict:
                        "status": (it.entry or {}).get("status"),
                        "entry": it.entry} for it in items],
     }
+
+
+def cross_firm_table(rows: list[FirmRow]) -> tuple[list[str], list[list[str]]]:
+    """The firms side by side as text cells, for the command line, the
+    window and the Word tables: a header (Firm, the phases, Findings) and
+    one row per firm. A phase cell holds its time (dates, else the events'
+    'when') and its number of events, or "–" when the firm has none in it;
+    the findings cell lists the findings' messages, concerns first."""
+    voc = vocabulary()
+    header = ["Firm"] + [voc.label("phases", p) for p in phase_ids()] + ["Findings"]
+    out = []
+    for row in rows:
+        cells = [row.name]
+        for p in phase_ids():
+            n = row.phases.get(p, (None, None, 0))[2]
+            span = row.spans.get(p, "")
+            cells.append("–" if not n else f"{span} ({n} event{'s' if n != 1 else ''})" if span
+                         else f"{n} event{'s' if n != 1 else ''}")
+        ordered = sorted(row.findings, key=lambda f: SEVERITIES.index(f.severity))
+        cells.append("\n".join(("Concern: " if f.severity == "concern" else "Note: ") + f.message
+                               for f in ordered) or "none")
+        out.append(cells)
+    return header, out
