@@ -25,8 +25,9 @@ from .tabs import LazyTab
 WATCHED = {"events", "sources", "routines", "links", "actions", "firms"}
 STATUSES = (("", "not set"), ("done", "done"), ("planned", "planned"), ("not_relevant", "not relevant"))
 STATUS_LABEL = dict(STATUSES)
-STATUS_TINT = {"done": "#DCEFD9", "planned": "#FFF1C9", "not_relevant": "#EDEDED"}
-GREY = "#666666"
+STATUS_TINT = {status: f"action_{status}" for status in ("done", "planned", "not_relevant")}  # named colours
+GREY = vocabulary().colour("default_text")
+NOTE = vocabulary().colour("note_text")  # a finding that is a note, and the lines of sources and routines
 WHO_LABEL = {"owner-manager": "Owner-manager", "facilitator": "Facilitator"}
 
 
@@ -224,13 +225,13 @@ class DiagnosisPage(LazyTab):
                 outside = sum(1 for s in p.sources if s.is_external)
                 row = QTreeWidgetItem([f"Knowledge sources: {names}", "",
                                        f"{outside} from outside" if outside else "none from outside"])
-                row.setForeground(0, QBrush(QColor("#1F4E79")))
+                row.setForeground(0, QBrush(QColor(NOTE)))
                 top.addChild(row)
             if p.routines:
                 names = ", ".join(r.name for r in p.routines)
                 row = QTreeWidgetItem([f"Routines built: {names}", "",
                                        ", ".join(sorted({r.started for r in p.routines if r.started}))])
-                row.setForeground(0, QBrush(QColor("#1F4E79")))
+                row.setForeground(0, QBrush(QColor(NOTE)))
                 top.addChild(row)
         if d.unphased:
             top = QTreeWidgetItem(["Not placed in a phase", "", _plural(len(d.unphased), "event")])
@@ -255,7 +256,7 @@ class DiagnosisPage(LazyTab):
         critical = vocabulary().colour("critical")
         parts = []
         for f in d.findings:
-            colour = critical if f.severity == "concern" else "#1F4E79"
+            colour = critical if f.severity == "concern" else NOTE
             kind = "Concern" if f.severity == "concern" else "Note"
             shown = f.events if len(f.events) <= 6 else f.events[:5]
             events = ", ".join(f'<a href="event:{html.escape(e)}">{html.escape(titles.get(e, e))}</a>'
@@ -409,7 +410,7 @@ class ChecklistModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.BackgroundRole and key == "status":
             tint = STATUS_TINT.get(self.value(index.row(), "status"))
-            return QBrush(QColor(tint)) if tint else None
+            return QBrush(QColor(vocabulary().colour(tint))) if tint else None
         if role == Qt.ItemDataRole.ForegroundRole:
             if key == "status" and not value:
                 return QBrush(QColor(GREY))
@@ -829,8 +830,8 @@ class CrossFirmPage(LazyTab):
                                                   for f in found) if found else "none")
                 cell.setToolTip("\n\n".join(f"{f.message}\nWhy it matters: {f.reason}\nBasis: {f.citation}"
                                              for f in found))
-                cell.setForeground(QBrush(critical if found and severity == "concern" else QColor(
-                    "black" if found else GREY)))
+                if not found or severity == "concern":
+                    cell.setForeground(QBrush(critical if found else QColor(GREY)))
                 self.table.setItem(r, c, cell)
             self.table.setItem(r, len(headers) - 1, QTableWidgetItem(progress.get(row.firm_id, "")))
         header = self.table.horizontalHeader()
