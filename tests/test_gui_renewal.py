@@ -256,11 +256,16 @@ def test_the_event_that_shows_it_done_marks_it_done_in_one_step(window, qtbot):
     assert cell(page, aid, "event").data() == "Audit failed"
     key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the event and "done" go together
     assert actions(window) == [{"id": aid, "status": "planned"}]
-    # the list offers the firm's events, by title and date
+    # the list offers the firm's events by title and date, those of the action's phase first
     box = open_editor(qtbot, page.view, cell(page, aid, "event"))
     assert [box.itemText(i) for i in range(box.count())] == [
-        "(none)", "Audit failed (2001)", "Meeting set up (2001-05)", "Customer helps (2002-01-10)"]
+        "(none)", "Audit failed (2001)", "", "Meeting set up (2001-05)", "Customer helps (2002-01-10)"]
     key(qtbot, Qt.Key.Key_Escape)
+    ks = next(a.id for a in R.actions() if a.phase == "knowledge_sharing")
+    box = open_editor(qtbot, page.view, cell(page, ks, "event"))
+    assert [box.itemData(i) for i in range(box.count())] == ["", "e2", None, "e1", "e3"]
+    choose(qtbot, box, "e1")  # the arrow keys pass over the line between the two groups
+    assert {"id": ks, "status": "done", "event": "e1"} in actions(window)
 
 
 def test_a_note_on_an_action_not_yet_decided(window, qtbot):
@@ -472,3 +477,20 @@ def test_own_actions_text_is_edited_in_place_and_never_left_empty(window, qtbot,
     assert cell(page, "own1", "text").data() == "Call the bank about the loan"
     # a Table 7 action's own words are not edited here
     assert not page.model.flags(cell(page, R.actions()[0].id, "text")) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_enter_on_an_event_and_double_click_on_a_firms_incident_show_the_event(window, qtbot):
+    page = renewal(window)
+    item = find_item(page.tree, "Meeting set up")
+    qtbot.mouseClick(page.tree.viewport(), Qt.MouseButton.LeftButton, pos=page.tree.visualItemRect(item).center())
+    key(qtbot, Qt.Key.Key_Down)  # to its quote? it has none: the next row (the sources or routines line)
+    key(qtbot, Qt.Key.Key_Up)
+    assert page.tree.currentItem() is item
+    key(qtbot, Qt.Key.Key_Return)
+    assert window.tabs.currentWidget() is window.events_tab
+    assert window.events_tab.selected_ids() == ["e2"]
+    cross = renewal(window, "cross")
+    t = cross.table
+    double_click(qtbot, t, t.visualItemRect(t.item(0, 1)).center())
+    assert window.tabs.currentWidget() is window.events_tab
+    assert window.events_tab.selected_ids() == ["e1"]

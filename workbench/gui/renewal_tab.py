@@ -464,9 +464,17 @@ class ChecklistDelegate(TrackingDelegate):
         if key == "event":
             box = QComboBox(parent)
             box.addItem("(none)", "")
-            for event_id, title, when in self.page.events:
-                box.addItem(f"{title} ({when})" if when else title, event_id)
+            # the events of the action's phase first: the likeliest to show it done
+            phase = self.page.model.items[index.row()].action.phase
+            first = [e for e in self.page.events if phase and e[3] == phase]
+            rest = [e for e in self.page.events if e not in first]
+            for group in (first, rest):
+                if group and box.count() > 1:
+                    box.insertSeparator(box.count())
+                for event_id, title, when, _ in group:
+                    box.addItem(f"{title} ({when})" if when else title, event_id)
             box.setAccessibleName("Event that shows it done")
+            box.setMaxVisibleItems(20)
             return box
         edit = QLineEdit(parent)
         if key == "date":
@@ -498,7 +506,7 @@ class ChecklistPage(LazyTab):
         super().__init__()
         self._init_lazy()
         self.controller = controller
-        self.events: list[tuple[str, str, str]] = []  # (id, title, date) of the firm's events
+        self.events: list[tuple[str, str, str, str | None]] = []  # (id, title, time, phase) of the firm's events
         intro = QLabel("What the owner-manager and outside helpers do at each step of renewal (Jones &amp; "
                        "Macpherson 2006, Table 7). Mark each action <b>done</b> (with the event that shows it), "
                        "<b>planned</b> (when, and who will do it) or <b>not relevant</b> for this firm. "
@@ -588,7 +596,7 @@ class ChecklistPage(LazyTab):
             self.setEnabled(False)
             return
         self.setEnabled(True)
-        self.events = [(e.id, e.title, e.time_label()) for e in firm.event_list]
+        self.events = [(e.id, e.title, e.time_label(), e.phase) for e in firm.event_list]
         try:
             items = _renewal().checklist(study, firm)
         except WorkbenchError as exc:
@@ -744,6 +752,7 @@ class CrossFirmPage(LazyTab):
     figure (one lane per firm) where the workbench can draw it."""
 
     firmActivated = Signal(str)
+    eventActivated = Signal(str, str)  # a firm's critical incident chosen: firm id, event id
 
     def __init__(self, controller: StudyController):
         super().__init__()
@@ -759,11 +768,11 @@ class CrossFirmPage(LazyTab):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().hide()
         self.table.cellActivated.connect(self._activated)
-        self.table.cellDoubleClicked.connect(self._activated)
         self.caption = QLabel("Each firm's renewal phases: when they ran (from the first event's date, or its "
                               "'when', to the last's) and how many events each holds; the critical incident "
                               "that set the firm's renewal off; and the findings. "
-                              "Double-click a firm to see its diagnosis.")
+                              "Double-click a firm to see its diagnosis, or its critical incident to see that "
+                              "event.")
         self.caption.setWordWrap(True)
         self.figure = None  # the renewal figure's view, when the workbench can draw it
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -907,10 +916,16 @@ class CrossFirmPage(LazyTab):
         super().resizeEvent(event)
         self._fit()
 
-    def _activated(self, row: int, _column: int = 0) -> None:
+    def _activated(self, row: int, column: int = 0) -> None:
         item = self.table.item(row, 0)
-        if item is not None:
-            self.firmActivated.emit(item.data(Qt.ItemDataRole.UserRole))
+        if item is None:
+            return
+        firm_id = item.data(Qt.ItemDataRole.UserRole)
+        incident = next((r.incident_event for r in self.rows if r.firm_id == firm_id), None)
+        if column == 1 and incident:
+            self.eventActivated.emit(firm_id, incident)
+        else:
+            self.firmActivated.emit(firm_id)
 
 
 # --------------------------------------------------------------------------- the tab
@@ -941,6 +956,7 @@ class RenewalTab(QWidget):
         layout.addWidget(self.pages)
         self.diagnosis.eventActivated.connect(self.eventActivated)
         self.cross.firmActivated.connect(self._firm_chosen)
+        self.cross.eventActivated.connect(self.eventActivated)
         controller.changed.connect(self._changed)
         controller.firmsChanged.connect(self._firms_changed)
 
