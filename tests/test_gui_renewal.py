@@ -384,18 +384,19 @@ def test_side_by_side_follows_an_edit_in_another_firm(window, qtbot):
     assert page.table.item(1, 2).text() == "0 events"
 
 
-def test_right_click_an_event_to_place_it_in_a_phase(window, qtbot):
+def right_click_choose(qtbot, page, title, choice):
+    """Right-click the event's row, then choose ``choice`` in the menu with Enter."""
     from PySide6.QtCore import QTimer
     from PySide6.QtGui import QContextMenuEvent
 
-    page = renewal(window)
-    item = find_item(page.tree, "Meeting set up")
+    item = find_item(page.tree, title)
+    page.tree.scrollToItem(item)
     pos = page.tree.visualItemRect(item).center()
     chosen = []
 
     def choose_in_menu():
         menu = QApplication.activePopupWidget()
-        action = next(a for a in menu.actions() if a.text() == "Phase: Opening up")
+        action = next(a for a in menu.actions() if a.text() == choice)
         menu.setActiveAction(action)
         chosen.append(action.text())
         qtbot.keyClick(menu, Qt.Key.Key_Return)
@@ -403,8 +404,23 @@ def test_right_click_an_event_to_place_it_in_a_phase(window, qtbot):
     qtbot.mouseClick(page.tree.viewport(), Qt.MouseButton.RightButton, pos=pos)
     QApplication.sendEvent(page.tree.viewport(), QContextMenuEvent(
         QContextMenuEvent.Reason.Mouse, pos, page.tree.viewport().mapToGlobal(pos)))  # as a right click does
-    qtbot.waitUntil(lambda: window.session.get("events", "f1", "e2").get("phase") == "opening_up")
-    assert chosen == ["Phase: Opening up"]
+    qtbot.waitUntil(lambda: chosen == [choice] and QApplication.activePopupWidget() is None)
+
+
+def test_right_click_an_event_to_mark_it_a_critical_incident(window, qtbot):
+    page = renewal(window)
+    right_click_choose(qtbot, page, "Customer helps", "A critical incident")
+    assert window.session.get("events", "f1", "e3")["critical"] is True
+    assert find_item(page.tree, "Customer helps").text(0) == "⚠ Customer helps"
+    right_click_choose(qtbot, page, "Customer helps", "A critical incident")
+    assert "critical" not in window.session.get("events", "f1", "e3")
+    assert find_item(page.tree, "Customer helps").text(0) == "Customer helps"
+
+
+def test_right_click_an_event_to_place_it_in_a_phase(window, qtbot):
+    page = renewal(window)
+    right_click_choose(qtbot, page, "Meeting set up", "Phase: Opening up")
+    assert window.session.get("events", "f1", "e2").get("phase") == "opening_up"
     assert find_item(page.tree, "Meeting set up").parent().text(0) == "2. Opening up"
     assert "no event after it is placed in Opening up" not in page.findings.toPlainText()
     # the window active again once the menu has gone (the offscreen platform leaves that to us)

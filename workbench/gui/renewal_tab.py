@@ -311,6 +311,10 @@ class DiagnosisPage(LazyTab):
 
     def _menu(self, pos) -> None:
         item = self.tree.itemAt(pos)
+        if item is None or not item.data(0, self.EVENT):
+            item = self.tree.currentItem()  # the menu key: the row the keyboard is on
+            if item is not None:
+                pos = self.tree.visualItemRect(item).center()
         event_id = item.data(0, self.EVENT) if item is not None else None
         if not event_id or not self.firm_id or self.controller.session.read_only:
             return
