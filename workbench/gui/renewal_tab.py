@@ -250,8 +250,8 @@ class DiagnosisPage(LazyTab):
     def _fill_findings(self, firm, d) -> None:
         titles = {e.id: e.title for e in firm.event_list}
         if not d.findings:
-            self.findings.setHtml("<p>No findings: nothing in the firm's events matches a rule of "
-                                  "<tt>resources/renewal/rules.json</tt>.</p>")
+            self.findings.setHtml("<p>No findings: none of the renewal rules applies to this firm's events "
+                                  "(the rules are in <tt>resources/renewal/rules.json</tt>).</p>")
             return
         critical = vocabulary().colour("critical")
         parts = []
@@ -904,7 +904,8 @@ class CrossFirmPage(LazyTab):
         self.scene.addItem(item)
         self.scene.setSceneRect(QRectF(item.boundingRect()))
         self.figure_status.setText(f"Renewal figure: one lane per firm, aligned on each firm's critical "
-                                   f"incident (drawn with {drawn.engine}; Ctrl + wheel zooms)")
+                                   f"incident, the events by number under it (drawn with "
+                                   f"{drawn.engine}; Ctrl + wheel zooms)")
         # the table as tall as its rows (up to half the page), the figure below it the rest
         need = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + 4 + sum(
             self.table.rowHeight(r) for r in range(self.table.rowCount()))
@@ -913,8 +914,17 @@ class CrossFirmPage(LazyTab):
         QTimer.singleShot(0, self._fit)
 
     def _fit(self) -> None:
-        if self.figure is not None and self.scene.items():
-            self.figure.fitInView(self.scene.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        """The figure as wide as the view, its top in view: the lanes large
+        enough to read; the list of events under them by scrolling down."""
+        if self.figure is None or not self.scene.items():
+            return
+        rect = self.scene.sceneRect()
+        if rect.width() <= 0:
+            return
+        scale = max(self.figure.viewport().width() - 4, 50) / rect.width()
+        self.figure.resetTransform()
+        self.figure.scale(scale, scale)
+        self.figure.verticalScrollBar().setValue(0)
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
