@@ -510,3 +510,16 @@ def test_enter_on_an_event_and_double_click_on_a_firms_incident_show_the_event(w
     double_click(qtbot, t, t.visualItemRect(t.item(0, 1)).center())
     assert window.tabs.currentWidget() is window.events_tab
     assert window.events_tab.selected_ids() == ["e1"]
+
+
+def test_a_date_the_format_cannot_hold_is_refused_saying_how_to_write_it(window, qtbot, errors):
+    page = renewal(window, "checklist")
+    aid = R.actions()[2].id
+    open_editor(qtbot, page.view, cell(page, aid, "date"))
+    type_text(qtbot, "next spring")
+    key(qtbot, Qt.Key.Key_Return)
+    assert actions(window) == []
+    assert errors, "the refusal is told"
+    assert "next spring" in errors[-1][1] and "YYYY-MM" in errors[-1][1]
+    assert cell(page, aid, "date").data() == ""
+    assert not window.controller.undo_stack.canUndo()

@@ -487,6 +487,16 @@ class ChecklistDelegate(TrackingDelegate):
             edit.setPlaceholderText("who")
         return edit
 
+    def paint(self, painter, option, index):
+        super().paint(painter, option, index)
+        items = self.page.model.items
+        row = index.row()
+        if 0 < row < len(items) and items[row].action.phase != items[row - 1].action.phase:
+            painter.save()  # a line above the first action of each phase: the groups read apart
+            painter.setPen(QColor(vocabulary().colour("node_line")))
+            painter.drawLine(option.rect.topLeft(), option.rect.topRight())
+            painter.restore()
+
     def setEditorData(self, editor, index):
         value = index.data(Qt.ItemDataRole.EditRole) or ""
         if isinstance(editor, QComboBox):
