@@ -342,8 +342,8 @@ def test_firms_side_by_side(window, qtbot):
                        "Knowledge-sharing structures", "Institutionalisation", "Concerns", "Notes", "Actions"]
     assert t.item(0, 0).text() == "Firm One" and t.item(1, 0).text() == "Second Firm"
     assert t.item(0, 1).text() == "Audit failed\n2001"
-    assert t.item(0, 2).text() == "2001\n1 event"
-    assert t.item(0, 3).text() == "0 events"
+    assert t.item(0, 2).text() == "2001 (1 event)"
+    assert t.item(0, 3).text() == "–"  # no event in Opening up
     assert t.item(1, 1).text() == "none recorded"
     rows = {r.firm_id: r for r in R.cross_firm(window.session.study())}
     for r, firm in enumerate(("f1", "f2")):
@@ -379,9 +379,9 @@ def test_the_renewal_figure_under_the_table(window):
 def test_side_by_side_follows_an_edit_in_another_firm(window, qtbot):
     page = renewal(window, "cross")
     window.controller.set_field("events", "f2", "g1", "phase", "critical_incident")
-    assert page.table.item(1, 2).text() == "2003\n1 event"
+    assert page.table.item(1, 2).text() == "2003 (1 event)"
     key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
-    assert page.table.item(1, 2).text() == "0 events"
+    assert page.table.item(1, 2).text() == "–"
 
 
 def right_click_choose(qtbot, page, title, choice):

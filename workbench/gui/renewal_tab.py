@@ -820,6 +820,7 @@ class CrossFirmPage(LazyTab):
 
         critical = QColor(vocabulary().colour("critical"))
         titles = {(f.id, e.id): e.title for f in study.firms for e in f.event_list}
+        cells = _renewal().cross_firm_table(rows)[1]  # the phases' cells, one row per firm
         progress = {}  # each firm's checklist in a few words
         for f in study.firms:
             by: dict[str, int] = {}
@@ -839,13 +840,11 @@ class CrossFirmPage(LazyTab):
                 "\n".join(x for x in (title, row.incident_when) if x) if title else "none recorded"))
             if not row.incident_when:
                 self.table.item(r, 1).setForeground(QBrush(QColor(GREY)))
-            for c, p in enumerate(phases, 2):
-                n = row.phases.get(p, (None, None, 0))[2]
-                span = row.spans.get(p, "")
-                text = (span + "\n" if span else "") + _plural(n, "event")
-                cell = QTableWidgetItem(text)
-                if not n:
+            for c, p in enumerate(phases, 2):  # worded as in workbench tables
+                cell = QTableWidgetItem(cells[r][1 + phases.index(p)])
+                if not row.phases.get(p, (None, None, 0))[2]:
                     cell.setForeground(QBrush(QColor(GREY)))
+                    cell.setToolTip(f"No event of {row.name} is in {_phase_label(p)}")
                 self.table.setItem(r, c, cell)
             for c, severity in ((len(headers) - 3, "concern"), (len(headers) - 2, "note")):
                 found = [f for f in row.findings if f.severity == severity]
