@@ -462,7 +462,7 @@ def test_open_window_with_a_study_and_with_a_bad_file(qtbot, tmp_path, monkeypat
     assert w.tabs.currentWidget() is w.sources_tab and w.tabs.tabText(w.tabs.currentIndex()) == "Sources"
     assert w.sources_tab.model.rowCount() == len(services.load(path).study.firms[0].sources)
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == \
-        ["Profile", "Events", "Sources", "Routines", "Diagram", "Matrix", "Documents"]
+        ["Profile", "Events", "Sources", "Routines", "Diagram", "Matrix", "Documents", "Renewal"]
     w.close_study()
     assert w.stack.currentWidget() is w.start
     assert w.start.recent.item(0).data(Qt.ItemDataRole.UserRole) == str(path.resolve())

@@ -31,7 +31,7 @@ SAMPLES = {"Jones & Macpherson (2006): BRW, RSL and DMF": "jones-macpherson-2006
            "Training case: Kestrel Joinery": "training-case.study.json"}
 # The study's tabs, in order: (key, label).
 TABS = (("profile", "Profile"), ("events", "Events"), ("sources", "Sources"), ("routines", "Routines"),
-        ("diagram", "Diagram"), ("matrix", "Matrix"), ("documents", "Documents"))
+        ("diagram", "Diagram"), ("matrix", "Matrix"), ("documents", "Documents"), ("renewal", "Renewal"))
 
 
 def samples_dir() -> Path:
@@ -624,6 +624,12 @@ class MainWindow(QMainWindow):
             from .matrix_tab import MatrixTab
 
             widget = MatrixTab(c)
+        elif key == "renewal":
+            from .renewal_tab import RenewalTab
+
+            widget = RenewalTab(c)
+            widget.eventActivated.connect(self.show_event)
+            widget.firmActivated.connect(self.select_firm)
         else:
             widget = {"profile": ProfileTab, "events": EventsTab}[key](c)
         self._tab_widgets[key] = widget
@@ -652,6 +658,7 @@ class MainWindow(QMainWindow):
     diagram_tab = property(lambda self: self._tab("diagram"))
     matrix_tab = property(lambda self: self._tab("matrix"))
     documents_tab = property(lambda self: self._tab("documents"))
+    renewal_tab = property(lambda self: self._tab("renewal"))
 
     # ------------------------------------------------------------------ documents (docsgui)
     # File > Add documents…, and document files dropped on the window: see documents_tab.
@@ -726,6 +733,13 @@ class MainWindow(QMainWindow):
         keep = self.firm_id if self.firm_id in ids else (ids[0] if ids else None)
         self.firm_id = None
         self.select_firm(keep)
+
+    def show_event(self, firm_id: str, event_id: str) -> None:
+        """The event in the Events tab, selected (from the Renewal tab)."""
+        self.select_firm(firm_id)
+        self.tabs.setCurrentWidget(self.events_tab)
+        self.events_tab.filter.clear()
+        self.events_tab.select(event_id)
 
     def _goto_event(self, item) -> None:
         event_id = item.data(Qt.ItemDataRole.UserRole)
