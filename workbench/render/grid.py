@@ -51,10 +51,10 @@ def _break_word(word: str, size: float, width: float) -> list[str]:
     out: list[str] = []
     for piece in pieces:
         while text_width(piece, size) > width:
-            n = 1
-            while n < len(piece) and text_width(piece[: n + 1], size) <= width:
+            n = 1  # as many characters as fit with a hyphen after them
+            while n < len(piece) and text_width(piece[: n + 1] + "-", size) <= width:
                 n += 1
-            out.append(piece[:n])
+            out.append(piece[:n] + ("-" if piece[n - 1].isalnum() and piece[n:n + 1].isalnum() else ""))
             piece = piece[n:]
         if piece:
             out.append(piece)
