@@ -829,16 +829,38 @@ def _used_sources(firm: Firm, events: list[Event], options: Options) -> list[Sou
     return [s for s in firm.source_list if s.id in used]
 
 
+class _FirmIndex:
+    """What every part of a firm's figures looks up: events by id and
+    position, the links (numbered as the firm's) from and to each event, the
+    sources any event names and the routines any event builds. Made once, so
+    that laying out a part costs in proportion to the part."""
+
+    def __init__(self, firm: Firm):
+        self.events = firm.event_list
+        self.pos = {e.id: i for i, e in enumerate(self.events)}
+        self.by_id = {e.id: e for e in self.events}
+        self.links_from: dict[str, list] = {}
+        self.links_to: dict[str, list] = {}
+        for i, ln in enumerate(firm_links(firm)):
+            if ln.source in self.pos and ln.target in self.pos:
+                self.links_from.setdefault(ln.source, []).append((i, ln))
+                self.links_to.setdefault(ln.target, []).append((i, ln))
+        self.named_sources = {sid for e in self.events for sid in e.sources or ()}
+        self.built_routines = {rid for e in self.events for rid in e.routines or ()}
+
+    def number(self, event_id: str) -> int:
+        return self.pos[event_id] + 1
+
+
 def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo: int, hi: int,
-                  part_of: dict[str, int], title: str, last: bool) -> _Drawn:
-    """Lay out events lo..hi-1 of the firm for options.width."""
-    all_events = firm.event_list
-    events = all_events[lo:hi]
-    number = {e.id: i + 1 for i, e in enumerate(all_events)}
+                  part_of, title: str, last: bool, ix: _FirmIndex) -> _Drawn:
+    """Lay out events lo..hi-1 of the firm for options.width; ``part_of``
+    gives the part an event id is drawn in."""
+    events = ix.events[lo:hi]
+    number = ix.number
     sources = _used_sources(firm, events, options)
     if last and options.sources:  # sources no event names, at the end of the last part
-        named = {sid for e in all_events for sid in e.sources or ()}
-        sources += [s for s in firm.source_list if s.id not in named]
+        sources += [s for s in firm.source_list if s.id not in ix.named_sources]
     routines = firm.routine_list if options.routines else []
     lanes = _lanes(fw, any(s.is_external for s in sources))
     col = {lane: i for i, lane in enumerate(lanes)}
@@ -849,7 +871,6 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
     title_h = len(title_lines) * 10.0 * grid.LINE + 8
     head_lines, head_h = _lane_headers(lanes, m, title_h)
 
-    links = [ln for ln in firm_links(firm) if ln.source in part_of and ln.target in part_of]
     rows = _Rows()
     placed: set[str] = set()
     src_by_id = {s.id: s for s in sources}
@@ -858,17 +879,17 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
     floor = 0
     last_row, last_time, last_floor = None, None, 0
     for e in events:
-        cell = _event_cell(e, number[e.id], col[event_lane(e, lanes)], m, notes)
+        cell = _event_cell(e, number(e.id), col[event_lane(e, lanes)], m, notes)
         same_time = bool(e.time_label()) and e.time_label() == last_time
         r = rows.add_event(cell, last_row if same_time else None)
         if same_time and r == last_row:
             floor = last_floor
         start_floor = floor
-        for ln in links:  # links coming from another part
-            if ln.target == e.id and ln.source not in here:
+        for _, ln in ix.links_to.get(e.id, ()):  # links coming from another part
+            if ln.source not in here:
                 key = f"conn:in:{ln.source}:{e.id}"
-                src_event = next(x for x in all_events if x.id == ln.source)
-                text = f"from event {number[ln.source]} (part {part_of[ln.source]})"
+                src_event = ix.by_id[ln.source]
+                text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
                 r = rows.above(_conn_cell(key, text, col[event_lane(src_event, lanes)], m), r, start_floor)
         for sid in e.sources or ():
             if sid in src_by_id and f"source:{sid}" not in placed:
@@ -879,11 +900,11 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
             if rid in rt_by_id and f"routine:{rid}" not in placed:
                 rows.below(_routine_cell(rt_by_id[rid], col[_firm_top_lane(lanes)], m, notes), r)
                 placed.add(f"routine:{rid}")
-        for ln in links:  # links going to another part
-            if ln.source == e.id and ln.target not in here:
+        for _, ln in ix.links_from.get(e.id, ()):  # links going to another part
+            if ln.target not in here:
                 key = f"conn:out:{e.id}:{ln.target}"
-                tgt = next(x for x in all_events if x.id == ln.target)
-                text = f"to event {number[ln.target]} (part {part_of[ln.target]})"
+                tgt = ix.by_id[ln.target]
+                text = f"to event {number(ln.target)} (part {part_of(ln.target)})"
                 rows.below(_conn_cell(key, text, col[event_lane(tgt, lanes)], m), r)
         last_row, last_time, last_floor = r, e.time_label(), start_floor
         floor = r
@@ -893,7 +914,7 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
                 rows.below(_source_cell(s, col[source_lane(s, lanes)], m, notes), len(rows.rows))
                 placed.add(f"source:{s.id}")
         for rt in routines:
-            if f"routine:{rt.id}" not in placed and not any(rt.id in (x.routines or ()) for x in all_events):
+            if f"routine:{rt.id}" not in placed and rt.id not in ix.built_routines:
                 rows.below(_routine_cell(rt, col[_firm_top_lane(lanes)], m, notes), len(rows.rows))
                 placed.add(f"routine:{rt.id}")
 
@@ -909,7 +930,8 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
     wanted = []
     voc = vocabulary()
     marks: set = set()
-    for i, ln in enumerate(firm_links(firm)):
+    part_links = {i: ln for e in events for i, ln in ix.links_from.get(e.id, []) + ix.links_to.get(e.id, [])}
+    for i, ln in sorted(part_links.items()):
         a = f"event:{ln.source}" if ln.source in here else f"conn:in:{ln.source}:{ln.target}"
         b = f"event:{ln.target}" if ln.target in here else f"conn:out:{ln.source}:{ln.target}"
         if a not in cells or b not in cells or (ln.source not in here and ln.target not in here):
@@ -1219,7 +1241,7 @@ class _Part:
 
 def _span(firm: Firm, lo: int, hi: int) -> str:
     ev = firm.event_list[lo:hi]
-    text = f"events {lo + 1}–{hi}"
+    text = f"events {lo + 1}–{hi}" if hi - lo > 1 else f"event {lo + 1}"
     first, last = clean(ev[0].time_label()), clean(ev[-1].time_label())
     if first and last and first != last:
         text += f" ({first} to {last})"
@@ -1241,35 +1263,63 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
     n = len(events)
     limit = PAGE_HEIGHT
 
+    ix = _FirmIndex(firm)
+
     def measure(lo: int, hi: int, last: bool) -> float:
-        part_of = {e.id: (1 if lo <= i < hi else 2) for i, e in enumerate(events)}
+        def part_of(event_id: str) -> int:
+            return 1 if lo <= ix.pos[event_id] < hi else 2
+
         title = _process_title(study, firm, fw, 88, 88, _span(firm, lo, hi) if n else "")
-        d = _process_part(study, firm, fw, options, lo, hi, part_of, title, last)
+        d = _process_part(study, firm, fw, options, lo, hi, part_of, title, last, ix)
         key_items = _key_items(d.marks)
         _, bottom = _key_layout(key_items, d.measure.width, d.height + 8, d.measure.fs)
         return bottom + 6 + 2 * PAD
 
-    parts: list[_Part] = []
-    lo = 0
-    while lo < n:
-        hi = lo + 1
-        while hi < n and measure(lo, hi + 1, hi + 1 == n) <= limit:
-            hi += 1
-        if hi < n:  # prefer a break where the phase changes, if not too early
-            for k in range(hi - 1, lo + max(1, (hi - lo) * 6 // 10) - 1, -1):
-                if k > lo and events[k].phase != events[k - 1].phase:
-                    hi = k
-                    break
-        parts.append(_Part(lo, hi))
-        lo = hi
+    sizes: dict[tuple[int, int], float] = {}
+
+    def fits(lo: int, hi: int, height: float) -> bool:
+        if (lo, hi) not in sizes:
+            sizes[(lo, hi)] = measure(lo, hi, hi == n)
+        return sizes[(lo, hi)] <= height
+
+    def split(height: float) -> list[_Part]:
+        """Events to parts, each as long as fits in ``height``, broken
+        where the phase changes when that is not too early."""
+        out: list[_Part] = []
+        lo = 0
+        while lo < n:
+            hi = lo + 1
+            while hi < n and fits(lo, hi + 1, height):
+                hi += 1
+            if hi < n:
+                for k in range(hi - 1, lo + max(1, (hi - lo) * 6 // 10) - 1, -1):
+                    if k > lo and events[k].phase != events[k - 1].phase:
+                        hi = k
+                        break
+            out.append(_Part(lo, hi))
+            lo = hi
+        return out
+
+    parts = split(limit)
+    if 1 < len(parts) <= 8:
+        # as many pages, evened out: the lowest height that needs no more parts
+        low, high = limit * 0.3, limit
+        for _ in range(7):
+            mid = (low + high) / 2
+            if len(split(mid)) <= len(parts):
+                high = mid
+            else:
+                low = mid
+        parts = split(high)
     if not parts:
         parts.append(_Part(0, 0))
-    part_of = {e.id: i + 1 for i, p in enumerate(parts) for e in events[p.lo:p.hi]}
+    part_no = {e.id: i + 1 for i, p in enumerate(parts) for e in events[p.lo:p.hi]}
+    part_of = part_no.__getitem__
     figures = []
     for i, p in enumerate(parts):
         span = _span(firm, p.lo, p.hi) if len(parts) > 1 and n else ""
         title = _process_title(study, firm, fw, i + 1, len(parts), span)
-        d = _process_part(study, firm, fw, options, p.lo, p.hi, part_of, title, i == len(parts) - 1)
+        d = _process_part(study, firm, fw, options, p.lo, p.hi, part_of, title, i == len(parts) - 1, ix)
         graph, w, h = _draw_process(study, firm, fw, d, with_notes=False)
         fig = Figure(graph, i + 1, len(parts), span, list(d.notes), w, h)
         if d.notes:
