@@ -333,3 +333,35 @@ def test_in_process_engine_draws_the_same_figures(studies):
         check_key(svg)
     fig, = dg.framework_figures(study, firm, A4_PORTRAIT)
     check_printable(engine.svg(fig.graph.source, "wasm").data, A4_PORTRAIT)
+
+
+def test_long_names_and_times_go_to_notes_never_cut():
+    doc = hostile_firm_doc(6)
+    doc["firms"][0]["name"] = "Firm " + "with an extraordinarily long name " * 20 + "NAME-END"
+    doc["firms"][0]["events"][1]["when"] = "sometime " * 60 + "WHEN-END"
+    doc["firms"][0]["events"][1]["critical"] = True
+    study = Study.from_dict(doc)
+    figs = dg.process_figures(study, study.firms[0], dg.Options(width=A4_PORTRAIT))
+    fig = figs[0]
+    assert fig.notes[0][1].endswith("NAME-END")
+    drawn_text = [t for t, _ in texts(drawn(fig))]
+    assert "(Name: see note 1): learning process (5I framework)" in " ".join(drawn_text[:3])
+    assert any("WHEN-END" in text for _, text in fig.notes)
+    assert any("critical incident" in t for t in drawn_text)
+    for f in figs:
+        check_printable(drawn(f), A4_PORTRAIT)
+    # a study title too long for the framework figure's heading: a note too
+    doc["title"] = "Study " + "title " * 200 + "TITLE-END"
+    fig, = dg.framework_figures(Study.from_dict(doc), None, A4_PORTRAIT)
+    assert fig.notes and fig.notes[0][1].endswith("TITLE-END")
+    check_printable(drawn(fig), A4_PORTRAIT)
+    assert "TITLE-END" not in " ".join(t for t, _ in texts(engine.svg(fig.graph.source, ENGINE).data))
+
+
+def test_a_huge_note_still_draws_with_dot_2_43():
+    doc = hostile_firm_doc(3)
+    doc["firms"][0]["events"][0]["title"] = "word " * 6000 + "LAST"
+    study = Study.from_dict(doc)
+    fig = dg.process_figures(study, study.firms[0], dg.Options(width=A4_PORTRAIT))[0]
+    svg = drawn(fig)
+    assert "LAST" in " ".join(t for t, _ in texts(svg))
