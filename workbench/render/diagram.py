@@ -128,6 +128,7 @@ class Options:
     sources: bool = True
     routines: bool = True
     width: float | None = None  # points; None: one unbounded drawing (the screen)
+    height: float | None = None  # points a figure may take; None: page_height(width)
 
 
 @dataclass
@@ -619,6 +620,14 @@ def flow_totals(firms: list[Firm]) -> dict[str, int]:
 
 FONT_MIN = 7.5              # points: the smallest text of a printed figure
 PAGE_HEIGHT = 24.7 * 72 / 2.54 * 0.88   # an A4 text height, less room for the caption
+LANDSCAPE_HEIGHT = 16.0 * 72 / 2.54 * 0.88   # the same on an A4 page on its side
+
+
+def page_height(width: float) -> float:
+    """The height a figure drawn for ``width`` may take: an A4 portrait
+    page's text height (less room for a caption) for the width of a portrait
+    page (A4 or Letter), else a landscape page's."""
+    return PAGE_HEIGHT if width <= 17.5 * 72 / 2.54 else LANDSCAPE_HEIGHT
 PAD = 4.0                   # points Graphviz adds around the drawing (pad)
 GUTTER = 14.0               # between columns: room for edges
 ROW_GAP = 18.0              # between rows: room for edges and arrowheads
@@ -976,6 +985,10 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
             st = cell.attrs.get("style", "")
             if "dashed" in st:
                 marks.add(("uncoded",))
+                fill = cell.attrs.get("fillcolor")
+                for t in (e.learning_types or ())[:1]:  # its type's tint, though not coded to a stage
+                    if fill == _palette().type_fill.get(t):
+                        marks.add(("type", t))
             else:
                 for t in (e.learning_types or ())[:1]:
                     marks.add(("type", t))
@@ -1296,7 +1309,7 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
     fw = study.framework_def()
     events = firm.event_list
     n = len(events)
-    limit = PAGE_HEIGHT
+    limit = options.height or page_height(options.width)
 
     ix = _FirmIndex(firm)
 
@@ -1312,10 +1325,13 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
 
     sizes: dict[tuple[int, int], float] = {}
 
-    def fits(lo: int, hi: int, height: float) -> bool:
+    def size(lo: int, hi: int) -> float:
         if (lo, hi) not in sizes:
             sizes[(lo, hi)] = measure(lo, hi, hi == n)
-        return sizes[(lo, hi)] <= height
+        return sizes[(lo, hi)]
+
+    def fits(lo: int, hi: int, height: float) -> bool:
+        return size(lo, hi) <= height
 
     def split(height: float) -> list[_Part]:
         """Events to parts, each as long as fits in ``height``, broken
@@ -1326,9 +1342,9 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
             hi = lo + 1
             while hi < n and fits(lo, hi + 1, height):
                 hi += 1
-            if hi < n:
-                for k in range(hi - 1, lo + max(1, (hi - lo) * 6 // 10) - 1, -1):
-                    if k > lo and events[k].phase != events[k - 1].phase:
+            if hi < n:  # a break where the phase changes, if the part still fills 60% of the page
+                for k in range(hi - 1, lo, -1):
+                    if events[k].phase != events[k - 1].phase and size(lo, k) >= 0.6 * limit:
                         hi = k
                         break
             out.append(_Part(lo, hi))
