@@ -1102,14 +1102,14 @@ def _key_layout(items: list, width: float, top: float, fs: float) -> tuple[list,
     """Place the key's entries in lines across the width: returns
     [(kind, attrs, lines, swatch x, y, text x, text w)] and the bottom."""
     placed = []
-    x, y = 0.0, top + fs * grid.LINE + 6   # below the word "Key"
-    line_h = 0.0
+    x, y = grid.text_width("Key:", fs) + 8, top   # after the word "Key:"
+    line_h = fs * grid.LINE
     for kind, attrs, text in items:
         lines = grid.fit(text, fs, width - SWATCH_W - 6)
         tw = grid.widest(lines, fs)
-        w = SWATCH_W + 4 + tw + 14
-        if x > 0 and x + w > width:
-            x, y = 0.0, y + line_h + 4
+        w = SWATCH_W + 4 + tw + 10
+        if x > 0 and x + w - 10 > width:
+            x, y = 0.0, y + line_h + 3
             line_h = 0.0
         h = max(SWATCH_H, len(lines) * fs * grid.LINE)
         placed.append((kind, attrs, lines, x, y, h, tw))
@@ -1164,7 +1164,9 @@ class _Emit:
         self.bg.rect(x0, self.h - y1, x1, self.h - y0, fill, line)
 
     def key(self, placed: list, top: float, fs: float, scope: str) -> None:
-        self.text("legend-title", ["Key"], 0, top, fs, id=_safe_id("legend", scope), **{"class": "legend"})
+        first_h = placed[0][5] if placed else SWATCH_H
+        self.text("legend-title", ["Key:"], 0, top + (first_h - fs * grid.LINE) / 2, fs,
+                  id=_safe_id("legend", scope), **{"class": "legend"})
         for i, (kind, attrs, lines, x, y, h, tw) in enumerate(placed):
             cy = y + h / 2
             if kind == "box":
