@@ -515,63 +515,74 @@ def process_graph(study: Study, firm: Firm, options: Options | None = None) -> g
     _draw_flows(g, firm, lay)
     _draw_sources(g, firm, lay)
     _draw_routines(g, firm, lay)
-    _legend(g, firm.id, sources=bool(lay.sources), routines=bool(lay.routines))
+    _legend(g, firm.id, _screen_marks(firm, lay))
     return g
 
 
-def _legend(g: graphviz.Digraph, scope: str, sources: bool = True, routines: bool = True,
-            events: bool = True) -> None:
-    """The key, along the bottom: fills, marks and line styles."""
-    voc = vocabulary()
+def _screen_marks(firm: Firm, lay: _Layout) -> set:
+    """The marks the screen drawing uses, for its key (as _key_items names them)."""
     pal = _palette()
-    colour = pal.colour
+    marks: set = set()
+    for e in lay.events:
+        types = [t for t in e.learning_types or () if t in pal.type_fill]
+        if not e.stages or not types:
+            marks.add(("uncoded",))
+            marks.update(("type", t) for t in types[:1])
+        else:
+            marks.update(("type", t) for t in types)
+            if len(types) > 1:
+                marks.add(("overlap",))
+        if e.is_critical:
+            marks.add(("critical",))
+    for link in firm_links(firm):
+        if link.source in lay.ev_x and link.target in lay.ev_x:
+            marks.add(("flow", link.flow))
+    arrow = vocabulary().term_values("directions", "arrow")
+    by_id = {s.id: s for s in lay.sources}
+    routines = {r.id for r in lay.routines}
+    for s in lay.sources:
+        marks.add(("external",) if s.is_external else ("internal",))
+    for e in lay.events:
+        for sid in e.sources or ():
+            if sid in by_id:
+                marks.add(("involves", arrow[by_id[sid].effective_direction]))
+        if any(rid in routines for rid in e.routines or ()):
+            marks.add(("builds",))
+    if lay.routines:
+        marks.add(("routine",))
+    return marks
+
+
+def _legend(g: graphviz.Digraph, scope: str, marks: set) -> None:
+    """The key of the screen drawing, along the bottom: the marks it uses
+    (``_key_items``) and only those."""
     y = LEGEND_H - 30
     x = LEFT
     with g.subgraph(name="legend") as lg:
         lg.node("legend-title", label="Key", shape="plaintext", fontsize="11",
                 pos=_pos(40, y), id=_safe_id("legend", scope), **{"class": "legend"})
-        if events:
-            types = voc.ids("learning_types")
-            for t in types:
-                term = voc.term("learning_types", t)
-                lg.node(f"legend-{t}", label=label(term.label, f"({term.extra.get('short', '')})"),
-                        shape="box", style="filled", fillcolor=pal.type_fill[t], color=pal.type_line[t],
-                        fontsize="8", width="1.6", pos=_pos(x + 58, y), **{"class": "legend"})
-                x += 126
-            lg.node("legend-overlap", label=label("Overlapping", "types"), shape="box", style="striped",
-                    fillcolor=f"{pal.type_fill[types[0]]};0.66:{pal.type_fill[types[-1]]};0.34",
-                    color=pal.type_line[types[0]], fontsize="9", width="1.0", pos=_pos(x + 40, y),
-                    **{"class": "legend"})
-            x += 92
-            lg.node("legend-critical", label=label("Critical", "incident"), shape="box", peripheries="2",
-                    penwidth="2.2", color=colour["critical"], fontsize="9", width="1.0", pos=_pos(x + 40, y),
-                    **{"class": "legend"})
-            x += 92
-            lg.node("legend-uncoded", label=label("Not yet", "coded"), shape="box", style="filled,dashed",
-                    fillcolor=colour["uncoded_fill"], color=colour["uncoded_line"], fontsize="9", width="1.0",
-                    pos=_pos(x + 40, y), **{"class": "legend"})
-            x += 110
-        for flow in voc.ids("flows"):
-            a, b = f"legend-{flow}-a", f"legend-{flow}-b"
-            lg.node(a, label="", shape="point", width="0.02", style="invis", pos=_pos(x, y))
-            lg.node(b, label="", shape="point", width="0.02", style="invis", pos=_pos(x + 60, y))
-            lg.edge(a, b, **pal.flow_style[flow], **{"class": f"legend {flow}"})
-            lg.node(f"legend-{flow}-text", label=label(voc.label("flows", flow)),
-                    shape="plaintext", fontsize="9", pos=_pos(x + 30, y - 16), **{"class": "legend"})
-            x += 95
-        if sources:
-            lg.node("legend-ext", label=label("External", "source"), shape="ellipse", style="filled",
-                    fillcolor=colour["source_fill"], color=colour["node_line"], fontsize="8", width="0.95",
-                    pos=_pos(x + 35, y), **{"class": "legend"})
-            x += 88
-            lg.node("legend-int", label=label("Internal", "source"), shape="oval", style="filled,dashed",
-                    fillcolor=colour["internal_source_fill"], color=colour["node_line"], fontsize="8",
-                    width="0.95", pos=_pos(x + 35, y), **{"class": "legend"})
-            x += 88
-        if routines:
-            lg.node("legend-routine", label=label("Routine", "built"), shape="component", style="filled",
-                    fillcolor=colour["routine_fill"], color=colour["node_line"], fontsize="8", width="0.95",
-                    pos=_pos(x + 35, y), **{"class": "legend"})
+        for i, (kind, attrs, text) in enumerate(_key_items(marks, screen=True)):
+            lines = grid.fit(text, 9, 150)
+            tw = grid.widest(lines, 9)
+            if kind == "box":
+                lg.node(f"legend-{i}", label="", **dict(dict(shape="box"), **attrs), width=_in(28), height=_in(16),
+                        pos=_pos(x + 14, y), **{"class": "legend"})
+            else:
+                a, b = f"legend-{i}-a", f"legend-{i}-b"
+                lg.node(a, label="", shape="point", width="0.02", style="invis", pos=_pos(x, y))
+                lg.node(b, label="", shape="point", width="0.02", style="invis", pos=_pos(x + 28, y))
+                lg.edge(a, b, **attrs, **{"class": f"legend {_legend_class(attrs)}"})
+            lg.node(f"legend-{i}-text", label=label(*lines), shape="plaintext", fontsize="9",
+                    width=_in(tw + 4), pos=_pos(x + 34 + tw / 2, y), **{"class": "legend"})
+            x += 34 + tw + 18
+
+
+def _legend_class(attrs: dict) -> str:
+    """The flow a key line stands for (its class in the SVG), from its style."""
+    for flow, style in _palette().flow_style.items():
+        if flow and style.get("style") == attrs.get("style") and style.get("color") == attrs.get("color"):
+            return flow
+    return "mark"
 
 
 # --------------------------------------------------------------------------- framework figure
@@ -1036,9 +1047,10 @@ def _route_all(g: grid.Grid, wanted: list) -> list:
     return out
 
 
-def _key_items(marks: set) -> list[tuple[str, dict, str]]:
+def _key_items(marks: set, screen: bool = False) -> list[tuple[str, dict, str]]:
     """The key's entries for the marks a figure uses, in a fixed order:
-    (kind of swatch, its attributes, text)."""
+    (kind of swatch, its attributes, text). ``screen``: sources are ellipses
+    there, rounded boxes in print."""
     voc = vocabulary()
     pal = _palette()
     colour = pal.colour
@@ -1066,10 +1078,11 @@ def _key_items(marks: set) -> list[tuple[str, dict, str]]:
             items.append(("edge", dict(pal.flow_style[flow], arrowhead="normal"),
                           voc.label("flows", flow) if flow else "Not yet coded (no flow)"))
     if ("external",) in marks:
-        items.append(("box", dict(shape="box", style="rounded,filled", fillcolor=colour["source_fill"],
-                                  color=colour["node_line"]), "External source"))
+        items.append(("box", dict(shape="ellipse" if screen else "box", style="filled" if screen else "rounded,filled",
+                                  fillcolor=colour["source_fill"], color=colour["node_line"]), "External source"))
     if ("internal",) in marks:
-        items.append(("box", dict(shape="box", style="rounded,filled,dashed",
+        items.append(("box", dict(shape="ellipse" if screen else "box",
+                                  style="filled,dashed" if screen else "rounded,filled,dashed",
                                   fillcolor=colour["internal_source_fill"], color=colour["node_line"]),
                       "Internal source"))
     words = {"forward": "Knowledge from a source", "back": "Knowledge to a source",
