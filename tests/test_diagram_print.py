@@ -6,8 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import JM, TRAINING, minimal_study
+
 from workbench import services
 from workbench.cli import main
 from workbench.core.model import Study
@@ -134,7 +134,10 @@ def check_key(svg):
     classes = [set((g.get("class") or "").split()) for g in root.iter(f"{SVG}g")
                if "legend" not in (g.get("class") or "")]
     key = " | ".join(key_texts(svg))
-    used = lambda *cs: any(set(cs) <= c for c in classes)  # noqa: E731
+
+    def used(*cs):
+        return any(set(cs) <= c for c in classes)
+
     pairs = {
         "Feed-forward": used("edge", "feed_forward"),
         "Feedback": used("edge", "feedback"),
@@ -169,9 +172,10 @@ _drawn_dirs = set()
 def _critical(root):
     for g in root.iter(f"{SVG}g"):
         cls = (g.get("class") or "").split()
-        if "event" in cls and "node" in cls and len(list(g.iter(f"{SVG}polygon"))) >= 2:
-            if any((p.get("stroke") or "").lower() == "#b00020" for p in g.iter(f"{SVG}polygon")):
-                return True
+        critical = dg._palette().colour["critical"].lower()
+        if "event" in cls and "node" in cls and len(list(g.iter(f"{SVG}polygon"))) >= 2 and \
+                any((p.get("stroke") or "").lower() == critical for p in g.iter(f"{SVG}polygon")):
+            return True
     return False
 
 
@@ -236,7 +240,7 @@ def test_long_labels_go_to_numbered_notes(studies):
     figs = dg.process_figures(study, firm, dg.Options(width=A4_PORTRAIT))
     notes = [(fig, n, text) for fig in figs for n, text in fig.notes]
     long_title = next(e.title for e in firm.event_list if "on and on" in e.title)
-    fig, n, text = next(x for x in notes if x[2] == " ".join(long_title.split()))
+    fig, n, _ = next(x for x in notes if x[2] == " ".join(long_title.split()))
     svg = drawn(fig)
     joined = " ".join(t for t, _ in texts(svg))
     assert f"see note {n}" in joined

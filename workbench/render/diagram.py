@@ -1418,10 +1418,10 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
     stages = sorted(fw.stages, key=lambda st: (st.order, st.id))
     name = clean(firm.name if firm is not None else study.title)
     totals = flow_totals(firms)
-    title = (name + _full_limit_text(study, firms),
-             f": {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
-             f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
-             f"within stage {totals[WITHIN]})")
+    rest = (f": {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
+            f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
+            f"within stage {totals[WITHIN]})")
+    title = (name + _full_limit_text(study, firms), rest)
 
     probe = _Measure(width, len(stages))
     lane_lines = {lane: grid.fit(_lane_label(lane), probe.fs + 0.5, 74) for lane in lanes}
