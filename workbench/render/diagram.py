@@ -1430,7 +1430,7 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
     notes = _Notes()
     title_lines = _title_lines(title, m.width, notes)
     title_h = len(title_lines) * 10.0 * grid.LINE + 10
-    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h)
+    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h, track=3.0)  # room between the counted lines
     cells: dict[str, _Cell] = {}
     row_of = {lane: i for i, lane in enumerate(lanes)}
     for c, st in enumerate(stages):
@@ -1491,14 +1491,21 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
                     fontsize=f"{m.fs + 0.5:g}", shape="box", style="rounded,filled", fillcolor=pal.colour["stage_fill"],
                     color=pal.colour["stage_line"], penwidth="1.4", tooltip=_tip(f"{st.label}: {st.definition}"),
                     id=_safe_id("stage", scope, st.id), **{"class": "stage"})
+        taken: list[tuple[float, float]] = []
         for kind, a, b, attrs, heads, eid, pts in edges:
             em.edge(_safe_id("stage", a.split(":", 1)[1]), _safe_id("stage", b.split(":", 1)[1]), pts, heads[0],
                     heads[1], id=eid, **attrs)
-            # the count, on the longest straight piece of the path
+            # the count, on the longest straight piece of the path, clear of the counts placed before
             p, q = max(zip(pts, pts[1:]), key=lambda pq: abs(pq[0][0] - pq[1][0]) + abs(pq[0][1] - pq[1][1]))
             text = str(counts[eid])
             tw = grid.text_width(text, m.fs) + 2
-            em.node(f"count-{eid}", (p[0] + q[0]) / 2, (p[1] + q[1]) / 2, tw, m.fs * grid.LINE,
+            at = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+            for t in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
+                at = p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t
+                if all(abs(at[0] - x) > tw + 2 or abs(at[1] - y) > m.fs * grid.LINE for x, y in taken):
+                    break
+            taken.append(at)
+            em.node(f"count-{eid}", at[0], at[1], tw, m.fs * grid.LINE,
                     label=_esc_lines([text]), shape="plaintext", fontsize=f"{m.fs:g}", style="filled",
                     fillcolor="white", **{"class": "count"})
         em.key(placed, key_top, m.fs, scope)
