@@ -756,7 +756,10 @@ def _source_cell(s: Source, col: int, m: _Measure, notes: _Notes) -> _Cell:
     kind = vocabulary().label("source_kinds", s.kind)
     tw = m.text_w()
     lines = _fit_or_note(s.name, m.fs, tw, notes, MAX_NAME_LINES, "source")
-    lines += grid.fit(f"({kind}{', strategic' if s.strategic else ''})", m.fs, tw)
+    said = kind.lower() in clean(s.name).lower()  # "Roger Watson (owner-manager)" says its kind already
+    if not said or s.strategic:
+        lines += grid.fit(f"({'' if said else kind}{', ' if not said and s.strategic else ''}"
+                          f"{'strategic' if s.strategic else ''})", m.fs, tw)
     colour = _palette().colour
     ext = s.is_external
     attrs = dict(shape="box", style="rounded,filled" + ("" if ext else ",dashed"),
