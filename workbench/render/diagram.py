@@ -13,7 +13,7 @@ in-process WebAssembly build draw the same picture.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import graphviz
@@ -120,6 +120,23 @@ def _in(points: float) -> str:
 class Options:
     sources: bool = True
     routines: bool = True
+    width: float | None = None  # points; None: one unbounded drawing (the screen)
+
+
+@dataclass
+class Figure:
+    """One figure of a drawing split for the page: its graph, which part of
+    how many, the events or period it covers ("" when one part), the notes
+    (number, full text) for labels too long for their boxes, and the
+    drawing's natural size in points (already within the width asked for)."""
+
+    graph: graphviz.Digraph
+    part: int = 1
+    parts: int = 1
+    span: str = ""
+    notes: list = field(default_factory=list)
+    width_pt: float = 0.0
+    height_pt: float = 0.0
 
 
 @dataclass
@@ -641,3 +658,13 @@ def flow_totals(firms: list[Firm]) -> dict[str, int]:
             if link.flow:
                 totals[link.flow] += 1
     return totals
+
+
+def process_figures(study: Study, firm: Firm, options: Options | None = None) -> list[Figure]:
+    """The process diagram of one firm as figures for a page width (``options.width``)."""
+    return [Figure(process_graph(study, firm, options))]
+
+
+def framework_figures(study: Study, firm: Firm | None = None, width: float | None = None) -> list[Figure]:
+    """The framework figure for a page width."""
+    return [Figure(framework_graph(study, firm))]
