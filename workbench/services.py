@@ -405,3 +405,17 @@ def renewal_diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, fi
 
 __all__ = ["report", "client_report", "renewal_diagram", "diagram", "load", "check", "import_file", "export", "stats", "is_lpw", "require_firms",
            "InputError", "WorkbenchError"]
+
+
+def renewal(study_path: str | os.PathLike, firm_id: str, rules_path: str | os.PathLike | None = None):
+    """A firm's renewal diagnosis and action checklist
+    (``core.renewal.diagnose`` and ``checklist``): ``(Diagnosis, [Item])``.
+    ``rules_path`` reads the findings rules from another rules file.
+    ``InputError`` naming the study's firms when the firm is not there."""
+    from .core import renewal as R
+
+    loaded = load(study_path, [firm_id])
+    with explained(study_path):
+        rules = R.load_rules(rules_path) if rules_path is not None else None
+        study = loaded.study
+        return R.diagnose(study, firm_id, rules), R.checklist(study, firm_id)

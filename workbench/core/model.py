@@ -1,5 +1,5 @@
 """The study model: study, document, firm, knowledge source, routine, event,
-link and evidence.
+link, evidence and a firm's renewal actions.
 
 Field names follow the exchange format (``docs/format.md``).
 An optional field is ``None`` when the study leaves it out, so that a study
@@ -269,6 +269,26 @@ class Link(_Record):
 
 
 @dataclass
+class ActionEntry(_Record):
+    """Where a firm stands on one action of the renewal checklist (an
+    action of ``resources/renewal/actions.json``, or the consultant's own,
+    which then carries its ``text``): done (``event`` shows it), planned
+    (``date``, ``owner``) or not relevant, with a ``note``."""
+
+    id: str
+    status: str
+    event: str | None = None
+    date: str | None = None
+    owner: str | None = None
+    note: str | None = None
+    text: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    _KEYS = (("id", "id"), ("status", "status"), ("event", "event"), ("date", "date"),
+             ("owner", "owner"), ("note", "note"), ("text", "text"))
+
+
+@dataclass
 class Firm(_Record):
     """One case: a firm's profile, sources, routines, events and links."""
 
@@ -281,14 +301,16 @@ class Firm(_Record):
     routines: list[Routine] | None = None
     events: list[Event] | None = None
     links: list[Link] | None = None
+    actions: list[ActionEntry] | None = None
     memo: str | None = None
     extra: dict = field(default_factory=dict)
 
     _KEYS = (("id", "id"), ("name", "name"), ("profile", "profile"),
              ("attributes", "attributes"), ("summary", "summary"), ("sources", "sources"),
              ("routines", "routines"), ("events", "events"), ("links", "links"),
-             ("memo", "memo"))
-    _NESTED = {"sources": Source, "routines": Routine, "events": Event, "links": Link}
+             ("actions", "actions"), ("memo", "memo"))
+    _NESTED = {"sources": Source, "routines": Routine, "events": Event, "links": Link,
+               "actions": ActionEntry}
 
     # Read-only views that treat a missing list as empty.
     @property
@@ -306,6 +328,10 @@ class Firm(_Record):
     @property
     def link_list(self) -> list[Link]:
         return self.links or []
+
+    @property
+    def action_list(self) -> list[ActionEntry]:
+        return self.actions or []
 
     def source(self, source_id: str) -> Source | None:
         return next((s for s in self.source_list if s.id == source_id), None)

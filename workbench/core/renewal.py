@@ -1,0 +1,513 @@
+"""Renewal diagnostic: where a firm stands on Jones & Macpherson's (2006)
+renewal path, what a consultant should look at, and the Table 7 actions as a
+checklist. Everything here is derived from the study and two data files,
+never stored:
+
+- ``resources/renewal/rules.json``: the findings rules. Each rule is an id,
+  a condition in a small declarative vocabulary (below), a message, the
+  reason it matters, the paper's basis and one plain sentence for a client.
+  ``docs/renewal.md`` is the consultant's guide to it.
+- ``resources/renewal/actions.json``: the Table 7 actions, each with a
+  stable id, the phase it belongs to, who leads it (the owner-manager or the
+  facilitator) and its text in our words.
+
+An event belongs to the phase its ``phase`` field names. An event without a
+phase (or with a phase this workbench does not know) belongs to no phase: it
+is listed apart (``Diagnosis.unphased``), counts towards no phase's dates,
+sources or routines, and the ``events_without`` rule can point it out.
+"Before" and "after" follow the order of the firm's events, which the
+format keeps chronological.
+
+Conditions: a condition is a JSON object with exactly one test key and,
+optionally, modifiers.
+
+Tests:
+    ``missing_phase: P``           no event in phase P (with ``after_phase: Q``:
+                                   none after the firm's first event of phase Q;
+                                   the rule then only applies when Q happened)
+    ``without: WHAT``              the events of ``phase`` (required) have none
+                                   with WHAT: ``external_source``, ``source``,
+                                   ``routine``, ``evidence``, ``date``,
+                                   ``learning_type``, ``stage``
+    ``without_stage: S``           no event of ``phase`` (required) is coded to stage S
+    ``no_flow: F``                 no link of the firm carries flow F
+                                   (``feed_forward``, ``feedback``, ``within``)
+    ``single_learning_type: true`` every event with a learning type has the same
+                                   single one
+    ``events_without: "phase"``    some events have no phase
+Modifiers:
+    ``phase: P``       the phase the ``without`` tests look at (only applies
+                       when the firm has events in P)
+    ``after_phase: Q`` see ``missing_phase``
+    ``min_events: n``  the rule applies only to firms with at least n events
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import InputError, WorkbenchError
+from .frameworks import all_stages, resources_dir, vocabulary
+from .model import Event, Evidence, Firm, Routine, Source, Study
+
+SEVERITIES = ("concern", "note")
+STATUSES = ("done", "planned", "not_relevant")
+WHO = ("owner-manager", "facilitator")
+INCIDENT_PHASE = "critical_incident"
+
+_TESTS = ("missing_phase", "without", "without_stage", "no_flow", "single_learning_type",
+          "events_without")
+_MODIFIERS = ("phase", "after_phase", "min_events")
+_WITHOUT = ("external_source", "source", "routine", "evidence", "date", "learning_type", "stage")
+_RULE_KEYS = ("id", "severity", "condition", "message", "reason", "citation", "plain")
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    condition: dict
+    message: str
+    reason: str
+    citation: str
+    plain: str
+    severity: str = "concern"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action of the checklist: of Table 7 (``own`` False) or the
+    consultant's own for a firm (``own`` True: no phase, no who)."""
+
+    id: str
+    phase: str | None
+    who: str | None
+    text: str
+    own: bool = False
+    table7: str | None = None  # the row of Table 7 it comes from
+
+
+@dataclass
+class PhaseView:
+    id: str
+    label: str
+    events: list[Event] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    routines: list[Routine] = field(default_factory=list)
+    evidence: list[tuple[str, Evidence]] = field(default_factory=list)
+    start: str | None = None  # earliest event date in the phase
+    end: str | None = None  # latest event date in the phase
+
+    @property
+    def span(self) -> str:
+        """The phase's time in words: its dates, else the first and last
+        events' 'when' ("late 1990s – year 1"), else ""."""
+        if self.start:
+            return self.start if self.start == self.end else f"{self.start} – {self.end}"
+        whens = [e.when for e in self.events if e.when]
+        if not whens:
+            return ""
+        return whens[0] if whens[0] == whens[-1] else f"{whens[0]} – {whens[-1]}"
+
+
+@dataclass
+class Finding:
+    id: str
+    severity: str
+    message: str
+    reason: str
+    citation: str
+    events: list[str]
+    plain: str
+
+
+@dataclass
+class Diagnosis:
+    firm_id: str
+    phases: list[PhaseView]
+    findings: list[Finding]
+    unphased: list[Event] = field(default_factory=list)
+
+    def phase(self, phase_id: str) -> PhaseView | None:
+        return next((p for p in self.phases if p.id == phase_id), None)
+
+
+@dataclass
+class Item:
+    action: Action
+    entry: dict | None
+
+
+@dataclass
+class FirmRow:
+    firm_id: str
+    name: str
+    phases: dict[str, tuple[str | None, str | None, int]]
+    incident: str | None
+    findings: list[Finding]
+    incident_event: str | None = None  # id of the critical incident's event
+    incident_when: str | None = None  # its time label (date or 'when')
+    spans: dict[str, str] = field(default_factory=dict)  # phase id -> PhaseView.span
+
+
+def _read_json(path: Path) -> object:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise WorkbenchError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise WorkbenchError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not valid JSON: {exc}") from None
+
+
+def phase_ids() -> tuple[str, ...]:
+    """The renewal phases in order."""
+    terms = sorted(vocabulary().phases, key=lambda t: t.extra.get("order", 0))
+    return tuple(t.id for t in terms)
+
+
+def _check_condition(cond: object, where: str) -> None:
+    if not isinstance(cond, dict):
+        raise InputError(f"{where}: 'condition' should be an object such as "
+                         f'{{"phase": "opening_up", "without": "external_source"}}')
+    unknown = [k for k in cond if k not in _TESTS + _MODIFIERS]
+    if unknown:
+        raise InputError(f"{where}: unknown condition key {unknown[0]!r}; a condition uses "
+                         f"one of {', '.join(_TESTS)}, with {', '.join(_MODIFIERS)} as modifiers")
+    tests = [k for k in cond if k in _TESTS]
+    if len(tests) != 1:
+        raise InputError(f"{where}: a condition needs exactly one test of {', '.join(_TESTS)}"
+                         + (f" (it has {', '.join(tests)})" if tests else ""))
+    test = tests[0]
+    phases = phase_ids()
+    for key in ("phase", "after_phase", "missing_phase"):
+        if key in cond and cond[key] not in phases:
+            raise InputError(f"{where}: {key} {cond[key]!r} is not a phase; the phases are "
+                             f"{', '.join(phases)}")
+    if test in ("without", "without_stage") and "phase" not in cond:
+        raise InputError(f"{where}: {test!r} needs a 'phase' to look at")
+    if "after_phase" in cond and test != "missing_phase":
+        raise InputError(f"{where}: 'after_phase' goes with 'missing_phase' only")
+    if "phase" in cond and test not in ("without", "without_stage"):
+        raise InputError(f"{where}: 'phase' goes with 'without' or 'without_stage' only")
+    if test == "without" and cond["without"] not in _WITHOUT:
+        raise InputError(f"{where}: without {cond['without']!r} is not known; use one of "
+                         f"{', '.join(_WITHOUT)}")
+    if test == "without_stage" and cond["without_stage"] not in all_stages():
+        raise InputError(f"{where}: without_stage {cond['without_stage']!r} is not a stage; the "
+                         f"stages are {', '.join(all_stages())}")
+    if test == "no_flow" and cond["no_flow"] not in ("feed_forward", "feedback", "within"):
+        raise InputError(f"{where}: no_flow {cond['no_flow']!r} is not a flow; use feed_forward, "
+                         f"feedback or within")
+    if test == "single_learning_type" and cond[test] is not True:
+        raise InputError(f"{where}: single_learning_type takes true")
+    if test == "events_without" and cond[test] != "phase":
+        raise InputError(f"{where}: events_without takes \"phase\"")
+    if "min_events" in cond and not (isinstance(cond["min_events"], int)
+                                     and not isinstance(cond["min_events"], bool)
+                                     and cond["min_events"] >= 0):
+        raise InputError(f"{where}: min_events should be a whole number, 0 or more")
+
+
+def parse_rules(data: object, path: str) -> list[Rule]:
+    """Rules from the decoded content of a rules file (``{"rules": [...]}``);
+    ``InputError`` naming the file and the rule for anything wrong."""
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise InputError(f"{path}: should hold an object with a list 'rules'")
+    out: list[Rule] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(data["rules"]):
+        rid = raw.get("id") if isinstance(raw, dict) else None
+        where = f"{path}: rule {rid!r}" if isinstance(rid, str) else f"{path}: rules[{i}]"
+        if not isinstance(raw, dict):
+            raise InputError(f"{where}: should be an object")
+        unknown = [k for k in raw if k not in _RULE_KEYS and not k.startswith("x-")]
+        if unknown:
+            raise InputError(f"{where}: unknown key {unknown[0]!r}; a rule has "
+                             f"{', '.join(_RULE_KEYS)}")
+        for key in ("id", "message", "reason", "citation", "plain"):
+            if not isinstance(raw.get(key), str) or not raw[key].strip():
+                raise InputError(f"{where}: {key!r} is missing or empty")
+        if rid in seen:
+            raise InputError(f"{where}: the id is used twice")
+        seen.add(rid)
+        severity = raw.get("severity", "concern")
+        if severity not in SEVERITIES:
+            raise InputError(f"{where}: severity {severity!r} should be 'concern' or 'note'")
+        _check_condition(raw.get("condition"), where)
+        out.append(Rule(rid, dict(raw["condition"]), raw["message"], raw["reason"],
+                        raw["citation"], raw["plain"], severity))
+    return out
+
+
+def load_rules(path: str | Path | None = None) -> list[Rule]:
+    """The rules of a rules file (the workbench's own by default)."""
+    if path is None:
+        return list(_default_rules(str(resources_dir())))
+    path = Path(path)
+    return parse_rules(_read_json(path), str(path))
+
+
+@lru_cache(maxsize=2)
+def _default_rules(folder: str) -> tuple[Rule, ...]:
+    path = Path(folder) / "renewal" / "rules.json"
+    return tuple(parse_rules(_read_json(path), str(path)))
+
+
+def parse_actions(data: object, path: str) -> list[Action]:
+    if not isinstance(data, dict) or not isinstance(data.get("actions"), list):
+        raise InputError(f"{path}: should hold an object with a list 'actions'")
+    out, seen, phases = [], set(), phase_ids()
+    for i, raw in enumerate(data["actions"]):
+        where = f"{path}: actions[{i}]"
+        if not isinstance(raw, dict):
+            raise InputError(f"{where}: should be an object")
+        for key in ("id", "phase", "who", "text"):
+            if not isinstance(raw.get(key), str) or not raw[key].strip():
+                raise InputError(f"{where}: {key!r} is missing or empty")
+        if raw["id"] in seen:
+            raise InputError(f"{where}: the id {raw['id']!r} is used twice")
+        seen.add(raw["id"])
+        if raw["phase"] not in phases:
+            raise InputError(f"{where}: phase {raw['phase']!r} is not one of {', '.join(phases)}")
+        if raw["who"] not in WHO:
+            raise InputError(f"{where}: who {raw['who']!r} should be one of {', '.join(WHO)}")
+        out.append(Action(raw["id"], raw["phase"], raw["who"], raw["text"], False, raw.get("table7")))
+    order = {p: n for n, p in enumerate(phases)}
+    out.sort(key=lambda a: order[a.phase])  # stable: file order within a phase
+    return out
+
+
+def actions() -> list[Action]:
+    """The Table 7 actions, phase by phase."""
+    return list(_actions(str(resources_dir())))
+
+
+@lru_cache(maxsize=2)
+def _actions(folder: str) -> tuple[Action, ...]:
+    path = Path(folder) / "renewal" / "actions.json"
+    return tuple(parse_actions(_read_json(path), str(path)))
+
+
+def action_ids() -> set[str]:
+    return {a.id for a in actions()}
+
+
+# ---------------------------------------------------------------- diagnosis
+
+
+def _phase_of(event: Event, known: tuple[str, ...]) -> str | None:
+    return event.phase if event.phase in known else None
+
+
+def phase_views(firm: Firm) -> tuple[list[PhaseView], list[Event]]:
+    """The firm's phases in order, each with its events and what they name;
+    and the events that belong to no phase."""
+    voc = vocabulary()
+    known = phase_ids()
+    views = {p: PhaseView(p, voc.label("phases", p)) for p in known}
+    unphased: list[Event] = []
+    for ev in firm.event_list:
+        phase = _phase_of(ev, known)
+        if phase is None:
+            unphased.append(ev)
+            continue
+        view = views[phase]
+        view.events.append(ev)
+        for evi in ev.evidence or ():
+            view.evidence.append((ev.id, evi))
+    for view in views.values():
+        named_s = {s for e in view.events for s in (e.sources or ())}
+        named_r = {r for e in view.events for r in (e.routines or ())}
+        view.sources = [s for s in firm.source_list if s.id in named_s]
+        view.routines = [r for r in firm.routine_list if r.id in named_r]
+        dates = sorted(e.date for e in view.events if e.date)
+        if dates:
+            view.start, view.end = dates[0], dates[-1]
+    return [views[p] for p in known], unphased
+
+
+def _has(firm: Firm, ev: Event, what: str) -> bool:
+    if what == "external_source":
+        return any((s := firm.source(sid)) is not None and s.is_external for sid in ev.sources or ())
+    if what == "source":
+        return bool(ev.sources)
+    if what == "routine":
+        return bool(ev.routines)
+    if what == "evidence":
+        return bool(ev.evidence)
+    if what == "date":
+        return bool(ev.date or ev.when)
+    if what == "learning_type":
+        return bool(ev.learning_types)
+    if what == "stage":
+        return bool(ev.stages)
+    raise ValueError(what)
+
+
+class _Values(dict):
+    """Placeholders of a message; an unknown one stays as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _test(rule: Rule, firm: Firm, views: dict[str, PhaseView], unphased: list[Event]
+          ) -> tuple[bool, list[str], dict]:
+    """Whether the rule fires for the firm, the events it concerns and the
+    values for its message."""
+    from .analysis import firm_links  # the flows of the firm's links
+
+    cond = rule.condition
+    voc = vocabulary()
+    events = firm.event_list
+    values: dict = {k: voc.label("phases", cond[k]) for k in ("phase", "after_phase", "missing_phase")
+                    if k in cond}
+    if len(events) < cond.get("min_events", 1):
+        return False, [], values
+    if "missing_phase" in cond:
+        target = cond["missing_phase"]
+        if "after_phase" in cond:
+            first = next((i for i, e in enumerate(events) if e.phase == cond["after_phase"]), None)
+            if first is None:
+                return False, [], values
+            later = [e for e in events[first + 1:] if e.phase == target]
+            trigger = [e.id for e in events if e.phase == cond["after_phase"]]
+            return not later, trigger, values
+        return not views[target].events, [], values
+    if "without" in cond or "without_stage" in cond:
+        view = views[cond["phase"]]
+        if not view.events:
+            return False, [], values
+        if "without" in cond:
+            hit = not any(_has(firm, e, cond["without"]) for e in view.events)
+        else:
+            values["stage"] = (all_stages().get(cond["without_stage"]).label
+                               if cond["without_stage"] in all_stages() else cond["without_stage"])
+            hit = not any(cond["without_stage"] in (e.stages or ()) for e in view.events)
+        values["count"] = len(view.events)
+        return hit, [e.id for e in view.events], values
+    if "no_flow" in cond:
+        flows = [ln.flow for ln in firm_links(firm) if ln.flow]
+        values["flow"] = voc.label("flows", cond["no_flow"])
+        values["count"] = len(flows)
+        return bool(flows) and cond["no_flow"] not in flows, [], values
+    if "single_learning_type" in cond:
+        typed = [e for e in events if e.learning_types]
+        kinds = {t for e in typed for t in e.learning_types}
+        if len(kinds) == 1:
+            kind = next(iter(kinds))
+            values["type"] = voc.label("learning_types", kind)
+            values["count"] = len(typed)
+            return True, [e.id for e in typed], values
+        return False, [], values
+    if "events_without" in cond:
+        values["count"] = len(unphased)
+        return bool(unphased), [e.id for e in unphased], values
+    raise ValueError(f"rule {rule.id!r}: no test")  # parse_rules lets none through
+
+
+def findings_for(firm: Firm, views: list[PhaseView], unphased: list[Event],
+                 rules: list[Rule] | None = None) -> list[Finding]:
+    by_id = {v.id: v for v in views}
+    out = []
+    for rule in load_rules() if rules is None else rules:
+        hit, events, values = _test(rule, firm, by_id, unphased)
+        if hit:
+            fill = _Values(values)
+            out.append(Finding(rule.id, rule.severity, rule.message.format_map(fill),
+                               rule.reason.format_map(fill), rule.citation, events,
+                               rule.plain.format_map(fill)))
+    return out
+
+
+def _firm(study: Study, firm: str | Firm) -> Firm:
+    if isinstance(firm, Firm):
+        return firm
+    found = study.firm(firm)
+    if found is None:
+        known = ", ".join(f.id for f in study.firms) or "(none)"
+        raise InputError(f"no firm {firm!r} in this study; its firms are: {known}")
+    return found
+
+
+def diagnose(study: Study, firm: str | Firm, rules: list[Rule] | None = None) -> Diagnosis:
+    """The firm's phases in order and the findings of the rules
+    (``rules.json`` unless given)."""
+    f = _firm(study, firm)
+    views, unphased = phase_views(f)
+    return Diagnosis(f.id, views, findings_for(f, views, unphased, rules), unphased)
+
+
+def checklist(study: Study, firm: str | Firm) -> list[Item]:
+    """The Table 7 actions phase by phase, each with what the firm's
+    ``actions`` say of it (None: not yet set), then the consultant's own
+    actions for the firm in the order they were added."""
+    f = _firm(study, firm)
+    entries = {a.id: a.to_dict() for a in f.action_list}
+    out = [Item(a, entries.pop(a.id, None)) for a in actions()]
+    for aid, entry in entries.items():
+        out.append(Item(Action(aid, None, None, entry.get("text") or "", True), entry))
+    return out
+
+
+def incident_event(firm: Firm) -> Event | None:
+    """The event that set the renewal going: the first event of the
+    critical-incident phase flagged critical, else the first of that phase,
+    else the first event flagged critical."""
+    phase = [e for e in firm.event_list if e.phase == INCIDENT_PHASE]
+    return (next((e for e in phase if e.is_critical), None) or (phase[0] if phase else None)
+            or next((e for e in firm.event_list if e.is_critical), None))
+
+
+def cross_firm(study: Study, rules: list[Rule] | None = None) -> list[FirmRow]:
+    """One row per firm: each phase's dates and number of events, the
+    critical incident and the findings."""
+    rows = []
+    rules = load_rules() if rules is None else rules
+    for f in study.firms:
+        d = diagnose(study, f, rules)
+        inc = incident_event(f)
+        rows.append(FirmRow(
+            f.id, f.name, {p.id: (p.start, p.end, len(p.events)) for p in d.phases},
+            inc.date if inc else None, d.findings, inc.id if inc else None,
+            inc.time_label() if inc else None, {p.id: p.span for p in d.phases}))
+    return rows
+
+
+# ---------------------------------------------------------------- JSON shape
+
+
+def diagnosis_json(firm: Firm, diagnosis: Diagnosis, items: list[Item]) -> dict:
+    """The shape of ``workbench renewal --json`` (docs/renewal.md)."""
+    def event(e: Event) -> dict:
+        return {"id": e.id, "title": e.title, "date": e.date, "when": e.when,
+                "critical": e.is_critical}
+
+    return {
+        "firm": {"id": firm.id, "name": firm.name},
+        "phases": [{
+            "id": p.id, "label": p.label, "start": p.start, "end": p.end, "span": p.span,
+            "events": [event(e) for e in p.events],
+            "sources": [{"id": s.id, "name": s.name, "kind": s.kind, "external": s.is_external}
+                        for s in p.sources],
+            "routines": [{"id": r.id, "name": r.name} for r in p.routines],
+            "evidence": [{"event": eid, "quote": ev.quote, "speaker": ev.speaker,
+                          "document": ev.document} for eid, ev in p.evidence],
+        } for p in diagnosis.phases],
+        "unphased": [event(e) for e in diagnosis.unphased],
+        "findings": [{"id": f.id, "severity": f.severity, "message": f.message,
+                      "reason": f.reason, "citation": f.citation, "events": f.events,
+                      "plain": f.plain} for f in diagnosis.findings],
+        "checklist": [{"id": it.action.id, "phase": it.action.phase, "who": it.action.who,
+                       "text": it.action.text, "own": it.action.own,
+                       "status": (it.entry or {}).get("status"),
+                       "entry": it.entry} for it in items],
+    }
