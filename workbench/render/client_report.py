@@ -85,8 +85,12 @@ FLOW_PLAIN = {
     "within": "a dotted arrow joins two events at the same step of learning",
 }
 STATUS_WORDS = {"done": "Done", "planned": "Planned", "not_relevant": "Not relevant", None: "To decide"}
-WHO_WORDS = {"owner": "Owner-manager", "owner_manager": "Owner-manager", "facilitator": "Adviser",
-             "consultant": "Adviser", "both": "Owner-manager and adviser"}
+WHO_WORDS = {"owner-manager": "Owner-manager", "facilitator": "Adviser"}
+# Findings whose rule names no phase: the step whose actions answer them.
+TEST_PHASE = {"no_flow": "institutionalisation", "single_learning_type": "opening_up"}
+# Findings about the record rather than the firm: what to do in words.
+TEST_ADVICE = {"events_without": "Go through these events with your adviser and agree which step each "
+                                 "belongs to."}
 
 
 @dataclass
@@ -214,7 +218,9 @@ class _ClientWriter:
         if caption:
             self.tables += 1
             self._xml([X.caption("Table", self.tables, caption, self.style["Caption"], keep_next=True)])
-        self._add(X.table(header, rows, widths, self.table_style, first_column, shades))
+        # rows never split; a table is not chained to what follows (short tables one after another
+        # would otherwise move to the next page as one block)
+        self._add(X.table(header, rows, widths, self.table_style, first_column, shades, keep_together=False))
 
     def _picture(self, svg: bytes, caption: str) -> None:
         from .engine import png, svg_size_points
@@ -256,11 +262,6 @@ class _ClientWriter:
 
     def _phase_label(self, phase_id: str) -> str:
         return self.voc.label("phases", phase_id)
-
-    def _dates(self, start, end) -> str:
-        if start and end and start != end:
-            return f"from {start} to {end}"
-        return f"in {start or end}" if (start or end) else ""
 
     # ------------------------------------------------------------------ the report
 
@@ -365,12 +366,13 @@ class _ClientWriter:
             if not phase.events:
                 self._para(f"No event of {firm.name} has been recorded for this step yet.")
                 continue
-            when = self._dates(phase.start, phase.end)
+            span = getattr(phase, "span", "") or ""
+            when = f"from {span.replace(' – ', ' to ')}" if " – " in span else (f"in {span}" if span else "")
             self._para(f"{_plural(len(phase.events), 'event')}" + (f", {when}" if when else "") + ":",
                        keep_next=True)
             rows = [[str(self.number.get(e.id, "")), e.time_label() or "–", (e.title, {"bold": e.is_critical})]
                     for e in phase.events]
-            self._table(None, ["No.", "When", "What happened"], rows, [0.5, 1.4, 6.1])
+            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.4, 5.9])
             extra = []
             outside = [s.name for s in phase.sources if s.is_external]
             inside = [s.name for s in phase.sources if not s.is_external]
@@ -383,13 +385,12 @@ class _ClientWriter:
                               (", ".join(r.name for r in phase.routines) + ".", {})])
             if extra:
                 self._bullets(extra)
-        placed = {e.id for p in diag.phases for e in p.events}
-        others = [e for e in firm.event_list if e.id not in placed]
+        others = list(getattr(diag, "unphased", None) or [])
         if others:
             self._heading("Other events", 2)
             self._para("These events are not yet placed in a step of renewal:", keep_next=True)
             rows = [[str(self.number[e.id]), e.time_label() or "–", e.title] for e in others]
-            self._table(None, ["No.", "When", "What happened"], rows, [0.5, 1.4, 6.1])
+            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.4, 5.9])
 
     def _explain_codes(self, firm: Firm) -> None:
         """How to read the process diagram: one sentence per code it uses."""
@@ -480,25 +481,53 @@ class _ClientWriter:
             if notes:
                 self._table(None, ["No.", "In full"], [[str(n), text] for n, text in notes], [0.6, 7.4])
 
+    def _finding_phase(self, finding) -> str | None:
+        """The step a finding is about: the phase its rule names, else the
+        step whose actions answer its kind of test, else its events' phase."""
+        from ..core import renewal
+
+        rule = next((r for r in renewal.load_rules() if r.id == finding.id), None)
+        cond = rule.condition if rule is not None else {}
+        phase = cond.get("missing_phase") or cond.get("phase")
+        if phase is None:
+            phase = next((TEST_PHASE[k] for k in cond if k in TEST_PHASE), None)
+        if phase is None:
+            phases = [e.phase for e in (self.firm.event(i) for i in finding.events or ())
+                      if e is not None and e.phase]
+            phase = phases[0] if phases else None
+        return phase
+
     def _advice(self, finding, items) -> str:
-        """What to do about a finding: its own advice when the rule gives one,
-        else the open actions of the step its events belong to."""
-        for name in ("advice", "action", "what_to_do", "todo"):
-            text = getattr(finding, name, None)
-            if isinstance(text, str) and text.strip():
-                return text.strip()
-        phases = [e.phase for e in (self.firm.event(i) for i in finding.events or ()) if e is not None and e.phase]
-        phase = getattr(finding, "phase", None) or (phases[0] if phases else None)
-        open_items = [it for it in items if (it.entry or {}).get("status") not in ("done", "not_relevant")
-                      and (phase is None or it.action.phase == phase)]
+        """What to do about a finding: the checklist's actions of the step it
+        is about that are not yet done or set aside, those still to decide
+        first."""
+        from ..core import renewal
+
+        rule = next((r for r in renewal.load_rules() if r.id == finding.id), None)
+        for test, words in TEST_ADVICE.items():
+            if rule is not None and test in rule.condition:
+                return words
+        phase = self._finding_phase(finding)
+        if phase is None:
+            return "Go through it with your adviser and agree what, if anything, to do."
+        open_items = [it for it in items if it.action.phase == phase
+                      and (it.entry or {}).get("status") not in ("done", "not_relevant")]
+        open_items.sort(key=lambda it: 0 if it.entry is None else 1)
         if not open_items:
-            return ""
-        picks = open_items[:2]
-        refs = "; ".join(f"{it.action.text.rstrip('.')} (action {self.action_no[id(it)]})" for it in picks)
-        return f"{refs}."
+            return (f"The actions for this step ({_lower_first(self._phase_label(phase))}) are done or set "
+                    f"aside; look again at whether they went far enough.")
+        parts = []
+        for it in open_items[:2]:
+            text = f"{it.action.text.rstrip('.')} (action {self.action_no[id(it)]}"
+            entry = it.entry or {}
+            if entry.get("status") == "planned":
+                who = ", ".join(x for x in (entry.get("owner"), entry.get("date") and f"by {entry['date']}") if x)
+                text += ", planned" + (f": {who}" if who else "")
+            parts.append(text + ")")
+        return "; ".join(parts) + "."
 
     def findings(self, diag, items) -> None:
-        self._heading("What stands out", 1, page_break=True)
+        self._heading("What stands out", 1)
         if not diag.findings:
             self._para(f"Nothing in {self.firm.name}'s path so far calls for attention.")
             return
@@ -509,16 +538,19 @@ class _ClientWriter:
             lead = "Needs attention" if f.severity == "concern" else "Worth knowing"
             plain = (getattr(f, "plain", "") or f.message).strip()
             self._runs([(f"{lead}. ", {"bold": True}), (plain, {})], keep_next=True)
-            refs = [self._event_ref(i) for i in f.events or ()][:3]
+            refs = [self._event_ref(i) for i in f.events or ()]
+            if len(refs) > 3:
+                refs = refs[:3] + [f"{len(refs) - 3} more"]
             advice = self._advice(f, items)
             if advice:
                 self._runs([("What to do: ", {"italic": True, "bold": True}), (advice, {})],
                            keep_next=bool(refs))
             if refs:
-                self._runs([("Based on ", {"italic": True}), ("; ".join(refs) + ".", {"italic": True})])
+                text = "; ".join(refs[:-1]) + (" and " if len(refs) > 1 else "") + refs[-1]
+                self._runs([("Based on ", {"italic": True}), (text + ".", {"italic": True})])
 
     def checklist(self, items) -> None:
-        self._heading("Actions", 1, page_break=True)
+        self._heading("Actions", 1)
         self._para("The actions that help a firm through each step of renewal, with the firm's own actions "
                    "added. For each: done (and the event that shows it), planned (who and by when), not "
                    "relevant, or still to decide.")
@@ -528,7 +560,7 @@ class _ClientWriter:
         order = list(self.voc.ids("phases"))
         for phase in sorted(by_phase, key=lambda p: order.index(p) if p in order else len(order)):
             group = by_phase[phase]
-            title = self._phase_label(phase) if phase else "Other actions"
+            title = self._phase_label(phase) if phase else f"Actions agreed for {self.firm.name}"
             self._heading(title, 2)
             rows, shades = [], {}
             for r, it in enumerate(group):
@@ -539,14 +571,14 @@ class _ClientWriter:
                     e = self.firm.event(entry["event"])
                     word += f", event {self.number[e.id]}" if e is not None else ""
                 who = it.action.who or ""
-                who = WHO_WORDS.get(who, who.replace("_", " ").capitalize())
-                text = it.action.text + (" (our own action)" if it.action.own else "")
+                who = WHO_WORDS.get(who, who.replace("_", " ").replace("-", " ").capitalize())
+                text = it.action.text or "–"
                 rows.append([str(self.action_no[id(it)]), text, who or "–", (word, {"bold": status is None}),
                              entry.get("owner") or "–", entry.get("date") or "–", entry.get("note") or "–"])
                 if status is None:
                     shades[(r, 3)] = "FFF4C2"
             self._table(None, ["No.", "Action", "Who", "Status", "Owner", "By / on", "Note"], rows,
-                        [0.45, 3.0, 1.05, 1.0, 1.05, 0.9, 1.75], shades=shades)
+                        [0.7, 2.95, 1.1, 1.0, 1.05, 0.9, 1.55], shades=shades)
 
 
 def build(study: Study, firm_id: str, options=None):
