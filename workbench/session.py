@@ -528,6 +528,8 @@ class Session:
                 return users_of_document(e.value if e.key == "id" else e.id)
             if e.table == "passages":
                 return [("document", e.firm, None)]
+            if e.table == "actions":  # the firm's actions, with the events they name
+                return [("firm", e.firm, set())]
             if e.key == "id":  # a source or routine renamed: who named the old id?
                 return [("firm", e.firm, {r["id"] for r in self.db.used_by(e.firm, e.table, e.old)})]
             return [("firm", e.firm, set())]
@@ -538,7 +540,7 @@ class Session:
                 return [("document", e.firm, None)]
             if e.table == "events":
                 return [("firm", e.firm, {e.obj["id"]} if isinstance(e, E.Insert) else set())]
-            if isinstance(e, E.Insert):
+            if isinstance(e, E.Insert) or e.table == "actions":
                 return [("firm", e.firm, set())]
             return [("firm", e.firm, {r["id"] for r in self.db.used_by(e.firm, e.table, e.obj["id"])})]
         if isinstance(e, E.AddFirm):
@@ -558,7 +560,8 @@ class Session:
 
         problems = check_object(table[:-1], obj, self.framework.id)
         if problems:
-            owner = {"sources": "firm", "routines": "firm", "events": "firm", "passages": "document"}
+            owner = {"sources": "firm", "routines": "firm", "events": "firm", "actions": "firm",
+                     "passages": "document"}
             where = f"{owner[table]} {parent!r}, " if parent and table in owner else ""
             where += f"{table[:-1]} {obj.get('id')!r}" if isinstance(obj, dict) and obj.get("id") else table[:-1]
             problems = [Problem(f"{where}: {p.path}" if p.path else where, p.message) for p in problems]
@@ -647,7 +650,8 @@ class Session:
         self._check_shape(table, obj, firm_id)
         where = self._parent_name(table, firm_id)
         if any(o["id"] == obj["id"] for o in self.db.objects(table, firm_id)):
-            raise InputError(f"{where} already has a {table[:-1]} {obj['id']!r}")
+            raise InputError(f"{where} already has {'an' if table[0] in 'aeiou' else 'a'} {table[:-1]} "
+                             f"{obj['id']!r}")
         n = self.db.count(table, firm_id)
         position = n if position is None or position > n else max(0, position)
         self.apply(E.Insert(table, firm_id, obj, position), label or f"Add {table[:-1]}")
@@ -655,8 +659,8 @@ class Session:
 
     def _parent_name(self, table: str, parent: str | None) -> str:
         """What holds a list, in words, after checking it exists: a firm (of
-        sources, routines, events), a document (of passages), the study."""
-        if table in ("sources", "routines", "events"):
+        sources, routines, events, actions), a document (of passages), the study."""
+        if table in ("sources", "routines", "events", "actions"):
             if not parent or not self.db.has_firm(parent):
                 raise InputError(f"no firm {parent!r}")
             return f"firm {parent!r}"
@@ -678,7 +682,10 @@ class Session:
             kept = [ln for ln in links if obj_id not in (ln["from"], ln["to"])]
             if len(kept) != len(links):
                 steps.append(E.SetLinks(firm_id, tuple(kept), tuple(links)))
-        else:
+            for act in self.db.objects("actions", firm_id):  # the action stays, without its event
+                if act.get("event") == obj_id:
+                    steps.append(E.SetField("actions", firm_id, act["id"], "event", None, obj_id))
+        elif table != "actions":
             holders = [("events", table)] + ([("routines", "sources")] if table == "sources" else [])
             for other, key in holders:
                 for o in self.db.objects(other, firm_id):
@@ -1010,7 +1017,7 @@ def _label(edit: E.Edit) -> str:
     return edit.label if isinstance(edit, E.Compound) else type(edit).__name__
 
 
-_INDEXED = re.compile(r"^(firms|documents|codes)\[(\d+)\]((?:\.(?:sources|routines|events|links|passages)\[\d+\])?)(.*)$")
+_INDEXED = re.compile(r"^(firms|documents|codes)\[(\d+)\]((?:\.(?:sources|routines|events|links|actions|passages)\[\d+\])?)(.*)$")
 
 
 def _readable_path(path: str, firms: list[dict], documents: list[dict] = (), codes: list[dict] = ()) -> str:

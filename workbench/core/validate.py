@@ -713,6 +713,30 @@ def _check_codes(doc: dict, errors: list) -> None:
                 uses(item.get("codes"), p + ("evidence", k, "codes"))
 
 
+def _check_actions(actions: list[tuple[int, dict]], base: tuple, firm_id: Any, event_ids: set,
+                   out: list) -> None:
+    """A firm's renewal actions: ids unique, ``event`` an event of the firm,
+    and an action that is not one of ``resources/renewal/actions.json``
+    (the consultant's own) carries its text."""
+    if not actions:
+        return
+    from .renewal import action_ids
+
+    _unique_ids(actions, base, "action", out)
+    known = action_ids()
+    for i, act in actions:
+        ref = act.get("event")
+        if isinstance(ref, str) and ref not in event_ids:
+            out.append(Problem(fmt_path(base + (i, "event")),
+                               f"no event {ref!r} in firm {firm_id!r}{did_you_mean(ref, event_ids)}"))
+        ident = act.get("id")
+        text = act.get("text")
+        if isinstance(ident, str) and ident not in known and not (isinstance(text, str) and text.strip()):
+            out.append(Problem(fmt_path(base + (i,)),
+                               f"{ident!r} is not an action of the checklist{did_you_mean(ident, known)}; "
+                               f"an action of your own needs its 'text'"))
+
+
 def check_rules(doc: dict) -> Report:
     """The rules the schema cannot express (format rules 1-5)."""
     errors: list[Problem] = []
@@ -778,6 +802,7 @@ def check_rules(doc: dict) -> Report:
             if isinstance(ln.get("from"), str) and ln.get("from") == ln.get("to"):
                 errors.append(Problem(fmt_path(p), f"a link cannot lead from event {ln['from']!r} to itself"))
 
+        _check_actions(_dicts(firm.get("actions")), base + ("actions",), fid, event_ids, errors)
         _check_order(events, base + ("events",), warnings)
 
     _check_codes(doc, errors)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 APPLICATION_ID = 0x4C505721  # "LPW!"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _V1 = """
 CREATE TABLE study (
@@ -246,7 +246,41 @@ def _migrate_to_3(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+# Version 4: each firm's renewal checklist (the format's firm key
+# ``actions``): where the firm stands on each action of
+# resources/renewal/actions.json, or on an action of the consultant's own.
+# ``event`` follows a renamed event (ON UPDATE CASCADE); an event an action
+# names cannot be deleted until the action no longer names it (the session
+# clears it first, as an edit of its own that undo restores). The check is
+# deferred to the end of the transaction, so that the format's rules, checked
+# before it, explain a wrong event in words.
+_V4 = """
+CREATE TABLE actions (
+    firm      TEXT NOT NULL REFERENCES firms (id) ON DELETE CASCADE ON UPDATE CASCADE,
+    id        TEXT NOT NULL,
+    position  INTEGER NOT NULL,
+    status    TEXT NOT NULL,
+    event     TEXT,
+    date      TEXT,
+    owner     TEXT,
+    note      TEXT,
+    text      TEXT,
+    extra     TEXT CHECK (extra IS NULL OR json_valid(extra)),
+    PRIMARY KEY (firm, id),
+    FOREIGN KEY (firm, event) REFERENCES events (firm, id) ON UPDATE CASCADE
+        DEFERRABLE INITIALLY DEFERRED
+);
+
+CREATE INDEX actions_by_position ON actions (firm, position);
+"""
+
+
+def _migrate_to_4(conn: sqlite3.Connection) -> None:
+    for stmt in statements(_V4):
+        conn.execute(stmt)
+
+
 # version -> function that brings a file from version-1 to version
-MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3}
+MIGRATIONS = {1: _migrate_to_1, 2: _migrate_to_2, 3: _migrate_to_3, 4: _migrate_to_4}
 
 assert max(MIGRATIONS) == SCHEMA_VERSION

@@ -63,15 +63,19 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
               ("colour", "colour", ""), ("parent", "parent", "")),
     "passages": (("id", "id", ""), ("start_offset", "start", ""), ("end_offset", "end", ""),
                  ("speaker", "speaker", ""), ("codes", "codes", "json"), ("memo", "memo", "")),
+    "actions": (("id", "id", ""), ("status", "status", ""), ("event", "event", ""),
+                ("date", "date", ""), ("owner", "owner", ""), ("note", "note", ""),
+                ("text", "text", "")),
 }
 PARENTS = {"study": ("id",), "documents": ("position",), "firms": ("position",),
            "sources": ("firm", "position"), "routines": ("firm", "position"),
            "events": ("firm", "position"), "evidence": ("firm", "event", "position"),
-           "links": ("firm", "position"), "codes": ("position",), "passages": ("document", "position")}
+           "links": ("firm", "position"), "codes": ("position",), "passages": ("document", "position"),
+           "actions": ("firm", "position")}
 # The list keys kept as [] when a file gives them empty (see docs/schema.md).
-EMPTY_LISTS = {"study": ("authors", "documents", "codes"), "firms": ("sources", "routines", "events", "links"),
+EMPTY_LISTS = {"study": ("authors", "documents", "codes"), "firms": ("sources", "routines", "events", "links", "actions"),
                "events": ("evidence",), "documents": ("passages",)}
-FIRM_TABLES = ("firms", "sources", "routines", "events", "evidence", "links")
+FIRM_TABLES = ("firms", "sources", "routines", "events", "evidence", "links", "actions")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\ud800-\udfff]')
@@ -101,7 +105,7 @@ def table_columns(table: str) -> list[str]:
 # The keys of each table's objects that are not extensions: its columns' keys
 # and the lists stored in child tables.
 _CHILD_KEYS = {"study": ("format", "version", "documents", "firms", "codes"),
-               "firms": ("sources", "routines", "events", "links"), "events": ("evidence",),
+               "firms": ("sources", "routines", "events", "links", "actions"), "events": ("evidence",),
                "documents": ("passages",)}
 _KNOWN_KEYS = {t: frozenset([k for _, k, _ in cols] + list(_CHILD_KEYS.get(t, ())))
                for t, cols in COLUMNS.items()}
@@ -171,7 +175,7 @@ def firm_rows(firm: dict, position: int, rows: dict[str, list[tuple]]) -> None:
     """Append the rows that store one firm (a format dict) to ``rows``."""
     fid = firm["id"]
     rows["firms"].append(row_values("firms", firm, (position,)))
-    for table in ("sources", "routines", "events", "links"):
+    for table in ("sources", "routines", "events", "links", "actions"):
         rows[table].extend(row_values(table, obj, (fid, i)) for i, obj in enumerate(firm.get(table) or ()))
     rows["evidence"].extend(
         row_values("evidence", ev, (fid, e["id"], k))
@@ -354,7 +358,7 @@ class StudyDB:
                 out.setdefault(key(row), []).append(row_to_dict(table, row))
             return out
 
-        children = {t: grouped(t) for t in ("sources", "routines", "events", "links")}
+        children = {t: grouped(t) for t in ("sources", "routines", "events", "links", "actions")}
         evidence = grouped("evidence", key=lambda r: (r["firm"], r["event"]))
         firm_rows_ = self._rows("firms") if firm_ids is None else self._rows(
             "firms", f"WHERE id IN ({','.join('?' * len(firm_ids))})", firm_ids)
@@ -412,11 +416,12 @@ class StudyDB:
             return doc["firms"][0], doc.get("documents") or []
         row = next(self.query("SELECT * FROM firms WHERE id = ?", [firm_id]))
         firm = row_to_dict("firms", row)
-        for table in ("sources", "routines", "links"):
+        for table in ("sources", "routines", "links", "actions"):
             items = self.objects(table, firm_id) if table != "links" else self.links(firm_id)
             if items:
                 firm[table] = items
         wanted = set(event_ids) | {ln[end] for ln in firm.get("links", ()) for end in ("from", "to")}
+        wanted |= {a["event"] for a in firm.get("actions", ()) if a.get("event")}
         events = self.events_by_id(firm_id, sorted(wanted))
         full = [self.get("events", firm_id, i) for i in sorted(event_ids) if i in events]
         stubs = [{"id": i, "title": events[i]["title"]} for i in sorted(wanted - set(event_ids)) if i in events]
@@ -508,7 +513,7 @@ class StudyDB:
         """The condition that picks one list: a firm's sources, routines or
         events, a document's passages; firms, documents and codes are lists
         of the study."""
-        if table in ("sources", "routines", "events"):
+        if table in ("sources", "routines", "events", "actions"):
             return "firm = ?", [parent]
         if table == "passages":
             return "document = ?", [parent]
@@ -553,7 +558,7 @@ class StudyDB:
     def _missing(self, table: str, parent: str | None, obj_id: str) -> str:
         """What to say of an object not found: which firm (or document) was
         looked in, or that the firm itself is not there."""
-        if table in ("sources", "routines", "events"):
+        if table in ("sources", "routines", "events", "actions"):
             if not self.has_firm(parent):
                 known = ", ".join(self.firm_ids()) or "(none)"
                 return f"no firm {parent!r} in {self.path.name}; its firms are: {known}"
