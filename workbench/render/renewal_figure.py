@@ -119,7 +119,7 @@ def _text(g: graphviz.Digraph, name: str, lines: list[str], x: float, y: float, 
         body = "\\n".join(esc(line) for line in lines)
     _node(g, name, {"label": graphviz.nohtml(body), "shape": "plaintext", "fontsize": f"{size:.1f}",
                     "fontcolor": colour, "width": _in(width), "height": _in(size * 1.25 * len(lines)),
-                    "fixedsize": "true", "margin": "0", "pos": _pos(x, y), "class": cls,
+                    "fixedsize": "true", "margin": "0", "pos": _pos(x, y), "class": cls, "id": name,
                     **({"fontname": f"{FONT}-Bold"} if bold else {})})
 
 
