@@ -325,8 +325,10 @@ def test_cli_report_and_tables(capsys, tmp_path):
     code, _, _ = run(capsys, "tables", JM, "-o", tmp_path / "t.docx")
     assert code == 0
     d = docx.Document(tmp_path / "t.docx")
-    assert [p.text.split(". ", 1)[1] for p in captions(d)] == ["Company details", "The institutionalisation of knowledge"]
-    assert len(d.tables) == 2
+    assert [p.text.split(". ", 1)[1] for p in captions(d)] == [
+        "Company details", "The institutionalisation of knowledge",
+        "Renewal across firms: the phases (Jones & Macpherson 2006) and the findings"]
+    assert len(d.tables) == 3
 
 
 def test_cli_firm_takes_several_ids(capsys, tmp_path):

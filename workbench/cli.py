@@ -208,6 +208,82 @@ def cmd_tables(args) -> int:
     return cmd_report(args, tables_only=True)
 
 
+def _renewal_text(firm, diagnosis, items) -> list[str]:
+    """``workbench renewal``: the phases, then the findings, then the checklist."""
+    lines = [f"{firm.name} [{firm.id}]: the renewal path (Jones & Macpherson 2006)", ""]
+    for n, p in enumerate(diagnosis.phases, 1):
+        lines.append(f"{n}. {p.label}" + (f"   {p.span}" if p.span else "")
+                     + f"   ({_n(len(p.events), 'event')})")
+        for e in p.events:
+            when = e.time_label()
+            lines.append(f"   {e.id}  {(when + '  ') if when else ''}{e.title}"
+                         + ("  [critical incident]" if e.is_critical else ""))
+        if p.sources:
+            lines.append("   sources: " + "; ".join(
+                f"{s.name} ({vocabulary().label('source_kinds', s.kind)}, "
+                f"{'outside' if s.is_external else 'inside'} the firm)" for s in p.sources))
+        if p.routines:
+            lines.append("   routines: " + "; ".join(r.name for r in p.routines))
+        for eid, ev in p.evidence:
+            lines.append(f"   {eid}: {_short(ev.quote)}" + (f" ({ev.speaker})" if ev.speaker else ""))
+        if not p.events:
+            lines.append("   no event in this phase")
+        lines.append("")
+    if diagnosis.unphased:
+        lines.append(f"In no phase ({_n(len(diagnosis.unphased), 'event')}; not counted in the phases above):")
+        for e in diagnosis.unphased:
+            when = e.time_label()
+            lines.append(f"   {e.id}  {(when + '  ') if when else ''}{e.title}")
+        lines.append("")
+    lines.append(f"Findings ({len(diagnosis.findings)})" if diagnosis.findings else "Findings: none")
+    for f in diagnosis.findings:
+        lines.append(f"  {f.severity.upper()}: {f.message}")
+        lines.append(f"    why it matters: {f.reason}")
+        lines.append(f"    basis: {f.citation}")
+        if f.events:
+            lines.append(f"    events: {', '.join(f.events)}")
+        lines.append(f"    for the client: {f.plain}")
+    lines.append("")
+    set_ = sum(1 for it in items if it.entry)
+    lines.append(f"Action checklist ({set_} of {len(items)} set)")
+    phase = object()
+    status_words = {"done": "done", "planned": "planned", "not_relevant": "not relevant"}
+    for it in items:
+        a, entry = it.action, it.entry or {}
+        if a.phase != phase:
+            phase = a.phase
+            lines.append("  " + (vocabulary().label("phases", a.phase) if a.phase else "Own actions"))
+        status = status_words.get(entry.get("status"), "not set")
+        details = []
+        if entry.get("event"):
+            ev = firm.event(entry["event"])
+            details.append(f"shown by {entry['event']}" + (f" ({ev.title})" if ev else ""))
+        if entry.get("date"):
+            details.append(entry["date"])
+        if entry.get("owner"):
+            details.append(f"owner: {entry['owner']}")
+        who = f" ({a.who})" if a.who else ""
+        lines.append(f"    [{status}] {a.text}{who}  <{a.id}>")
+        if details:
+            lines.append(f"        {'; '.join(details)}")
+        if entry.get("note"):
+            lines.append(f"        note: {entry['note']}")
+    return lines
+
+
+def cmd_renewal(args) -> int:
+    from .core import renewal as R
+
+    diagnosis, items = services.renewal(args.study, args.firm, rules_path=args.rules)
+    firm = diagnosis.firm
+    if args.json:
+        json.dump(R.diagnosis_json(firm, diagnosis, items), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print("\n".join(_renewal_text(firm, diagnosis, items)))
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -314,11 +390,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tables", help="write the cross-case tables alone as a Word document",
                        description="Write the cross-case tables (company details; the institutionalisation "
-                                   "of knowledge) as a Word (.docx) document.")
+                                   "of knowledge; renewal across firms: each firm's renewal phases with "
+                                   "their dates and the findings of 'workbench renewal') as a Word "
+                                   "(.docx) document.")
     p.add_argument("study", metavar="STUDY")
     p.add_argument("-o", "--output", required=True, metavar="OUT.docx")
     p.add_argument("--template", metavar="T.docx", help="take styles and page setup from this document")
     p.set_defaults(func=cmd_tables)
+
+    p = sub.add_parser("renewal", help="a firm's renewal path, findings and action checklist",
+                       description="Read a firm's renewal the way Jones & Macpherson (2006) trace it: the "
+                                   "four phases in order (critical incident, opening up, knowledge-sharing "
+                                   "structures, institutionalisation) with their events, sources, routines, "
+                                   "evidence and dates; then the findings of the rules in "
+                                   "resources/renewal/rules.json, each with why it matters and its basis "
+                                   "in the paper; then the Table 7 action checklist with what the study "
+                                   "records of each action. See docs/renewal.md.")
+    p.add_argument("study", metavar="STUDY")
+    p.add_argument("--firm", required=True, metavar="ID", help="the firm to read")
+    p.add_argument("--json", action="store_true", help="machine-readable output (shape in docs/renewal.md)")
+    p.add_argument("--rules", metavar="RULES.json", help="use the findings rules of this file instead of "
+                                                         "the workbench's own (same shape as "
+                                                         "resources/renewal/rules.json)")
+    p.set_defaults(func=cmd_renewal)
 
     p = sub.add_parser("documents", help="add, list or remove a study's documents (transcripts, notes)",
                        description="Bring interview transcripts, field notes and other documents into a "

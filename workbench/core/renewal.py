@@ -131,7 +131,8 @@ class Diagnosis:
     firm_id: str
     phases: list[PhaseView]
     findings: list[Finding]
-    unphased: list[Event] = field(default_factory=list)
+    unphased: list[Event] = field(default_factory=list)  # events in no phase, in order
+    firm: Firm | None = None  # the firm read
 
     def phase(self, phase_id: str) -> PhaseView | None:
         return next((p for p in self.phases if p.id == phase_id), None)
@@ -353,9 +354,13 @@ def _has(firm: Firm, ev: Event, what: str) -> bool:
 
 
 class _Values(dict):
-    """Placeholders of a message; an unknown one stays as written."""
+    """Placeholders of a message; an unknown one stays as written.
+    ``{events}`` and ``{links}`` say the count with its noun."""
 
     def __missing__(self, key: str) -> str:
+        if key in ("events", "links") and "count" in self:
+            n = self["count"]
+            return f"{n} {key[:-1]}" + ("" if n == 1 else "s")
         return "{" + key + "}"
 
 
@@ -443,7 +448,7 @@ def diagnose(study: Study, firm: str | Firm, rules: list[Rule] | None = None) ->
     (``rules.json`` unless given)."""
     f = _firm(study, firm)
     views, unphased = phase_views(f)
-    return Diagnosis(f.id, views, findings_for(f, views, unphased, rules), unphased)
+    return Diagnosis(f.id, views, findings_for(f, views, unphased, rules), unphased, f)
 
 
 def checklist(study: Study, firm: str | Firm) -> list[Item]:
@@ -511,3 +516,26 @@ def diagnosis_json(firm: Firm, diagnosis: Diagnosis, items: list[Item]) -> dict:
                        "status": (it.entry or {}).get("status"),
                        "entry": it.entry} for it in items],
     }
+
+
+def cross_firm_table(rows: list[FirmRow]) -> tuple[list[str], list[list[str]]]:
+    """The firms side by side as text cells, for the command line, the
+    window and the Word tables: a header (Firm, the phases, Findings) and
+    one row per firm. A phase cell holds its time (dates, else the events'
+    'when') and its number of events, or "–" when the firm has none in it;
+    the findings cell lists the findings' messages, concerns first."""
+    voc = vocabulary()
+    header = ["Firm"] + [voc.label("phases", p) for p in phase_ids()] + ["Findings"]
+    out = []
+    for row in rows:
+        cells = [row.name]
+        for p in phase_ids():
+            n = row.phases.get(p, (None, None, 0))[2]
+            span = row.spans.get(p, "")
+            cells.append("–" if not n else f"{span} ({n} event{'s' if n != 1 else ''})" if span
+                         else f"{n} event{'s' if n != 1 else ''}")
+        ordered = sorted(row.findings, key=lambda f: SEVERITIES.index(f.severity))
+        cells.append("\n".join(("Concern: " if f.severity == "concern" else "Note: ") + f.message
+                               for f in ordered) or "none")
+        out.append(cells)
+    return header, out

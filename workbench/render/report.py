@@ -564,9 +564,28 @@ class _Writer:
         self.company_details()
         self._progress(1, 2, "company details")
         self.institutionalisation()
-        self._progress(2, 2, "institutionalisation")
+        self._progress(2, 3, "institutionalisation")
+        self.renewal_table()
+        self._progress(3, 3, "renewal")
         self._metadata()
         return self.doc
+
+    def renewal_table(self) -> None:
+        """The firms side by side on the renewal path (``core.renewal``):
+        each phase's time and number of events, and the findings."""
+        from ..core.renewal import cross_firm, cross_firm_table
+
+        self._section(landscape=True)
+        self._heading("Renewal across firms", 1)
+        study = Study(self.study.title, self.study.framework, list(self.firms))
+        header, rows = cross_firm_table(cross_firm(study))
+        rows = [[c.replace("\n", "\n\n") for c in r] for r in rows]
+        self._table("Renewal across firms: the phases (Jones & Macpherson 2006) and the findings", header,
+                    rows, [0.9, 1.1, 1.1, 1.2, 1.4, 2.7], first_column=True)
+        self._para("A phase shows its dates (or, without dates, the events' own time words) and its number "
+                   "of events; “–”: no event of the firm is in it. Findings come from the rules in "
+                   "resources/renewal/rules.json; 'workbench renewal STUDY --firm ID' gives each one's "
+                   "reason and basis.", italic=True)
 
     def _metadata(self) -> None:
         props = self.doc.core_properties
