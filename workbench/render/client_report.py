@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -85,7 +86,7 @@ FLOW_PLAIN = {
     "within": "a dotted arrow joins two events at the same step of learning",
 }
 STATUS_WORDS = {"done": "Done", "planned": "Planned", "not_relevant": "Not relevant", None: "To decide"}
-WHO_WORDS = {"owner-manager": "Owner-manager", "facilitator": "Adviser"}
+WHO_WORDS = {"owner-manager": "Owner", "facilitator": "Adviser"}
 # Findings whose rule names no phase: the step whose actions answer them.
 TEST_PHASE = {"no_flow": "institutionalisation", "single_learning_type": "opening_up"}
 # Findings about the record rather than the firm: what to do in words.
@@ -106,6 +107,10 @@ def _first_sentence(text: str) -> str:
     text = " ".join((text or "").split())
     cut = text.find(". ")
     return text if cut < 0 else text[:cut + 1]
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
 
 
 def _lower_first(text: str) -> str:
@@ -182,8 +187,14 @@ class _ClientWriter:
     def _para(self, text: str, style: str = "Normal", keep_next: bool = False, **run) -> None:
         self._xml([X.paragraph(X.run(text, **run), self.style[style], keep_next=keep_next)])
 
-    def _runs(self, parts: list[tuple[str, dict]], style: str = "Normal", keep_next: bool = False) -> None:
-        self._xml([X.paragraph("".join(X.run(t, **o) for t, o in parts), self.style[style], keep_next=keep_next)])
+    def _runs(self, parts: list[tuple[str, dict]], style: str = "Normal", keep_next: bool = False,
+              space_before: bool = False) -> None:
+        xml = X.paragraph("".join(X.run(t, **o) for t, o in parts), self.style[style], keep_next=keep_next)
+        if space_before:  # after a table: a little air, without an empty paragraph
+            spacing = '<w:spacing w:before="80"/>'
+            xml = (xml.replace("</w:pPr>", spacing + "</w:pPr>", 1) if "<w:pPr>" in xml
+                   else xml.replace("<w:p>", f"<w:p><w:pPr>{spacing}</w:pPr>", 1))
+        self._xml([xml])
 
     def _heading(self, text: str, level: int = 1, page_break: bool = False) -> None:
         ppr = (f'<w:pPr><w:pStyle w:val="{self.style[f"Heading {level}"]}"/><w:keepNext/>'
@@ -238,11 +249,17 @@ class _ClientWriter:
         self.figures += 1
         self._xml([X.caption("Figure", self.figures, caption, self.style["Caption"], keep_next=False)])
 
-    def _draw(self, graph) -> bytes:
+    def _draw(self, graph, drop: str | None = None) -> bytes:
+        """The graph drawn as SVG; ``drop``: the framework's name, left out
+        of the drawing's title (a client has no use for it)."""
         from .engine import draw
 
+        source = graph.source
+        if drop:
+            words = r"(?:\s|\\n)+".join(re.escape(w) for w in f"({drop})".split())
+            source = re.sub(r"(?:\s|\\n)*" + words, "", source)
         try:
-            return draw(graph.source, "svg", engine=getattr(self.options, "engine", "auto")).data
+            return draw(source, "svg", engine=getattr(self.options, "engine", "auto")).data
         except WorkbenchError as exc:
             raise WorkbenchError(f"a figure of firm {self.firm.id!r} could not be drawn: {exc.message}") from None
 
@@ -252,13 +269,6 @@ class _ClientWriter:
             progress(done, total, what)
 
     # ------------------------------------------------------------------ words
-
-    def _event_ref(self, event_id: str) -> str:
-        e = self.firm.event(event_id)
-        if e is None:
-            return event_id
-        when = f", {e.time_label()}" if e.time_label() else ""
-        return f"event {self.number[e.id]} ({e.title}{when})"
 
     def _phase_label(self, phase_id: str) -> str:
         return self.voc.label("phases", phase_id)
@@ -305,10 +315,9 @@ class _ClientWriter:
         span = f", from {dated[0]} to {dated[-1]}" if len(dated) > 1 else ""
         self._para(f"This report follows how {firm.name} has changed the way it works. It is built from "
                    f"{_plural(len(events), 'event')} in the firm's recent history{span}, recorded with the "
-                   f"owner and staff. It shows the path the firm has taken so far, what stands out, and a "
-                   f"list of actions to agree, with who does each and by when.")
-        self._para("Events are numbered in the order they happened; the same numbers are used in the "
-                   "tables and figures throughout.")
+                   f"owner and staff, numbered in the order they happened (the same numbers throughout). It "
+                   f"shows the path the firm has taken so far, what stands out, and a list of actions to "
+                   f"agree, with who does each and by when.")
 
         self._heading("In brief", 1)
         bullets: list = []
@@ -347,7 +356,7 @@ class _ClientWriter:
 
     def renewal_path(self, diag) -> None:
         firm = self.firm
-        self._heading(f"The path {firm.name} has taken", 1, page_break=True)
+        self._heading(f"The path {firm.name} has taken", 1)
         self._para("Firms that renew themselves tend to go through four steps, though not always neatly "
                    "one after the other. Each step is explained below, with the events of the firm that "
                    "belong to it.")
@@ -362,29 +371,28 @@ class _ClientWriter:
             self._heading(f"{n}. {phase.label}", 2)
             explain = PHASE_PLAIN.get(phase.id) or _first_sentence(
                 getattr(self.voc.term("phases", phase.id), "definition", "") or "")
-            self._para(explain, keep_next=True)
             if not phase.events:
-                self._para(f"No event of {firm.name} has been recorded for this step yet.")
+                self._runs([(explain + " ", {}),
+                            (f"No event of {firm.name} has been recorded for this step yet.", {"bold": True})])
                 continue
             span = getattr(phase, "span", "") or ""
             when = f"from {span.replace(' – ', ' to ')}" if " – " in span else (f"in {span}" if span else "")
-            self._para(f"{_plural(len(phase.events), 'event')}" + (f", {when}" if when else "") + ":",
-                       keep_next=True)
+            self._runs([(explain + " ", {}),
+                        (f"At {firm.name}: {_plural(len(phase.events), 'event')}" + (f", {when}" if when else "")
+                         + ".", {"bold": True})], keep_next=True)
             rows = [[str(self.number.get(e.id, "")), e.time_label() or "–", (e.title, {"bold": e.is_critical})]
                     for e in phase.events]
             self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.4, 5.9])
-            extra = []
+            parts: list[tuple[str, dict]] = []
             outside = [s.name for s in phase.sources if s.is_external]
             inside = [s.name for s in phase.sources if not s.is_external]
-            if outside:
-                extra.append([("Outside help: ", {"bold": True}), (", ".join(outside) + ".", {})])
-            if inside:
-                extra.append([("People in the firm involved: ", {"bold": True}), (", ".join(inside) + ".", {})])
-            if phase.routines:
-                extra.append([("New ways of working: ", {"bold": True}),
-                              (", ".join(r.name for r in phase.routines) + ".", {})])
-            if extra:
-                self._bullets(extra)
+            for lead, names in (("Outside help: ", outside), ("In the firm: ", inside),
+                                ("New ways of working: ", [r.name for r in phase.routines])):
+                if names:
+                    parts += [(lead, {"bold": True}), (", ".join(names) + ". ", {})]
+            if parts:
+                parts[-1] = (parts[-1][0].rstrip(), parts[-1][1])
+                self._runs(parts, space_before=True)
         others = list(getattr(diag, "unphased", None) or [])
         if others:
             self._heading("Other events", 2)
@@ -393,93 +401,67 @@ class _ClientWriter:
             self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.4, 5.9])
 
     def _explain_codes(self, firm: Firm) -> None:
-        """How to read the process diagram: one sentence per code it uses."""
-        from .diagram import _lanes, event_lane, source_lane
+        """How to read the process diagram: a row, in one plain sentence, for
+        each column, kind of learning, step of learning and arrow it uses."""
+        from ..core.analysis import firm_links
+        from .diagram import _lanes, event_lane
 
         voc = self.voc
         fw = self.study.framework_def()
         events = firm.event_list
-        lanes = _lanes(fw, any(s.is_external for s in firm.source_list))
-        used_lanes = {event_lane(e, lanes) for e in events} | {source_lane(s, lanes) for s in firm.source_list}
-        self._para("How to read the diagram. Each box is one event, numbered in time from left to right. "
-                   "The bands across the diagram show who learned:", keep_next=True)
-        items = []
+        self._para("Time runs down the page. Each box is one event, with its number (as in the path above), "
+                   "its date and what happened; its last line names the step of learning the event shows and, "
+                   "by a letter and its colour, the kind of learning. Arrows join events that led one to "
+                   "another. The words used mean:", keep_next=True)
+        rows: list[list] = []
+        lanes = _lanes(fw, False)
+        used = {event_lane(e, lanes) for e in events}
         for lane in lanes:
-            if lane in used_lanes:
-                name = "Outside the firm" if lane == "outside" else voc.label("levels", lane)
-                items.append([(f"{name}: ", {"bold": True}),
-                              (LEVEL_PLAIN.get(lane) or _lower_first(_first_sentence(
-                                  getattr(voc.term("levels", lane), "definition", ""))), {}), (".", {})])
-        self._bullets(items)
-        types = [t for t in voc.ids("learning_types") if any(t in (e.learning_types or ()) for e in events)]
-        if types:
-            self._para("The colour of a box shows what drove the learning (see the key under the diagram):",
-                       keep_next=True)
-            self._bullets([[(f"{voc.label('learning_types', t)}: ", {"bold": True}),
-                            (TYPE_PLAIN.get(t) or _lower_first(_first_sentence(voc.term("learning_types", t)
-                                                                               .definition)), {}), (".", {})]
-                           for t in types])
-        stages = []
-        for e in events:
-            for s in e.stages or ():
-                if s not in stages and s in all_stages():
-                    stages.append(s)
-        order = {s: all_stages()[s].order for s in stages}
-        stages.sort(key=lambda s: order[s])
-        if stages:
-            self._para("The last line of a box names the step of learning the event shows:", keep_next=True)
-            self._bullets([[(f"{all_stages()[s].label}: ", {"bold": True}),
-                            (STAGE_PLAIN.get(s) or _lower_first(_first_sentence(all_stages()[s].definition)), {}),
-                            (".", {})] for s in stages])
-        from ..core.analysis import firm_links
-
-        flows = []
-        for link in firm_links(firm):
-            if link.flow and link.flow not in flows:
-                flows.append(link.flow)
-        sentences = [FLOW_PLAIN[f] for f in ("feed_forward", "feedback", "within") if f in flows]
-        if sentences:
-            text = "; ".join(sentences)
-            self._para(f"Arrows join events that led one to another: {text}.")
-        rest = []
-        if firm.source_list:
-            rest.append("ovals are the sources of know-how (people and organisations) and thin grey arrows "
-                        "show the events they took part in")
-        if firm.routine_list:
-            rest.append("boxes with two small tabs are the routines the firm built, joined by dotted lines to "
-                        "the events that built them")
+            if lane in used:
+                rows.append([(f"{voc.label('levels', lane)} (column)", {"bold": True}),
+                             _upper_first(LEVEL_PLAIN.get(lane) or _first_sentence(
+                                 getattr(voc.term("levels", lane), "definition", ""))) + "."])
+        for t in voc.ids("learning_types"):
+            if any(t in (e.learning_types or ()) for e in events):
+                term = voc.term("learning_types", t)
+                letter = term.extra.get("key")
+                name = f"{letter} {term.label}" if letter else term.label
+                rows.append([(name, {"bold": True}),
+                             _upper_first(TYPE_PLAIN.get(t) or _first_sentence(term.definition)) + "."])
+        stages = sorted({s for e in events for s in e.stages or () if s in all_stages()},
+                        key=lambda s: all_stages()[s].order)
+        for st in stages:
+            rows.append([(all_stages()[st].label, {"bold": True}),
+                         _upper_first(STAGE_PLAIN.get(st) or _first_sentence(all_stages()[st].definition)) + "."])
+        flows = {link.flow for link in firm_links(firm) if link.flow}
+        for flow in ("feed_forward", "feedback", "within"):
+            if flow in flows:
+                rows.append([(voc.label("flows", flow), {"bold": True}), _upper_first(FLOW_PLAIN[flow]) + "."])
         if any(e.is_critical for e in events):
-            rest.append("the box with a double red border is the critical incident")
-        if rest:
-            text = "; ".join(rest)
-            self._para(text[0].upper() + text[1:] + ".")
+            rows.append([("Critical incident", {"bold": True}),
+                         "The box with a double red border: the event that made the change necessary."])
+        if rows:
+            self._table(None, ["In the diagram", "What it means"], rows, [1.75, 6.25])
 
     def process(self, firm: Firm) -> None:
-        self._heading(f"How {firm.name} learned", 1, page_break=True)
+        from . import diagram as dg
+
+        self._heading(f"How {firm.name} learned", 1)
         if not firm.event_list:
             self._para("No events have been recorded yet.")
             return
         self._explain_codes(firm)
-        from . import diagram as dg
-
         width_pt = self._width_emu() / EMU_PER_PT
-        figures = None
-        if hasattr(dg, "process_figures"):
-            try:
-                figures = dg.process_figures(self.study, firm, dg.Options(width=width_pt))
-            except TypeError:  # an Options without a width
-                figures = None
-        if figures is None:
-            figures = [None]
+        # the people and organisations who helped are named in the path; the diagram shows the events
+        figures = dg.process_figures(self.study, firm, dg.Options(width=width_pt, sources=False, routines=False))
+        framework = self.study.framework_def().name
         for fig in figures:
-            graph = fig.graph if fig is not None else dg.process_graph(self.study, firm)
             caption = f"How {firm.name} learned, event by event"
-            if fig is not None and getattr(fig, "parts", 1) > 1:
-                caption += f" (part {fig.part} of {fig.parts}" + (f", {fig.span}" if fig.span else "") + ")"
-            self._picture(self._draw(graph), caption)
-            notes = list(getattr(fig, "notes", None) or [])
-            if notes:
-                self._table(None, ["No.", "In full"], [[str(n), text] for n, text in notes], [0.6, 7.4])
+            if fig.parts > 1:
+                caption += f" (part {fig.part} of {fig.parts}" + (f": {fig.span}" if fig.span else "") + ")"
+            self._picture(self._draw(fig.graph, drop=framework), caption)
+            if fig.notes:
+                self._table(None, ["No.", "In full"], [[str(n), text] for n, text in fig.notes], [0.7, 7.3])
 
     def _finding_phase(self, finding) -> str | None:
         """The step a finding is about: the phase its rule names, else the
@@ -531,39 +513,38 @@ class _ClientWriter:
         if not diag.findings:
             self._para(f"Nothing in {self.firm.name}'s path so far calls for attention.")
             return
-        self._para("Each point below is followed by what the firm could do about it. Points that need "
-                   "attention come first.")
         ordered = sorted(diag.findings, key=lambda f: 0 if f.severity == "concern" else 1)
         for f in ordered:
             lead = "Needs attention" if f.severity == "concern" else "Worth knowing"
             plain = (getattr(f, "plain", "") or f.message).strip()
-            self._runs([(f"{lead}. ", {"bold": True}), (plain, {})], keep_next=True)
-            refs = [self._event_ref(i) for i in f.events or ()]
-            if len(refs) > 3:
-                refs = refs[:3] + [f"{len(refs) - 3} more"]
+            numbers = [str(self.number[i]) for i in f.events or () if i in self.number]
+            parts = [(f"{lead}. ", {"bold": True}), (plain, {})]
+            if numbers:
+                which = ", ".join(numbers[:-1]) + (" and " if len(numbers) > 1 else "") + numbers[-1]
+                parts.append((f" (Event{'s' if len(numbers) > 1 else ''} {which}.)", {"italic": True}))
             advice = self._advice(f, items)
+            self._runs(parts, keep_next=bool(advice))
             if advice:
-                self._runs([("What to do: ", {"italic": True, "bold": True}), (advice, {})],
-                           keep_next=bool(refs))
-            if refs:
-                text = "; ".join(refs[:-1]) + (" and " if len(refs) > 1 else "") + refs[-1]
-                self._runs([("Based on ", {"italic": True}), (text + ".", {"italic": True})])
+                self._runs([("What to do: ", {"italic": True, "bold": True}), (advice, {})])
 
     def checklist(self, items) -> None:
         self._heading("Actions", 1)
-        self._para("The actions that help a firm through each step of renewal, with the firm's own actions "
-                   "added. For each: done (and the event that shows it), planned (who and by when), not "
-                   "relevant, or still to decide.")
+        self._para("What helps a firm through each step of renewal, and the firm's own actions: done (with "
+                   "the event that shows it), planned (who, by when), not relevant, or still to decide.",
+                   keep_next=True)
         by_phase: dict = {}
+        notes = any((it.entry or {}).get("note") for it in items)
         for it in items:
             by_phase.setdefault(it.action.phase or "", []).append(it)
         order = list(self.voc.ids("phases"))
+        header = ["No.", "Action", "Led by", "Status", "Owner", "By / on", "Note"]
+        rows, shades = [], {}
         for phase in sorted(by_phase, key=lambda p: order.index(p) if p in order else len(order)):
-            group = by_phase[phase]
             title = self._phase_label(phase) if phase else f"Actions agreed for {self.firm.name}"
-            self._heading(title, 2)
-            rows, shades = [], {}
-            for r, it in enumerate(group):
+            for c in range(len(header)):  # a band naming the step, across the table
+                shades[(len(rows), c)] = "E4E4E4"
+            rows.append(["", (title, {"bold": True})] + [""] * (len(header) - 2))
+            for it in by_phase[phase]:
                 entry = it.entry or {}
                 status = entry.get("status")
                 word = STATUS_WORDS.get(status, str(status))
@@ -572,13 +553,16 @@ class _ClientWriter:
                     word += f", event {self.number[e.id]}" if e is not None else ""
                 who = it.action.who or ""
                 who = WHO_WORDS.get(who, who.replace("_", " ").replace("-", " ").capitalize())
-                text = it.action.text or "–"
-                rows.append([str(self.action_no[id(it)]), text, who or "–", (word, {"bold": status is None}),
-                             entry.get("owner") or "–", entry.get("date") or "–", entry.get("note") or "–"])
                 if status is None:
-                    shades[(r, 3)] = "FFF4C2"
-            self._table(None, ["No.", "Action", "Who", "Status", "Owner", "By / on", "Note"], rows,
-                        [0.7, 2.95, 1.1, 1.0, 1.05, 0.9, 1.55], shades=shades)
+                    shades[(len(rows), 3)] = "FFF4C2"
+                rows.append([str(self.action_no[id(it)]), it.action.text or "–", who or "–",
+                             (word, {"bold": status is None}), entry.get("owner") or "–",
+                             entry.get("date") or "–", entry.get("note") or "–"])
+        weights = [0.6, 3.1, 0.95, 1.2, 1.05, 0.85, 1.35]
+        if not notes:  # no notes anywhere: room for the actions instead
+            rows = [r[:-1] for r in rows]
+            header, weights = header[:-1], [0.6, 4.4, 0.95, 1.05, 1.1, 0.9]
+        self._table(None, header, rows, weights, shades=shades)
 
 
 def build(study: Study, firm_id: str, options=None):
