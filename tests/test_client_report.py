@@ -193,12 +193,10 @@ def test_codes_explained_once_where_first_used(harbour_report):
             "C Coercive": client_report.TYPE_PLAIN["coercive"]}
     for s in ("intuiting", "interpreting", "integrating", "institutionalising", "intertwining"):
         want[all_stages()[s].label] = client_report.STAGE_PLAIN[s]
-    for lv in ("individual", "group", "organisation"):
+    for lv in ("individual", "group", "organisation", "inter_organisation"):  # the 5I diagram's columns
         want[f"{voc.label('levels', lv)} (column)"] = client_report.LEVEL_PLAIN[lv]
     for name, sentence in want.items():
         assert rows.get(name) == plain(sentence), name
-    # no event is at the inter-organisation level: not explained
-    assert "Inter-organisation (column)" not in rows
     text = all_text(document)
     for sentence in want.values():
         assert text.count(sentence[1:]) == 1, sentence  # explained once in the whole report
@@ -225,6 +223,13 @@ def test_codes_not_used_are_not_explained(tmp_path):
     assert client_report.TYPE_PLAIN["normative"][1:] in text
     assert client_report.TYPE_PLAIN["coercive"][1:] not in text
     assert client_report.TYPE_PLAIN["mimetic"][1:] not in text
+    # a 4I study's diagram has no inter-organisation column: none explained
+    doc["framework"] = "4I"
+    for ev in doc["firms"][0]["events"]:
+        ev["stages"] = [s for s in ev["stages"] if s != "intertwining"] or ["interpreting"]
+    rows = explanation_rows(client_report.build(Study.from_dict(doc), "harbour", client_report.ClientOptions()))
+    assert "Inter-organisation (column)" not in rows and "Intertwining" not in rows
+    assert rows["Organisation (column)"].startswith("What the whole firm keeps")
 
 
 def test_renewal_path_lists_each_phase_with_events_and_dates(harbour_report):

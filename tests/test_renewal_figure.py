@@ -117,7 +117,7 @@ def test_key_holds_exactly_the_marks_used():
     root = svg_of(Study.from_dict(doc))
     key = " ".join(texts(root, "key"))
     for words in ("The critical incident", "An event that built a routine", "An event",
-                  "Filled: an outside source took part", "Critical incident", "Opening up",
+                  "Filled: an outside organisation took part", "Critical incident", "Opening up",
                   "Knowledge-sharing structures", "Institutionalisation"):
         assert words in key
     # no routines, no outside sources, only two phases: the key says only what is drawn
@@ -128,7 +128,7 @@ def test_key_holds_exactly_the_marks_used():
             e["phase"] = "opening_up"
     root = svg_of(Study.from_dict(doc))
     key = " ".join(texts(root, "key"))
-    assert "built a routine" not in key and "outside source" not in key
+    assert "built a routine" not in key and "outside organisation" not in key
     assert "Knowledge-sharing" not in key and "Institutionalisation" not in key
     assert "Opening up" in key and "The critical incident" in key
 

@@ -404,7 +404,7 @@ class _ClientWriter:
         """How to read the process diagram: a row, in one plain sentence, for
         each column, kind of learning, step of learning and arrow it uses."""
         from ..core.analysis import firm_links
-        from .diagram import _lanes, event_lane
+        from .diagram import _lanes
 
         voc = self.voc
         fw = self.study.framework_def()
@@ -414,13 +414,10 @@ class _ClientWriter:
                    "by a letter and its colour, the kind of learning. Arrows join events that led one to "
                    "another. The words used mean:", keep_next=True)
         rows: list[list] = []
-        lanes = _lanes(fw, False)
-        used = {event_lane(e, lanes) for e in events}
-        for lane in lanes:
-            if lane in used:
-                rows.append([(f"{voc.label('levels', lane)} (column)", {"bold": True}),
-                             _upper_first(LEVEL_PLAIN.get(lane) or _first_sentence(
-                                 getattr(voc.term("levels", lane), "definition", ""))) + "."])
+        for lane in _lanes(fw, False):  # every column the diagram draws
+            rows.append([(f"{voc.label('levels', lane)} (column)", {"bold": True}),
+                         _upper_first(LEVEL_PLAIN.get(lane) or _first_sentence(
+                             getattr(voc.term("levels", lane), "definition", ""))) + "."])
         for t in voc.ids("learning_types"):
             if any(t in (e.learning_types or ()) for e in events):
                 term = voc.term("learning_types", t)

@@ -50,7 +50,7 @@ MARK_KINDS = {
     "incident": ("diamond", "The critical incident (position 0)"),
     "event": ("circle", "An event"),
     "routine": ("square", "An event that built a routine"),
-    "outside": (None, "Filled: an outside source took part"),
+    "outside": (None, "Filled: an outside organisation took part"),
 }
 
 
@@ -313,7 +313,8 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
             continue
         text = "0" if pos == 0 else f"{pos:+d}"
         _text(g, _safe_id("tick", str(pos)), [text], x_of(pos), ay, MIN_PT, max(step, 14), cls="axis")
-    axis_title = "Events before (−) and after (+) each firm's critical incident, in order (not to time scale)"
+    whose = "each firm's" if len(lanes) > 1 else "the"
+    axis_title = f"Events before (−) and after (+) {whose} critical incident, in order (not to time scale)"
     lines = wrap(axis_title, int((width - 16) / (7.5 * CHAR_W)), 2)
     _text(g, "axis-title", lines, x0 + plot_w / 2 if _text_w(lines[0], 7.5) < plot_w else width / 2,
           ay + 11 + 4.5 * (len(lines) - 1), 7.5, width - 16, cls="axis")
