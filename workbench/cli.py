@@ -133,36 +133,37 @@ def cmd_diagram(args) -> int:
         suffix = args.output.rsplit(".", 1)[-1].lower() if "." in args.output else ""
         fmt = suffix if suffix in FORMATS and not (args.all and args.kind != "renewal") else "svg"
     firms = args.firm or []
-    if args.kind == "renewal":  # all firms (or those named) in one figure
+    if args.kind == "renewal":  # all firms (or those named) in one figure, 16 cm wide unless --width
         if args.code:
             raise services.InputError("--code: the renewal figure shows each firm's whole path; "
                                       "leave out --code")
         written, engine, warnings = services.renewal_diagram(
             args.study, args.output, firm_ids=firms or None, fmt=fmt, engine=args.engine, dpi=args.dpi,
-            width=_length(getattr(args, "width", None)))
+            width=_diagram_width(args))
     elif len(firms) > 1:
         raise services.InputError(f"--firm {' '.join(firms)}: a {args.kind} diagram is of one firm; "
-                         f"use --all for one file per firm (several firms side by side: --kind renewal)")
+                                  f"use --all for one file per firm (several firms side by side: --kind renewal)")
     else:
         written, engine, warnings = services.diagram(
             args.study, args.output, firm_id=firms[0] if firms else None, all_firms=args.all, kind=args.kind,
             fmt=fmt, dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine,
-            code=args.code)
+            code=args.code, width=_diagram_width(args))
     _warn(warnings)
     if fmt != "dot":
         _err(f"drawn with {engine}")
+    if not args.all and len(written) > 1:
+        _err(f"the drawing needs {len(written)} pages at this width: one file per part")
     for path in written:
         print(f"wrote {path}")
     return 0
 
 
-def _length(value):
-    """A width the user typed (16cm, 6.3in) as points; None stays None."""
-    if value is None or isinstance(value, (int, float)):
-        return value
+def _diagram_width(args) -> float | None:
+    """--width in points; without it None: one drawing as large as it needs
+    (as on screen), whatever the format."""
     from .render.units import parse_length
 
-    return parse_length(value)
+    return parse_length(args.width) if args.width is not None else None
 
 
 class _ProgressBar:
@@ -351,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["svg", "png", "pdf", "dot"],
                    help="output format (default: from -o's extension, else svg)")
     p.add_argument("--dpi", type=int, default=150, help="resolution of PNG output (default 150)")
+    p.add_argument("--width", metavar="LENGTH",
+                   help="draw for a page this wide, e.g. 16cm, 160mm, 6.3in or 453pt: text at 7.5 pt or more "
+                        "at that size, nothing shrunk; a long process is drawn over several pages "
+                        "(NAME-1.svg, NAME-2.svg, ...). Without it: one drawing as large as "
+                        "the process needs, as on screen")
     p.add_argument("--no-sources", action="store_true", help="leave out the knowledge sources")
     p.add_argument("--no-routines", action="store_true", help="leave out the routines")
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",

@@ -584,78 +584,8 @@ def stage_flows(firms: list[Firm]) -> dict[tuple[str, str], int]:
 
 
 def framework_graph(study: Study, firm: Firm | None = None) -> graphviz.Digraph:
-    """The framework's stages in their levels (as Jones & Macpherson's
-    Figure 2), each annotated with the number of events coded to it, and the
-    feed-forward and feedback links between stages, for one firm or the
-    whole study."""
-    fw = study.framework_def()
-    firms = [firm] if firm is not None else list(study.firms)
-    scope = firm.id if firm is not None else "study"
-    coded: dict[str, int] = {s: 0 for s in fw.stage_ids}
-    for f in firms:
-        for e in f.event_list:
-            for s in e.stages or ():
-                if s in coded:
-                    coded[s] += 1
-    flows = stage_flows(firms)
-    pal = _palette()
-    lanes = [lv for lv in pal.lane_order if lv in fw.level_ids]
-    cell_w, row_h = 200.0, 110.0
-    lane_y = {lane: LEGEND_H + row_h * (len(lanes) - i - 0.5) for i, lane in enumerate(lanes)}
-    top = LEGEND_H + row_h * len(lanes)
-    orders = sorted({s.order for s in fw.stages})
-    stage_xy: dict[str, tuple[float, float]] = {}
-    used: dict[tuple[float, float], int] = {}
-    for s in fw.stages:
-        x = LEFT + cell_w * (orders.index(s.order) + 0.5)
-        y = lane_y.get(s.default_level, lane_y[lanes[-1]])
-        n = used.get((x, y), 0)
-        used[(x, y)] = n + 1
-        stage_xy[s.id] = (x + 60 * n, y - 34 * n)
-    right = LEFT + cell_w * len(orders) + 40
-
-    name = f"{firm.name}" if firm is not None else study.title
-    g = graphviz.Digraph(name=_safe_id("framework", scope))  # drawn with the nop2 layout: see engine.LAYOUT
-    g.attr("graph", splines="curved", outputorder="edgesfirst", bgcolor="white", pad="0.2",
-           tooltip=attr_text(f"{fw.name}: {name}"), id=_safe_id("framework", scope))
-    g.attr("node", fontname=FONT, fontsize="11")
-    g.attr("edge", fontname=FONT, fontsize="9")
-    bg = _Background()
-    for lane in lanes:
-        y = lane_y[lane]
-        bg.rect(8, y - row_h / 2, right, y + row_h / 2, pal.lane_fill[lane], pal.colour["lane_border"])
-        _lane_name(g, lane, y)
-    g.attr("graph", _background=bg.value())
-    totals = flow_totals(firms)
-    title_right = _title_node(
-        g, f"{shorten(name, 70)}: {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
-           f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
-           f"within stage {totals[WITHIN]}){_limit_text(study, firms)}", top, 14)
-    for cname, x, y in (("corner-a", 0, 0), ("corner-b", max(right + 8, title_right), top + TITLE_H)):
-        g.node(cname, label="", shape="point", style="invis", width="0.01", pos=_pos(x, y))
-
-    for s in fw.stages:
-        x, y = stage_xy[s.id]
-        n = coded[s.id]
-        g.node(_safe_id("stage", s.id),
-               label=label(s.label, f"{n} event{'s' if n != 1 else ''}"),
-               shape="box", style="rounded,filled", fillcolor=pal.colour["stage_fill"],
-               color=pal.colour["stage_line"], penwidth="1.4",
-               width="1.5", height="0.6", pos=_pos(x, y), tooltip=attr_text(f"{s.label}: {s.definition}"),
-               id=_safe_id("stage", scope, s.id), **{"class": "stage"})
-    order_of = {s.id: s.order for s in fw.stages}
-    for (a, b), n in sorted(flows.items(), key=lambda kv: (order_of.get(kv[0][0], 0), order_of.get(kv[0][1], 0))):
-        if a not in stage_xy or b not in stage_xy:
-            continue
-        flow = stage_flow(a, b)
-        style = dict(pal.flow_style[flow])
-        style["penwidth"] = f"{min(1.0 + 0.5 * n, 5.0):.1f}"
-        g.edge(_safe_id("stage", a), _safe_id("stage", b), label=label(str(n)),
-               tooltip=attr_text(f"{vocabulary().label('flows', flow)}: {all_stages()[a].label} to "
-                                 f"{all_stages()[b].label}, {n} link{'s' if n != 1 else ''}"),
-               id=_safe_id("stageflow", scope, a, b), **{"class": f"flow {flow}"}, **style)
-    _legend(g, scope, sources=False, routines=False, events=False)
-    return g
+    """The framework figure (``framework_figures``) for an A4 page on its side."""
+    return framework_figures(study, firm)[0].graph
 
 
 def flow_totals(firms: list[Firm]) -> dict[str, int]:
@@ -739,7 +669,7 @@ class _Measure:
     """Sizes for one page width: the columns, the font, the text width of a box."""
 
     def __init__(self, width: float, columns: int, left: float = 0.0):
-        self.width = width - 2 * PAD - 1.0          # the drawing inside Graphviz's pad
+        self.width = width - 2 * PAD - 2.0          # the drawing inside Graphviz's pad, with a margin
         self.left = left
         self.colw = (self.width - left) / max(columns, 1)
         self.fs = FONT_MIN if self.colw < 140 else 8.5
@@ -899,16 +829,38 @@ def _used_sources(firm: Firm, events: list[Event], options: Options) -> list[Sou
     return [s for s in firm.source_list if s.id in used]
 
 
+class _FirmIndex:
+    """What every part of a firm's figures looks up: events by id and
+    position, the links (numbered as the firm's) from and to each event, the
+    sources any event names and the routines any event builds. Made once, so
+    that laying out a part costs in proportion to the part."""
+
+    def __init__(self, firm: Firm):
+        self.events = firm.event_list
+        self.pos = {e.id: i for i, e in enumerate(self.events)}
+        self.by_id = {e.id: e for e in self.events}
+        self.links_from: dict[str, list] = {}
+        self.links_to: dict[str, list] = {}
+        for i, ln in enumerate(firm_links(firm)):
+            if ln.source in self.pos and ln.target in self.pos:
+                self.links_from.setdefault(ln.source, []).append((i, ln))
+                self.links_to.setdefault(ln.target, []).append((i, ln))
+        self.named_sources = {sid for e in self.events for sid in e.sources or ()}
+        self.built_routines = {rid for e in self.events for rid in e.routines or ()}
+
+    def number(self, event_id: str) -> int:
+        return self.pos[event_id] + 1
+
+
 def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo: int, hi: int,
-                  part_of: dict[str, int], title: str, last: bool) -> _Drawn:
-    """Lay out events lo..hi-1 of the firm for options.width."""
-    all_events = firm.event_list
-    events = all_events[lo:hi]
-    number = {e.id: i + 1 for i, e in enumerate(all_events)}
+                  part_of, title: str, last: bool, ix: _FirmIndex) -> _Drawn:
+    """Lay out events lo..hi-1 of the firm for options.width; ``part_of``
+    gives the part an event id is drawn in."""
+    events = ix.events[lo:hi]
+    number = ix.number
     sources = _used_sources(firm, events, options)
     if last and options.sources:  # sources no event names, at the end of the last part
-        named = {sid for e in all_events for sid in e.sources or ()}
-        sources += [s for s in firm.source_list if s.id not in named]
+        sources += [s for s in firm.source_list if s.id not in ix.named_sources]
     routines = firm.routine_list if options.routines else []
     lanes = _lanes(fw, any(s.is_external for s in sources))
     col = {lane: i for i, lane in enumerate(lanes)}
@@ -919,7 +871,6 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
     title_h = len(title_lines) * 10.0 * grid.LINE + 8
     head_lines, head_h = _lane_headers(lanes, m, title_h)
 
-    links = [ln for ln in firm_links(firm) if ln.source in part_of and ln.target in part_of]
     rows = _Rows()
     placed: set[str] = set()
     src_by_id = {s.id: s for s in sources}
@@ -928,17 +879,17 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
     floor = 0
     last_row, last_time, last_floor = None, None, 0
     for e in events:
-        cell = _event_cell(e, number[e.id], col[event_lane(e, lanes)], m, notes)
+        cell = _event_cell(e, number(e.id), col[event_lane(e, lanes)], m, notes)
         same_time = bool(e.time_label()) and e.time_label() == last_time
         r = rows.add_event(cell, last_row if same_time else None)
         if same_time and r == last_row:
             floor = last_floor
         start_floor = floor
-        for ln in links:  # links coming from another part
-            if ln.target == e.id and ln.source not in here:
+        for _, ln in ix.links_to.get(e.id, ()):  # links coming from another part
+            if ln.source not in here:
                 key = f"conn:in:{ln.source}:{e.id}"
-                src_event = next(x for x in all_events if x.id == ln.source)
-                text = f"from event {number[ln.source]} (part {part_of[ln.source]})"
+                src_event = ix.by_id[ln.source]
+                text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
                 r = rows.above(_conn_cell(key, text, col[event_lane(src_event, lanes)], m), r, start_floor)
         for sid in e.sources or ():
             if sid in src_by_id and f"source:{sid}" not in placed:
@@ -949,11 +900,11 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
             if rid in rt_by_id and f"routine:{rid}" not in placed:
                 rows.below(_routine_cell(rt_by_id[rid], col[_firm_top_lane(lanes)], m, notes), r)
                 placed.add(f"routine:{rid}")
-        for ln in links:  # links going to another part
-            if ln.source == e.id and ln.target not in here:
+        for _, ln in ix.links_from.get(e.id, ()):  # links going to another part
+            if ln.target not in here:
                 key = f"conn:out:{e.id}:{ln.target}"
-                tgt = next(x for x in all_events if x.id == ln.target)
-                text = f"to event {number[ln.target]} (part {part_of[ln.target]})"
+                tgt = ix.by_id[ln.target]
+                text = f"to event {number(ln.target)} (part {part_of(ln.target)})"
                 rows.below(_conn_cell(key, text, col[event_lane(tgt, lanes)], m), r)
         last_row, last_time, last_floor = r, e.time_label(), start_floor
         floor = r
@@ -963,7 +914,7 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
                 rows.below(_source_cell(s, col[source_lane(s, lanes)], m, notes), len(rows.rows))
                 placed.add(f"source:{s.id}")
         for rt in routines:
-            if f"routine:{rt.id}" not in placed and not any(rt.id in (x.routines or ()) for x in all_events):
+            if f"routine:{rt.id}" not in placed and rt.id not in ix.built_routines:
                 rows.below(_routine_cell(rt, col[_firm_top_lane(lanes)], m, notes), len(rows.rows))
                 placed.add(f"routine:{rt.id}")
 
@@ -979,7 +930,8 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
     wanted = []
     voc = vocabulary()
     marks: set = set()
-    for i, ln in enumerate(firm_links(firm)):
+    part_links = {i: ln for e in events for i, ln in ix.links_from.get(e.id, []) + ix.links_to.get(e.id, [])}
+    for i, ln in sorted(part_links.items()):
         a = f"event:{ln.source}" if ln.source in here else f"conn:in:{ln.source}:{ln.target}"
         b = f"event:{ln.target}" if ln.target in here else f"conn:out:{ln.source}:{ln.target}"
         if a not in cells or b not in cells or (ln.source not in here and ln.target not in here):
@@ -1278,7 +1230,7 @@ def _draw_process(study: Study, firm: Firm, fw: Framework, d: _Drawn, with_notes
         top = key_bottom + 14
         em.text("notes-title", ["Notes"], 0, top, m.fs, **{"class": "note"})
         em.notes(notes_laid, top + m.fs * grid.LINE + 2, m.fs)
-    return em.finish(), m.width + 2 * PAD, bottom + 2 * PAD
+    return em.finish(), m.width + 2 * PAD + 1, bottom + 2 * PAD + 1
 
 
 @dataclass
@@ -1289,7 +1241,7 @@ class _Part:
 
 def _span(firm: Firm, lo: int, hi: int) -> str:
     ev = firm.event_list[lo:hi]
-    text = f"events {lo + 1}–{hi}"
+    text = f"events {lo + 1}–{hi}" if hi - lo > 1 else f"event {lo + 1}"
     first, last = clean(ev[0].time_label()), clean(ev[-1].time_label())
     if first and last and first != last:
         text += f" ({first} to {last})"
@@ -1311,35 +1263,63 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
     n = len(events)
     limit = PAGE_HEIGHT
 
+    ix = _FirmIndex(firm)
+
     def measure(lo: int, hi: int, last: bool) -> float:
-        part_of = {e.id: (1 if lo <= i < hi else 2) for i, e in enumerate(events)}
+        def part_of(event_id: str) -> int:
+            return 1 if lo <= ix.pos[event_id] < hi else 2
+
         title = _process_title(study, firm, fw, 88, 88, _span(firm, lo, hi) if n else "")
-        d = _process_part(study, firm, fw, options, lo, hi, part_of, title, last)
+        d = _process_part(study, firm, fw, options, lo, hi, part_of, title, last, ix)
         key_items = _key_items(d.marks)
         _, bottom = _key_layout(key_items, d.measure.width, d.height + 8, d.measure.fs)
         return bottom + 6 + 2 * PAD
 
-    parts: list[_Part] = []
-    lo = 0
-    while lo < n:
-        hi = lo + 1
-        while hi < n and measure(lo, hi + 1, hi + 1 == n) <= limit:
-            hi += 1
-        if hi < n:  # prefer a break where the phase changes, if not too early
-            for k in range(hi - 1, lo + max(1, (hi - lo) * 6 // 10) - 1, -1):
-                if k > lo and events[k].phase != events[k - 1].phase:
-                    hi = k
-                    break
-        parts.append(_Part(lo, hi))
-        lo = hi
+    sizes: dict[tuple[int, int], float] = {}
+
+    def fits(lo: int, hi: int, height: float) -> bool:
+        if (lo, hi) not in sizes:
+            sizes[(lo, hi)] = measure(lo, hi, hi == n)
+        return sizes[(lo, hi)] <= height
+
+    def split(height: float) -> list[_Part]:
+        """Events to parts, each as long as fits in ``height``, broken
+        where the phase changes when that is not too early."""
+        out: list[_Part] = []
+        lo = 0
+        while lo < n:
+            hi = lo + 1
+            while hi < n and fits(lo, hi + 1, height):
+                hi += 1
+            if hi < n:
+                for k in range(hi - 1, lo + max(1, (hi - lo) * 6 // 10) - 1, -1):
+                    if k > lo and events[k].phase != events[k - 1].phase:
+                        hi = k
+                        break
+            out.append(_Part(lo, hi))
+            lo = hi
+        return out
+
+    parts = split(limit)
+    if 1 < len(parts) <= 8:
+        # as many pages, evened out: the lowest height that needs no more parts
+        low, high = limit * 0.3, limit
+        for _ in range(7):
+            mid = (low + high) / 2
+            if len(split(mid)) <= len(parts):
+                high = mid
+            else:
+                low = mid
+        parts = split(high)
     if not parts:
         parts.append(_Part(0, 0))
-    part_of = {e.id: i + 1 for i, p in enumerate(parts) for e in events[p.lo:p.hi]}
+    part_no = {e.id: i + 1 for i, p in enumerate(parts) for e in events[p.lo:p.hi]}
+    part_of = part_no.__getitem__
     figures = []
     for i, p in enumerate(parts):
         span = _span(firm, p.lo, p.hi) if len(parts) > 1 and n else ""
         title = _process_title(study, firm, fw, i + 1, len(parts), span)
-        d = _process_part(study, firm, fw, options, p.lo, p.hi, part_of, title, i == len(parts) - 1)
+        d = _process_part(study, firm, fw, options, p.lo, p.hi, part_of, title, i == len(parts) - 1, ix)
         graph, w, h = _draw_process(study, firm, fw, d, with_notes=False)
         fig = Figure(graph, i + 1, len(parts), span, list(d.notes), w, h)
         if d.notes:
@@ -1348,6 +1328,104 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
     return figures
 
 
+
 def framework_figures(study: Study, firm: Firm | None = None, width: float | None = None) -> list[Figure]:
-    """The framework figure for a page width."""
-    return [Figure(framework_graph(study, firm))]
+    """The framework figure (as Jones & Macpherson's Figure 2: the stages in
+    their levels, each with the number of events coded to it, and the flows
+    between stages with their counts) drawn for ``width`` points, text at
+    7.5 pt or more; without a width, for an A4 page on its side."""
+    from .units import A4_LANDSCAPE
+
+    width = width or A4_LANDSCAPE
+    fw = study.framework_def()
+    firms = [firm] if firm is not None else list(study.firms)
+    scope = firm.id if firm is not None else "study"
+    coded: dict[str, int] = {sid: 0 for sid in fw.stage_ids}
+    for f in firms:
+        for e in f.event_list:
+            for sid in e.stages or ():
+                if sid in coded:
+                    coded[sid] += 1
+    flows = stage_flows(firms)
+    pal = _palette()
+    lanes = [lv for lv in pal.lane_order if lv in fw.level_ids]
+    stages = sorted(fw.stages, key=lambda st: (st.order, st.id))
+    name = clean(firm.name if firm is not None else study.title)
+    totals = flow_totals(firms)
+    title = (f"{name}: {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
+             f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
+             f"within stage {totals[WITHIN]}){_limit_text(study, firms)}")
+
+    probe = _Measure(width, len(stages))
+    lane_lines = {lane: grid.fit(_lane_label(lane), probe.fs + 0.5, 74) for lane in lanes}
+    left = max(grid.widest(v, probe.fs + 0.5) for v in lane_lines.values()) + 10
+    m = _Measure(width, len(stages), left=left)
+    title_lines = grid.fit(title, 10.0, m.width)
+    title_h = len(title_lines) * 10.0 * grid.LINE + 10
+    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h)
+    cells: dict[str, _Cell] = {}
+    row_of = {lane: i for i, lane in enumerate(lanes)}
+    for c, st in enumerate(stages):
+        n = coded[st.id]
+        lines = grid.fit(st.label, m.fs + 0.5, m.text_w()) + grid.fit(f"{n} event{'s' if n != 1 else ''}",
+                                                                      m.fs + 0.5, m.text_w())
+        k = flows.get((st.id, st.id), 0)
+        if k:  # links within the stage: a count in the box, no loop to crowd the gutter
+            lines += grid.fit(f"{k} link{'s' if k != 1 else ''} within", m.fs + 0.5, m.text_w())
+        key = f"stage:{st.id}"
+        cells[key] = _Cell(key, "stage", c, lines, obj=st)
+        r = row_of.get(st.default_level, len(lanes) - 1)
+        g.add(grid.Box(key, r, c, h=m.height(len(lines), m.fs + 0.5)))
+    for r in range(len(lanes)):  # a level without a stage still gets its band
+        if all(g.free(r, c) for c in range(len(stages))):
+            g.add(grid.Box(f"empty:{r}", r, 0, h=24.0))
+    bottom = g.place()
+    wanted = []
+    marks = {("stage",)}
+    order_of = {st.id: st.order for st in fw.stages}
+    counts = {}
+    for (a, b), n in sorted(flows.items(), key=lambda kv: (order_of.get(kv[0][0], 0), order_of.get(kv[0][1], 0))):
+        if f"stage:{a}" not in cells or f"stage:{b}" not in cells or a == b:
+            continue
+        flow = stage_flow(a, b)
+        marks.add(("flow", flow))
+        style = dict(pal.flow_style[flow])
+        style["penwidth"] = f"{min(1.0 + 0.3 * n, 3.0):.1f}"
+        eid = _safe_id("stageflow", scope, a, b)
+        counts[eid] = n
+        wanted.append(("flow", f"stage:{a}", f"stage:{b}", dict(
+            style, arrowsize="0.55", tooltip=_tip(f"{vocabulary().label('flows', flow)}: {all_stages()[a].label} to "
+                                                  f"{all_stages()[b].label}, {n} link{'s' if n != 1 else ''}"),
+            **{"class": f"flow {flow}"}), (True, False), eid))
+    edges = _route_all(g, wanted)
+    key_top = bottom + 10
+    placed, key_bottom = _key_layout(_key_items(marks), m.width, key_top, m.fs)
+    height = key_bottom + 6
+    em = _Emit(_safe_id("framework", scope), _safe_id("framework", scope), f"{fw.name}: {name}", height, m.width)
+    em.text("title", title_lines, 0, 2, 10.0, **{"class": "title"})
+    for r, lane in enumerate(lanes):
+        y0, y1 = g.row_y[r]
+        em.rect(0, y0 - g.gap / 2 + 1, m.width, y1 + g.gap / 2 - 1, pal.lane_fill[lane], pal.colour["lane_border"])
+        lines = lane_lines[lane]
+        em.text(f"lane-{lane}", lines, 4, (y0 + y1) / 2 - len(lines) * (m.fs + 0.5) * grid.LINE / 2, m.fs + 0.5,
+                fontcolor=pal.colour["lane_text"], **{"class": "lane"})
+    for key, cell in cells.items():
+        b = g.boxes[key]
+        st = cell.obj
+        em.node(_safe_id("stage", st.id), b.cx, b.cy, b.x1 - b.x0, b.y1 - b.y0, label=_esc_lines(cell.lines),
+                fontsize=f"{m.fs + 0.5:g}", shape="box", style="rounded,filled", fillcolor=pal.colour["stage_fill"],
+                color=pal.colour["stage_line"], penwidth="1.4", tooltip=_tip(f"{st.label}: {st.definition}"),
+                id=_safe_id("stage", scope, st.id), **{"class": "stage"})
+    for kind, a, b, attrs, heads, eid, pts in edges:
+        em.edge(_safe_id("stage", a.split(":", 1)[1]), _safe_id("stage", b.split(":", 1)[1]), pts, heads[0],
+                heads[1], id=eid, **attrs)
+        # the count, on the longest straight piece of the path
+        p, q = max(zip(pts, pts[1:]), key=lambda pq: abs(pq[0][0] - pq[1][0]) + abs(pq[0][1] - pq[1][1]))
+        text = str(counts[eid])
+        tw = grid.text_width(text, m.fs) + 2
+        em.node(f"count-{eid}", (p[0] + q[0]) / 2, (p[1] + q[1]) / 2, tw, m.fs * grid.LINE,
+                label=_esc_lines([text]), shape="plaintext", fontsize=f"{m.fs:g}", style="filled",
+                fillcolor="white", **{"class": "count"})
+    em.key(placed, key_top, m.fs, scope)
+    graph = em.finish()
+    return [Figure(graph, 1, 1, "", [], m.width + 2 * PAD + 1, height + 2 * PAD + 1)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..core.validate import clean_text
 
@@ -39,9 +40,18 @@ def char_width(ch: str) -> float:
     return 700
 
 
+_TABLE = {chr(32 + i): w for i, w in enumerate(_ASCII)}
+
+
+@lru_cache(maxsize=65536)
 def text_width(text: str, size: float) -> float:
     """The width of one line of text in points at ``size``."""
-    return sum(char_width(c) for c in text) * size / 1000.0 * _SAFETY
+    get = _TABLE.get
+    total = 0
+    for c in text:
+        w = get(c)
+        total += w if w is not None else char_width(c)
+    return total * size / 1000.0 * _SAFETY
 
 
 def _break_word(word: str, size: float, width: float) -> list[str]:
@@ -51,10 +61,10 @@ def _break_word(word: str, size: float, width: float) -> list[str]:
     out: list[str] = []
     for piece in pieces:
         while text_width(piece, size) > width:
-            n = 1
-            while n < len(piece) and text_width(piece[: n + 1], size) <= width:
+            n = 1  # as many characters as fit with a hyphen after them
+            while n < len(piece) and text_width(piece[: n + 1] + "-", size) <= width:
                 n += 1
-            out.append(piece[:n])
+            out.append(piece[:n] + ("-" if piece[n - 1].isalnum() and piece[n:n + 1].isalnum() else ""))
             piece = piece[n:]
         if piece:
             out.append(piece)
@@ -65,6 +75,11 @@ def fit(text: str, size: float, width: float) -> list[str]:
     """``text`` wrapped into lines no wider than ``width`` points at
     ``size``: whole, never cut. Words too long for a line break after a
     hyphen, else where the line is full."""
+    return list(_fit(text, size, round(width, 2)))
+
+
+@lru_cache(maxsize=16384)
+def _fit(text: str, size: float, width: float) -> tuple[str, ...]:
     lines: list[str] = []
     current = ""
     for word in clean_text(text).split():
@@ -80,7 +95,7 @@ def fit(text: str, size: float, width: float) -> list[str]:
                 current = piece
     if current:
         lines.append(current)
-    return lines or [""]
+    return tuple(lines or [""])
 
 
 def widest(lines: list[str], size: float) -> float:
