@@ -20,7 +20,10 @@ from workbench.core.validate import validate
 from workbench.session import Session
 
 OWN = {"sources": ["cust", "staff", "s3"], "routines": ["r1", "r2"], "events": ["e1", "e2", "e3", "e4"],
-       "firms": ["f1"], "codes": ["c1", "c2", "c3"], "passages": ["p1", "p2"]}
+       "firms": ["f1"], "codes": ["c1", "c2", "c3"], "passages": ["p1", "p2"],
+       "actions": ["recognise_threat", "own1"]}
+# actions of the checklist (resources/renewal/actions.json), one of the study's own, and new ones
+ACTION_IDS = ["recognise_threat", "seek_outside_help", "own1", "own2"]
 CODES = OWN["codes"] + ["nope"]
 IDS = OWN["sources"] + OWN["routines"] + OWN["events"] + ["x y"]
 STAGES = ["intuiting", "interpreting", "integrating", "institutionalising", "intertwining", "attending", "nope"]
@@ -59,6 +62,12 @@ values = {
     ("passages", "codes"): st.one_of(st.lists(st.sampled_from(CODES), max_size=2), st.none()),
     ("passages", "end"): st.integers(0, 60),
     ("firms", "attributes"): st.sampled_from([{"sector": "metal"}, {"x": {"y": 1}}, None]),
+    ("actions", "status"): st.sampled_from(["done", "planned", "not_relevant", "maybe", None]),
+    ("actions", "event"): st.sampled_from(OWN["events"] + ["r1", None]),
+    ("actions", "date"): st.sampled_from(["2024", "2024-09", "2024-13", "next week", None]),
+    ("actions", "owner"): st.one_of(TEXT, st.none()),
+    ("actions", "text"): st.sampled_from(["Call the college", "", None]),
+    ("actions", "id"): st.sampled_from(ACTION_IDS),
 }
 
 ops = st.one_of(
@@ -73,6 +82,8 @@ ops = st.one_of(
     st.tuples(st.just("code"), st.sampled_from(["add", "delete", "merge"]), st.sampled_from(CODES),
               st.sampled_from(CODES)),
     st.tuples(st.just("passage"), st.sampled_from(OWN["passages"] + ["p9"]), st.integers(0, 45), st.integers(1, 45)),
+    st.tuples(st.just("action"), st.sampled_from(["add", "delete"]), st.sampled_from(ACTION_IDS),
+              st.sampled_from(OWN["events"] + [None])),
     st.tuples(st.just("undo")),
     st.tuples(st.just("redo")),
 )
@@ -120,6 +131,13 @@ def apply_op(s: Session, op) -> None:
         s.merge_codes(op[2], op[3])
     elif kind == "passage":
         s.insert("passages", "d1", {"id": op[1], "start": op[2], "end": op[2] + op[3], "codes": ["c1"]})
+    elif kind == "action" and op[1] == "add":  # an own action (own2) without text is refused
+        entry = {"id": op[2], "status": "done" if op[3] else "planned"}
+        if op[3]:
+            entry["event"] = op[3]
+        s.insert("actions", "f1", entry)
+    elif kind == "action":
+        s.delete("actions", "f1", op[2])
     elif kind == "undo":
         s.undo()
     elif kind == "redo":
@@ -137,6 +155,9 @@ def test_random_edits_keep_the_study_valid_and_undo_restores_it(sequence):
         start_doc["documents"][0]["passages"] = [{"id": "p1", "start": 0, "end": 7, "codes": ["c2"]},
                                                  {"id": "p2", "start": 16, "end": 20}]
         start_doc["firms"][0]["events"][1]["codes"] = ["c1"]
+        start_doc["firms"][0]["actions"] = [
+            {"id": "recognise_threat", "status": "done", "event": "e2", "note": "the audit"},
+            {"id": "own1", "status": "planned", "date": "2024", "owner": "Jo", "text": "Call the college"}]
         src.write_text(json.dumps(start_doc), encoding="utf-8")
         services.import_file(folder / "s.lpw", src)
         s = Session(folder / "s.lpw")

@@ -31,7 +31,7 @@ CONFLICTS_KEY = "x-conflicts"
 _ABSENT = object()
 
 # list fields whose items are objects with an identity
-_ID_LISTS = {"firms", "documents", "codes", "passages", "sources", "routines", "events", "links"}
+_ID_LISTS = {"firms", "documents", "codes", "passages", "sources", "routines", "events", "links", "actions"}
 
 
 def _ident(field: str, item: Any):

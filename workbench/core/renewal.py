@@ -40,6 +40,10 @@ Modifiers:
                        when the firm has events in P)
     ``after_phase: Q`` see ``missing_phase``
     ``min_events: n``  the rule applies only to firms with at least n events
+
+Messages may use ``{phase}``, ``{after_phase}``, ``{missing_phase}``,
+``{stage}``, ``{type}``, ``{flow}``, ``{count}``, ``{events}`` ("3 events")
+and ``{links}`` ("1 link").
 """
 
 from __future__ import annotations
@@ -56,7 +60,6 @@ from .model import Event, Evidence, Firm, Routine, Source, Study
 SEVERITIES = ("concern", "note")
 STATUSES = ("done", "planned", "not_relevant")
 WHO = ("owner-manager", "facilitator")
-INCIDENT_PHASE = "critical_incident"
 
 _TESTS = ("missing_phase", "without", "without_stage", "no_flow", "single_learning_type",
           "events_without")
@@ -253,6 +256,8 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
     if path is None:
         return list(_default_rules(str(resources_dir())))
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such rules file")
     return parse_rules(_read_json(path), str(path))
 
 
@@ -465,9 +470,11 @@ def checklist(study: Study, firm: str | Firm) -> list[Item]:
 
 def incident_event(firm: Firm) -> Event | None:
     """The event that set the renewal going: the first event of the
-    critical-incident phase flagged critical, else the first of that phase,
-    else the first event flagged critical."""
-    phase = [e for e in firm.event_list if e.phase == INCIDENT_PHASE]
+    critical-incident phase (the first phase of the vocabulary) flagged
+    critical, else the first of that phase, else the first event flagged
+    critical."""
+    first = phase_ids()[0]
+    phase = [e for e in firm.event_list if e.phase == first]
     return (next((e for e in phase if e.is_critical), None) or (phase[0] if phase else None)
             or next((e for e in firm.event_list if e.is_critical), None))
 
