@@ -164,6 +164,13 @@ def test_cli_all_firms_or_a_list(tmp_path, capsys):
     assert main(["diagram", str(study_path), "--kind", "renewal", "--firm", "nope", "-o", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "no firm 'nope'" in err and "brw, rsl, dmf" in err and not bad.exists()
+    # a name that says another format is refused, nothing written
+    assert main(["diagram", str(study_path), "--kind", "renewal", "-o", str(tmp_path / "z.jpg")]) == 2
+    assert ".jpg" in capsys.readouterr().err and not (tmp_path / "z.jpg").exists()
+    # --width draws for that width
+    assert main(["diagram", str(study_path), "--kind", "renewal", "-o", str(out), "--width", "24.7cm",
+                 "--engine", "dot"]) == 0
+    assert width_pt(ET.fromstring(out.read_bytes())) == pytest.approx(parse_length("24.7cm"), abs=1.5)
     # the process diagram stays of one firm
     assert main(["diagram", str(study_path), "--firm", "dmf", "brw", "-o", str(bad)]) == 2
     assert "--kind renewal" in capsys.readouterr().err and not bad.exists()

@@ -404,6 +404,10 @@ def renewal_diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, fi
         raise InputError(f"{study_path}: the study has no firms to draw")
     if Path(out).is_dir():
         raise InputError(f"{out}: the renewal figure is one file, and this is a folder")
+    suffix = Path(out).suffix.lower().lstrip(".")
+    if suffix and suffix != fmt:
+        raise InputError(f"{out}: the name ends .{suffix} but the figure would be written as {fmt.upper()}; "
+                         f"name it .{fmt} (or .svg, .png, .pdf, .dot to choose the format)")
     with explained(study_path):
         graph = renewal_graph(study, firm_ids or None, width=width)
     drawn = eng.draw(graph.source, fmt, engine=engine, dpi=dpi, title=f"{study.title}: renewal paths")

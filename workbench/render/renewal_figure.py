@@ -316,8 +316,9 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
     whose = "each firm's" if len(lanes) > 1 else "the"
     axis_title = f"Events before (−) and after (+) {whose} critical incident, in order (not to time scale)"
     lines = wrap(axis_title, int((width - 16) / (7.5 * CHAR_W)), 2)
-    _text(g, "axis-title", lines, x0 + plot_w / 2 if _text_w(lines[0], 7.5) < plot_w else width / 2,
-          ay + 11 + 4.5 * (len(lines) - 1), 7.5, width - 16, cls="axis")
+    tw = min(width - 16, max(_text_w(line, 7.5) for line in lines) + 8)
+    cx = min(max(x0 + plot_w / 2, 8 + tw / 2), width - 8 - tw / 2)  # over the lanes, inside the drawing
+    _text(g, "axis-title", lines, cx, ay + 11 + 4.5 * (len(lines) - 1), 7.5, tw, cls="axis")
     top = ay + 13 + 9.4 * len(lines)
     if title:
         n = len(lanes)
