@@ -223,7 +223,7 @@ class _ClientWriter:
             return int(Cm(24.7))
 
     def _table(self, caption: str | None, header: list, rows: list[list], weights: list[float],
-               shades=None, first_column: bool = False) -> None:
+               shades=None, first_column: bool = False, size: int = 18) -> None:
         total = int(self._width_emu() / 635)  # twips
         widths = [int(total * w / sum(weights)) for w in weights]
         if caption:
@@ -231,7 +231,8 @@ class _ClientWriter:
             self._xml([X.caption("Table", self.tables, caption, self.style["Caption"], keep_next=True)])
         # rows never split; a table is not chained to what follows (short tables one after another
         # would otherwise move to the next page as one block)
-        self._add(X.table(header, rows, widths, self.table_style, first_column, shades, keep_together=False))
+        self._add(X.table(header, rows, widths, self.table_style, first_column, shades, size=size,
+                          keep_together=False))
 
     def _picture(self, svg: bytes, caption: str) -> None:
         from .engine import png, svg_size_points
@@ -286,13 +287,13 @@ class _ClientWriter:
         self.opening(diag, items)
         self._progress(1, 5, "renewal path")
         self.renewal_path(diag)
-        self._progress(2, 5, "process diagram")
-        if getattr(self.options, "diagrams", True):
-            self.process(firm)
-        self._progress(3, 5, "findings")
+        self._progress(2, 5, "findings")
         self.findings(diag, items)
-        self._progress(4, 5, "checklist")
+        self._progress(3, 5, "checklist")
         self.checklist(items)
+        self._progress(4, 5, "process diagram")
+        if getattr(self.options, "diagrams", True):  # the detail last: event by event
+            self.process(firm)
         props = self.doc.core_properties
         props.title = clean_text(f"{firm.name}: learning and renewal")[:250]
         props.author = clean_text(", ".join(self.study.authors or []))[:250]
@@ -316,8 +317,8 @@ class _ClientWriter:
         self._para(f"This report follows how {firm.name} has changed the way it works. It is built from "
                    f"{_plural(len(events), 'event')} in the firm's recent history{span}, recorded with the "
                    f"owner and staff, numbered in the order they happened (the same numbers throughout). It "
-                   f"shows the path the firm has taken so far, what stands out, and a list of actions to "
-                   f"agree, with who does each and by when.")
+                   f"shows the path the firm has taken so far, what stands out, a list of actions to agree, "
+                   f"with who does each and by when, and last, event by event, how the firm learned.")
 
         self._heading("In brief", 1)
         bullets: list = []
@@ -409,7 +410,7 @@ class _ClientWriter:
         voc = self.voc
         fw = self.study.framework_def()
         events = firm.event_list
-        self._para("Time runs down the page. Each box is one event, with its number (as in the path above), "
+        self._para("Time runs down the page. Each box is one event, with its number (as in the path), "
                    "its date and what happened; its last line names the step of learning the event shows and, "
                    "by a letter and its colour, the kind of learning. Arrows join events that led one to "
                    "another. The words used mean:", keep_next=True)
@@ -530,11 +531,10 @@ class _ClientWriter:
                    "the event that shows it), planned (who, by when), not relevant, or still to decide.",
                    keep_next=True)
         by_phase: dict = {}
-        notes = any((it.entry or {}).get("note") for it in items)
         for it in items:
             by_phase.setdefault(it.action.phase or "", []).append(it)
         order = list(self.voc.ids("phases"))
-        header = ["No.", "Action", "Led by", "Status", "Owner", "By / on", "Note"]
+        header = ["No.", "Action", "Led by", "Status", "Owner", "By / on"]
         rows, shades = [], {}
         for phase in sorted(by_phase, key=lambda p: order.index(p) if p in order else len(order)):
             title = self._phase_label(phase) if phase else f"Actions agreed for {self.firm.name}"
@@ -552,14 +552,13 @@ class _ClientWriter:
                 who = WHO_WORDS.get(who, who.replace("_", " ").replace("-", " ").capitalize())
                 if status is None:
                     shades[(len(rows), 3)] = "FFF4C2"
-                rows.append([str(self.action_no[id(it)]), it.action.text or "–", who or "–",
+                text = it.action.text or "–"
+                if entry.get("note"):  # under the action: the columns stay wide enough to read
+                    text += f"\n\nNote: {entry['note']}"
+                rows.append([str(self.action_no[id(it)]), text, who or "–",
                              (word, {"bold": status is None}), entry.get("owner") or "–",
-                             entry.get("date") or "–", entry.get("note") or "–"])
-        weights = [0.6, 3.1, 0.95, 1.2, 1.05, 0.85, 1.35]
-        if not notes:  # no notes anywhere: room for the actions instead
-            rows = [r[:-1] for r in rows]
-            header, weights = header[:-1], [0.6, 4.4, 0.95, 1.05, 1.1, 0.9]
-        self._table(None, header, rows, weights, shades=shades)
+                             entry.get("date") or "–"])
+        self._table(None, header, rows, [0.6, 4.4, 0.95, 1.05, 1.1, 0.9], shades=shades, size=17)
 
 
 def build(study: Study, firm_id: str, options=None):
