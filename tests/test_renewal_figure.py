@@ -190,3 +190,23 @@ def test_many_events_never_overlap():
     xs = sorted(float(m.group(1)) for m in re.finditer(r'"mark-harbour-[^"]*" \[.*?pos="([\d.]+),', g.source))
     assert len(xs) == 30
     assert min(b - a for a, b in zip(xs, xs[1:])) >= 15.0  # a mark's width: they never touch
+
+
+@needs_dot
+def test_hostile_and_long_text_draws():
+    doc = harbour_study()
+    firm = doc["firms"][0]
+    firm["name"] = 'Evil "quoted" \\N firm <b>bold</b> {braces} ' + "x" * 1000
+    firm["events"][0]["title"] = 'Title with "quotes", \\l backslashes, <html> & ' + "word " * 600
+    firm["events"][1]["when"] = "\\G \x01 late"
+    study = Study.from_dict(doc)
+    root = svg_of(study)  # the system dot (2.43 rejects over-long quoted strings)
+    assert len(groups(root, "lane")) == 1
+    lane = " ".join(texts(root, "lane"))
+    assert lane.startswith('Evil "quoted" \\N firm <b>bold</b>')
+    notes = "\n".join(texts(root, "note"))
+    assert 'Title with "quotes", \\l backslashes, <html> &' in notes
+    from workbench.render import client_report
+
+    document = client_report.build(study, "harbour", client_report.ClientOptions())
+    assert document.paragraphs[0].text.startswith('Evil "quoted" \\N firm <b>bold</b>')
