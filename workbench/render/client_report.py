@@ -117,6 +117,12 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
+def _words(text: str) -> set[str]:
+    """The longer words of a text, lower case, roughly stemmed: enough to
+    tell which actions speak to a finding."""
+    return {w[:6] for w in re.findall(r"[a-z]{5,}", text.lower())} - {"which", "their", "there", "about"}
+
+
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -492,7 +498,9 @@ class _ClientWriter:
             return "Go through it with your adviser and agree what, if anything, to do."
         open_items = [it for it in items if it.action.phase == phase
                       and (it.entry or {}).get("status") not in ("done", "not_relevant")]
-        open_items.sort(key=lambda it: 0 if it.entry is None else 1)
+        about = _words(" ".join([finding.plain or "", finding.message, finding.reason]))
+        # the actions that speak to the finding first (words in common), then those still to decide
+        open_items.sort(key=lambda it: (-len(about & _words(it.action.text)), 0 if it.entry is None else 1))
         if not open_items:
             return (f"The actions for this step ({_lower_first(self._phase_label(phase))}) are done or set "
                     f"aside; look again at whether they went far enough.")
