@@ -389,8 +389,9 @@ def test_firm_with_no_events_or_findings_still_reads(tmp_path):
 def _pdf_pages(docx_bytes: bytes, tmp_path) -> int:
     src = tmp_path / "r.docx"
     src.write_bytes(docx_bytes)
-    proc = subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],
-                          capture_output=True, timeout=240)
+    profile = (tmp_path / "lo-profile").as_uri()  # its own profile: another LibreOffice running does not block it
+    proc = subprocess.run(["libreoffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                           "--outdir", str(tmp_path), str(src)], capture_output=True, timeout=240)
     assert proc.returncode == 0, proc.stderr
     info = subprocess.run(["pdfinfo", str(tmp_path / "r.pdf")], capture_output=True, text=True, timeout=60)
     return int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
