@@ -186,15 +186,15 @@ def test_codes_explained_once_where_first_used(harbour_report):
     # each phase: its plain sentence, right after its heading
     for n, phase in enumerate(voc.ids("phases"), 1):
         i = paras.index(f"{n}. {voc.label('phases', phase)}")
-        assert paras[i + 1].startswith(client_report.PHASE_PLAIN[phase] + " At Harbour Joinery: ")
+        assert paras[i + 1].startswith(client_report.plain_words()["phases"][phase] + " At Harbour Joinery: ")
     # the levels, learning types and stages the firm's events use: one plain sentence each
     rows = explanation_rows(document)
-    want = {"N Normative": client_report.TYPE_PLAIN["normative"], "M Mimetic": client_report.TYPE_PLAIN["mimetic"],
-            "C Coercive": client_report.TYPE_PLAIN["coercive"]}
+    want = {"N Normative": client_report.plain_words()["learning_types"]["normative"], "M Mimetic": client_report.plain_words()["learning_types"]["mimetic"],
+            "C Coercive": client_report.plain_words()["learning_types"]["coercive"]}
     for s in ("intuiting", "interpreting", "integrating", "institutionalising", "intertwining"):
-        want[all_stages()[s].label] = client_report.STAGE_PLAIN[s]
+        want[all_stages()[s].label] = client_report.plain_words()["stages"][s]
     for lv in ("individual", "group", "organisation", "inter_organisation"):  # the 5I diagram's columns
-        want[f"{voc.label('levels', lv)} (column)"] = client_report.LEVEL_PLAIN[lv]
+        want[f"{voc.label('levels', lv)} (column)"] = client_report.plain_words()["levels"][lv]
     for name, sentence in want.items():
         assert rows.get(name) == plain(sentence), name
     text = all_text(document)
@@ -220,9 +220,9 @@ def test_codes_not_used_are_not_explained(tmp_path):
         ev["learning_types"] = ["normative"]
     study = Study.from_dict(doc)
     text = all_text(client_report.build(study, "harbour", client_report.ClientOptions()))
-    assert client_report.TYPE_PLAIN["normative"][1:] in text
-    assert client_report.TYPE_PLAIN["coercive"][1:] not in text
-    assert client_report.TYPE_PLAIN["mimetic"][1:] not in text
+    assert client_report.plain_words()["learning_types"]["normative"][1:] in text
+    assert client_report.plain_words()["learning_types"]["coercive"][1:] not in text
+    assert client_report.plain_words()["learning_types"]["mimetic"][1:] not in text
     # a 4I study's diagram has no inter-organisation column: none explained
     doc["framework"] = "4I"
     for ev in doc["firms"][0]["events"]:

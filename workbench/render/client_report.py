@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
 import docx
@@ -29,7 +32,7 @@ from docx.shared import Cm, Emu, Pt
 from docx.text.paragraph import Paragraph
 
 from ..core.errors import InputError, WorkbenchError
-from ..core.frameworks import all_stages, vocabulary
+from ..core.frameworks import all_stages, resources_dir, vocabulary
 from ..core.model import Event, Firm, Study
 from ..core.validate import clean_text
 from . import docx_xml as X
@@ -39,59 +42,40 @@ Progress = Callable[[int, int, str], None]
 PRINT_PPI = 220
 EMU_PER_PT = 12700
 
-# One plain sentence per code, for a reader who has not read the papers.
-PHASE_PLAIN = {
-    "critical_incident": "The critical incident is the event that shook the firm enough to make it change: "
-                         "a lost customer, a failed audit, falling sales.",
-    "opening_up": "Opening up is when the owner accepts that the firm needs know-how it does not have and "
-                  "looks outside for it: to customers, suppliers, colleges, advisers or new recruits.",
-    "knowledge_sharing": "Knowledge-sharing structures are the meetings, forms, training and teams through "
-                         "which what one person learns reaches everyone who needs it.",
-    "institutionalisation": "Institutionalisation is when the new ways of working become routine, built into "
-                            "the firm's systems and kept up with outside partners, so that they last whoever "
-                            "comes and goes.",
-}
-LEVEL_PLAIN = {
-    "individual": "what one person, often the owner, notices, learns or decides",
-    "group": "what a team, committee or department works out together",
-    "organisation": "what the whole firm keeps in its systems, procedures and habits, whoever comes and goes",
-    "inter_organisation": "learning that happens together with customers, suppliers, colleges, advisers "
-                          "or other outside bodies",
-    "outside": "the outside sources of know-how the firm drew on",
-}
-TYPE_PLAIN = {
-    "normative": "taking on the standards that the industry or the customers treat as normal, such as a "
-                 "quality system",
-    "mimetic": "copying and adapting a practice that has worked elsewhere, such as a method seen at "
-               "another firm",
-    "coercive": "changing because a powerful customer or a regulator demands it and could penalise the firm "
-                "if it did not",
-}
-STAGE_PLAIN = {
-    "intuiting": "someone senses that something is wrong or could be done better, before they can fully "
-                 "put it into words",
-    "interpreting": "the idea is put into words and talked through with others",
-    "integrating": "people agree a shared view and start acting on it together",
-    "institutionalising": "the new way of working is built into the firm's procedures, roles and systems",
-    "intertwining": "outside organisations, such as customers, colleges or advisers, take an active part "
-                    "in the firm's learning",
-    "attending": "the firm pays attention to what is happening outside it and picks up new information",
-    "experimenting": "the firm tries a new way of working on a small scale to see whether it works",
-}
-FLOW_PLAIN = {
-    "feed_forward": "a solid arrow shows learning moving forward, from a person towards a team and the whole "
-                    "firm",
-    "feedback": "a dashed arrow shows learning feeding back: what the firm has built, or an outside partner, "
-                "shaping how people think and work",
-    "within": "a dotted arrow joins two events at the same step of learning",
-}
+# The plain words (one sentence per code), the steps and advice for findings,
+# and the colours: resources/client/plain.json, for a consultant to reword.
+PLAIN_FILE = ("client", "plain.json")
 STATUS_WORDS = {"done": "Done", "planned": "Planned", "not_relevant": "Not relevant", None: "To decide"}
-WHO_WORDS = {"owner-manager": "Owner", "facilitator": "Adviser"}
-# Findings whose rule names no phase: the step whose actions answer them.
-TEST_PHASE = {"no_flow": "institutionalisation", "single_learning_type": "opening_up"}
-# Findings about the record rather than the firm: what to do in words.
-TEST_ADVICE = {"events_without": "Go through these events with your adviser and agree which step each "
-                                 "belongs to."}
+
+
+@lru_cache(maxsize=4)
+def _plain(folder: str) -> dict:
+    path = Path(folder).joinpath(*PLAIN_FILE)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WorkbenchError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise WorkbenchError(f"{path}: not valid JSON: {exc}") from None
+    keys = ("phases", "levels", "learning_types", "stages", "flows", "finding_steps", "finding_advice", "who",
+            "colours")
+    bad = [k for k in keys if not isinstance(data.get(k), dict)
+           or not all(isinstance(v, str) for v in data[k].values())]
+    if not isinstance(data, dict) or bad:
+        raise WorkbenchError(f"{path}: {', '.join(bad) or 'the file'} should map names to text")
+    return data
+
+
+def plain_words() -> dict:
+    """resources/client/plain.json: ``phases``, ``levels``, ``learning_types``,
+    ``stages``, ``flows`` (one plain sentence per code), ``finding_steps``,
+    ``finding_advice``, ``who`` and ``colours``."""
+    return _plain(str(resources_dir()))
+
+
+def _colour(name: str) -> str:
+    """A colour of plain.json as Word writes it (RRGGBB)."""
+    return plain_words()["colours"][name].lstrip("#")
 
 
 @dataclass
@@ -376,7 +360,7 @@ class _ClientWriter:
                                f"the shading shows the step it belongs to")
         for n, phase in enumerate(diag.phases, 1):
             self._heading(f"{n}. {phase.label}", 2)
-            explain = PHASE_PLAIN.get(phase.id) or _first_sentence(
+            explain = plain_words()["phases"].get(phase.id) or _first_sentence(
                 getattr(self.voc.term("phases", phase.id), "definition", "") or "")
             if not phase.events:
                 self._runs([(explain + " ", {}),
@@ -423,7 +407,7 @@ class _ClientWriter:
         rows: list[list] = []
         for lane in _lanes(fw, False):  # every column the diagram draws
             rows.append([(f"{voc.label('levels', lane)} (column)", {"bold": True}),
-                         _upper_first(LEVEL_PLAIN.get(lane) or _first_sentence(
+                         _upper_first(plain_words()["levels"].get(lane) or _first_sentence(
                              getattr(voc.term("levels", lane), "definition", ""))) + "."])
         for t in voc.ids("learning_types"):
             if any(t in (e.learning_types or ()) for e in events):
@@ -431,16 +415,18 @@ class _ClientWriter:
                 letter = term.extra.get("key")
                 name = f"{letter} {term.label}" if letter else term.label
                 rows.append([(name, {"bold": True}),
-                             _upper_first(TYPE_PLAIN.get(t) or _first_sentence(term.definition)) + "."])
+                             _upper_first(plain_words()["learning_types"].get(t) or _first_sentence(term.definition)) + "."])
         stages = sorted({s for e in events for s in e.stages or () if s in all_stages()},
                         key=lambda s: all_stages()[s].order)
         for st in stages:
             rows.append([(all_stages()[st].label, {"bold": True}),
-                         _upper_first(STAGE_PLAIN.get(st) or _first_sentence(all_stages()[st].definition)) + "."])
+                         _upper_first(plain_words()["stages"].get(st) or _first_sentence(all_stages()[st].definition)) + "."])
         flows = {link.flow for link in firm_links(firm) if link.flow}
-        for flow in ("feed_forward", "feedback", "within"):
+        for flow in voc.ids("flows"):
             if flow in flows:
-                rows.append([(voc.label("flows", flow), {"bold": True}), _upper_first(FLOW_PLAIN[flow]) + "."])
+                rows.append([(voc.label("flows", flow), {"bold": True}),
+                             _upper_first(plain_words()["flows"].get(flow)
+                                          or _first_sentence(voc.term("flows", flow).definition)) + "."])
         if any(e.is_critical for e in events):
             rows.append([("Critical incident", {"bold": True}),
                          "The box with a double red border: the event that made the change necessary."])
@@ -476,7 +462,8 @@ class _ClientWriter:
         cond = rule.condition if rule is not None else {}
         phase = cond.get("missing_phase") or cond.get("phase")
         if phase is None:
-            phase = next((TEST_PHASE[k] for k in cond if k in TEST_PHASE), None)
+            steps = plain_words()["finding_steps"]
+            phase = next((steps[k] for k in cond if k in steps), None)
         if phase is None:
             phases = [e.phase for e in (self.firm.event(i) for i in finding.events or ())
                       if e is not None and e.phase]
@@ -490,7 +477,7 @@ class _ClientWriter:
         from ..core import renewal
 
         rule = next((r for r in renewal.load_rules() if r.id == finding.id), None)
-        for test, words in TEST_ADVICE.items():
+        for test, words in plain_words()["finding_advice"].items():
             if rule is not None and test in rule.condition:
                 return words
         phase = self._finding_phase(finding)
@@ -547,7 +534,7 @@ class _ClientWriter:
         for phase in sorted(by_phase, key=lambda p: order.index(p) if p in order else len(order)):
             title = self._phase_label(phase) if phase else f"Actions agreed for {self.firm.name}"
             for c in range(len(header)):  # a band naming the step, across the table
-                shades[(len(rows), c)] = "E4E4E4"
+                shades[(len(rows), c)] = _colour("step_band")
             rows.append(["", (title, {"bold": True})] + [""] * (len(header) - 2))
             for it in by_phase[phase]:
                 entry = it.entry or {}
@@ -557,9 +544,9 @@ class _ClientWriter:
                     e = self.firm.event(entry["event"])
                     word += f", event {self.number[e.id]}" if e is not None else ""
                 who = it.action.who or ""
-                who = WHO_WORDS.get(who, who.replace("_", " ").replace("-", " ").capitalize())
+                who = plain_words()["who"].get(who, who.replace("_", " ").replace("-", " ").capitalize())
                 if status is None:
-                    shades[(len(rows), 3)] = "FFF4C2"
+                    shades[(len(rows), 3)] = vocabulary().colour("uncoded_row").lstrip("#")
                 text = it.action.text or "–"
                 if entry.get("note"):  # under the action: the columns stay wide enough to read
                     text += f"\n\nNote: {entry['note']}"

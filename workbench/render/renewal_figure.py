@@ -35,15 +35,15 @@ MAX_STEP = 44.0
 AXIS_H = 34.0         # the axis numbers and its title above the lanes
 TITLE_PT = 9.0
 
-# Light tints for the phases (readable behind dark marks, distinct in grey);
-# vocabulary.json may override them as colours "phase_<id>".
-PHASE_TINT = {
-    "critical_incident": "#F6CFCF",
-    "opening_up": "#CFE2F3",
-    "knowledge_sharing": "#D5EDD7",
-    "institutionalisation": "#E4D7EE",
-}
-OTHER_TINT = "#EDEDED"
+# The phases' tints and the marks' colours: resources/client/plain.json
+# ("colours"); vocabulary.json's colours "phase_<id>" win where given.
+
+
+def _c(name: str) -> str:
+    from .client_report import plain_words
+
+    return plain_words()["colours"][name]
+
 
 # The marks, in the order the key lists them.
 MARK_KINDS = {
@@ -62,9 +62,15 @@ class _Lane:
     y: float = 0.0       # centre of the lane
 
 
+def plain_words_colour(name: str) -> str | None:
+    from .client_report import plain_words
+
+    return plain_words()["colours"].get(name)
+
+
 def _phase_colour(phase: str) -> str:
     colours = vocabulary().colours
-    return colours.get(f"phase_{phase}", PHASE_TINT.get(phase, OTHER_TINT))
+    return colours.get(f"phase_{phase}") or plain_words_colour(f"phase_{phase}") or _c("phase_other")
 
 
 def _text_w(text: str, size: float) -> float:
@@ -108,7 +114,7 @@ def _node(g: graphviz.Digraph, name: str, attrs: dict) -> None:
 
 
 def _text(g: graphviz.Digraph, name: str, lines: list[str], x: float, y: float, size: float,
-          width: float, align: str = "c", colour: str = "#1A1A1A", cls: str = "text",
+          width: float, align: str = "c", colour: str | None = None, cls: str = "text",
           bold: bool = False) -> None:
     """Plain text centred at (x, y) (``align`` "l": left edge at x), each
     line as given."""
@@ -118,7 +124,7 @@ def _text(g: graphviz.Digraph, name: str, lines: list[str], x: float, y: float, 
     else:
         body = "\\n".join(esc(line) for line in lines)
     _node(g, name, {"label": graphviz.nohtml(body), "shape": "plaintext", "fontsize": f"{size:.1f}",
-                    "fontcolor": colour, "width": _in(width), "height": _in(size * 1.25 * len(lines)),
+                    "fontcolor": colour or _c("mark_text"), "width": _in(width), "height": _in(size * 1.25 * len(lines)),
                     "fixedsize": "true", "margin": "0", "pos": _pos(x, y), "class": cls, "id": name,
                     **({"fontname": f"{FONT}-Bold"} if bold else {})})
 
@@ -232,15 +238,14 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
         ky = key_top - row_h * (r + 0.5)
         for kind, ident, text, kx in row:
             if kind == "phase":
-                bg.rect(kx, ky - 6, kx + 14, ky + 6, _phase_colour(ident) if ident != "other" else OTHER_TINT,
-                        "#999999")
+                bg.rect(kx, ky - 6, kx + 14, ky + 6, _phase_colour(ident), _c("swatch_line"))
             else:
                 shape = MARK_KINDS[ident][0] if kind == "mark" else "circle"
                 filled = kind == "fill"
                 _node(g, _safe_id("key", kind, ident), {
                     "label": "", "shape": shape, "width": _in(11), "height": _in(11), "fixedsize": "true",
-                    "style": "filled", "fillcolor": "#333333" if filled else "white",
-                    "color": voc.colour("critical") if ident == "incident" else "#333333",
+                    "style": "filled", "fillcolor": _c("mark_fill") if filled else "white",
+                    "color": voc.colour("critical") if ident == "incident" else _c("mark_line"),
                     "penwidth": "1.4" if ident == "incident" else "1.0",
                     "pos": _pos(kx + 7, ky), "class": "key"})
             _text(g, _safe_id("keytext", kind, ident), [text], kx + 18, ky, 7.5, _text_w(text, 7.5) + 4,
@@ -257,7 +262,7 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
     for idx, ln in enumerate(lanes):
         firm = ln.firm
         y0, y1 = ln.y - LANE_H / 2, ln.y + LANE_H / 2
-        bg.rect(x0, y0, right, y1, "#FFFFFF" if idx % 2 else "#FAFAFA", "#D0D0D0")
+        bg.rect(x0, y0, right, y1, _c("lane_alternate") if idx % 2 else _c("lane_fill"), _c("lane_line"))
         # runs of one phase, shaded
         events = firm.event_list
         run_start = 0
@@ -265,14 +270,14 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
             if k == len(events) or events[k].phase != events[run_start].phase:
                 ph = events[run_start].phase
                 if ph:
-                    colour = _phase_colour(ph) if ph in voc.ids("phases") else OTHER_TINT
+                    colour = _phase_colour(ph if ph in voc.ids("phases") else "other")
                     xa = x_of(run_start - ln.zero) - step / 2
                     xb = x_of(k - 1 - ln.zero) + step / 2
                     bg.rect(xa + 0.5, y0 + 3, xb - 0.5, y1 - 3, colour, colour)
                 run_start = k
         if events:  # the lane's thread, behind the marks
             xa, xb = x_of(-ln.zero), x_of(len(events) - 1 - ln.zero)
-            bg.rect(xa, ln.y - 0.4, xb, ln.y + 0.4, "#808080", "#808080")
+            bg.rect(xa, ln.y - 0.4, xb, ln.y + 0.4, _c("thread"), _c("thread"))
         name_lines = wrap(firm.name, name_chars, 2)
         if not events:
             extra = ["no events yet"]
@@ -293,9 +298,9 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
             _node(g, _safe_id("mark", firm.id, e.id), {
                 "label": label(str(k + 1)), "shape": shape, "fixedsize": "true",
                 "width": _in(size), "height": _in(size), "fontsize": f"{MIN_PT:.1f}", "margin": "0",
-                "style": "filled", "fillcolor": "#333333" if outside else "white",
-                "fontcolor": "white" if outside else "#1A1A1A",
-                "color": voc.colour("critical") if kind == "incident" else "#333333",
+                "style": "filled", "fillcolor": _c("mark_fill") if outside else "white",
+                "fontcolor": "white" if outside else _c("mark_text"),
+                "color": voc.colour("critical") if kind == "incident" else _c("mark_line"),
                 "penwidth": "1.6" if kind == "incident" else "1.0",
                 "pos": _pos(x_of(k - ln.zero), ln.y), "tooltip": attr_text(tip),
                 "id": _safe_id("mark", firm.id, e.id), "class": f"mark {kind}"})
