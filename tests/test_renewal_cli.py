@@ -7,6 +7,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from conftest import JM, TRAINING
+from test_renewal import firm_doc, healthy_events
 from workbench import services
 from workbench.cli import main
 from workbench.core.renewal import actions
@@ -40,14 +41,14 @@ def test_text_gives_phases_then_findings_then_checklist(capsys):
     code, out, err = run(capsys, "renewal", JM, "--firm", "rsl")
     assert code == 0 and err == ""
     order = [out.index(s) for s in ("1. Critical incident", "2. Opening up", "3. Knowledge-sharing structures",
-                                    "4. Institutionalisation", "Findings (2)", "Action checklist (0 of 15 set)")]
+                                    "4. Institutionalisation", "Findings (1)", "Action checklist (0 of 15 set)")]
     assert order == sorted(order)
     phase3 = out[out.index("3. Knowledge-sharing"):out.index("4. Institutionalisation")]
     assert "e6  years 1-2  Quarterly Local Management Committee meetings" in phase3
     assert "routines: Local Management Committee (LMC)" in phase3
     assert "KTP consultant (Consultant, outside the firm)" in phase3
-    findings = out[out.index("Findings (2)"):out.index("Action checklist")]
-    assert "CONCERN: 3 events in Institutionalisation, and none of them is coded to Intertwining" in findings
+    findings = out[out.index("Findings (1)"):out.index("Action checklist")]
+    assert "NOTE: All 11 events with a learning type are Mimetic." in findings
     assert "why it matters:" in findings and "basis: Jones & Macpherson (2006)" in findings
     assert "for the client:" in findings
     for a in actions():
@@ -90,11 +91,16 @@ def test_json_shape(capsys, kestrel_lpw):
     assert items["scan_environment"]["who"] == "facilitator"
 
 
-def test_json_findings_carry_reason_and_basis(capsys):
-    code, out, _ = run(capsys, "renewal", JM, "--firm", "dmf", "--json")
+def test_json_findings_carry_reason_and_basis(capsys, tmp_path):
+    events = healthy_events()
+    events[1]["sources"] = ["owner"]  # opening up with no one from outside
+    path = tmp_path / "h.study.json"
+    path.write_text(json.dumps(firm_doc(events)), encoding="utf-8")
+    code, out, _ = run(capsys, "renewal", path, "--firm", "f", "--json")
+    assert code == 0
     f = json.loads(out)["findings"]
     assert [x["id"] for x in f] == ["opening_up_without_outside_source"]
-    assert f[0]["severity"] == "concern" and f[0]["events"] == ["e4", "e12"]
+    assert f[0]["severity"] == "concern" and f[0]["events"] == ["e2"]
     assert f[0]["reason"] and f[0]["citation"].startswith("Jones & Macpherson (2006)") and f[0]["plain"]
 
 
@@ -147,8 +153,8 @@ def test_tables_hold_the_renewal_table(capsys, tmp_path):
     assert [r[0] for r in rows[1:]] == ["BRW", "RSL", "DMF"]
     assert rows[1][1:5] == ["late 1990s (2 events)", "year 1 – later (2 events)", "year 1 (2 events)",
                             "year 1 – after year 2 (5 events)"]
-    assert rows[1][5] == "none"
-    assert rows[3][5] == "Concern: 2 events in Opening up, and none of them names a source outside the firm."
+    assert rows[1][5] == "none" and rows[3][5] == "none"
+    assert rows[2][5] == "Note: All 11 events with a learning type are Mimetic."
     code, _, _ = run(capsys, "tables", TRAINING, "-o", tmp_path / "k.docx")
     rows = _table_after(docx.Document(tmp_path / "k.docx"), "Renewal across firms")
     assert rows[1][1:3] == ["2023-03 (1 event)", "2023-04 – 2023-05 (2 events)"]

@@ -246,3 +246,28 @@ def test_the_store_reads_what_the_session_wrote(lpw):
         firm = db.load_study().firm("f1")
     assert [a.id for a in firm.action_list][-1] == "staff_ideas"
     assert firm.action_list[-1].event == "e3"
+
+
+def test_a_blind_copy_leaves_the_checklist_out():
+    from workbench.core.blind import blind
+
+    out = blind(doc_with_actions(), keep=["phase"])
+    assert "actions" not in out["firms"][0]
+    assert validate(out)[1].ok
+
+
+def test_two_consultants_updating_different_actions_merge_cleanly():
+    from workbench.core.merge import merge
+
+    base = doc_with_actions(ACTIONS[:1])
+    ours = doc_with_actions(ACTIONS[:1] + [{"id": "engage_staff", "status": "planned", "owner": "Jo"}])
+    theirs = doc_with_actions([{**ACTIONS[0], "note": "confirmed with the owner"}])
+    merged, conflicts = merge(base, ours, theirs)
+    assert conflicts == []
+    assert merged["firms"][0]["actions"] == [{**ACTIONS[0], "note": "confirmed with the owner"},
+                                             {"id": "engage_staff", "status": "planned", "owner": "Jo"}]
+    # the same action set two ways is a conflict on that field alone
+    theirs = doc_with_actions(ACTIONS[:1] + [{"id": "engage_staff", "status": "done", "owner": "Jo"}])
+    _, conflicts = merge(base, ours, theirs)
+    assert [(c["path"], c["ours"], c["theirs"]) for c in conflicts] == [
+        ("firms[f1].actions[engage_staff].status", "planned", "done")]

@@ -6,8 +6,9 @@ and the study's codebook, and drops the coding: each event's stages, level,
 learning types, phase, critical flag and the study's own codes (on events,
 on evidence and the coded passages of documents), unless kept; also what
 would give the coding away: the coder's name, memos on events and evidence,
-event tags and each firm's cross-case summary (which names learning types
-and institutional forces).
+event tags, each firm's cross-case summary (which names learning types
+and institutional forces) and its renewal checklist (whose actions, each of
+a renewal phase, name the events that show them).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def blind(doc: dict, firm: str | None = None, keep: tuple[str, ...] | list[str] 
     keep_codes = "codes" in keep
     for f in firms:
         f.pop("summary", None)
+        f.pop("actions", None)
         for e in f.get("events", ()):
             for key in drop:
                 e.pop(key, None)

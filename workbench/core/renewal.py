@@ -26,10 +26,13 @@ Tests:
                                    none after the firm's first event of phase Q;
                                    the rule then only applies when Q happened)
     ``without: WHAT``              the events of ``phase`` (required) have none
+                                   with WHAT (or with any of a list of them):
+                                   ``source_kind:KIND`` (a source of that kind),
                                    with WHAT: ``external_source``, ``source``,
                                    ``routine``, ``evidence``, ``date``,
                                    ``learning_type``, ``stage``
-    ``without_stage: S``           no event of ``phase`` (required) is coded to stage S
+    ``without_stage: S``           no event of ``phase`` (required) is coded to stage S;
+                                   with ``without`` too, no event has either
     ``no_flow: F``                 no link of the firm carries flow F
                                    (``feed_forward``, ``feedback``, ``within``)
     ``single_learning_type: true`` every event with a learning type has the same
@@ -65,6 +68,7 @@ _TESTS = ("missing_phase", "without", "without_stage", "no_flow", "single_learni
           "events_without")
 _MODIFIERS = ("phase", "after_phase", "min_events")
 _WITHOUT = ("external_source", "source", "routine", "evidence", "date", "learning_type", "stage")
+_KIND = "source_kind:"  # without: "source_kind:KIND", a source of that kind
 _RULE_KEYS = ("id", "severity", "condition", "message", "reason", "citation", "plain")
 
 
@@ -177,6 +181,14 @@ def phase_ids() -> tuple[str, ...]:
     return tuple(t.id for t in terms)
 
 
+def _known_what(what: object) -> bool:
+    if not isinstance(what, str):
+        return False
+    if what.startswith(_KIND):
+        return what[len(_KIND):] in vocabulary().ids("source_kinds")
+    return what in _WITHOUT
+
+
 def _check_condition(cond: object, where: str) -> None:
     if not isinstance(cond, dict):
         raise InputError(f"{where}: 'condition' should be an object such as "
@@ -185,7 +197,8 @@ def _check_condition(cond: object, where: str) -> None:
     if unknown:
         raise InputError(f"{where}: unknown condition key {unknown[0]!r}; a condition uses "
                          f"one of {', '.join(_TESTS)}, with {', '.join(_MODIFIERS)} as modifiers")
-    tests = [k for k in cond if k in _TESTS]
+    # without and without_stage together are one test: no event has either
+    tests = [k for k in cond if k in _TESTS and not (k == "without_stage" and "without" in cond)]
     if len(tests) != 1:
         raise InputError(f"{where}: a condition needs exactly one test of {', '.join(_TESTS)}"
                          + (f" (it has {', '.join(tests)})" if tests else ""))
@@ -201,10 +214,14 @@ def _check_condition(cond: object, where: str) -> None:
         raise InputError(f"{where}: 'after_phase' goes with 'missing_phase' only")
     if "phase" in cond and test not in ("without", "without_stage"):
         raise InputError(f"{where}: 'phase' goes with 'without' or 'without_stage' only")
-    if test == "without" and cond["without"] not in _WITHOUT:
-        raise InputError(f"{where}: without {cond['without']!r} is not known; use one of "
-                         f"{', '.join(_WITHOUT)}")
-    if test == "without_stage" and cond["without_stage"] not in all_stages():
+    whats = cond.get("without")
+    whats = whats if isinstance(whats, list) and whats else [whats]
+    bad = next((w for w in whats if not _known_what(w)), None) if "without" in cond else None
+    if bad is not None or ("without" in cond and cond["without"] == []):
+        raise InputError(f"{where}: without {bad!r} is not known; use one of "
+                         f"{', '.join(_WITHOUT)}, or source_kind:KIND (a kind of source)")
+    if "without_stage" in cond and not (isinstance(cond["without_stage"], str)
+                                        and cond["without_stage"] in all_stages()):
         raise InputError(f"{where}: without_stage {cond['without_stage']!r} is not a stage; the "
                          f"stages are {', '.join(all_stages())}")
     if test == "no_flow" and cond["no_flow"] not in ("feed_forward", "feedback", "within"):
@@ -341,6 +358,9 @@ def phase_views(firm: Firm) -> tuple[list[PhaseView], list[Event]]:
 
 
 def _has(firm: Firm, ev: Event, what: str) -> bool:
+    if what.startswith(_KIND):
+        kind = what[len(_KIND):]
+        return any((s := firm.source(sid)) is not None and s.kind == kind for sid in ev.sources or ())
     if what == "external_source":
         return any((s := firm.source(sid)) is not None and s.is_external for sid in ev.sources or ())
     if what == "source":
@@ -396,12 +416,13 @@ def _test(rule: Rule, firm: Firm, views: dict[str, PhaseView], unphased: list[Ev
         view = views[cond["phase"]]
         if not view.events:
             return False, [], values
-        if "without" in cond:
-            hit = not any(_has(firm, e, cond["without"]) for e in view.events)
-        else:
-            values["stage"] = (all_stages().get(cond["without_stage"]).label
-                               if cond["without_stage"] in all_stages() else cond["without_stage"])
-            hit = not any(cond["without_stage"] in (e.stages or ()) for e in view.events)
+        whats = cond.get("without", [])
+        whats = whats if isinstance(whats, list) else [whats]
+        stage = cond.get("without_stage")
+        if stage is not None:
+            values["stage"] = all_stages()[stage].label if stage in all_stages() else stage
+        hit = not any(any(_has(firm, e, w) for w in whats) or (stage is not None and stage in (e.stages or ()))
+                      for e in view.events)
         values["count"] = len(view.events)
         return hit, [e.id for e in view.events], values
     if "no_flow" in cond:

@@ -581,7 +581,7 @@ class _Writer:
         header, rows = cross_firm_table(cross_firm(study))
         rows = [[c.replace("\n", "\n\n") for c in r] for r in rows]
         self._table("Renewal across firms: the phases (Jones & Macpherson 2006) and the findings", header,
-                    rows, [0.9, 1.1, 1.1, 1.2, 1.4, 2.7], first_column=True)
+                    rows, [0.8, 1.1, 1.1, 1.2, 1.7, 2.5], first_column=True)
         self._para("A phase shows its dates (or, without dates, the events' own time words) and its number "
                    "of events; “–”: no event of the firm is in it. Findings come from the rules in "
                    "resources/renewal/rules.json; 'workbench renewal STUDY --firm ID' gives each one's "
