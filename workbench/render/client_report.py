@@ -553,7 +553,7 @@ class _ClientWriter:
                 rows.append([str(self.action_no[id(it)]), text, who or "–",
                              (word, {"bold": status is None}), entry.get("owner") or "–",
                              entry.get("date") or "–"])
-        self._table(None, header, rows, [0.6, 4.4, 0.95, 1.05, 1.1, 0.9], shades=shades, size=17)
+        self._table(None, header, rows, [0.6, 4.05, 0.95, 1.2, 1.1, 1.05], shades=shades, size=17)
 
 
 def build(study: Study, firm_id: str, options=None):
