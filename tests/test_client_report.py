@@ -68,8 +68,8 @@ def harbour_firm() -> dict:
       ["institutionalising", "integrating"], ["normative"], ["foreman", "owner"], ["quarterly_review"])
     e("e13", "Apprentice trained from the manual, not by shadowing", "2023-03", "institutionalisation",
       ["institutionalising"], ["normative"], ["foreman"], ["manual"])
-    e("e14", "Firm passes the association's review and is offered a framework contract", "2023-06",
-      "institutionalisation", ["institutionalising"], ["normative"], ["assoc", "owner"])
+    e("e14", "Workshop passes its own first internal audit against the manual", "2023-06",
+      "institutionalisation", ["institutionalising"], ["normative"], ["foreman", "owner"])
     e("e15", "Second apprentice starts, trained from the manual", "2023-09", "institutionalisation",
       ["institutionalising"], ["normative"], ["foreman"], ["manual"])
     return {
@@ -259,7 +259,7 @@ def test_findings_plain_sentence_and_what_to_do(harbour_report):
     text = "\n".join(paragraphs(document))
     study = Study.from_dict(harbour_study())
     diag = diagnose(study, "harbour")
-    assert diag.findings, "the fixture should give at least one finding"
+    assert {f.severity for f in diag.findings} == {"concern", "note"}, "the fixture gives both kinds"
     for f in diag.findings:
         assert f.plain in text
         assert f.message not in text  # the research wording stays out

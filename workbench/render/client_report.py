@@ -443,7 +443,9 @@ class _ClientWriter:
         self._explain_codes(firm)
         width_pt = self._width_emu() / EMU_PER_PT
         # the people and organisations who helped are named in the path; the diagram shows the events
-        figures = dg.process_figures(self.study, firm, dg.Options(width=width_pt, sources=False, routines=False))
+        height_pt = self._height_emu() / EMU_PER_PT * 0.88  # the page's text height, less room for the caption
+        figures = dg.process_figures(self.study, firm, dg.Options(width=width_pt, height=height_pt,
+                                                                  sources=False, routines=False))
         framework = self.study.framework_def().name
         for fig in figures:
             caption = f"How {firm.name} learned, event by event"
