@@ -210,3 +210,18 @@ def test_hostile_and_long_text_draws():
 
     document = client_report.build(study, "harbour", client_report.ClientOptions())
     assert document.paragraphs[0].text.startswith('Evil "quoted" \\N firm <b>bold</b>')
+
+
+@needs_dot
+def test_firm_without_events_has_a_lane_and_no_key():
+    doc = harbour_study()
+    empty = copy.deepcopy(doc["firms"][0])
+    empty.update(id="empty", name="Empty Ltd", events=[])
+    empty.pop("actions")
+    doc["firms"] = [empty]
+    root = svg_of(Study.from_dict(doc))
+    assert " ".join(texts(root, "lane")) == "Empty Ltd no events yet"
+    assert not groups(root, "key") and not groups(root, "mark")
+    doc["firms"].append(harbour_study()["firms"][0])
+    root = svg_of(Study.from_dict(doc))
+    assert len(groups(root, "lane")) == 2 and "Key" in texts(root, "key")

@@ -233,7 +233,7 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
         key_rows[-1].append((kind, ident, text, x))
         x += w
     row_h = 16.0
-    key_top = y + row_h * len(key_rows)
+    key_top = y + row_h * len(key_rows) if items else y
     for r, row in enumerate(key_rows):
         ky = key_top - row_h * (r + 0.5)
         for kind, ident, text, kx in row:
@@ -250,8 +250,9 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
                     "pos": _pos(kx + 7, ky), "class": "key"})
             _text(g, _safe_id("keytext", kind, ident), [text], kx + 18, ky, 7.5, _text_w(text, 7.5) + 4,
                   align="l", cls="key")
-    _text(g, "key-title", ["Key"], 8, key_top - row_h / 2, 7.5, 28, align="l", cls="key")
-    y = key_top + 10
+    if items:
+        _text(g, "key-title", ["Key"], 8, key_top - row_h / 2, 7.5, 28, align="l", cls="key")
+        y = key_top + 10
 
     # ------------------------------------------------------------ the lanes, the last firm lowest
     bottom = y
@@ -327,8 +328,9 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
     top = ay + 13 + 9.4 * len(lines)
     if title:
         n = len(lanes)
-        head = wrap(f"Renewal path{'s' if n != 1 else ''} of {n} firm{'s' if n != 1 else ''}, aligned on "
-                    f"each firm's critical incident", int((width - 16) / (TITLE_PT * CHAR_W)), 3)
+        text = (f"Renewal paths of {n} firms, aligned on each firm's critical incident" if n != 1 else
+                f"Renewal path of {lanes[0].firm.name}, aligned on its critical incident")
+        head = wrap(text, int((width - 16) / (TITLE_PT * CHAR_W)), 3)
         h = TITLE_PT * 1.25 * len(head)
         _text(g, "title", head, 8, top + 4 + h / 2, TITLE_PT, width - 16, align="l", cls="title")
         top += h + 8
