@@ -416,3 +416,11 @@ def test_four_to_eight_pages_for_a_generated_firm(tmp_path):
     study = Study.from_dict(doc)
     document = client_report.build(study, "firm0", client_report.ClientOptions())
     assert 4 <= _pdf_pages(to_bytes(document), tmp_path) <= 8
+
+
+def test_findings_name_their_events_by_number(harbour_report):
+    text = "\n".join(paragraphs(docx.Document(str(harbour_report))))
+    assert ("The firm is making the changes stick on its own, without an outside partner helping it. "
+            "(Events 11 to 15.)") in text
+    assert "(Event 9.)" in text
+    assert client_report._event_numbers([2, 5, 7, 8, 9]) == "Events 2, 5 and 7 to 9"

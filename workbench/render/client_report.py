@@ -107,6 +107,21 @@ def _words(text: str) -> set[str]:
     return {w[:6] for w in re.findall(r"[a-z]{5,}", text.lower())} - {"which", "their", "there", "about"}
 
 
+def _event_numbers(numbers: list[int]) -> str:
+    """"Event 9", "Events 11 to 15", "Events 2, 5 and 7 to 9"."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    words: list[str] = []
+    for r in runs:
+        words += [str(n) for n in r] if len(r) < 3 else [f"{r[0]} to {r[-1]}"]
+    text = ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
+    return f"Event{'s' if len(numbers) > 1 else ''} {text}"
+
+
 def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
@@ -494,8 +509,9 @@ class _ClientWriter:
             return (f"The actions for this step ({_lower_first(self._phase_label(phase))}) are done or set "
                     f"aside; look again at whether they went far enough.")
         parts = []
-        for it in open_items[:2]:
-            text = f"{it.action.text.rstrip('.')} (action {self.action_no[id(it)]}"
+        for k, it in enumerate(open_items[:2]):
+            words = it.action.text.rstrip(".")
+            text = f"{words if k == 0 else _lower_first(words)} (action {self.action_no[id(it)]}"
             entry = it.entry or {}
             if entry.get("status") == "planned":
                 who = ", ".join(x for x in (entry.get("owner"), entry.get("date") and f"by {entry['date']}") if x)
@@ -512,11 +528,10 @@ class _ClientWriter:
         for f in ordered:
             lead = "Needs attention" if f.severity == "concern" else "Worth knowing"
             plain = (getattr(f, "plain", "") or f.message).strip()
-            numbers = [str(self.number[i]) for i in f.events or () if i in self.number]
+            numbers = sorted(self.number[i] for i in f.events or () if i in self.number)
             parts = [(f"{lead}. ", {"bold": True}), (plain, {})]
             if numbers:
-                which = ", ".join(numbers[:-1]) + (" and " if len(numbers) > 1 else "") + numbers[-1]
-                parts.append((f" (Event{'s' if len(numbers) > 1 else ''} {which}.)", {"italic": True}))
+                parts.append((f" ({_event_numbers(numbers)}.)", {"italic": True}))
             advice = self._advice(f, items)
             self._runs(parts, keep_next=bool(advice))
             if advice:
