@@ -6,8 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-
 from conftest import JM, TRAINING, minimal_study
+
 from workbench import services
 from workbench.cli import main
 from workbench.core.model import Study
@@ -27,7 +27,7 @@ def hostile_firm_doc(n=60):
     firm = doc["firms"][0]
     nasty = ['He said "no" \\ then {left} <b>bold</b> & ; -> "quoted"',
              "Supercalifragilisticexpialidociousandevenlongerwordwithoutanyspaceatallxxxxxxxxxxxxxxxxxxxxxx",
-             "A very long title " + "that goes on and on " * 40,
+             "A very long title " + "that goes on and on " * 23,
              "Ünïcödé — “curly” ‘quotes’ and 中文字符 mixed in",
              "Short"]
     firm["sources"] = [{"id": f"s{i}", "name": f"Source {i} " + "with a long name " * (i % 4),
@@ -134,7 +134,10 @@ def check_key(svg):
     classes = [set((g.get("class") or "").split()) for g in root.iter(f"{SVG}g")
                if "legend" not in (g.get("class") or "")]
     key = " | ".join(key_texts(svg))
-    used = lambda *cs: any(set(cs) <= c for c in classes)  # noqa: E731
+
+    def used(*cs):
+        return any(set(cs) <= c for c in classes)
+
     pairs = {
         "Feed-forward": used("edge", "feed_forward"),
         "Feedback": used("edge", "feedback"),
@@ -169,9 +172,10 @@ _drawn_dirs = set()
 def _critical(root):
     for g in root.iter(f"{SVG}g"):
         cls = (g.get("class") or "").split()
-        if "event" in cls and "node" in cls and len(list(g.iter(f"{SVG}polygon"))) >= 2:
-            if any((p.get("stroke") or "").lower() == "#b00020" for p in g.iter(f"{SVG}polygon")):
-                return True
+        critical = dg._palette().colour["critical"].lower()
+        if "event" in cls and "node" in cls and len(list(g.iter(f"{SVG}polygon"))) >= 2 and \
+                any((p.get("stroke") or "").lower() == critical for p in g.iter(f"{SVG}polygon")):
+            return True
     return False
 
 
@@ -236,11 +240,11 @@ def test_long_labels_go_to_numbered_notes(studies):
     figs = dg.process_figures(study, firm, dg.Options(width=A4_PORTRAIT))
     notes = [(fig, n, text) for fig in figs for n, text in fig.notes]
     long_title = next(e.title for e in firm.event_list if "on and on" in e.title)
-    fig, n, text = next(x for x in notes if x[2] == " ".join(long_title.split()))
+    fig, n, _ = next(x for x in notes if x[2] == " ".join(long_title.split()))
     svg = drawn(fig)
     joined = " ".join(t for t, _ in texts(svg))
     assert f"see note {n}" in joined
-    assert joined.count("on and on") >= 40  # the full text drawn under the figure (standalone)
+    assert joined.count("on and on") >= 23  # the full text drawn under the figure (standalone)
     # the report's graph leaves the notes to a table under the figure
     assert "on and on" not in " ".join(t for t, _ in texts(engine.svg(fig.graph.source, ENGINE).data))
     check_printable(svg, A4_PORTRAIT)
@@ -378,3 +382,15 @@ def test_height_follows_the_page_or_the_caller(studies):
     tall = dg.process_figures(study, firm, dg.Options(width=A4_LANDSCAPE, height=2000))
     assert len(tall) == 1 and tall[0].height_pt > dg.LANDSCAPE_HEIGHT
     check_printable(drawn(tall[0]), A4_LANDSCAPE)
+
+
+def test_cli_all_firms_parts_never_overwrite_another_firm(tmp_path, capsys, write_json):
+    doc = hostile_firm_doc(20)
+    second = dict(doc["firms"][0], id="f1-1", name="Firm f1-1")
+    doc["firms"].append(second)
+    path = write_json(doc)
+    out = tmp_path / "out"
+    assert main(["diagram", str(path), "--all", "--width", "16cm", "--engine", ENGINE, "-o", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "f1-part1.svg" in names and "f1-1-1.svg" in names and "f1-1.svg" not in names
+    assert len(names) == len(set(names)) == capsys.readouterr().out.count("wrote ")

@@ -515,63 +515,74 @@ def process_graph(study: Study, firm: Firm, options: Options | None = None) -> g
     _draw_flows(g, firm, lay)
     _draw_sources(g, firm, lay)
     _draw_routines(g, firm, lay)
-    _legend(g, firm.id, sources=bool(lay.sources), routines=bool(lay.routines))
+    _legend(g, firm.id, _screen_marks(firm, lay))
     return g
 
 
-def _legend(g: graphviz.Digraph, scope: str, sources: bool = True, routines: bool = True,
-            events: bool = True) -> None:
-    """The key, along the bottom: fills, marks and line styles."""
-    voc = vocabulary()
+def _screen_marks(firm: Firm, lay: _Layout) -> set:
+    """The marks the screen drawing uses, for its key (as _key_items names them)."""
     pal = _palette()
-    colour = pal.colour
+    marks: set = set()
+    for e in lay.events:
+        types = [t for t in e.learning_types or () if t in pal.type_fill]
+        if not e.stages or not types:
+            marks.add(("uncoded",))
+            marks.update(("type", t) for t in types[:1])
+        else:
+            marks.update(("type", t) for t in types)
+            if len(types) > 1:
+                marks.add(("overlap",))
+        if e.is_critical:
+            marks.add(("critical",))
+    for link in firm_links(firm):
+        if link.source in lay.ev_x and link.target in lay.ev_x:
+            marks.add(("flow", link.flow))
+    arrow = vocabulary().term_values("directions", "arrow")
+    by_id = {s.id: s for s in lay.sources}
+    routines = {r.id for r in lay.routines}
+    for s in lay.sources:
+        marks.add(("external",) if s.is_external else ("internal",))
+    for e in lay.events:
+        for sid in e.sources or ():
+            if sid in by_id:
+                marks.add(("involves", arrow[by_id[sid].effective_direction]))
+        if any(rid in routines for rid in e.routines or ()):
+            marks.add(("builds",))
+    if lay.routines:
+        marks.add(("routine",))
+    return marks
+
+
+def _legend(g: graphviz.Digraph, scope: str, marks: set) -> None:
+    """The key of the screen drawing, along the bottom: the marks it uses
+    (``_key_items``) and only those."""
     y = LEGEND_H - 30
     x = LEFT
     with g.subgraph(name="legend") as lg:
         lg.node("legend-title", label="Key", shape="plaintext", fontsize="11",
                 pos=_pos(40, y), id=_safe_id("legend", scope), **{"class": "legend"})
-        if events:
-            types = voc.ids("learning_types")
-            for t in types:
-                term = voc.term("learning_types", t)
-                lg.node(f"legend-{t}", label=label(term.label, f"({term.extra.get('short', '')})"),
-                        shape="box", style="filled", fillcolor=pal.type_fill[t], color=pal.type_line[t],
-                        fontsize="8", width="1.6", pos=_pos(x + 58, y), **{"class": "legend"})
-                x += 126
-            lg.node("legend-overlap", label=label("Overlapping", "types"), shape="box", style="striped",
-                    fillcolor=f"{pal.type_fill[types[0]]};0.66:{pal.type_fill[types[-1]]};0.34",
-                    color=pal.type_line[types[0]], fontsize="9", width="1.0", pos=_pos(x + 40, y),
-                    **{"class": "legend"})
-            x += 92
-            lg.node("legend-critical", label=label("Critical", "incident"), shape="box", peripheries="2",
-                    penwidth="2.2", color=colour["critical"], fontsize="9", width="1.0", pos=_pos(x + 40, y),
-                    **{"class": "legend"})
-            x += 92
-            lg.node("legend-uncoded", label=label("Not yet", "coded"), shape="box", style="filled,dashed",
-                    fillcolor=colour["uncoded_fill"], color=colour["uncoded_line"], fontsize="9", width="1.0",
-                    pos=_pos(x + 40, y), **{"class": "legend"})
-            x += 110
-        for flow in voc.ids("flows"):
-            a, b = f"legend-{flow}-a", f"legend-{flow}-b"
-            lg.node(a, label="", shape="point", width="0.02", style="invis", pos=_pos(x, y))
-            lg.node(b, label="", shape="point", width="0.02", style="invis", pos=_pos(x + 60, y))
-            lg.edge(a, b, **pal.flow_style[flow], **{"class": f"legend {flow}"})
-            lg.node(f"legend-{flow}-text", label=label(voc.label("flows", flow)),
-                    shape="plaintext", fontsize="9", pos=_pos(x + 30, y - 16), **{"class": "legend"})
-            x += 95
-        if sources:
-            lg.node("legend-ext", label=label("External", "source"), shape="ellipse", style="filled",
-                    fillcolor=colour["source_fill"], color=colour["node_line"], fontsize="8", width="0.95",
-                    pos=_pos(x + 35, y), **{"class": "legend"})
-            x += 88
-            lg.node("legend-int", label=label("Internal", "source"), shape="oval", style="filled,dashed",
-                    fillcolor=colour["internal_source_fill"], color=colour["node_line"], fontsize="8",
-                    width="0.95", pos=_pos(x + 35, y), **{"class": "legend"})
-            x += 88
-        if routines:
-            lg.node("legend-routine", label=label("Routine", "built"), shape="component", style="filled",
-                    fillcolor=colour["routine_fill"], color=colour["node_line"], fontsize="8", width="0.95",
-                    pos=_pos(x + 35, y), **{"class": "legend"})
+        for i, (kind, attrs, text) in enumerate(_key_items(marks, screen=True)):
+            lines = grid.fit(text, 9, 150)
+            tw = grid.widest(lines, 9)
+            if kind == "box":
+                lg.node(f"legend-{i}", label="", **dict(dict(shape="box"), **attrs), width=_in(28), height=_in(16),
+                        pos=_pos(x + 14, y), **{"class": "legend"})
+            else:
+                a, b = f"legend-{i}-a", f"legend-{i}-b"
+                lg.node(a, label="", shape="point", width="0.02", style="invis", pos=_pos(x, y))
+                lg.node(b, label="", shape="point", width="0.02", style="invis", pos=_pos(x + 28, y))
+                lg.edge(a, b, **attrs, **{"class": f"legend {_legend_class(attrs)}"})
+            lg.node(f"legend-{i}-text", label=label(*lines), shape="plaintext", fontsize="9",
+                    width=_in(tw + 4), pos=_pos(x + 34 + tw / 2, y), **{"class": "legend"})
+            x += 34 + tw + 18
+
+
+def _legend_class(attrs: dict) -> str:
+    """The flow a key line stands for (its class in the SVG), from its style."""
+    for flow, style in _palette().flow_style.items():
+        if flow and style.get("style") == attrs.get("style") and style.get("color") == attrs.get("color"):
+            return flow
+    return "mark"
 
 
 # --------------------------------------------------------------------------- framework figure
@@ -745,7 +756,10 @@ def _source_cell(s: Source, col: int, m: _Measure, notes: _Notes) -> _Cell:
     kind = vocabulary().label("source_kinds", s.kind)
     tw = m.text_w()
     lines = _fit_or_note(s.name, m.fs, tw, notes, MAX_NAME_LINES, "source")
-    lines += grid.fit(f"({kind}{', strategic' if s.strategic else ''})", m.fs, tw)
+    said = kind.lower() in clean(s.name).lower()  # "Roger Watson (owner-manager)" says its kind already
+    if not said or s.strategic:
+        lines += grid.fit(f"({'' if said else kind}{', ' if not said and s.strategic else ''}"
+                          f"{'strategic' if s.strategic else ''})", m.fs, tw)
     colour = _palette().colour
     ext = s.is_external
     attrs = dict(shape="box", style="rounded,filled" + ("" if ext else ",dashed"),
@@ -1036,9 +1050,10 @@ def _route_all(g: grid.Grid, wanted: list) -> list:
     return out
 
 
-def _key_items(marks: set) -> list[tuple[str, dict, str]]:
+def _key_items(marks: set, screen: bool = False) -> list[tuple[str, dict, str]]:
     """The key's entries for the marks a figure uses, in a fixed order:
-    (kind of swatch, its attributes, text)."""
+    (kind of swatch, its attributes, text). ``screen``: sources are ellipses
+    there, rounded boxes in print."""
     voc = vocabulary()
     pal = _palette()
     colour = pal.colour
@@ -1066,10 +1081,11 @@ def _key_items(marks: set) -> list[tuple[str, dict, str]]:
             items.append(("edge", dict(pal.flow_style[flow], arrowhead="normal"),
                           voc.label("flows", flow) if flow else "Not yet coded (no flow)"))
     if ("external",) in marks:
-        items.append(("box", dict(shape="box", style="rounded,filled", fillcolor=colour["source_fill"],
-                                  color=colour["node_line"]), "External source"))
+        items.append(("box", dict(shape="ellipse" if screen else "box", style="filled" if screen else "rounded,filled",
+                                  fillcolor=colour["source_fill"], color=colour["node_line"]), "External source"))
     if ("internal",) in marks:
-        items.append(("box", dict(shape="box", style="rounded,filled,dashed",
+        items.append(("box", dict(shape="ellipse" if screen else "box",
+                                  style="filled,dashed" if screen else "rounded,filled,dashed",
                                   fillcolor=colour["internal_source_fill"], color=colour["node_line"]),
                       "Internal source"))
     words = {"forward": "Knowledge from a source", "back": "Knowledge to a source",
@@ -1102,14 +1118,14 @@ def _key_layout(items: list, width: float, top: float, fs: float) -> tuple[list,
     """Place the key's entries in lines across the width: returns
     [(kind, attrs, lines, swatch x, y, text x, text w)] and the bottom."""
     placed = []
-    x, y = 0.0, top + fs * grid.LINE + 6   # below the word "Key"
-    line_h = 0.0
+    x, y = grid.text_width("Key:", fs) + 8, top   # after the word "Key:"
+    line_h = fs * grid.LINE
     for kind, attrs, text in items:
         lines = grid.fit(text, fs, width - SWATCH_W - 6)
         tw = grid.widest(lines, fs)
-        w = SWATCH_W + 4 + tw + 14
-        if x > 0 and x + w > width:
-            x, y = 0.0, y + line_h + 4
+        w = SWATCH_W + 4 + tw + 10
+        if x > 0 and x + w - 10 > width:
+            x, y = 0.0, y + line_h + 3
             line_h = 0.0
         h = max(SWATCH_H, len(lines) * fs * grid.LINE)
         placed.append((kind, attrs, lines, x, y, h, tw))
@@ -1164,7 +1180,9 @@ class _Emit:
         self.bg.rect(x0, self.h - y1, x1, self.h - y0, fill, line)
 
     def key(self, placed: list, top: float, fs: float, scope: str) -> None:
-        self.text("legend-title", ["Key"], 0, top, fs, id=_safe_id("legend", scope), **{"class": "legend"})
+        first_h = placed[0][5] if placed else SWATCH_H
+        self.text("legend-title", ["Key:"], 0, top + (first_h - fs * grid.LINE) / 2, fs,
+                  id=_safe_id("legend", scope), **{"class": "legend"})
         for i, (kind, attrs, lines, x, y, h, tw) in enumerate(placed):
             cy = y + h / 2
             if kind == "box":
@@ -1403,10 +1421,10 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
     stages = sorted(fw.stages, key=lambda st: (st.order, st.id))
     name = clean(firm.name if firm is not None else study.title)
     totals = flow_totals(firms)
-    title = (name + _full_limit_text(study, firms),
-             f": {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
-             f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
-             f"within stage {totals[WITHIN]})")
+    rest = (f": {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
+            f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
+            f"within stage {totals[WITHIN]})")
+    title = (name + _full_limit_text(study, firms), rest)
 
     probe = _Measure(width, len(stages))
     lane_lines = {lane: grid.fit(_lane_label(lane), probe.fs + 0.5, 74) for lane in lanes}
@@ -1415,7 +1433,7 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
     notes = _Notes()
     title_lines = _title_lines(title, m.width, notes)
     title_h = len(title_lines) * 10.0 * grid.LINE + 10
-    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h)
+    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h, track=3.0)  # room between the counted lines
     cells: dict[str, _Cell] = {}
     row_of = {lane: i for i, lane in enumerate(lanes)}
     for c, st in enumerate(stages):
@@ -1476,14 +1494,21 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
                     fontsize=f"{m.fs + 0.5:g}", shape="box", style="rounded,filled", fillcolor=pal.colour["stage_fill"],
                     color=pal.colour["stage_line"], penwidth="1.4", tooltip=_tip(f"{st.label}: {st.definition}"),
                     id=_safe_id("stage", scope, st.id), **{"class": "stage"})
+        taken: list[tuple[float, float]] = []
         for kind, a, b, attrs, heads, eid, pts in edges:
             em.edge(_safe_id("stage", a.split(":", 1)[1]), _safe_id("stage", b.split(":", 1)[1]), pts, heads[0],
                     heads[1], id=eid, **attrs)
-            # the count, on the longest straight piece of the path
+            # the count, on the longest straight piece of the path, clear of the counts placed before
             p, q = max(zip(pts, pts[1:]), key=lambda pq: abs(pq[0][0] - pq[1][0]) + abs(pq[0][1] - pq[1][1]))
             text = str(counts[eid])
             tw = grid.text_width(text, m.fs) + 2
-            em.node(f"count-{eid}", (p[0] + q[0]) / 2, (p[1] + q[1]) / 2, tw, m.fs * grid.LINE,
+            at = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+            for t in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
+                at = p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t
+                if all(abs(at[0] - x) > tw + 2 or abs(at[1] - y) > m.fs * grid.LINE for x, y in taken):
+                    break
+            taken.append(at)
+            em.node(f"count-{eid}", at[0], at[1], tw, m.fs * grid.LINE,
                     label=_esc_lines([text]), shape="plaintext", fontsize=f"{m.fs:g}", style="filled",
                     fillcolor="white", **{"class": "count"})
         em.key(placed, key_top, m.fs, scope)
