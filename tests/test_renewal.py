@@ -127,6 +127,8 @@ def test_rule_texts_are_ours_not_the_papers():
     ({"condition": {"no_flow": "feedback", "phase": "opening_up"}}, "'phase' goes with 'without'"),
     ({"condition": {"no_flow": "feedback", "min_events": "3"}}, "min_events should be a whole number"),
     ({"severity": "urgent"}, "severity 'urgent'"),
+    ({"message": "50% {of the events"}, "the message cannot be filled in"),
+    ({"plain": "see {0}"}, "the plain cannot be filled in"),
     ({"citation": ""}, "'citation' is missing or empty"),
     ({"colour": "red"}, "unknown key 'colour'"),
 ])

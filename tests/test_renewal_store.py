@@ -271,3 +271,24 @@ def test_two_consultants_updating_different_actions_merge_cleanly():
     _, conflicts = merge(base, ours, theirs)
     assert [(c["path"], c["ours"], c["theirs"]) for c in conflicts] == [
         ("firms[f1].actions[engage_staff].status", "planned", "done")]
+
+
+def test_a_merge_conflict_on_an_action_is_settled_in_the_session(tmp_path):
+    from workbench.core.merge import merge
+
+    base = doc_with_actions(ACTIONS[:1])
+    ours = doc_with_actions(ACTIONS[:1] + [{"id": "engage_staff", "status": "planned", "owner": "Jo"}])
+    theirs = doc_with_actions(ACTIONS[:1] + [{"id": "engage_staff", "status": "done", "event": "e3"}])
+    merged, conflicts = merge(base, ours, theirs)
+    assert [c["path"] for c in conflicts] == ["firms[f1].actions[engage_staff].status"]
+    merged["x-conflicts"] = conflicts  # as workbench merge writes it
+    src = tmp_path / "merged.study.json"
+    src.write_text(canonical(merged), encoding="utf-8")
+    services.import_file(tmp_path / "m.lpw", src)
+    with Session(tmp_path / "m.lpw") as s:
+        assert s.get("actions", "f1", "engage_staff") == {"id": "engage_staff", "status": "planned",
+                                                          "event": "e3", "owner": "Jo"}
+        s.resolve_conflict(0, "theirs")
+        assert s.get("actions", "f1", "engage_staff")["status"] == "done" and s.conflicts() == []
+        s.undo()
+        assert s.get("actions", "f1", "engage_staff")["status"] == "planned" and len(s.conflicts()) == 1

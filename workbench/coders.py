@@ -386,6 +386,14 @@ def _label(dim: str, value, codes: dict) -> str:
     return str(value)
 
 
+def meaning(dim: str, value, codes: dict | None = None) -> tuple[str, str]:
+    """A coding value's label and definition (from the framework data, or
+    the study's codes by id), as feedback and the window's side-by-side
+    comparison show them."""
+    codes = codes or {}
+    return _label(dim, value, codes), _definition(dim, value, codes)
+
+
 _CODING_KEYS = ("stages", "level", "learning_types", "phase", "critical", "codes")
 
 

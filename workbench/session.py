@@ -637,6 +637,170 @@ class Session:
         self.apply(E.SetStudyField(key, value, old), label or f"Edit study {key}")
         return old
 
+    def is_applied(self, edit: E.Edit) -> bool:
+        """Whether this very edit (as ``apply`` returned it) stands in the
+        file now: made, and not undone since (or redone)."""
+        return any(e is edit for e in self._history[:self._done])
+
+    # ------------------------------------------------------------------ merge conflicts
+
+    def conflicts(self) -> list[dict]:
+        """The records of a merge's unsettled conflicts (``x-conflicts``,
+        written by ``workbench merge``): ``{path, keys, base?, ours?,
+        theirs?}``, or ``{path, problem}`` for a rule the merge broke."""
+        from .core.merge import CONFLICTS_KEY
+
+        records = self.meta().get(CONFLICTS_KEY)
+        return list(records) if isinstance(records, list) else []
+
+    def resolve_conflict(self, index: int, side: str, label: str | None = None) -> E.Edit:
+        """Settle the ``index``-th merge conflict by taking ``side`` ("ours",
+        "theirs" or "base"; a side without a value there removes the field
+        or object) and drop its record: one step of the history, as
+        ``core.merge.resolve`` would on the study file."""
+        from .core.merge import CONFLICTS_KEY
+
+        records = self.conflicts()
+        if not 0 <= index < len(records):
+            raise InputError(f"no conflict number {index + 1}; the study has {len(records)}")
+        if side not in ("ours", "theirs", "base"):
+            raise InputError(f"choose ours, theirs or base, not {side!r}")
+        record = records[index]
+        keys = record.get("keys")
+        if not isinstance(keys, list) or not keys:
+            raise InputError(f"{record.get('path')}: {record.get('problem', 'not a choice between versions')}; "
+                             f"mend it in the study, then mark it settled")
+        steps = self._conflict_steps(record, keys, side)
+        rest = records[:index] + records[index + 1:]
+        steps.append(E.SetStudyField(CONFLICTS_KEY, rest or None, records))
+        return self.apply(E.Compound(label or f"Take {side} at {record['path']}", tuple(steps)))
+
+    def settle_conflict(self, index: int, label: str | None = None) -> E.Edit:
+        """Drop the ``index``-th conflict record, changing nothing else (a
+        broken rule mended by hand, or the study's value kept). One step."""
+        from .core.merge import CONFLICTS_KEY
+
+        records = self.conflicts()
+        if not 0 <= index < len(records):
+            raise InputError(f"no conflict number {index + 1}; the study has {len(records)}")
+        rest = records[:index] + records[index + 1:]
+        return self.apply(E.Compound(label or f"Mark {records[index].get('path')} settled",
+                                     (E.SetStudyField(CONFLICTS_KEY, rest or None, records),)))
+
+    def _conflict_steps(self, record: dict, keys: list, side: str) -> list:
+        """The edits that put ``side``'s value of a conflict into the study."""
+        from .core.merge import CONFLICTS_KEY, resolve
+
+        absent = object()
+        where = record.get("path", ".".join(map(str, keys)))
+
+        def field_value(current, rel: list):
+            """``side``'s value of a field (``rel``: the field and the keys
+            below it), worked out by ``core.merge.resolve`` on the field
+            alone; ``absent`` where it has none."""
+            mini = {} if current is absent else {rel[0]: current}
+            mini[CONFLICTS_KEY] = [dict(record, keys=rel)]
+            try:
+                out = resolve(mini, 0, side)
+            except ValueError as exc:
+                raise InputError(f"{where}: {exc}") from None
+            return out.get(rel[0], absent)
+
+        def set_fields(table: str, parent, obj_id: str, rel: list) -> list:
+            cur = self.db.get(table, parent, obj_id)
+            new = field_value(cur.get(rel[0], absent), rel)
+            new = None if new is absent else new
+            return [] if new == cur.get(rel[0]) else [E.SetField(table, parent, obj_id, rel[0], new, cur.get(rel[0]))]
+
+        def replace_fields(table: str, parent, cur: dict, new: dict, skip=()) -> list:
+            return [E.SetField(table, parent, cur["id"], k, new.get(k), cur.get(k))
+                    for k in list(cur) + [k for k in new if k not in cur]
+                    if k not in skip and k != "id" and new.get(k) != cur.get(k)]
+
+        value = record.get(side, absent)
+        head = keys[0]
+        if head == "firms" and len(keys) >= 2:
+            firm_id = keys[1]
+            has_firm = self.db.has_firm(firm_id)
+            if len(keys) == 2:  # the whole firm
+                steps = []
+                if has_firm:
+                    steps.append(E.RemoveFirm(self.db.firm_doc(firm_id), self.db.position("firms", None, firm_id)))
+                if value is not absent:
+                    at = steps[0].position if steps else self.db.count("firms")
+                    steps.append(E.AddFirm(value, at))
+                return steps
+            if not has_firm:
+                raise InputError(f"{where}: firm {firm_id!r} is no longer in the study")
+            table = keys[2]
+            if table == "links":
+                links = self.db.links(firm_id)
+                new = field_value(links, keys[2:])
+                new = [] if new is absent else new
+                return [] if new == links else [E.SetLinks(firm_id, tuple(new), tuple(links))]
+            if table in ("sources", "routines", "events", "actions") and len(keys) >= 4:
+                obj_id = keys[3]
+                ids = {o["id"] for o in self.db.objects(table, firm_id)}
+                if len(keys) == 4:  # the whole object
+                    if obj_id in ids and value is absent:
+                        return [self._delete_edit(table, firm_id, obj_id)]
+                    if obj_id in ids:
+                        return replace_fields(table, firm_id, self.db.get(table, firm_id, obj_id), value)
+                    if value is not absent:
+                        return [E.Insert(table, firm_id, value, self.db.count(table, firm_id))]
+                    return []
+                if obj_id not in ids:
+                    raise InputError(f"{where}: {table[:-1]} {obj_id!r} is no longer in firm {firm_id!r}")
+                return set_fields(table, firm_id, obj_id, keys[4:])
+            return set_fields("firms", None, firm_id, keys[2:])
+        if head in ("documents", "codes") and len(keys) >= 2:
+            obj_id = keys[1]
+            have = {o["id"]: o for o in (self.db.codes() if head == "codes" else self.db.query(
+                "SELECT id FROM documents"))}
+            if len(keys) == 2 or (head == "documents" and keys[2] == "passages" and len(keys) == 4):
+                table, parent = (head, None) if len(keys) == 2 else ("passages", obj_id)
+                ident = obj_id if len(keys) == 2 else keys[3]
+                if parent is not None and obj_id not in have:
+                    raise InputError(f"{where}: document {obj_id!r} is no longer in the study")
+                present = ident in have if parent is None else \
+                    any(p["id"] == ident for p in self.db.objects("passages", parent))
+                if not present:
+                    if value is absent:
+                        return []
+                    if table == "documents":
+                        return [E.AddDocument(value, self.db.count("documents"))]
+                    return [E.Insert(table, parent, value, self.db.count(table, parent))]
+                cur = self.db.document(ident) if table == "documents" else self.db.get(table, parent, ident)
+                if value is not absent:
+                    steps = replace_fields(table, parent, cur, value, skip=("passages",))
+                    if table == "documents" and cur.get("passages") != value.get("passages"):
+                        old_p = cur.get("passages") or []
+                        steps += [E.Remove("passages", ident, p, i) for i, p in reversed(list(enumerate(old_p)))]
+                        steps += [E.Insert("passages", ident, p, i) for i, p in enumerate(value.get("passages") or ())]
+                    return steps
+                if table == "codes":
+                    return self._code_use_edits(ident, None) + [E.Remove("codes", None, cur, self.db.position(
+                        "codes", None, ident))]
+                if table == "documents":
+                    if self.db.document_users(ident):
+                        raise InputError(f"{where}: document {ident!r} is quoted by events; remove it in the "
+                                         f"Documents tab (its quotes stay with their events), then mark this "
+                                         f"settled")
+                    return [E.RemoveDocument(cur, self.db.position("documents", None, ident))]
+                return [E.Remove(table, parent, cur, self.db.position(table, parent, ident))]
+            if obj_id not in have:
+                raise InputError(f"{where}: {head[:-1]} {obj_id!r} is no longer in the study")
+            if head == "documents" and keys[2] == "passages" and len(keys) > 4:
+                return set_fields("passages", obj_id, keys[3], keys[4:])
+            return set_fields(head, None, obj_id, keys[2:])
+        if head in ("firms", "documents", "codes", "framework", "format", "version"):
+            raise InputError(f"{where}: the {head} of a study cannot be set from here; edit the study "
+                             f"file by hand, then mark this settled")
+        meta = self.db.study_meta()
+        new = field_value(meta.get(head, absent), keys)
+        new = None if new is absent else new
+        return [] if new == meta.get(head) else [E.SetStudyField(head, new, meta.get(head))]
+
     def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None,
                label: str | None = None) -> int:
         """Add a source, routine or event to a firm, a passage to a document
@@ -991,6 +1155,14 @@ class Session:
             else:
                 position, n = n, n + 1
             steps.append(E.AddFirm(firm, position))
+        # a merged file's unsettled conflicts come with its firms (once)
+        from .core.merge import CONFLICTS_KEY
+
+        if doc.get(CONFLICTS_KEY):
+            old_records = meta.get(CONFLICTS_KEY) or []
+            records = old_records + [r for r in doc[CONFLICTS_KEY] if r not in old_records]
+            if len(records) != len(old_records):
+                steps.append(E.SetStudyField(CONFLICTS_KEY, records, meta.get(CONFLICTS_KEY)))
         self.apply(E.Compound(label or f"Import {len(firms)} firm{'s' if len(firms) != 1 else ''}",
                               tuple(steps)), checked=True)
         return [f["id"] for f in firms]

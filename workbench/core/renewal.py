@@ -263,6 +263,14 @@ def parse_rules(data: object, path: str) -> list[Rule]:
         if severity not in SEVERITIES:
             raise InputError(f"{where}: severity {severity!r} should be 'concern' or 'note'")
         _check_condition(raw.get("condition"), where)
+        sample = _Values({"phase": "P", "after_phase": "P", "missing_phase": "P", "stage": "S",
+                          "type": "T", "flow": "F", "count": 2})
+        for key in ("message", "reason", "plain"):
+            try:
+                raw[key].format_map(sample)
+            except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
+                raise InputError(f"{where}: the {key} cannot be filled in ({exc}); placeholders are "
+                                 f"written {{phase}}, {{events}} ...; write {{{{ and }}}} for a brace")
         out.append(Rule(rid, dict(raw["condition"]), raw["message"], raw["reason"],
                         raw["citation"], raw["plain"], severity))
     return out

@@ -167,6 +167,8 @@ class MainWindow(QMainWindow):
         self.act_blind = A("&Blind copy for a second coder…", self.blind_copy_dialog)
         self.act_practice = A("&Practice with an example…", self.practice_dialog)
         self.act_check = A("&Check my coding", self.check_coding)
+        self.act_compare = A("Co&mpare with another coding…", self.compare_dialog_open)  # comparegui
+        self.act_conflicts = A("Settle merge con&flicts…", self.show_conflicts)  # comparegui
         self.act_reference = A("&Framework reference", self.show_reference, QKeySequence.StandardKey.HelpContents)
         self.act_about = A("&About", self.about)
         self.act_search = A("&Search the documents…", self.show_search, "Ctrl+Shift+F")
@@ -174,7 +176,8 @@ class MainWindow(QMainWindow):
                               self.act_rename_firm, self.act_delete_firm, self.act_up, self.act_down,
                               self.act_add_event, self.act_report, self.act_diagram, self.act_json,
                               self.act_firm_json, self.act_add_documents, self.act_search,
-                              self.act_qdpx, self.act_qdc, self.act_xlsx, self.act_blind, self.act_check]
+                              self.act_qdpx, self.act_qdc, self.act_xlsx, self.act_blind, self.act_check,
+                              self.act_compare, self.act_conflicts]
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -190,6 +193,8 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_import)
         m.addAction(self.act_add_documents)
+        m.addAction(self.act_compare)
+        m.addAction(self.act_conflicts)
         m.addAction(self.act_close)
         m.addSeparator()
         m.addAction(self.act_quit)
@@ -333,6 +338,7 @@ class MainWindow(QMainWindow):
         else:
             status = f"Every change is saved to {path} as you make it."
         self.statusBar().showMessage(" ".join(session.warnings + [status]))
+        self._offer_conflicts()
         return True
 
     def _session_or_explain(self, path: str, create: dict | None = None) -> Session | None:
@@ -400,6 +406,10 @@ class MainWindow(QMainWindow):
     def close_study(self) -> None:
         if self.session is None:
             return
+        for name in ("compare_dialog", "conflicts_dialog"):  # comparegui: they show this study
+            if getattr(self, name, None) is not None:
+                getattr(self, name).close()
+                setattr(self, name, None)
         if self.study_widget is not None:
             focused = self.focusWidget()
             if focused is not None:
@@ -862,6 +872,7 @@ class MainWindow(QMainWindow):
             return
         self.firm_model.reload()
         self.statusBar().showMessage(f"Imported {', '.join(ids)} (Edit → Undo takes the import back)")
+        self._offer_conflicts()
 
     def import_other(self, path: str) -> bool:
         """A REFI-QDA project or codebook, or a spreadsheet of events,
@@ -1122,6 +1133,28 @@ class MainWindow(QMainWindow):
         self.check_dialog = dlg
         dlg.show()
         return text
+
+    def compare_dialog_open(self) -> None:
+        """File → Compare with another coding (see gui/compare_dialog.py)."""
+        from .compare_dialog import open_compare
+
+        open_compare(self)
+
+    def compare_with(self, path: str):
+        from .compare_dialog import show_compare
+
+        return show_compare(self, path)
+
+    def show_conflicts(self):
+        """File → Settle merge conflicts (see gui/conflicts.py)."""
+        from .conflicts import show
+
+        return show(self)
+
+    def _offer_conflicts(self) -> None:
+        from .conflicts import offer
+
+        offer(self)
 
     def show_reference(self) -> None:
         from ..core.frameworks import default_framework_id

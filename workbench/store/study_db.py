@@ -465,6 +465,10 @@ class StudyDB:
             self._insert("study", [row_values("study", meta, (1,))])
 
     def set_study_field(self, key: str, value) -> None:
+        if key[:2] == "x-":  # an extension key (a merge's x-conflicts), kept in the extra column
+            with self.db.atomic():
+                self._set_extra("study", "id = 1", [], key, value)
+            return
         col = {k: c for c, k, _ in COLUMNS["study"]}[key]
         how = {k: h for _, k, h in COLUMNS["study"]}[key]
         with self.db.atomic():
@@ -593,6 +597,10 @@ class StudyDB:
                 self._insert("evidence", [row_values("evidence", ev, (firm_id, obj_id, i))
                                           for i, ev in enumerate(value or ())])
                 return
+            if key[:2] == "x-":
+                if not self._set_extra(table, cond, params + [obj_id], key, value):
+                    raise InputError(f"no {table[:-1]} {obj_id!r}")
+                return
             spec = {k: (c, h) for c, k, h in COLUMNS[table]}
             if key not in spec:
                 raise InputError(f"{key!r} is not a field of a {table[:-1]}")
@@ -601,6 +609,20 @@ class StudyDB:
                                   [_stored(value, how)] + params + [obj_id])
             if not cur.rowcount:
                 raise InputError(f"no {table[:-1]} {obj_id!r}")
+
+    def _set_extra(self, table: str, cond: str, params: list, key: str, value) -> bool:
+        """Set (None: remove) an extension key of one row; False if no row."""
+        row = self._read(f"SELECT extra FROM {table} WHERE {cond}", params)
+        if not row:
+            return False
+        extra = json.loads(row[0][0]) if row[0][0] else {}
+        if value is None:
+            extra.pop(key, None)
+        else:
+            extra[key] = value
+        self.conn.execute(f"UPDATE {table} SET extra = ? WHERE {cond}",
+                          [_ENCODER.encode(extra) if extra else None] + params)
+        return True
 
     def insert(self, table: str, firm_id: str, obj: dict, position: int | None = None) -> int:
         """Insert a source, routine or event of a firm at ``position`` (the

@@ -1,0 +1,574 @@
+"""File → Compare with another coding: the open study's coding (mine)
+beside another coder's coding of the same study (theirs), from a
+``*.study.json`` or a ``.lpw``.
+
+At the top, the agreement of the two codings per dimension (units, percent
+agreement, Cohen's kappa, Krippendorff's alpha), as ``coders.compare``
+measures it. Below, each disagreement (firm, event, dimension) with both
+codings; beside it the event's title, description and evidence, and what
+both codes mean. Each is settled by keeping mine, taking theirs or setting
+another value: one step of the study's history (through the Session), so
+Ctrl+Z takes it back and the list shows it undecided again. When all are
+decided, the open study is the consensus coding."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
+                               QListWidget, QListWidgetItem, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from .. import coders
+from ..core import edits as E
+from ..core.agreement import LABELS, _Coder, compare
+from ..core.errors import InputError, WorkbenchError
+from ..core.frameworks import vocabulary
+
+# the event field each dimension is stored in
+FIELD = {"primary_stage": "stages", "stages": "stages", "level": "level",
+         "primary_learning_type": "learning_types", "learning_types": "learning_types", "phase": "phase",
+         "critical": "critical", "codes": "codes"}
+SETS = frozenset({"stages", "learning_types", "codes"})
+PRIMARY = frozenset({"primary_stage", "primary_learning_type"})
+DECIDED = {"mine": "Kept mine", "theirs": "Took theirs", "other": "Set"}
+
+
+def open_compare(window) -> "CompareDialog | None":
+    """Ask for the other coding and show the comparison (None if none was chosen or it cannot be read)."""
+    from PySide6 import QtWidgets
+
+    path, _ = QtWidgets.QFileDialog.getOpenFileName(
+        window, "Compare with another coding of this study", "",
+        "Studies (*.lpw *.study.json *.json);;All files (*)")
+    if not path:
+        return None
+    return show_compare(window, path)
+
+
+def show_compare(window, path: str) -> "CompareDialog | None":
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a large study takes some seconds
+    try:
+        dlg, problem = CompareDialog(window.controller, path, window), None
+    except WorkbenchError as exc:
+        dlg, problem = None, exc
+    finally:
+        QApplication.restoreOverrideCursor()
+    if problem is not None:
+        window.error("\n".join(problem.lines()[:25]), "Cannot compare with that file")
+        return None
+    old = getattr(window, "compare_dialog", None)
+    if old is not None:
+        old.close()
+        old.deleteLater()
+    window.compare_dialog = dlg
+    dlg.show()
+    dlg.raise_()
+    dlg.activateWindow()
+    dlg.list.setFocus()
+    return dlg
+
+
+def _pct(x) -> str:
+    return "–" if x is None else f"{x * 100:.1f}%"
+
+
+def _num(x) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+class ValuePicker(QDialog):
+    """Set another: the framework's values for one dimension, each with
+    its definition; one to choose, or (for a set) any number to tick."""
+
+    def __init__(self, title: str, options: list[tuple], multi: bool, chosen: list, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.multi = multi
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Tick the values (Space ticks), then press Enter:" if multi
+                                else "Choose the value, then press Enter:"))
+        self.list = QListWidget()
+        self.list.setAccessibleName(title)
+        for value, label, definition in options:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setToolTip(definition)
+            if multi:
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if value in chosen else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        layout.addWidget(self.list, 1)
+        self.definition = QLabel()
+        self.definition.setWordWrap(True)
+        self.definition.setMinimumHeight(60)
+        self.definition.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.definition)
+        self.list.currentRowChanged.connect(
+            lambda row: self.definition.setText(self.list.item(row).toolTip() if row >= 0 else ""))
+        at = next((i for i, (v, _, _) in enumerate(options) if v in chosen), 0)
+        self.list.setCurrentRow(at)
+        if not multi:  # Enter reaches the OK button; a double click chooses too
+            self.list.itemDoubleClicked.connect(lambda _item: self.accept())
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+        self.resize(480, min(560, 230 + 26 * len(options)))
+
+    def value(self):
+        if self.multi:
+            return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())
+                    if self.list.item(i).checkState() == Qt.CheckState.Checked]
+        item = self.list.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+
+class CompareDialog(QDialog):
+    """The disagreements between this study (mine) and another coding (theirs)."""
+
+    def __init__(self, controller, other_path: str | Path, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.session = controller.session
+        self.other = Path(other_path)
+        if self.other.resolve() == Path(self.session.path).resolve():
+            raise InputError(f"{self.other}: that is the study open here; choose the other coder's file")
+        theirs = coders.read_format(self.other)
+        mine = coders.read_coding(self.session.path)
+        self.result = compare(mine, theirs)
+        if self.result["units"] == 0:
+            raise InputError(f"{self.other}: has none of this study's events (matched by firm and event id); "
+                             f"is it a coding of the same study?")
+        self.rows: list[dict] = self.result["disagreements"]
+        self.their_events = {(f["id"], e["id"]): e for f in theirs.get("firms", ()) for e in f.get("events", ())}
+        self.their_codes = {c["id"]: c for c in theirs.get("codes", ())}
+        self.firm_names = {f["id"]: f.get("name", f["id"]) for f in self.session.firms()}
+        self.firm_names.update({f["id"]: f.get("name", f["id"]) for f in theirs.get("firms", ())
+                                if f["id"] not in self.firm_names})
+        self.decisions: dict[int, list[tuple[str, object, E.Edit]]] = {}
+        self._coder = _Coder()
+        self._labels: dict[tuple, str] = {}  # (dimension, value) -> label, while the list is filled
+        self._codes: dict | None = None
+        self.setWindowTitle(f"Compare with another coding — {self.other.name}")
+        self._build()
+        self._fill()
+        controller.undo_stack.indexChanged.connect(self._history_moved)
+        self.finished.connect(lambda _=0: self._detach())
+        self.resize(*_fit(1280, 720))
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        r = self.result
+        self.header = QLabel(
+            f"<b>Mine</b>: this study ({html.escape(Path(self.session.path).name)}) &nbsp;·&nbsp; "
+            f"<b>Theirs</b>: {html.escape(self.other.name)} &nbsp;·&nbsp; {r['units']} events in both, "
+            f"{len(r['only_in_a'])} only in mine, {len(r['only_in_b'])} only in theirs. "
+            f"Agreement of the two codings as compared:")
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
+        dims = list(r["dimensions"])
+        self.summary = QTableWidget(4, len(dims))
+        self.summary.setAccessibleName("Agreement per dimension")
+        self.summary.setHorizontalHeaderLabels([LABELS.get(d, d) for d in dims])
+        self.summary.setVerticalHeaderLabels(["Units", "Agreement", "Cohen's κ", "Krippendorff's α"])
+        self.summary.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.summary.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for c, d in enumerate(dims):
+            m = r["dimensions"][d]
+            for row, text in enumerate((str(m["units"]), _pct(m["agreement"]), _num(m["cohen_kappa"]),
+                                        _num(m["krippendorff_alpha"]))):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.summary.setItem(row, c, item)
+        self.summary.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.summary.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.summary.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.summary.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.summary.resizeRowsToContents()
+        self.summary.setFixedHeight(self.summary.horizontalHeader().sizeHint().height()
+                                    + sum(self.summary.rowHeight(r) for r in range(4))
+                                    + 2 * self.summary.frameWidth())
+        layout.addWidget(self.summary)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.list_label = QLabel()
+        ll.addWidget(self.list_label)
+        self.list = QTreeWidget()
+        self.list.setAccessibleName("Disagreements")
+        self.list.setRootIsDecorated(False)
+        self.list.setUniformRowHeights(True)
+        self.list.setAllColumnsShowFocus(True)
+        self.list.setHeaderLabels(["Event", "Dimension", "Mine", "Theirs", "Decision"])
+        for col, width in enumerate((270, 140, 120, 120)):
+            self.list.setColumnWidth(col, width)
+        self.list.currentItemChanged.connect(lambda *_: self._show_detail())
+        ll.addWidget(self.list, 3)
+        self.only_label = QLabel("<b>Events in one coding only</b>")
+        ll.addWidget(self.only_label)
+        self.only = QListWidget()
+        self.only.setAccessibleName("Events in one coding only")
+        self.only.setMaximumHeight(96)
+        ll.addWidget(self.only)
+        split.addWidget(left)
+
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        self.detail = QTextBrowser()
+        self.detail.setAccessibleName("The event, both codings and what they mean")
+        self.detail.setOpenLinks(False)
+        rl.addWidget(self.detail, 1)
+        row = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for name, text, tip in (("mine", "Keep &mine", "Keep this study's coding (Alt+M)"),
+                                ("theirs", "Take &theirs", "Take the other coder's coding (Alt+T)"),
+                                ("other", "&Set another…", "Choose another value of the framework (Alt+S)")):
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.setAutoDefault(False)
+            b.clicked.connect(lambda _=False, n=name: self.choose(n))
+            self.buttons[name] = b
+            row.addWidget(b)
+        row.addStretch()
+        self.undo_button = QPushButton("&Undo")
+        self.undo_button.setToolTip("Take back the last choice (Ctrl+Z)")
+        self.undo_button.setAutoDefault(False)
+        self.undo_button.clicked.connect(lambda: self.controller.undo_stack.undo())
+        row.addWidget(self.undo_button)
+        rl.addLayout(row)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([780, 500])
+        layout.addWidget(split, 1)
+
+        foot = QHBoxLayout()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        foot.addWidget(self.status, 1)
+        close = QPushButton("Close")
+        close.setAutoDefault(False)
+        close.clicked.connect(self.close)
+        foot.addWidget(close)
+        layout.addLayout(foot)
+
+        undo = QAction("Undo", self)
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        undo.triggered.connect(lambda: self.controller.undo_stack.undo())
+        redo = QAction("Redo", self)
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+        redo.triggered.connect(lambda: self.controller.undo_stack.redo())
+        self.addActions([undo, redo])
+
+    def _fill(self) -> None:
+        titles: dict[tuple, str] = {}
+        by_firm: dict[str, set] = {}
+        for d in self.rows:
+            by_firm.setdefault(d["firm"], set()).add(d["event"])
+        for only in self.result["only_in_a"]:
+            by_firm.setdefault(only["firm"], set()).add(only["event"])
+        for firm, ids in by_firm.items():
+            for eid, ev in self.session.events_by_id(firm, sorted(ids)).items():
+                titles[(firm, eid)] = ev.get("title", "")
+        items = []
+        for d in self.rows:
+            title = titles.get((d["firm"], d["event"]), "")
+            item = QTreeWidgetItem([f"{self.firm_names.get(d['firm'], d['firm'])} · {d['event']} {title}",
+                                    LABELS.get(d["dimension"], d["dimension"]),
+                                    self.words(d["dimension"], d["a"]), self.words(d["dimension"], d["b"]), ""])
+            item.setToolTip(0, f"{d['firm']}.{d['event']}: {title}")
+            items.append(item)
+        self.list.addTopLevelItems(items)
+        n = len(self.rows)
+        self.list_label.setText(f"<b>{n} disagreement{'s' if n != 1 else ''}</b> — ↑/↓ to move; "
+                                f"Alt+M keep mine, Alt+T take theirs, Alt+S set another; Ctrl+Z undoes")
+        for side, key in (("mine", "only_in_a"), ("theirs", "only_in_b")):
+            for only in self.result[key]:
+                if side == "mine":
+                    title = titles.get((only["firm"], only["event"]), "")
+                else:
+                    title = self.their_events.get((only["firm"], only["event"]), {}).get("title", "")
+                self.only.addItem(f"Only in {side}: {self.firm_names.get(only['firm'], only['firm'])} · "
+                                  f"{only['event']} {title}")
+        if not self.only.count():
+            self.only.addItem("(none: both codings have the same events)")
+        if items:
+            self.list.setCurrentItem(items[0])
+        else:
+            self.detail.setHtml("<p>The two codings agree on every event both have coded.</p>")
+        self._update_status()
+
+    # ------------------------------------------------------------------ words
+
+    def codes(self) -> dict:
+        out = dict(self.their_codes)
+        out.update({c["id"]: c for c in self.session.objects("codes", None)})
+        return out
+
+    def words(self, dim: str, value) -> str:
+        """A value as a person reads it: labels, a set joined with +."""
+        if value is None or value == []:
+            return "(uncoded)"
+        if isinstance(value, list):
+            return " + ".join(self.label(dim, v) for v in value)
+        return self.label(dim, value)
+
+    def label(self, dim: str, value) -> str:
+        key = (dim, value)
+        found = self._labels.get(key)
+        if found is None:
+            if self._codes is None:
+                self._codes = self.codes()
+            found = self._labels[key] = coders.meaning(dim, value, self._codes)[0]
+        return found
+
+    def current(self, dim: str, event: dict):
+        """What the study holds now on one dimension (a set as a list)."""
+        value = self._coder.value(event, dim)
+        if isinstance(value, frozenset):
+            stored = event.get(FIELD[dim]) or []
+            return [v for v in stored if v in value]
+        return value
+
+    # ------------------------------------------------------------------ state
+
+    def decision(self, row: int) -> tuple[str, object] | None:
+        """The choice made on a row that stands in the study now (not undone)."""
+        for kind, value, edit in reversed(self.decisions.get(row, ())):
+            if self.session.is_applied(edit):
+                return kind, value
+        return None
+
+    def decision_text(self, row: int) -> str:
+        found = self.decision(row)
+        if found is None:
+            return ""
+        kind, value = found
+        if kind == "other":
+            return f"Set: {self.words(self.rows[row]['dimension'], value)}"
+        return DECIDED[kind]
+
+    def decided(self) -> int:
+        return sum(1 for row in self.decisions if self.decision(row) is not None)
+
+    def _history_moved(self, _index: int = 0) -> None:
+        if self.session.closed:
+            return
+        self._labels, self._codes = {}, None  # a code may have been renamed or added
+        for row in self.decisions:
+            self.list.topLevelItem(row).setText(4, self.decision_text(row))
+        self._show_detail()
+        self._update_status()
+
+    def _update_status(self) -> None:
+        n, done = len(self.rows), self.decided()
+        if n and done == n:
+            text = (f"All {n} disagreements decided: this study is now the consensus coding. "
+                    f"Every change is saved to {Path(self.session.path).name}; Ctrl+Z takes back the last.")
+        else:
+            text = f"Decided {done} of {n}. Each choice is one step of Edit → Undo (Ctrl+Z here)."
+        self.status.setText(text)
+
+    def _detach(self) -> None:
+        try:
+            self.controller.undo_stack.indexChanged.disconnect(self._history_moved)
+        except (RuntimeError, TypeError):
+            pass
+
+    # ------------------------------------------------------------------ the detail
+
+    def _show_detail(self) -> None:
+        row = self.list.indexOfTopLevelItem(self.list.currentItem()) if self.list.currentItem() else -1
+        for b in self.buttons.values():
+            b.setEnabled(row >= 0 and not self.session.read_only)
+        if row < 0 or self.session.closed:
+            return
+        d = self.rows[row]
+        dim, firm, eid = d["dimension"], d["firm"], d["event"]
+        try:
+            ev = self.session.get("events", firm, eid)
+        except WorkbenchError:
+            self.detail.setHtml(f"<p>Event {html.escape(eid)} is no longer in firm {html.escape(firm)}.</p>")
+            for b in self.buttons.values():
+                b.setEnabled(False)
+            return
+        e = html.escape
+        theirs = self.their_events.get((firm, eid), {})
+        parts = [f"<h3>{e(self.firm_names.get(firm, firm))} — event {e(eid)}: {e(ev.get('title', ''))}</h3>"]
+        if ev.get("date") or ev.get("when"):
+            parts.append(f"<p><i>{e(ev.get('when') or ev.get('date'))}</i></p>")
+        if ev.get("description"):
+            parts.append(f"<p>{e(ev['description'])}</p>")
+        now = self.current(dim, ev)
+        decided = self.decision_text(row)
+        parts.append(
+            f"<p><b>{e(LABELS.get(dim, dim))}</b></p>"
+            "<table cellspacing='0' cellpadding='4' border='1' style='border-collapse:collapse'>"
+            f"<tr><th align='left'>Mine</th><td>{e(self.words(dim, d['a']))}</td></tr>"
+            f"<tr><th align='left'>Theirs</th><td>{e(self.words(dim, d['b']))}</td></tr>"
+            f"<tr><th align='left'>Now in this study</th><td>{e(self.words(dim, now))}</td></tr></table>")
+        parts.append(f"<p><b>Decision:</b> {e(decided) if decided else 'not decided yet'}</p>")
+        meanings = []
+        codes = self.codes()
+        for who, value in (("mine", d["a"]), ("theirs", d["b"])):
+            for v in (value if isinstance(value, list) else [value]):
+                label, definition = coders.meaning(dim, v, codes)
+                entry = (label, definition)
+                if definition and entry not in [m[1:] for m in meanings]:
+                    meanings.append((who, label, definition))
+        if meanings:
+            parts.append("<h4>What the codes mean</h4>")
+            parts += [f"<p><b>{e(label)}</b> <i>({who})</i>: {e(definition)}</p>" for who, label, definition in meanings]
+        quotes = ev.get("evidence") or []
+        mine_quotes = {q.get("quote") for q in quotes}
+        extra = [q for q in theirs.get("evidence") or () if q.get("quote") not in mine_quotes]
+        if quotes or extra:
+            parts.append("<h4>The evidence</h4>")
+            for q, note in [(q, "") for q in quotes] + [(q, " <i>(in theirs only)</i>") for q in extra]:
+                who = f" — {e(q['speaker'])}" if q.get("speaker") else ""
+                parts.append(f"<p>“{e(q.get('quote', ''))}”{who}{note}</p>")
+        else:
+            parts.append("<p><i>No evidence quoted for this event.</i></p>")
+        self.detail.setHtml("".join(parts))
+
+    # ------------------------------------------------------------------ choosing
+
+    def current_row(self) -> int:
+        item = self.list.currentItem()
+        return self.list.indexOfTopLevelItem(item) if item is not None else -1
+
+    def choose(self, kind: str) -> None:
+        """Keep mine, take theirs, or (``other``) ask for another value."""
+        row = self.current_row()
+        if row < 0:
+            return
+        if self.session.closed:
+            self.close()
+            return
+        d = self.rows[row]
+        if kind == "other":
+            self._pick(row)
+            return
+        value = d["b"] if kind == "theirs" else d["a"]
+        if kind == "theirs" and d["dimension"] in SETS:  # their own order: the first is their primary
+            stored = self.their_events.get((d["firm"], d["event"]), {}).get(FIELD[d["dimension"]]) or []
+            value = [v for v in stored if v in value] + [v for v in value if v not in stored]
+        self.decide(row, kind, value)
+
+    def _pick(self, row: int) -> None:
+        d = self.rows[row]
+        dim = d["dimension"]
+        try:
+            ev = self.session.get("events", d["firm"], d["event"])
+        except WorkbenchError as exc:
+            self.controller.error.emit(exc.message)
+            return
+        now = self.current(dim, ev)
+        chosen = now if isinstance(now, list) else [now]
+        picker = ValuePicker(f"{LABELS.get(dim, dim)} of {d['firm']}.{d['event']}", self.options(dim),
+                             dim in SETS, chosen, self)
+        picker.accepted.connect(lambda: self._picked(row, picker.value()))
+        picker.finished.connect(lambda _=0: picker.deleteLater())
+        self.picker = picker
+        picker.open()
+
+    def _picked(self, row: int, value) -> None:
+        if value is None or value == []:
+            self.status.setText("Nothing was chosen, so nothing was changed.")
+            return
+        self.decide(row, "other", value)
+
+    def options(self, dim: str) -> list[tuple]:
+        """The values one dimension may take: (value, label, definition)."""
+        voc = vocabulary()
+        if dim in ("primary_stage", "stages"):
+            return [(s.id, s.label, s.definition) for s in self.session.framework.stages]
+        if dim == "level":
+            return [(t.id, t.label, t.definition or coders.meaning(dim, t.id)[1]) for t in self.session.framework.levels]
+        if dim in ("primary_learning_type", "learning_types"):
+            return [(t.id, t.label, t.definition) for t in voc.learning_types]
+        if dim == "phase":
+            return [(t.id, t.label, t.definition) for t in voc.phases]
+        if dim == "critical":
+            return [(v, *coders.meaning(dim, v)) for v in (True, False)]
+        return [(c["id"], c.get("name", c["id"]), c.get("description", ""))
+                for c in self.session.objects("codes", None)]
+
+    def decide(self, row: int, kind: str, value) -> bool:
+        """Make one choice as one step of the study's history."""
+        d = self.rows[row]
+        dim, firm, eid = d["dimension"], d["firm"], d["event"]
+        what = f"{firm}.{eid} {LABELS.get(dim, dim).lower()}"
+        text = {"mine": f"Keep mine: {what}", "theirs": f"Take theirs: {what}",
+                "other": f"Set {what} to {self.words(dim, value)}"}[kind]
+        try:
+            ev = self.session.get("events", firm, eid)
+            steps = () if kind == "mine" else tuple(self._steps(firm, eid, ev, dim, value))
+        except WorkbenchError as exc:
+            self.controller.error.emit(exc.message)
+            return False
+        edit = E.Compound(text, steps)
+        if not self.controller.apply(edit, text) or not self.session.is_applied(edit):
+            return False
+        self.decisions.setdefault(row, []).append((kind, value, edit))
+        self._history_moved()
+        self._next_undecided(row)
+        return True
+
+    def _steps(self, firm: str, eid: str, ev: dict, dim: str, value) -> list:
+        """The edits that give an event ``value`` on one dimension; the other
+        dimensions stored in the same field are kept where they can be (a
+        new set keeps the primary stage when it holds it)."""
+        field = FIELD[dim]
+        old = ev.get(field)
+        cur = list(old or [])
+        steps: list = []
+        if dim in PRIMARY:
+            new = [value] + [v for v in cur if v != value]
+        elif dim in ("stages", "learning_types"):
+            keep = cur[0] if cur and cur[0] in value else None
+            new = ([keep] if keep else []) + [v for v in value if v != keep]
+        elif dim == "codes":
+            new = list(value)
+            mine = {c["id"] for c in self.session.objects("codes", None)}
+            n = len(mine)
+            for code in new:
+                if code not in mine and code in self.their_codes:  # their code comes with it
+                    steps.append(E.Insert("codes", None, self.their_codes[code], n))
+                    n += 1
+        elif dim == "critical":
+            new = True if value else None
+        else:
+            new = value
+        steps.append(E.SetField("events", firm, eid, field, new if new not in ([], "") else None, old))
+        return steps
+
+    def _next_undecided(self, row: int) -> None:
+        n = len(self.rows)
+        for step in range(1, n + 1):
+            r = (row + step) % n
+            if self.decision(r) is None:
+                self.list.setCurrentItem(self.list.topLevelItem(r))
+                return
+
+
+def _fit(width: int, height: int) -> tuple[int, int]:
+    """The size asked for, or less on a smaller screen (a 1366 x 768 laptop)."""
+    from PySide6.QtWidgets import QApplication
+
+    screen = QApplication.primaryScreen()
+    if screen is None:
+        return width, height
+    room = screen.availableGeometry()
+    return min(width, room.width() - 40), min(height, max(400, room.height() - 60))
