@@ -131,11 +131,23 @@ def cmd_diagram(args) -> int:
     fmt = args.format
     if fmt is None:
         suffix = args.output.rsplit(".", 1)[-1].lower() if "." in args.output else ""
-        fmt = suffix if suffix in FORMATS and not args.all else "svg"
-    written, engine, warnings = services.diagram(
-        args.study, args.output, firm_id=args.firm, all_firms=args.all, kind=args.kind, fmt=fmt,
-        dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine,
-        code=args.code, width=_diagram_width(args))
+        fmt = suffix if suffix in FORMATS and not (args.all and args.kind != "renewal") else "svg"
+    firms = args.firm or []
+    if args.kind == "renewal":  # all firms (or those named) in one figure, 16 cm wide unless --width
+        if args.code:
+            raise services.InputError("--code: the renewal figure shows each firm's whole path; "
+                                      "leave out --code")
+        written, engine, warnings = services.renewal_diagram(
+            args.study, args.output, firm_ids=firms or None, fmt=fmt, engine=args.engine, dpi=args.dpi,
+            width=_diagram_width(args))
+    elif len(firms) > 1:
+        raise services.InputError(f"--firm {' '.join(firms)}: a {args.kind} diagram is of one firm; "
+                                  f"use --all for one file per firm (several firms side by side: --kind renewal)")
+    else:
+        written, engine, warnings = services.diagram(
+            args.study, args.output, firm_id=firms[0] if firms else None, all_firms=args.all, kind=args.kind,
+            fmt=fmt, dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine,
+            code=args.code, width=_diagram_width(args))
     _warn(warnings)
     if fmt != "dot":
         _err(f"drawn with {engine}")
@@ -184,7 +196,8 @@ def cmd_report(args, tables_only: bool = False) -> int:
             args.study, args.output, firm_ids=getattr(args, "firm", None),
             template=getattr(args, "template", None), diagrams=not getattr(args, "no_diagrams", False),
             evidence=not getattr(args, "no_evidence", False), tables_only=tables_only,
-            engine=getattr(args, "engine", "auto"), progress=bar, code=getattr(args, "code", None))
+            engine=getattr(args, "engine", "auto"), progress=bar, code=getattr(args, "code", None),
+            audience=getattr(args, "audience", "research"))
     finally:
         bar.close()
     _warn(warnings)
@@ -329,10 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "events per stage and the flows between stages.")
     p.add_argument("study", metavar="STUDY")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--firm", metavar="ID", help="the firm to draw")
+    which.add_argument("--firm", action="extend", nargs="+", metavar="ID",
+                       help="the firm to draw (with --kind renewal: one or more firms; default all)")
     which.add_argument("--all", action="store_true", help="every firm: -o is then a folder, one file per firm")
-    p.add_argument("--kind", choices=["process", "framework"], default="process",
-                   help="process diagram (default) or framework figure (without --firm/--all: the whole study)")
+    p.add_argument("--kind", choices=["process", "framework", "renewal"], default="process",
+                   help="process diagram (default); framework figure (without --firm/--all: the whole study); "
+                        "renewal: the firms side by side, one lane each, aligned on each firm's critical "
+                        "incident, phases shaded, drawn for a 16 cm page width (one file)")
     p.add_argument("--format", choices=["svg", "png", "pdf", "dot"],
                    help="output format (default: from -o's extension, else svg)")
     p.add_argument("--dpi", type=int, default=150, help="resolution of PNG output (default 150)")
@@ -365,6 +381,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these firms (--firm a b, or --firm a --firm b)")
     p.add_argument("--template", metavar="T.docx", help="take styles, page setup, headers and footers from "
                                                          "this Word document or template")
+    p.add_argument("--audience", choices=["research", "client"], default="research",
+                   help="research: the case tables and figures of a paper (default); client: a plain report "
+                        "of one firm (--firm ID) for its owner: its renewal path, process diagram, findings "
+                        "and action checklist, without the academic apparatus")
     p.add_argument("--no-diagrams", action="store_true", help="leave out the process diagrams")
     p.add_argument("--no-evidence", action="store_true", help="leave out the evidence appendix")
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",

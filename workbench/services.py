@@ -333,12 +333,20 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
 
 def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
            template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
-           tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None) -> list:
+           tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None,
+           audience: str = "research") -> list:
     """Write the Word report (or, with ``tables_only``, the cross-case tables)
-    of a study or of chosen firms. The file appears only when complete."""
+    of a study or of chosen firms; with ``audience="client"`` the plain
+    report of one firm for its owner (render.client_report). The file
+    appears only when complete."""
     from .io.files import atomic_write_bytes
     from .render import report as rp
 
+    if audience == "client":
+        return client_report(study_path, out, firm_ids=firm_ids, template=template, diagrams=diagrams,
+                             engine=engine, progress=progress, code=code, tables_only=tables_only)
+    if audience != "research":
+        raise InputError(f"unknown audience {audience!r}; choose research or client")
     loaded = load(study_path)
     if firm_ids:
         require_firms(loaded.study, firm_ids)
@@ -355,7 +363,67 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
     return loaded.warnings
 
 
-__all__ = ["report", "diagram", "load", "check", "import_file", "export", "stats", "is_lpw", "require_firms",
+def client_report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
+                  template: str | os.PathLike | None = None, diagrams: bool = True, engine: str = "auto",
+                  progress=None, code: str | None = None, tables_only: bool = False) -> list:
+    """The client report of one firm (``firm_ids`` holds exactly one id)."""
+    from .io.files import atomic_write_bytes
+    from .render import client_report as cr
+    from .render import report as rp
+
+    if tables_only:
+        raise InputError("the cross-case tables are part of the research report; a client report is "
+                         "about one firm")
+    if code:
+        raise InputError("--code limits the research report; a client report always shows the "
+                         "firm's whole path")
+    if not firm_ids or len(firm_ids) != 1:
+        known = ", ".join(f.id for f in load(study_path).study.firms)
+        got = "no firm" if not firm_ids else f"{len(firm_ids)} firms"
+        raise InputError(f"a client report is about one firm, and {got} {'was' if not firm_ids else 'were'} "
+                         f"chosen: give one with --firm ID (this study's firms: {known or '(none)'})")
+    loaded = load(study_path, list(firm_ids))
+    if template is not None and not Path(template).is_file():
+        raise InputError(f"{template}: no such template file")
+    if Path(out).suffix.lower() not in (".docx", ""):
+        raise InputError(f"{out}: a Word report is written as a .docx file")
+    options = cr.ClientOptions(template=template, engine=engine, diagrams=diagrams, progress=progress)
+    with explained(study_path):
+        document = cr.build(loaded.study, firm_ids[0], options)
+    atomic_write_bytes(out, rp.to_bytes(document))
+    return loaded.warnings
+
+
+def renewal_diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
+                    fmt: str = "svg", width: float | None = None, engine: str = "auto",
+                    dpi: int = 150) -> tuple[list[Path], str, list]:
+    """The renewal figure (render.renewal_figure) of the chosen firms, or of
+    every firm, as one file. Returns it, which engine drew, and the
+    study's warnings."""
+    from .io.files import atomic_write_bytes
+    from .render import engine as eng
+    from .render.renewal_figure import renewal_graph
+
+    if fmt not in eng.FORMATS:
+        raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(eng.FORMATS)}")
+    loaded = load(study_path, list(firm_ids) if firm_ids else None)
+    study = loaded.study
+    if not study.firms:
+        raise InputError(f"{study_path}: the study has no firms to draw")
+    if Path(out).is_dir():
+        raise InputError(f"{out}: the renewal figure is one file, and this is a folder")
+    suffix = Path(out).suffix.lower().lstrip(".")
+    if suffix and suffix != fmt:
+        raise InputError(f"{out}: the name ends .{suffix} but the figure would be written as {fmt.upper()}; "
+                         f"name it .{fmt} (or .svg, .png, .pdf, .dot to choose the format)")
+    with explained(study_path):
+        graph = renewal_graph(study, firm_ids or None, width=width)
+    drawn = eng.draw(graph.source, fmt, engine=engine, dpi=dpi, title=f"{study.title}: renewal paths")
+    atomic_write_bytes(out, drawn.data)
+    return [Path(out)], drawn.engine, loaded.warnings
+
+
+__all__ = ["report", "client_report", "renewal_diagram", "diagram", "load", "check", "import_file", "export", "stats", "is_lpw", "require_firms",
            "InputError", "WorkbenchError"]
 
 

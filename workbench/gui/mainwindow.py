@@ -982,20 +982,71 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Wrote {where}" + (f" (drawn with {engine})" if fmt != "dot" else ""))
         return written
 
+    def _audience_choice(self, dlg) -> QtWidgets.QComboBox:
+        """The report dialog's "Written for" choice: researchers (the case
+        tables and figures) or the firm's owner (the client report of one
+        firm). Choosing the client keeps one firm ticked (the one in view)
+        and turns off what only the research report has."""
+        box = QtWidgets.QComboBox(dlg)
+        box.addItem("Researchers: case tables, figures and appendices", "research")
+        box.addItem("The firm's owner: a plain report of one firm (client report)", "client")
+        row = QHBoxLayout()
+        label = QLabel("&Written for")
+        label.setBuddy(box)
+        row.addWidget(label)
+        row.addWidget(box, 1)
+        dlg.layout().insertLayout(0, row)
+        hint = QLabel("")
+        hint.setWordWrap(True)
+        dlg.layout().insertWidget(1, hint)
+
+        def changed() -> None:
+            client = box.currentData() == "client"
+            for check in (dlg.evidence, dlg.tables_only):
+                check.setEnabled(not client)
+            hint.setText("Tick the one firm the report is for." if client else "")
+            hint.setVisible(client)
+            if client:
+                chosen = dlg.chosen()
+                keep = self.firm_id if self.firm_id in chosen or not chosen else chosen[0]
+                for i in range(dlg.firms.count()):
+                    item = dlg.firms.item(i)
+                    item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) == keep
+                                       else Qt.CheckState.Unchecked)
+
+        def accept() -> None:
+            if box.currentData() == "client" and len(dlg.chosen()) != 1:
+                hint.setText(f"A client report is about one firm: tick exactly one "
+                             f"({len(dlg.chosen())} {'is' if len(dlg.chosen()) == 1 else 'are'} ticked).")
+                return
+            dlg.accept()
+
+        buttons = dlg.findChild(QtWidgets.QDialogButtonBox)
+        buttons.accepted.disconnect()
+        buttons.accepted.connect(accept)
+        box.currentIndexChanged.connect(changed)
+        hint.setVisible(False)
+        dlg.audience = box
+        return box
+
     def export_report_dialog(self) -> None:
         from .dialogs import ReportDialog
 
         dlg = ReportDialog(self.session.firms(), self)
+        audience = self._audience_choice(dlg)
         if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.chosen():
             return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the report as", "report.docx", "Word (*.docx)")
+        client = audience.currentData() == "client"
+        name = f"{dlg.chosen()[0]}-client-report.docx" if client else "report.docx"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save the report as", name, "Word (*.docx)")
         if path:
             self.export_report(path, dlg.chosen(), dlg.diagrams.isChecked(), dlg.evidence.isChecked(),
-                               dlg.tables_only.isChecked(), template=dlg.template.text().strip() or None)
+                               dlg.tables_only.isChecked() and not client,
+                               template=dlg.template.text().strip() or None, audience=audience.currentData())
 
     def export_report(self, path: str, firm_ids: list[str] | None = None, diagrams: bool = True,
                       evidence: bool = True, tables_only: bool = False, template: str | None = None,
-                      wait: bool = False) -> ReportWorker:
+                      wait: bool = False, audience: str = "research") -> ReportWorker:
         """Write the report in the background with a cancellable progress dialog."""
         dialog = QtWidgets.QProgressDialog("Writing the report…", "Cancel", 0, 100, self)
         dialog.setWindowTitle("Word report")
@@ -1005,7 +1056,7 @@ class MainWindow(QMainWindow):
 
         worker = ReportWorker(str(self.session.path), path,
                               {"firm_ids": firm_ids, "diagrams": diagrams, "evidence": evidence,
-                               "tables_only": tables_only, "template": template})
+                               "tables_only": tables_only, "template": template, "audience": audience})
         worker.progress.connect(lambda d, t, label: (dialog.setMaximum(t), dialog.setValue(d),
                                                      dialog.setLabelText(f"Writing the report: {label}")))
         dialog.canceled.connect(worker.cancel.set)
