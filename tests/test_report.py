@@ -81,7 +81,7 @@ def test_company_details_cell_by_cell(jm, jm_report):
 def test_institutionalisation_cell_by_cell(jm, jm_report):
     _, d = jm_report
     rows = cells(table_after(d, "The institutionalisation of knowledge"))
-    assert rows[0] == ["Background", "BRW", "RSL", "DMF"]
+    assert rows[0] == ["Aspect of the learning", "BRW", "RSL", "DMF"]  # what the rows are
     for row, key in zip(rows[1:], VOC.ids("summary_fields")):
         assert row[0] == VOC.label("summary_fields", key).upper()
         assert row[1:] == [f.summary[key] for f in jm.firms]

@@ -317,9 +317,13 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
 
 def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
            template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
-           tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None) -> list:
+           tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None,
+           paper: str | None = None, agreement: str | os.PathLike | None = None) -> list:
     """Write the Word report (or, with ``tables_only``, the cross-case tables)
-    of a study or of chosen firms. The file appears only when complete."""
+    of a study or of chosen firms. The file appears only when complete.
+    ``paper``: "a4" or "letter" (default: the template's page size, else A4).
+    ``agreement``: another coding of the study (.lpw or .study.json); the
+    report then ends with an "Intercoder agreement" appendix."""
     from .io.files import atomic_write_bytes
     from .render import report as rp
 
@@ -330,9 +334,20 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
         raise InputError(f"{template}: no such template file")
     if Path(out).suffix.lower() not in (".docx", ""):
         raise InputError(f"{out}: a Word report is written as a .docx file")
+    if template is not None:
+        rp.read_template(template)  # refused before anything is built (entities, huge parts)
+    compared = None
+    if agreement is not None:
+        from .coders import compare_files
+
+        if not Path(agreement).is_file():
+            raise InputError(f"{agreement}: no such study to compare with")
+        compared = compare_files(study_path, agreement)
     options = rp.ReportOptions(firm_ids=firm_ids or None, template=template, diagrams=diagrams,
                                evidence=evidence, tables_only=tables_only, engine=engine, progress=progress,
-                               code=code)
+                               code=code, paper=paper, agreement=compared,
+                               agreement_names=(Path(study_path).name, Path(agreement).name) if agreement else
+                               ("", ""))
     with explained(study_path):
         document = rp.build(loaded.study, options)
     atomic_write_bytes(out, rp.to_bytes(document))
