@@ -621,19 +621,27 @@ class _Writer:
         under it."""
         from . import diagram
 
+        if hasattr(diagram, "process_figures"):
+            self._section(landscape=False)  # the figures run down a portrait page
         self._heading("Learning process", 2)
-        caption = (f"Learning process of {firm.name} ({self.fw.name}): events by level over time, linked by "
-                   f"feed-forward (solid), feedback (dashed) and within-stage (dotted) flows{self._limit_note()}")
         if not hasattr(diagram, "process_figures"):  # before the figures fit a width: shrunk to the page
-            self._legacy_figure(firm, caption)
+            self._legacy_figure(firm, f"Learning process of {firm.name} ({self.fw.name}): events by level over "
+                                      f"time, linked by feed-forward (solid), feedback (dashed) and within-stage "
+                                      f"(dotted) flows{self._limit_note()}")
             return
+        caption = (f"Learning process of {firm.name} ({self.fw.name}): events in time order down the page, "
+                   f"in the column of their level, with the knowledge sources and routines they draw on "
+                   f"and the flows between them")
         figures = diagram.process_figures(self.study, firm, diagram.Options(width=self.text_width_points()))
         for fig in figures:
-            self._place_figure(fig, caption, f"the diagram of firm {firm.id!r}")
+            self._place_figure(fig, caption, f"the diagram of firm {firm.id!r}",
+                               short=f"Learning process of {firm.name}", tail=self._limit_note())
 
-    def _place_figure(self, fig, caption: str, what: str) -> None:
+    def _place_figure(self, fig, caption: str, what: str, short: str = "", tail: str = "") -> None:
         """One part of a figure (``diagram.Figure``): the picture at its
-        natural size, its caption, and its notes as a numbered table."""
+        natural size, its caption (``caption`` on the first part, ``short``
+        "(continued)" on the others, each naming its part and span, then
+        ``tail``), and its notes as a numbered table."""
         from .engine import draw, png, svg_size_points
 
         try:
@@ -648,9 +656,9 @@ class _Writer:
         Paragraph(p, self.doc._body).add_run().add_picture(io.BytesIO(image), width=Emu(int(width_pt * EMU_PER_POINT)))
         text = caption
         if getattr(fig, "parts", 1) > 1:
-            span = f"; {fig.span}" if fig.span else ""
-            text = f"{caption} (part {fig.part} of {fig.parts}{span})" if fig.part == 1 else \
-                f"{caption} (continued: part {fig.part} of {fig.parts}{span})"
+            part = f"; part {fig.part} of {fig.parts}" + (f", {fig.span}" if fig.span else "")
+            text = f"{caption}{part}" if fig.part == 1 else f"{short or caption} (continued){part}"
+        text += tail
         notes = list(getattr(fig, "notes", None) or [])
         self._caption("Figure", text, keep_next=bool(notes))
         if notes:
@@ -718,7 +726,9 @@ class _Writer:
             from . import diagram
             if hasattr(diagram, "framework_figures"):
                 for fig in diagram.framework_figures(self.study, None, width=self.text_width_points()):
-                    self._place_figure(fig, f"The {fw.name}: its stages, levels and flows",
+                    self._place_figure(fig, f"The {fw.name} as coded in this study: each stage at its level "
+                                            "with the events coded to it, and the flows between stages "
+                                            "with their counts",
                                        "the framework figure")
         self._heading("Stages", 2)
         rows = [[(s.label, {"bold": True}), voc.label("levels", s.default_level), s.definition,
