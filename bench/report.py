@@ -119,7 +119,12 @@ def speed(firms: int, events: int) -> None:
 def _child(argv: list[str]) -> int:
     """Run one measured job in this (fresh) process and print its peak."""
     what = argv[0]
-    if what == "report":
+    if what == "make":
+        from workbench.io.study_json import dumps_study
+
+        study = Study.from_dict(synthetic.study(int(argv[2]), int(argv[3])))
+        Path(argv[1]).write_text(dumps_study(study), encoding="utf-8")
+    elif what == "report":
         from workbench.cli import main as cli
 
         code = cli(["report", argv[1], "-o", argv[2], "--no-diagrams"])
@@ -145,13 +150,13 @@ def _measure(*args: str) -> tuple[float, float]:
 
 
 def memory(firms: int, events: int, baseline: bool) -> None:
-    from workbench.io.study_json import dumps_study
-
+    """Each measured run is a process started by this one while it is still
+    small: a process started by fork counts its parent's memory at that
+    moment in its own peak (ru_maxrss survives exec), so the study is made
+    by a process of its own too, and the speed runs come after."""
     with tempfile.TemporaryDirectory() as tmp:
         study_path = Path(tmp) / "synthetic.study.json"
-        study = Study.from_dict(synthetic.study(firms, events))
-        study_path.write_text(dumps_study(study), encoding="utf-8")
-        del study
+        _measure("make", str(study_path), str(firms), str(events))
         out = Path(tmp) / "report.docx"
         peak, seconds = _measure("report", str(study_path), str(out))
         print(f"synthetic study: {firms} firms x {events} events, 'workbench report --no-diagrams' "
@@ -177,10 +182,10 @@ def main() -> None:
                     help="also measure the naive python-docx build of the same cells (at 100,000 rows it "
                          "takes about half an hour on a slow machine; issue 11 measured it at 1.3 GB)")
     args = ap.parse_args()
-    if not args.no_speed:
-        speed(args.firms, args.events)
     if not args.no_memory:
         memory(args.mem_firms, args.mem_events, args.memory_baseline)
+    if not args.no_speed:
+        speed(args.firms, args.events)
 
 
 if __name__ == "__main__":

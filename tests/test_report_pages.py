@@ -12,17 +12,23 @@ import subprocess
 
 import docx
 import pytest
+from conftest import JM, TRAINING, minimal_study
 from docx.oxml.ns import qn
 from docx.shared import Inches, Mm
 
-from conftest import JM, TRAINING, minimal_study
 from workbench import services
 from workbench.cli import main
 from workbench.coders import compare_files
 from workbench.core.agreement import LABELS
 from workbench.core.model import Study
-from workbench.render.report import (INSTITUTIONALISATION_ROWS, SPOOL_PARAGRAPHS, SPOOL_ROWS, ReportOptions,
-                                     build, to_bytes)
+from workbench.render.report import (
+    INSTITUTIONALISATION_ROWS,
+    SPOOL_PARAGRAPHS,
+    SPOOL_ROWS,
+    ReportOptions,
+    build,
+    to_bytes,
+)
 
 MEMO = (("Memo: the owner-manager's account of the crisis differs from the production manager's; both are "
         "kept here, and the coding follows the owner-manager where the two disagree. ") * 3).strip()
@@ -136,7 +142,7 @@ def test_institutionalisation_header_names_its_rows(memo_report):
 
 def pdf_pages(docx_path, folder) -> list[list[str]]:
     proc = subprocess.run(["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(folder),
-                           str(docx_path)], capture_output=True, text=True, timeout=300)
+                           str(docx_path)], check=False, capture_output=True, text=True, timeout=300)
     pdf = folder / (docx_path.stem + ".pdf")
     assert proc.returncode == 0 and pdf.exists(), proc.stderr
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
@@ -253,3 +259,57 @@ def test_agreement_with_a_missing_file(tmp_path, capsys):
     out = tmp_path / "r.docx"
     assert main(["report", str(JM), "-o", str(out), "--agreement", str(tmp_path / "nope.study.json")]) == 2
     assert "nope.study.json" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.fixture(scope="module")
+def jm_with_figures(tmp_path_factory):
+    out = tmp_path_factory.mktemp("figures") / "jm.docx"
+    services.report(JM, out, engine="wasm")
+    return out
+
+
+def test_figures_at_natural_size_in_parts_with_their_notes(jm_with_figures):
+    from workbench.render.diagram import Options, framework_figures, process_figures
+    from workbench.render.engine import draw, svg_size_points
+    from workbench.render.units import A4_PORTRAIT
+
+    study = services.load(JM).study
+    figures = [(f, fig) for f in study.firms for fig in process_figures(study, f, Options(width=A4_PORTRAIT))]
+    figures += [(None, fig) for fig in framework_figures(study, None, width=A4_PORTRAIT)]
+    assert any(fig.parts > 1 for _, fig in figures) and any(fig.notes for _, fig in figures)
+    d = docx.Document(jm_with_figures)
+    shapes = list(d.inline_shapes)
+    assert len(shapes) == len(figures)
+    body = list(d.element.body)
+    pictures = [i for i, el in enumerate(body) if el.find(f".//{qn('w:drawing')}") is not None]
+    for (firm, fig), shape, at in zip(figures, shapes, pictures):
+        w_pt, _ = svg_size_points(draw(fig.graph.source, "svg", engine="wasm").data)
+        # placed at its natural size, never shrunk (and within the 16 cm text width)
+        assert abs(shape.width.pt - w_pt) < 1 and shape.width.pt <= A4_PORTRAIT + 1
+        caption = "".join(body[at + 1].itertext())
+        assert caption.startswith("Figure ")
+        if firm is not None:
+            if fig.part > 1:
+                assert f"Learning process of {firm.name} (continued); part {fig.part} of {fig.parts}" in caption
+            elif fig.parts > 1:
+                assert f"part 1 of {fig.parts}" in caption and "(continued)" not in caption
+        if fig.notes:
+            number = caption.split(".")[0].split()[-1]
+            assert ppr_has(body[at + 1], "w:keepNext")
+            notes_caption = "".join(body[at + 2].itertext())
+            assert notes_caption.endswith(f"Labels of Figure {number} in full (numbered in the figure)")
+            table = docx.table.Table(body[at + 3], d)
+            assert [[c.text for c in r.cells] for r in table.rows] == \
+                [["No.", "Label"]] + [[str(n), text] for n, text in fig.notes]
+        else:
+            assert not "".join(body[at + 2].itertext()).startswith("Table") or "Labels of" not in \
+                "".join(body[at + 2].itertext())
+
+
+def test_figures_for_letter_width(tmp_path):
+    from docx.shared import Inches as In
+
+    out = tmp_path / "l.docx"
+    services.report(TRAINING, out, engine="wasm", paper="letter")
+    d = docx.Document(out)
+    assert d.inline_shapes and all(s.width <= In(6.5) + 12700 for s in d.inline_shapes)

@@ -10,8 +10,8 @@ import zipfile
 
 import docx
 import pytest
-
 from conftest import JM, ROOT, TRAINING
+
 from workbench.cli import main
 from workbench.render.report import TEMPLATE_PART_LIMIT
 
@@ -120,7 +120,7 @@ def test_huge_part_is_refused_by_its_size_without_decompressing(tmp_path):
                 f"rc = main(['report', {str(TRAINING)!r}, '-o', {str(out)!r}, '--template', {str(template)!r},"
                 " '--no-diagrams'])\n"
                 "print('peak-kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(rc)\n")
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=ROOT,
                               timeout=120)
         assert proc.returncode == 2, proc.stderr
         assert "word/media/image1.png" in proc.stderr and "1,536 MB uncompressed" in proc.stderr
@@ -172,3 +172,20 @@ def test_not_a_template(tmp_path, capsys, text):
     out = tmp_path / "r.docx"
     code, _, err = run_cli(capsys, "report", TRAINING, "-o", out, "--template", template, "--no-diagrams")
     assert code == 2 and str(template) in err and not out.exists()
+
+
+def test_entity_in_a_part_of_any_name_is_refused(tmp_path, capsys):
+    base = plain_template(tmp_path / "base.docx")
+    template = rewrite(base, tmp_path / "vml.docx", {}, extra={
+        "word/vmlDrawing1.vml": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a SYSTEM "http://example.org/">]><x>&a;</x>'})
+    out = tmp_path / "r.docx"
+    code, _, err = run_cli(capsys, "report", TRAINING, "-o", out, "--template", template, "--no-diagrams")
+    assert code == 2 and "word/vmlDrawing1.vml declares XML entities" in err and not out.exists()
+
+
+def test_malformed_xml_part_is_refused(tmp_path, capsys):
+    base = plain_template(tmp_path / "base.docx")
+    template = rewrite(base, tmp_path / "bad.docx", {"word/styles.xml": b"<w:styles><unclosed></w:styles>"})
+    out = tmp_path / "r.docx"
+    code, _, err = run_cli(capsys, "report", TRAINING, "-o", out, "--template", template, "--no-diagrams")
+    assert code == 2 and "word/styles.xml is not well-formed XML" in err and not out.exists()

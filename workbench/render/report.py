@@ -95,6 +95,8 @@ class ReportOptions:
     agreement_names: tuple[str, str] = ("this study", "the other coding")
 
 
+_BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg.bin", ".bin",
+                 ".odttf", ".ttf", ".otf", ".fntdata")
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -169,12 +171,12 @@ def read_template(path: str | Path) -> bytes:
                         chunks.append(chunk)
                 content = b"".join(chunks)
                 name = info.filename
+                if not name.lower().endswith(_BINARY_PARTS) and _DECL.search(_xml_text(content)):
+                    raise InputError(
+                        f"{where}: its part {name} declares XML entities (<!DOCTYPE> or <!ENTITY>). "
+                        "Word never writes them; they can pull in other files or blow up in memory. "
+                        "Save the template again from Word, or choose another. Nothing was written.")
                 if name.lower().endswith((".xml", ".rels")):
-                    if _DECL.search(_xml_text(content)):
-                        raise InputError(
-                            f"{where}: its part {name} declares XML entities (<!DOCTYPE> or <!ENTITY>). "
-                            "Word never writes them; they can pull in other files or blow up in memory. "
-                            "Save the template again from Word, or choose another. Nothing was written.")
                     try:
                         etree.fromstring(content, parser)
                     except etree.XMLSyntaxError as exc:
