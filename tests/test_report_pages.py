@@ -313,3 +313,7 @@ def test_figures_for_letter_width(tmp_path):
     services.report(TRAINING, out, engine="wasm", paper="letter")
     d = docx.Document(out)
     assert d.inline_shapes and all(s.width <= In(6.5) + 12700 for s in d.inline_shapes)
+
+
+def test_widow_control_on_normal(memo_report):
+    assert docx.Document(memo_report).styles["Normal"].paragraph_format.widow_control is True

@@ -224,7 +224,9 @@ class _Spool:
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the document
         self.blocks: list[tuple[int, int]] = []
         self.token = secrets.token_hex(6)
-        self.pattern = re.compile(r'<w:bookmarkStart [^>]*w:name="_lpwraw_' + self.token + r'_(\d+)"[^>]*/>')
+        # whatever prefix the document gives the w namespace
+        self.pattern = re.compile(r'<(?:\w+:)?bookmarkStart [^>]*?(?:\w+:)?name="_lpwraw_' + self.token
+                                  + r'_(\d+)"[^>]*/>')
 
     def add(self, pieces) -> int:
         start = self.file.seek(0, 2)
@@ -297,6 +299,12 @@ class _Writer:
             "caption": self._style("Caption"), "quote": self._style("Quote"), "normal": self._style("Normal"),
         }
         self.table_style = self._table_style()
+        try:  # no paragraph's first or last line alone at a page's foot or head (unless the template says)
+            normal = self.doc.styles["Normal"].paragraph_format
+            if normal.widow_control is None:
+                normal.widow_control = True
+        except KeyError:
+            pass
 
     # ------------------------------------------------------------------ styles and structure
 
