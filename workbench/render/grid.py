@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..core.validate import clean_text
 
@@ -39,9 +40,18 @@ def char_width(ch: str) -> float:
     return 700
 
 
+_TABLE = {chr(32 + i): w for i, w in enumerate(_ASCII)}
+
+
+@lru_cache(maxsize=65536)
 def text_width(text: str, size: float) -> float:
     """The width of one line of text in points at ``size``."""
-    return sum(char_width(c) for c in text) * size / 1000.0 * _SAFETY
+    get = _TABLE.get
+    total = 0
+    for c in text:
+        w = get(c)
+        total += w if w is not None else char_width(c)
+    return total * size / 1000.0 * _SAFETY
 
 
 def _break_word(word: str, size: float, width: float) -> list[str]:
@@ -65,6 +75,11 @@ def fit(text: str, size: float, width: float) -> list[str]:
     """``text`` wrapped into lines no wider than ``width`` points at
     ``size``: whole, never cut. Words too long for a line break after a
     hyphen, else where the line is full."""
+    return list(_fit(text, size, round(width, 2)))
+
+
+@lru_cache(maxsize=16384)
+def _fit(text: str, size: float, width: float) -> tuple[str, ...]:
     lines: list[str] = []
     current = ""
     for word in clean_text(text).split():
@@ -80,7 +95,7 @@ def fit(text: str, size: float, width: float) -> list[str]:
                 current = piece
     if current:
         lines.append(current)
-    return lines or [""]
+    return tuple(lines or [""])
 
 
 def widest(lines: list[str], size: float) -> float:
@@ -122,6 +137,7 @@ class Grid:
     col_x: list[tuple[float, float]]
     gap: float
     top: float = 0.0
+    track: float = 1.5   # points between edges sharing a channel (horizontal ones)
     boxes: dict[str, Box] = field(default_factory=dict)
     cells: dict[tuple[int, int], Box] = field(default_factory=dict)
     row_y: list[tuple[float, float]] = field(default_factory=list)
@@ -176,7 +192,7 @@ class Grid:
     def _track(self, channel: tuple, spread: float) -> float:
         k = self._tracks.get(channel, 0)
         self._tracks[channel] = k + 1
-        return ((k % 5) - 2) * spread * 0.75
+        return ((k % 5) - 2) * spread * 0.75 * (self.track / 1.5 if channel[0] == "h" else 1.0)
 
     def _clear(self, col: int, r_from: int, r_to: int) -> bool:
         """No box in column ``col`` in the rows strictly between the two."""
