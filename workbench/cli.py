@@ -197,7 +197,8 @@ def cmd_report(args, tables_only: bool = False) -> int:
             template=getattr(args, "template", None), diagrams=not getattr(args, "no_diagrams", False),
             evidence=not getattr(args, "no_evidence", False), tables_only=tables_only,
             engine=getattr(args, "engine", "auto"), progress=bar, code=getattr(args, "code", None),
-            audience=getattr(args, "audience", "research"))
+            audience=getattr(args, "audience", "research"), paper=getattr(args, "paper", None),
+            agreement=getattr(args, "agreement", None))
     finally:
         bar.close()
     _warn(warnings)
@@ -392,6 +393,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--code", metavar="CODE",
                    help="each firm's chronology, diagram and matrix, and the evidence, hold only the events "
                         "carrying this code of the study (flows as in 'workbench diagram --code')")
+    p.add_argument("--paper", choices=["a4", "letter"],
+                   help="page size (default: the template's, else A4); figures are drawn for its text width")
+    p.add_argument("--agreement", metavar="OTHER",
+                   help="add an appendix with the intercoder agreement between this study and OTHER, another "
+                        "coding of it (.lpw or .study.json; see 'workbench compare')")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("tables", help="write the cross-case tables alone as a Word document",
@@ -402,6 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study", metavar="STUDY")
     p.add_argument("-o", "--output", required=True, metavar="OUT.docx")
     p.add_argument("--template", metavar="T.docx", help="take styles and page setup from this document")
+    p.add_argument("--paper", choices=["a4", "letter"], help="page size (default: the template's, else A4)")
     p.set_defaults(func=cmd_tables)
 
     p = sub.add_parser("renewal", help="a firm's renewal path, findings and action checklist",

@@ -334,15 +334,25 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
 def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
            template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
            tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None,
-           audience: str = "research") -> list:
+           audience: str = "research", paper: str | None = None,
+           agreement: str | os.PathLike | None = None) -> list:
     """Write the Word report (or, with ``tables_only``, the cross-case tables)
     of a study or of chosen firms; with ``audience="client"`` the plain
     report of one firm for its owner (render.client_report). The file
-    appears only when complete."""
+    appears only when complete.
+    ``paper``: "a4" or "letter" (default: the template's page size, else A4).
+    ``agreement``: another coding of the study (.lpw or .study.json); the
+    report then ends with an "Intercoder agreement" appendix."""
     from .io.files import atomic_write_bytes
     from .render import report as rp
 
     if audience == "client":
+        if agreement is not None:
+            raise InputError("the intercoder agreement appendix belongs to the research report, not "
+                             "to a client report")
+        if paper not in (None, "a4"):
+            raise InputError("a client report is written on A4 or on its template's paper; --paper "
+                             "letter applies to the research report")
         return client_report(study_path, out, firm_ids=firm_ids, template=template, diagrams=diagrams,
                              engine=engine, progress=progress, code=code, tables_only=tables_only)
     if audience != "research":
@@ -354,9 +364,20 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
         raise InputError(f"{template}: no such template file")
     if Path(out).suffix.lower() not in (".docx", ""):
         raise InputError(f"{out}: a Word report is written as a .docx file")
+    if template is not None:
+        rp.read_template(template)  # refused before anything is built (entities, huge parts)
+    compared = None
+    if agreement is not None:
+        from .coders import compare_files
+
+        if not Path(agreement).is_file():
+            raise InputError(f"{agreement}: no such study to compare with")
+        compared = compare_files(study_path, agreement)
     options = rp.ReportOptions(firm_ids=firm_ids or None, template=template, diagrams=diagrams,
                                evidence=evidence, tables_only=tables_only, engine=engine, progress=progress,
-                               code=code)
+                               code=code, paper=paper, agreement=compared,
+                               agreement_names=(Path(study_path).name, Path(agreement).name) if agreement else
+                               ("", ""))
     with explained(study_path):
         document = rp.build(loaded.study, options)
     atomic_write_bytes(out, rp.to_bytes(document))
@@ -387,6 +408,8 @@ def client_report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm
         raise InputError(f"{template}: no such template file")
     if Path(out).suffix.lower() not in (".docx", ""):
         raise InputError(f"{out}: a Word report is written as a .docx file")
+    if template is not None:
+        rp.read_template(template)  # refused before anything is built (entities, huge parts)
     options = cr.ClientOptions(template=template, engine=engine, diagrams=diagrams, progress=progress)
     with explained(study_path):
         document = cr.build(loaded.study, firm_ids[0], options)

@@ -38,11 +38,13 @@ def run(text: str, bold: bool = False, italic: bool = False, colour: str | None 
 
 
 def paragraph(runs: str, style_id: str | None = None, keep_next: bool = False,
-              align: str | None = None) -> str:
+              align: str | None = None, keep_lines: bool = False) -> str:
+    """A ``w:p``. ``keep_next`` keeps it on the page of the paragraph (or
+    table row) after it; ``keep_lines`` keeps its own lines together."""
     ppr = ""
-    if style_id or keep_next or align:
+    if style_id or keep_next or align or keep_lines:
         ppr = ("<w:pPr>" + (f'<w:pStyle w:val="{style_id}"/>' if style_id else "")
-               + ("<w:keepNext/>" if keep_next else "")
+               + ("<w:keepNext/>" if keep_next else "") + ("<w:keepLines/>" if keep_lines else "")
                + (f'<w:jc w:val="{align}"/>' if align else "") + "</w:pPr>")
     return f"<w:p>{ppr}{runs}</w:p>"
 
@@ -84,15 +86,16 @@ def _cell(value, width: int, header: bool, shade: str | None, size: int | None,
     return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{body}</w:tc>"
 
 
-def table(header: list, rows: list[list], widths: list[int], style_id: str | None,
-          first_column: bool = False, shades: dict[tuple[int, int], str] | None = None,
-          size: int | None = 18, keep_together: bool | None = None):
-    """A ``w:tbl`` element: ``header`` as a repeating header row, then
-    ``rows``; ``widths`` in twentieths of a point (dxa); text at ``size``
-    half-points (9 pt). A short table (by default up to 12 rows) is kept on
-    one page with what follows it."""
-    if keep_together is None:
-        keep_together = len(rows) <= 12
+def table_xml(header: list, rows, widths: list[int], style_id: str | None,
+              first_column: bool = False, shades: dict[tuple[int, int], str] | None = None,
+              size: int | None = 18, keep_together: bool = False, n_rows: int | None = None):
+    """The XML text of a ``w:tbl``, yielded in pieces (a row at a time), so a
+    table of 100,000 rows need never be held whole. ``header`` is a repeating
+    header row; no row splits across pages; the header is kept with the first
+    row (and the caption before it, which keeps with the header), so a table
+    never starts at a page's foot. With ``keep_together`` every row but the
+    last keeps with the next: the whole table on one page. ``n_rows`` (the
+    number of rows, when ``rows`` is an iterator) tells which row is last."""
     shades = shades or {}
     look = (f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" '
             f'w:firstColumn="{1 if first_column else 0}" w:lastColumn="0" w:noHBand="0" w:noVBand="1"/>')
@@ -102,18 +105,34 @@ def table(header: list, rows: list[list], widths: list[int], style_id: str | Non
                                    for b in ("top", "left", "bottom", "right", "insideH", "insideV"))
         + "</w:tblBorders>")
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    out = [f'<w:tbl {W_NS}><w:tblPr>{style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>{borders}'
-           f'<w:tblLayout w:type="fixed"/>{look}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>']
-    out.append('<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>')
-    out.extend(_cell(h, w, True, None, size, keep_together) for h, w in zip(header, widths))
-    out.append("</w:tr>")
+    head = [(f'<w:tbl {W_NS}><w:tblPr>{style}<w:tblW w:w="{sum(widths)}" w:type="dxa"/>{borders}'
+             f'<w:tblLayout w:type="fixed"/>{look}</w:tblPr><w:tblGrid>{grid}</w:tblGrid>'),
+            '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>']
+    head.extend(_cell(h, w, True, None, size, True) for h, w in zip(header, widths))
+    head.append("</w:tr>")
+    yield "".join(head)
+    if n_rows is None:
+        rows = list(rows)
+        n_rows = len(rows)
     for r, row in enumerate(rows):
-        out.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>")
-        out.extend(_cell(v, w, False, shades.get((r, c)), size, keep_together)
-                   for c, (v, w) in enumerate(zip(row, widths)))
-        out.append("</w:tr>")
-    out.append("</w:tbl>")
-    return parse_xml("".join(out))
+        keep = keep_together and r < n_rows - 1
+        yield ("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+               + "".join(_cell(v, w, False, shades.get((r, c)), size, keep)
+                         for c, (v, w) in enumerate(zip(row, widths)))
+               + "</w:tr>")
+    yield "</w:tbl>"
+
+
+def table(header: list, rows: list[list], widths: list[int], style_id: str | None,
+          first_column: bool = False, shades: dict[tuple[int, int], str] | None = None,
+          size: int | None = 18, keep_together: bool | None = None):
+    """A ``w:tbl`` element (see ``table_xml``); ``widths`` in twentieths of
+    a point (dxa); text at ``size`` half-points (9 pt). By default a table of
+    up to 12 rows is kept on one page."""
+    if keep_together is None:
+        keep_together = len(rows) <= 12
+    return parse_xml("".join(table_xml(header, rows, widths, style_id, first_column, shades, size,
+                                       keep_together, len(rows))))
 
 
 def fragment(xml_paragraphs: list[str]):

@@ -20,6 +20,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import math
+import re
+import secrets
+import tempfile
+import types
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +34,9 @@ import docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
-from docx.shared import Emu, Pt
+from docx.shared import Cm, Emu, Inches, Mm, Pt
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from ..core.analysis import derive_summary, dominant_learning_type, firm_counts
 from ..core.coding import code_tree, code_use, narrow_firm, require_code
@@ -48,6 +54,28 @@ PRINT_PPI = 220  # pixels per printed inch of a figure
 FIRMS_PER_TABLE = 6  # cross-firm tables wider than this continue in another table
 TWIPS_PER_EMU = 1 / 635
 EXAMPLE_CHARS = 300  # an example quote in the codebook is cut to this length
+EMU_PER_POINT = 12700
+# The first header of the institutionalisation table: what its rows are.
+INSTITUTIONALISATION_ROWS = "Aspect of the learning"
+
+# Paper: page size and margins (2.5 cm on A4, 1 inch on Letter: text 16 cm or
+# 6.5 in wide in portrait, 24.7 cm or 9 in in landscape).
+PAPERS = {
+    "a4": (Mm(210), Mm(297), Cm(2.5)),
+    "letter": (Inches(8.5), Inches(11), Inches(1)),
+}
+
+# A template's parts, bounded before any is decompressed whole (and checked
+# again while they are read, since a zip header can lie).
+TEMPLATE_PART_LIMIT = 64 * 1024 * 1024
+TEMPLATE_TOTAL_LIMIT = 256 * 1024 * 1024
+TEMPLATE_PARTS_LIMIT = 2000
+
+# Tables longer than this, and an evidence appendix of more paragraphs, are
+# written as XML text to a temporary file and put into the saved document
+# as it is written, never held as an element tree.
+SPOOL_ROWS = 400
+SPOOL_PARAGRAPHS = 2000
 
 
 @dataclass
@@ -61,32 +89,121 @@ class ReportOptions:
     progress: Progress | None = None
     today: _dt.date = field(default_factory=_dt.date.today)
     code: str | None = None  # only the events carrying this code in each firm's section and the evidence
+    paper: str | None = None  # "a4" or "letter"; None: the template's page size, else A4
+    # an "Intercoder agreement" appendix: core.agreement.compare's result, and the two codings' names
+    agreement: dict | None = None
+    agreement_names: tuple[str, str] = ("this study", "the other coding")
+
+
+_BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg.bin", ".bin",
+                 ".odttf", ".ttf", ".otf", ".fntdata")
+_DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _xml_text(data: bytes) -> bytes:
+    """An XML part's bytes as UTF-8 for the entity check (a part may be
+    written in UTF-16, where ``<!DOCTYPE`` does not appear as ASCII)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and b"\x00" in data[:4]):
+        for enc in ("utf-16", "utf-16-le", "utf-16-be"):
+            try:
+                return data.decode(enc).encode("utf-8")
+            except UnicodeDecodeError:
+                continue
+    return data
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):,.0f} MB"
+
+
+def read_template(path: str | Path) -> bytes:
+    """The template's bytes as a .docx package, once it is known to be safe
+    to open: at most TEMPLATE_PARTS_LIMIT parts, each at most
+    TEMPLATE_PART_LIMIT bytes uncompressed and all together at most
+    TEMPLATE_TOTAL_LIMIT (by the zip's directory, then again by the bytes
+    actually decompressed), and no XML part declaring a DOCTYPE or entities.
+    Every XML part is parsed with entities, DTDs and the network off. A
+    .dotx comes back as the document it makes. Raises ``InputError``."""
+    path = Path(path)
+    where = f"{path}: cannot use this file as a template"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the template: {exc.strerror or exc}") from None
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            names = [i.filename for i in infos]
+            if "[Content_Types].xml" not in names:
+                raise zipfile.BadZipFile("it has no [Content_Types].xml")
+            if len(infos) > TEMPLATE_PARTS_LIMIT:
+                raise InputError(f"{where}: it has {len(infos):,} parts; a Word template has a few dozen "
+                                 f"(at most {TEMPLATE_PARTS_LIMIT:,} are accepted)")
+            declared = 0
+            for info in infos:
+                if info.file_size > TEMPLATE_PART_LIMIT:
+                    raise InputError(f"{where}: its part {info.filename} would be {_mb(info.file_size)} "
+                                     f"uncompressed; a template's parts may be at most "
+                                     f"{_mb(TEMPLATE_PART_LIMIT)} each. Nothing was written.")
+                declared += info.file_size
+            if declared > TEMPLATE_TOTAL_LIMIT:
+                raise InputError(f"{where}: its parts would be {_mb(declared)} uncompressed; a template may "
+                                 f"be at most {_mb(TEMPLATE_TOTAL_LIMIT)}. Nothing was written.")
+            parts: dict[str, bytes] = {}
+            total = 0
+            for info in infos:
+                chunks, size = [], 0
+                with zf.open(info) as fh:
+                    while True:
+                        chunk = fh.read(1 << 20)
+                        if not chunk:
+                            break
+                        size += len(chunk)
+                        total += len(chunk)
+                        if size > TEMPLATE_PART_LIMIT or total > TEMPLATE_TOTAL_LIMIT:
+                            raise InputError(
+                                f"{where}: its part {info.filename} decompresses to more than "
+                                f"{_mb(min(TEMPLATE_PART_LIMIT, TEMPLATE_TOTAL_LIMIT - total + size))} "
+                                f"(its zip header says {_mb(info.file_size)}); a template's parts may be "
+                                f"at most {_mb(TEMPLATE_PART_LIMIT)} each and {_mb(TEMPLATE_TOTAL_LIMIT)} "
+                                f"together. Nothing was written.")
+                        chunks.append(chunk)
+                content = b"".join(chunks)
+                name = info.filename
+                if not name.lower().endswith(_BINARY_PARTS) and _DECL.search(_xml_text(content)):
+                    raise InputError(
+                        f"{where}: its part {name} declares XML entities (<!DOCTYPE> or <!ENTITY>). "
+                        "Word never writes them; they can pull in other files or blow up in memory. "
+                        "Save the template again from Word, or choose another. Nothing was written.")
+                if name.lower().endswith((".xml", ".rels")):
+                    try:
+                        etree.fromstring(content, parser)
+                    except etree.XMLSyntaxError as exc:
+                        raise InputError(f"{where}: its part {name} is not well-formed XML: {exc}. "
+                                         "Nothing was written.") from None
+                parts[name] = content
+        types_xml = parts["[Content_Types].xml"]
+        if b"template.main+xml" in types_xml:  # .dotx: same parts, other content type
+            parts["[Content_Types].xml"] = types_xml.replace(
+                b"wordprocessingml.template.main+xml", b"wordprocessingml.document.main+xml")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zw:
+            for info in infos:
+                zw.writestr(info, parts[info.filename])
+        return out.getvalue()
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, NotImplementedError,
+            EOFError, OSError, RuntimeError) as exc:
+        raise InputError(f"{path}: not a Word document or template (.docx, .dotx): {exc}") from None
 
 
 def _open_template(path: str | Path) -> docx.document.Document:
     """The user's template, emptied of content but keeping its styles, page
     setup, headers and footers. A .dotx is read as the document it makes."""
-    path = Path(path)
+    data = read_template(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the template: {exc.strerror or exc}") from None
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = zf.namelist()
-            if "[Content_Types].xml" not in names:
-                raise zipfile.BadZipFile
-            types = zf.read("[Content_Types].xml")
-            if b"template.main+xml" in types:  # .dotx: same parts, other content type
-                out = io.BytesIO()
-                with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zw:
-                    for item in zf.infolist():
-                        content = zf.read(item.filename)
-                        if item.filename == "[Content_Types].xml":
-                            content = content.replace(
-                                b"wordprocessingml.template.main+xml", b"wordprocessingml.document.main+xml")
-                        zw.writestr(item, content)
-                data = out.getvalue()
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise InputError(f"{path}: not a Word document or template (.docx, .dotx): {exc}") from None
@@ -99,6 +216,63 @@ def _open_template(path: str | Path) -> docx.document.Document:
     return document
 
 
+class _Spool:
+    """Blocks of WordprocessingML text kept in a temporary file until the
+    document is saved; the body holds a placeholder for each."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the document
+        self.blocks: list[tuple[int, int]] = []
+        self.token = secrets.token_hex(6)
+        # whatever prefix the document gives the w namespace
+        self.pattern = re.compile(r'<(?:\w+:)?bookmarkStart [^>]*?(?:\w+:)?name="_lpwraw_' + self.token
+                                  + r'_(\d+)"[^>]*/>')
+
+    def add(self, pieces) -> int:
+        start = self.file.seek(0, 2)
+        for piece in pieces:
+            self.file.write(piece.encode("utf-8"))
+        self.blocks.append((start, self.file.tell() - start))
+        return len(self.blocks) - 1
+
+    def placeholder(self, n: int):
+        return etree.fromstring(f'<w:bookmarkStart {X.W_NS} w:id="{900000000 + n}" '
+                                f'w:name="_lpwraw_{self.token}_{n}"/>')
+
+    def copy(self, n: int, out) -> None:
+        start, length = self.blocks[n]
+        self.file.seek(start)
+        while length > 0:
+            chunk = self.file.read(min(length, 1 << 20))
+            if not chunk:
+                break
+            out.write(chunk)
+            length -= len(chunk)
+
+    def save(self, document, path_or_stream) -> None:
+        """Save ``document`` with each placeholder replaced by its block,
+        written straight into the zip."""
+        small = io.BytesIO()
+        docx.document.Document.save(document, small)
+        small.seek(0)
+        with zipfile.ZipFile(small) as zin, zipfile.ZipFile(path_or_stream, "w", zipfile.ZIP_DEFLATED) as zout:
+            for item in zin.infolist():
+                content = zin.read(item.filename)
+                if item.filename != "word/document.xml":
+                    zout.writestr(item, content)
+                    continue
+                text = content.decode("utf-8")
+                info = zipfile.ZipInfo(item.filename, date_time=item.date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with zout.open(info, "w", force_zip64=True) as out:
+                    pos = 0
+                    for m in self.pattern.finditer(text):
+                        out.write(text[pos:m.start()].encode("utf-8"))
+                        self.copy(int(m.group(1)), out)
+                        pos = m.end()
+                    out.write(text[pos:].encode("utf-8"))
+
+
 class _Writer:
     """Builds the document: one instance per report."""
 
@@ -108,7 +282,10 @@ class _Writer:
         self.voc = vocabulary()
         self.fw = study.framework_def()
         self.doc = _open_template(options.template) if options.template else docx.Document()
+        if options.paper is not None and options.paper not in PAPERS:
+            raise InputError(f"paper {options.paper!r}: choose one of {', '.join(PAPERS)}")
         self.body = self.doc.element.body
+        self.spool: _Spool | None = None  # large tables' XML, until the document is saved
         self._anchor = None  # the body's final w:sectPr, found on first use
         self._width_twips: int | None = None  # content width of the current section
         self.tables = 0
@@ -122,6 +299,12 @@ class _Writer:
             "caption": self._style("Caption"), "quote": self._style("Quote"), "normal": self._style("Normal"),
         }
         self.table_style = self._table_style()
+        try:  # no paragraph's first or last line alone at a page's foot or head (unless the template says)
+            normal = self.doc.styles["Normal"].paragraph_format
+            if normal.widow_control is None:
+                normal.widow_control = True
+        except KeyError:
+            pass
 
     # ------------------------------------------------------------------ styles and structure
 
@@ -171,6 +354,8 @@ class _Writer:
     def _section(self, landscape: bool, first: bool = False) -> None:
         """Start a new page section in the orientation asked for."""
         section = self.doc.sections[-1] if first else self.doc.add_section(WD_SECTION.NEW_PAGE)
+        if first:
+            self._paper(section)
         width, height = section.page_width, section.page_height
         if width is None or height is None:
             return
@@ -179,6 +364,34 @@ class _Writer:
         section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
         self._section_obj = section
         self._width_twips = None
+
+    def _paper(self, section) -> None:
+        """A4 (or Letter) with its margins; a template keeps its own page
+        size and margins unless a paper is asked for, and then keeps its
+        margins."""
+        paper = self.options.paper or (None if self.options.template else "a4")
+        if paper is None:
+            return
+        width, height, margin = PAPERS[paper]
+        if section.page_width is not None and section.page_height is not None \
+                and section.page_width > section.page_height:
+            width, height = height, width
+        section.page_width, section.page_height = width, height
+        if not self.options.template:
+            section.left_margin = section.right_margin = margin
+            section.top_margin = section.bottom_margin = margin
+
+    def text_width_points(self) -> float:
+        """The text width of the current section, in points (what a figure
+        is drawn for)."""
+        return self._content_width_twips() / 20
+
+    def _body_height_points(self) -> float:
+        s = self._last_section()
+        try:
+            return (s.page_height - s.top_margin - s.bottom_margin) / EMU_PER_POINT
+        except TypeError:
+            return 9 * 72.0
 
     def _content_width_twips(self) -> int:
         if self._width_twips is not None:
@@ -196,28 +409,73 @@ class _Writer:
         return section if section is not None else self.doc.sections[-1]
 
     def _heading(self, text: str, level: int, page_break: bool = False) -> None:
-        ppr = f'<w:pPr><w:pStyle w:val="{self.style[f"h{level}"]}"/>' + \
+        """A heading, kept on the page of what follows it (whatever the
+        template's heading styles say)."""
+        ppr = f'<w:pPr><w:pStyle w:val="{self.style[f"h{level}"]}"/><w:keepNext/><w:keepLines/>' + \
               ("<w:pageBreakBefore/>" if page_break else "") + "</w:pPr>"
         self._add_xml([f"<w:p>{ppr}{X.run(text)}</w:p>"])
 
-    def _para(self, text: str, style: str = "normal", **run_opts) -> None:
-        self._add_xml([X.paragraph(X.run(text, **run_opts), self.style[style])])
+    def _para(self, text: str, style: str = "normal", keep_next: bool = False, **run_opts) -> None:
+        """A paragraph; ``keep_next`` for one that introduces what follows
+        (a memo under a heading, a note before a table), so it is never left
+        alone at a page's foot."""
+        self._add_xml([X.paragraph(X.run(text, **run_opts), self.style[style], keep_next=keep_next,
+                                   keep_lines=keep_next)])
 
-    def _caption(self, kind: str, text: str) -> None:
+    def _caption(self, kind: str, text: str, keep_next: bool | None = None) -> None:
+        """A numbered caption: a table's above it, kept with it; a figure's
+        under it (kept with what follows only when asked)."""
         if kind == "Table":
             self.tables += 1
             number = self.tables
         else:
             self.figures += 1
             number = self.figures
-        self._add_xml([X.caption(kind, number, text, self.style["caption"], keep_next=kind == "Table")])
+        keep = kind == "Table" if keep_next is None else keep_next
+        self._add_xml([X.caption(kind, number, text, self.style["caption"], keep_next=keep)])
 
     def _table(self, title: str, header: list, rows: list[list], weights: list[float],
                first_column: bool = False, shades=None) -> None:
+        """A captioned table across the text width, columns in proportion to
+        ``weights``. Its caption and header row stay with its first row; a
+        table that fits in about two thirds of a page is kept on one page.
+        A long table is spooled (see ``_Spool``): same XML, never a tree."""
         total = self._content_width_twips()
         widths = [int(total * w / sum(weights)) for w in weights]
         self._caption("Table", title)
-        self._add(X.table(header, rows, widths, self.table_style, first_column, shades))
+        together = len(rows) <= 40 and self._table_height(header, rows, widths) <= 0.66 * self._body_height_points()
+        if len(rows) > SPOOL_ROWS:
+            self._add_spooled(X.table_xml(header, rows, widths, self.table_style, first_column, shades,
+                                          keep_together=together, n_rows=len(rows)))
+        else:
+            self._add(X.table(header, rows, widths, self.table_style, first_column, shades,
+                              keep_together=together))
+
+    @staticmethod
+    def _table_height(header: list, rows: list[list], widths: list[int], size: float = 9.0) -> float:
+        """About how tall a table prints, in points: each cell's text wrapped
+        at about half an em a character, lines of 1.2 em, cell margins."""
+        char = size * 0.5
+        line = size * 1.2
+        height = 0.0
+        for row in [header, *rows]:
+            tallest = 1
+            for value, width in zip(row, widths):
+                text = value[0] if isinstance(value, tuple) else str(value)
+                per_line = max(1, int((width / 20 - 11) / char))
+                lines = sum(max(1, math.ceil(len(part) / per_line)) for part in str(text).split("\n"))
+                tallest = max(tallest, lines)
+            height += tallest * line + 4
+        return height
+
+    def _add_spooled(self, pieces) -> None:
+        """Put XML text (a table, or paragraphs each declaring the w
+        namespace) into the document when it is saved."""
+        if self.spool is None:
+            self.spool = _Spool()
+            spool = self.spool
+            self.doc.save = types.MethodType(lambda document, target: spool.save(document, target), self.doc)
+        self._add(self.spool.placeholder(self.spool.add(pieces)))
 
     def _progress(self, done: int, total: int, label: str) -> None:
         if self.options.progress:
@@ -299,7 +557,7 @@ class _Writer:
         heading = f"{firm.name}: {voc.label('learning_types', t).lower()} learning" if t else firm.name
         self._heading(heading, 1)
         if firm.memo:
-            self._para(firm.memo)
+            self._para(firm.memo, keep_next=True)
 
         self._heading("Chronology", 2)
         if self.code:
@@ -367,6 +625,57 @@ class _Writer:
                    f"feedback {f['feedback']}, within stage {f['within']}.")
 
     def _figure(self, firm: Firm) -> None:
+        """The firm's learning process, drawn for the text width: one figure,
+        or several parts each captioned "(continued)"; each placed at its
+        natural size, with the full text of any numbered label in a table
+        under it."""
+        from . import diagram
+
+        if hasattr(diagram, "process_figures"):
+            self._section(landscape=False)  # the figures run down a portrait page
+        self._heading("Learning process", 2)
+        if not hasattr(diagram, "process_figures"):  # before the figures fit a width: shrunk to the page
+            self._legacy_figure(firm, f"Learning process of {firm.name} ({self.fw.name}): events by level over "
+                                      f"time, linked by feed-forward (solid), feedback (dashed) and within-stage "
+                                      f"(dotted) flows{self._limit_note()}")
+            return
+        caption = (f"Learning process of {firm.name} ({self.fw.name}): events in time order down the page, "
+                   f"in the column of their level, with the knowledge sources and routines they draw on "
+                   f"and the flows between them")
+        figures = diagram.process_figures(self.study, firm, diagram.Options(width=self.text_width_points()))
+        for fig in figures:
+            self._place_figure(fig, caption, f"the diagram of firm {firm.id!r}",
+                               short=f"Learning process of {firm.name}", tail=self._limit_note())
+
+    def _place_figure(self, fig, caption: str, what: str, short: str = "", tail: str = "") -> None:
+        """One part of a figure (``diagram.Figure``): the picture at its
+        natural size, its caption (``caption`` on the first part, ``short``
+        "(continued)" on the others, each naming its part and span, then
+        ``tail``), and its notes as a numbered table."""
+        from .engine import draw, png, svg_size_points
+
+        try:
+            svg = draw(fig.graph.source, "svg", engine=self.options.engine).data
+            w_pt, _h_pt = svg_size_points(svg)
+            width_pt = min(w_pt, self.text_width_points())  # its natural size (drawn to fit the width)
+            image = png(svg, dpi=max(10, min(600, round(PRINT_PPI * width_pt / w_pt))))
+        except WorkbenchError as exc:
+            raise WorkbenchError(f"{what} could not be drawn: {exc.message}") from None
+        p = X.fragment([X.paragraph("", keep_next=True, align="center")])[0]
+        self._add(p)
+        Paragraph(p, self.doc._body).add_run().add_picture(io.BytesIO(image), width=Emu(int(width_pt * EMU_PER_POINT)))
+        text = caption
+        if getattr(fig, "parts", 1) > 1:
+            part = f"; part {fig.part} of {fig.parts}" + (f", {fig.span}" if fig.span else "")
+            text = f"{caption}{part}" if fig.part == 1 else f"{short or caption} (continued){part}"
+        text += tail
+        notes = list(getattr(fig, "notes", None) or [])
+        self._caption("Figure", text, keep_next=bool(notes))
+        if notes:
+            self._table(f"Labels of Figure {self.figures} in full (numbered in the figure)",
+                        ["No.", "Label"], [[str(n), full] for n, full in notes], [0.6, 7.0])
+
+    def _legacy_figure(self, firm: Firm, caption: str) -> None:
         from .diagram import process_graph
         from .engine import draw, png, svg_size_points
 
@@ -380,19 +689,14 @@ class _Writer:
             width = max_w
             if width * h_pt / w_pt > max_h:
                 width = int(max_h * w_pt / h_pt)
-            # rasterise for the printed size (about 220 pixels per printed inch), not the
-            # drawing's own size: a 50-event diagram is over a metre wide
             dpi = max(10, min(300, round(PRINT_PPI * (width / 914400) / (w_pt / 72))))
             image = png(svg, dpi=dpi)
         except WorkbenchError as exc:
             raise WorkbenchError(f"the diagram of firm {firm.id!r} could not be drawn: {exc.message}") from None
-        self._heading("Learning process", 2)
         p = X.fragment([X.paragraph("", keep_next=True, align="center")])[0]
         self._add(p)
         Paragraph(p, self.doc._body).add_run().add_picture(io.BytesIO(image), width=Emu(int(width)))
-        self._caption("Figure", f"Learning process of {firm.name} ({self.fw.name}): events by level "
-                                f"over time, linked by feed-forward (solid), feedback (dashed) and "
-                                f"within-stage (dotted) flows{self._limit_note()}")
+        self._caption("Figure", caption)
 
     def institutionalisation(self) -> None:
         voc = self.voc
@@ -415,7 +719,7 @@ class _Writer:
                         row.append("–")
                 rows.append(row)
             title = "The institutionalisation of knowledge" + (" (continued)" if i else "")
-            self._table(title, ["Background"] + [f.name for f in chunk], rows,
+            self._table(title, [INSTITUTIONALISATION_ROWS] + [f.name for f in chunk], rows,
                         [1.6] + [1.0] * len(chunk), first_column=True)
         if derived_any:
             self._para("Entries in grey italics marked “derived” were left empty in the study; the "
@@ -427,7 +731,15 @@ class _Writer:
         fw = self.fw
         self._section(landscape=False)
         self._heading(self._appendix_title(f"The framework as coded: {fw.name}"), 1)
-        self._para(f"{fw.description} Source: {fw.citation_text()}")
+        self._para(f"{fw.description} Source: {fw.citation_text()}", keep_next=True)
+        if self.options.diagrams and not self.options.tables_only:
+            from . import diagram
+            if hasattr(diagram, "framework_figures"):
+                for fig in diagram.framework_figures(self.study, None, width=self.text_width_points()):
+                    self._place_figure(fig, f"The {fw.name} as coded in this study: each stage at its level "
+                                            "with the events coded to it, and the flows between stages "
+                                            "with their counts",
+                                       "the framework figure")
         self._heading("Stages", 2)
         rows = [[(s.label, {"bold": True}), voc.label("levels", s.default_level), s.definition,
                  ", ".join(s.inputs_outcomes)] for s in fw.stages]
@@ -485,7 +797,7 @@ class _Writer:
             with_quotes = [e for e in self._shown(firm).event_list if e.evidence]
             if not with_quotes:
                 continue
-            paras.append(X.paragraph(X.run(firm.name), h2))
+            paras.append(X.paragraph(X.run(firm.name), h2, keep_next=True))
             for e in with_quotes:
                 when = f" ({e.time_label()})" if e.time_label() else ""
                 paras.append(X.paragraph(X.run(f"{e.title}{when}"), h3, keep_next=True))
@@ -493,9 +805,13 @@ class _Writer:
                     any_quote = True
                     attribution = f" — {self._cite(ev, docs)}"
                     paras.append(X.paragraph(X.run(f"“{ev.quote}”") + X.run(attribution, italic=True), quote))
+                if len(paras) >= SPOOL_PARAGRAPHS:  # a long appendix: written out as it goes
+                    self._add_spooled(f"<w:p {X.W_NS}>" + p[5:] for p in paras)
+                    paras = []
         if not any_quote:
             paras.append(X.paragraph(X.run("No quotes have been recorded for these firms."), self.style["normal"]))
-        self._add_xml(paras)
+        if paras:
+            self._add_xml(paras)
 
     def codebook_appendix(self) -> None:
         """The study's codes as a tree, with how often each is used and an
@@ -510,7 +826,7 @@ class _Writer:
                    "documents coded with it that are not quotes of an event. A code counts only "
                    "where it is used, not where one of the codes under it is. The example is the "
                    "first quote carrying the code in the order of this report (firm, event, "
-                   "quote), else the first coded passage.")
+                   "quote), else the first coded passage.", keep_next=True)
         use = code_use(self.study, self.options.firm_ids)
         rows = []
         for row in code_tree(self.study):
@@ -527,11 +843,58 @@ class _Writer:
                     ["Code", "Description", "Events", "Quotes", "Passages", "Example"],
                     rows, [1.15, 1.35, 0.85, 0.85, 1.0, 2.0], first_column=True)
 
+    def agreement_appendix(self) -> None:
+        """Intercoder agreement with another coding of the study
+        (``options.agreement``, as ``core.agreement.compare`` gives it): per
+        dimension the units, agreement, kappa, alpha and disagreements,
+        overall and per firm of this report."""
+        from ..core.agreement import LABELS
+
+        result = self.options.agreement
+        a_name, b_name = self.options.agreement_names
+        self._section(landscape=False)
+        self._heading(self._appendix_title("Intercoder agreement"), 1)
+        only_a, only_b = len(result.get("only_in_a", ())), len(result.get("only_in_b", ()))
+        disagreements = result.get("disagreements", [])
+        self._para(
+            f"Coder A: {a_name}. Coder B: {b_name}. The units are the {result['units']} events present in both "
+            f"codings, matched by firm and event id ({only_a} only in A, {only_b} only in B). For each "
+            "dimension: the units both coders coded, percent agreement (the share coded alike), Cohen's kappa "
+            "and Krippendorff's alpha (nominal distance; MASI distance for the sets), and the number of events "
+            "coded differently. An event left uncoded on a dimension by either coder is left out of that "
+            "dimension. A dash: the measure is undefined (no units, or only one category used). "
+            f"{len(disagreements)} disagreement{'s' if len(disagreements) != 1 else ''} in all.", keep_next=True)
+
+        def count(firm: str | None) -> dict:
+            out: dict[str, int] = {}
+            for d in disagreements:
+                if firm is None or d.get("firm") == firm:
+                    out[d["dimension"]] = out.get(d["dimension"], 0) + 1
+            return out
+
+        def rows(dims: dict, counts: dict) -> list[list]:
+            return [[(LABELS.get(dim, dim), {"bold": True}), str(m["units"]), _pct(m["agreement"]),
+                     _num(m["cohen_kappa"]), _num(m["krippendorff_alpha"]), str(counts.get(dim, 0))]
+                    for dim, m in dims.items()]
+
+        header = ["Dimension", "Units", "Agreement", "Cohen's kappa", "Krippendorff's alpha", "Disagreements"]
+        weights = [2.4, 0.8, 1.1, 1.1, 1.3, 1.3]
+        self._table(f"Intercoder agreement by dimension, all firms compared ({a_name} and {b_name})",
+                    header, rows(result["dimensions"], count(None)), weights, first_column=True)
+        names = {f.id: f.name for f in self.study.firms}
+        shown = {f.id for f in self.firms}
+        for fid, firm in result.get("firms", {}).items():
+            if fid not in shown:
+                continue
+            self._table(f"Intercoder agreement by dimension in {names.get(fid, fid)}",
+                        header, rows(firm["dimensions"], count(fid)), weights, first_column=True)
+
     # ------------------------------------------------------------------ whole documents
 
     def report(self) -> docx.document.Document:
         codebook = bool(self.study.code_list)
-        steps = 3 + len(self.firms) + (1 if self.options.evidence else 0) + (1 if codebook else 0)
+        agreement = self.options.agreement is not None
+        steps = 3 + len(self.firms) + (1 if self.options.evidence else 0) + (1 if codebook else 0) + agreement
         done = 0
         self.title_page()
         self.company_details()
@@ -555,6 +918,10 @@ class _Writer:
             self.codebook_appendix()
             done += 1
             self._progress(done, steps, "codebook")
+        if agreement:
+            self.agreement_appendix()
+            done += 1
+            self._progress(done, steps, "intercoder agreement")
         self._metadata()
         return self.doc
 
@@ -602,6 +969,14 @@ def _value(v) -> str:
     return str(v)
 
 
+def _pct(x) -> str:
+    return "–" if x is None else f"{x * 100:.1f}%"
+
+
+def _num(x) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
 def _derived(text: str):
     return (f"{text} (derived)", {"italic": True, "colour": _docx_colour("derived_text")})
 
@@ -618,9 +993,10 @@ def build(study: Study, options: ReportOptions) -> docx.document.Document:
 
 
 def to_bytes(document: docx.document.Document) -> bytes:
+    """The saved document (with any spooled tables in place)."""
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-__all__ = ["ReportOptions", "build", "to_bytes"]
+__all__ = ["INSTITUTIONALISATION_ROWS", "PAPERS", "ReportOptions", "build", "read_template", "to_bytes"]
