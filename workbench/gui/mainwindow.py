@@ -418,7 +418,8 @@ class MainWindow(QMainWindow):
         for dock in (getattr(self, "codes_dock", None), getattr(self, "search_dock", None)):
             if dock is not None:
                 settings().setValue(f"dock/{dock.objectName()}", dock.isVisible())
-                dock.widget().attach(None)
+                if hasattr(dock.widget(), "attach"):  # a panel, not the placeholder of one never shown
+                    dock.widget().attach(None)
         self.session.close()
         self.session = None
         self.controller = None
@@ -517,22 +518,20 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         """The Codes and Search docks (built once; shown as they were left),
-        and their entries in the View menu."""
+        and their entries in the View menu. A panel is built when its dock is
+        first shown (``_dock_panel``): hidden, it costs nothing at start-up."""
         from PySide6.QtWidgets import QDockWidget
 
-        from .codes_panel import CodesPanel
-        from .search_panel import SearchPanel
-
         if getattr(self, "codes_dock", None) is None:
-            for name, title, panel, area in (
-                    ("codes", "Codes", CodesPanel(self), Qt.DockWidgetArea.RightDockWidgetArea),
-                    ("search", "Search", SearchPanel(self), Qt.DockWidgetArea.BottomDockWidgetArea)):
+            for name, title, area in (("codes", "Codes", Qt.DockWidgetArea.RightDockWidgetArea),
+                                      ("search", "Search", Qt.DockWidgetArea.BottomDockWidgetArea)):
                 dock = QDockWidget(title, self)
                 dock.setObjectName(name)
-                dock.setWidget(panel)
+                dock.setWidget(QWidget())  # the panel's placeholder
+                dock.visibilityChanged.connect(lambda shown, n=name: shown and self._dock_panel(n))
                 self.addDockWidget(area, dock)
-                dock.setVisible(settings().value(f"dock/{name}", "false") in (True, "true"))
                 setattr(self, f"{name}_dock", dock)
+                dock.setVisible(settings().value(f"dock/{name}", "false") in (True, "true"))
             # the code names readable beside their counts; the events table keeps most of a laptop's height
             self.resizeDocks([self.codes_dock], [360], Qt.Orientation.Horizontal)
             self.resizeDocks([self.search_dock], [250], Qt.Orientation.Vertical)
@@ -543,14 +542,32 @@ class MainWindow(QMainWindow):
             if dock is self.codes_dock:
                 act.setShortcut(QKeySequence(keys))
             self.view_menu.addAction(act)
-        self.codes_dock.widget().attach(self.controller)
-        self.search_dock.widget().attach(self.controller)
+        for dock in (self.codes_dock, self.search_dock):
+            if hasattr(dock.widget(), "attach"):
+                dock.widget().attach(self.controller)
+
+    def _dock_panel(self, name: str):
+        """The Codes or Search panel, built (and given the study) the first
+        time it is asked for."""
+        dock = getattr(self, f"{name}_dock")
+        panel = dock.widget()
+        if not hasattr(panel, "attach"):
+            if name == "codes":
+                from .codes_panel import CodesPanel as Panel
+            else:
+                from .search_panel import SearchPanel as Panel
+            placeholder, panel = panel, Panel(self)
+            dock.setWidget(panel)
+            placeholder.deleteLater()
+            if self.controller is not None:
+                panel.attach(self.controller)
+        return panel
 
     def show_search(self) -> None:
         """Ctrl+Shift+F: the Search panel, its field ready to type in."""
         if self.controller is None:
             return
-        panel = self.search_dock.widget()
+        panel = self._dock_panel("search")
         self.search_dock.show()
         self.search_dock.raise_()
         panel.pages.setCurrentIndex(0)
@@ -559,7 +576,7 @@ class MainWindow(QMainWindow):
 
     def coding_query(self, code_id: str) -> None:
         self.search_dock.show()
-        self.search_dock.widget().show_code(code_id)
+        self._dock_panel("search").show_code(code_id)
 
     def open_document_at(self, doc_id: str, start: int, end: int) -> None:
         """Show a document with the passage ``start``-``end`` selected: in the
@@ -696,7 +713,7 @@ class MainWindow(QMainWindow):
             self.firm_list.setCurrentIndex(self.firm_model.index(row))
         for tab in self._tab_widgets.values():
             tab.set_firm(firm_id)
-        if getattr(self, "search_dock", None) is not None:
+        if getattr(self, "search_dock", None) is not None and hasattr(self.search_dock.widget(), "attach"):
             self.search_dock.widget().refresh_firm()
 
     def add_event(self) -> str | None:
