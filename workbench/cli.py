@@ -135,13 +135,23 @@ def cmd_diagram(args) -> int:
     written, engine, warnings = services.diagram(
         args.study, args.output, firm_id=args.firm, all_firms=args.all, kind=args.kind, fmt=fmt,
         dpi=args.dpi, sources=not args.no_sources, routines=not args.no_routines, engine=args.engine,
-        code=args.code)
+        code=args.code, width=_diagram_width(args))
     _warn(warnings)
     if fmt != "dot":
         _err(f"drawn with {engine}")
+    if not args.all and len(written) > 1:
+        _err(f"the drawing needs {len(written)} pages at this width: one file per part")
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def _diagram_width(args) -> float | None:
+    """--width in points; without it None: one drawing as large as it needs
+    (as on screen), whatever the format."""
+    from .render.units import parse_length
+
+    return parse_length(args.width) if args.width is not None else None
 
 
 class _ProgressBar:
@@ -250,6 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["svg", "png", "pdf", "dot"],
                    help="output format (default: from -o's extension, else svg)")
     p.add_argument("--dpi", type=int, default=150, help="resolution of PNG output (default 150)")
+    p.add_argument("--width", metavar="LENGTH",
+                   help="draw for a page this wide, e.g. 16cm, 160mm, 6.3in or 453pt: text at 7.5 pt or more "
+                        "at that size, nothing shrunk; a long process is drawn over several pages "
+                        "(NAME-1.svg, NAME-2.svg, ...). Without it: one drawing as large as "
+                        "the process needs, as on screen")
     p.add_argument("--no-sources", action="store_true", help="leave out the knowledge sources")
     p.add_argument("--no-routines", action="store_true", help="leave out the routines")
     p.add_argument("--engine", choices=["auto", "dot", "wasm"], default="auto",

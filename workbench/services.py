@@ -279,12 +279,14 @@ def check_diagram_name(out: str | os.PathLike, fmt: str) -> None:
 def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: str | None = None,
             all_firms: bool = False, kind: str = "process", fmt: str = "svg", dpi: int = 150,
             sources: bool = True, routines: bool = True, engine: str = "auto",
-            code: str | None = None) -> tuple[list[Path], str, list]:
+            code: str | None = None, width: float | None = None) -> tuple[list[Path], str, list]:
     """Draw the process diagram (or framework figure) of one firm, of every
     firm (``out`` is then a folder, one file per firm), or, for the framework
     figure, of the whole study; with ``code``, of the events carrying that
-    code only (``core.coding.narrow_study``). Returns the files written,
-    which engine drew, and the study's warnings."""
+    code only (``core.coding.narrow_study``). With ``width`` (points), drawn
+    for a page that wide, text at 7.5 pt or more; a drawing that needs more
+    than one page is written as NAME-1.EXT, NAME-2.EXT, ... Returns the files
+    written, which engine drew, and the study's warnings."""
     from .core.coding import narrow_study
     from .io.files import atomic_write_bytes
     from .render import diagram as dg
@@ -321,18 +323,24 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise WorkbenchError(f"cannot create the folder {out}: {exc.strerror or exc}") from None
-    options = dg.Options(sources=sources, routines=routines)
+    options = dg.Options(sources=sources, routines=routines, width=width)
     drawn_by = ""
     written = []
     for path, firm in targets:
         with explained(study_path):
-            graph = (dg.process_graph(study, firm, options) if kind == "process"
-                     else dg.framework_graph(study, firm))
+            figures = (dg.process_figures(study, firm, options) if kind == "process"
+                       else dg.framework_figures(study, firm, width))
         title = f"{firm.name if firm else study.title}: {kind}"
-        drawn = eng.draw(graph.source, fmt, engine=engine, dpi=dpi, title=title)
-        atomic_write_bytes(path, drawn.data)
-        drawn_by = drawn.engine
-        written.append(path)
+        drawn_all = []
+        for fig in figures:
+            part = path if fig.parts == 1 else path.with_name(f"{path.stem}-{fig.part}{path.suffix}")
+            drawn = eng.draw(fig.for_file().source, fmt, engine=engine, dpi=dpi,
+                             title=title + (f", part {fig.part} of {fig.parts}" if fig.parts > 1 else ""))
+            drawn_all.append((part, drawn))
+        for part, drawn in drawn_all:  # written once all are drawn: nothing half-written
+            atomic_write_bytes(part, drawn.data)
+            drawn_by = drawn.engine
+            written.append(part)
     return written, drawn_by, loaded.warnings
 
 

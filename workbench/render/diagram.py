@@ -13,7 +13,7 @@ in-process WebAssembly build draw the same picture.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import graphviz
@@ -22,6 +22,7 @@ from ..core.analysis import FEED_FORWARD, FEEDBACK, FLOWS, WITHIN, firm_links, s
 from ..core.coding import NarrowedFirm
 from ..core.frameworks import Framework, all_stages, resources_dir, vocabulary
 from ..core.model import Event, Firm, Source, Study
+from . import grid
 from .text import attr_text, label, shorten, wrap
 
 OUTSIDE = "outside"  # the band above the firm's lanes when the framework has no level outside it
@@ -120,6 +121,29 @@ def _in(points: float) -> str:
 class Options:
     sources: bool = True
     routines: bool = True
+    width: float | None = None  # points; None: one unbounded drawing (the screen)
+
+
+@dataclass
+class Figure:
+    """One figure of a drawing split for the page: its graph, which part of
+    how many, the events or period it covers ("" when one part), the notes
+    (number, full text) for labels too long for their boxes, and the
+    drawing's natural size in points (already within the width asked for)."""
+
+    graph: graphviz.Digraph
+    part: int = 1
+    parts: int = 1
+    span: str = ""
+    notes: list = field(default_factory=list)
+    width_pt: float = 0.0
+    height_pt: float = 0.0
+    standalone: graphviz.Digraph | None = None   # with the notes drawn under it (files of their own)
+    standalone_height: float = 0.0
+
+    def for_file(self) -> graphviz.Digraph:
+        """The graph to write to a file of its own: with the notes under it."""
+        return self.standalone if self.standalone is not None else self.graph
 
 
 @dataclass
@@ -560,78 +584,8 @@ def stage_flows(firms: list[Firm]) -> dict[tuple[str, str], int]:
 
 
 def framework_graph(study: Study, firm: Firm | None = None) -> graphviz.Digraph:
-    """The framework's stages in their levels (as Jones & Macpherson's
-    Figure 2), each annotated with the number of events coded to it, and the
-    feed-forward and feedback links between stages, for one firm or the
-    whole study."""
-    fw = study.framework_def()
-    firms = [firm] if firm is not None else list(study.firms)
-    scope = firm.id if firm is not None else "study"
-    coded: dict[str, int] = {s: 0 for s in fw.stage_ids}
-    for f in firms:
-        for e in f.event_list:
-            for s in e.stages or ():
-                if s in coded:
-                    coded[s] += 1
-    flows = stage_flows(firms)
-    pal = _palette()
-    lanes = [lv for lv in pal.lane_order if lv in fw.level_ids]
-    cell_w, row_h = 200.0, 110.0
-    lane_y = {lane: LEGEND_H + row_h * (len(lanes) - i - 0.5) for i, lane in enumerate(lanes)}
-    top = LEGEND_H + row_h * len(lanes)
-    orders = sorted({s.order for s in fw.stages})
-    stage_xy: dict[str, tuple[float, float]] = {}
-    used: dict[tuple[float, float], int] = {}
-    for s in fw.stages:
-        x = LEFT + cell_w * (orders.index(s.order) + 0.5)
-        y = lane_y.get(s.default_level, lane_y[lanes[-1]])
-        n = used.get((x, y), 0)
-        used[(x, y)] = n + 1
-        stage_xy[s.id] = (x + 60 * n, y - 34 * n)
-    right = LEFT + cell_w * len(orders) + 40
-
-    name = f"{firm.name}" if firm is not None else study.title
-    g = graphviz.Digraph(name=_safe_id("framework", scope))  # drawn with the nop2 layout: see engine.LAYOUT
-    g.attr("graph", splines="curved", outputorder="edgesfirst", bgcolor="white", pad="0.2",
-           tooltip=attr_text(f"{fw.name}: {name}"), id=_safe_id("framework", scope))
-    g.attr("node", fontname=FONT, fontsize="11")
-    g.attr("edge", fontname=FONT, fontsize="9")
-    bg = _Background()
-    for lane in lanes:
-        y = lane_y[lane]
-        bg.rect(8, y - row_h / 2, right, y + row_h / 2, pal.lane_fill[lane], pal.colour["lane_border"])
-        _lane_name(g, lane, y)
-    g.attr("graph", _background=bg.value())
-    totals = flow_totals(firms)
-    title_right = _title_node(
-        g, f"{shorten(name, 70)}: {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
-           f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
-           f"within stage {totals[WITHIN]}){_limit_text(study, firms)}", top, 14)
-    for cname, x, y in (("corner-a", 0, 0), ("corner-b", max(right + 8, title_right), top + TITLE_H)):
-        g.node(cname, label="", shape="point", style="invis", width="0.01", pos=_pos(x, y))
-
-    for s in fw.stages:
-        x, y = stage_xy[s.id]
-        n = coded[s.id]
-        g.node(_safe_id("stage", s.id),
-               label=label(s.label, f"{n} event{'s' if n != 1 else ''}"),
-               shape="box", style="rounded,filled", fillcolor=pal.colour["stage_fill"],
-               color=pal.colour["stage_line"], penwidth="1.4",
-               width="1.5", height="0.6", pos=_pos(x, y), tooltip=attr_text(f"{s.label}: {s.definition}"),
-               id=_safe_id("stage", scope, s.id), **{"class": "stage"})
-    order_of = {s.id: s.order for s in fw.stages}
-    for (a, b), n in sorted(flows.items(), key=lambda kv: (order_of.get(kv[0][0], 0), order_of.get(kv[0][1], 0))):
-        if a not in stage_xy or b not in stage_xy:
-            continue
-        flow = stage_flow(a, b)
-        style = dict(pal.flow_style[flow])
-        style["penwidth"] = f"{min(1.0 + 0.5 * n, 5.0):.1f}"
-        g.edge(_safe_id("stage", a), _safe_id("stage", b), label=label(str(n)),
-               tooltip=attr_text(f"{vocabulary().label('flows', flow)}: {all_stages()[a].label} to "
-                                 f"{all_stages()[b].label}, {n} link{'s' if n != 1 else ''}"),
-               id=_safe_id("stageflow", scope, a, b), **{"class": f"flow {flow}"}, **style)
-    _legend(g, scope, sources=False, routines=False, events=False)
-    return g
+    """The framework figure (``framework_figures``) for an A4 page on its side."""
+    return framework_figures(study, firm)[0].graph
 
 
 def flow_totals(firms: list[Firm]) -> dict[str, int]:
@@ -641,3 +595,837 @@ def flow_totals(firms: list[Firm]) -> dict[str, int]:
             if link.flow:
                 totals[link.flow] += 1
     return totals
+
+
+
+# --------------------------------------------------------------------------- figures for a page width
+#
+# For print, the figures are drawn for the width of the page they go on:
+# the levels are columns (inter-organisation on the left, individual on the
+# right, as Jones & Macpherson's figures run from outside the firm in), time
+# runs down the page one event to a row, and each source or routine sits in
+# its level's column beside the first event that involves it. Every text is
+# measured and wrapped to its box at FONT_MIN points or more, and the drawing
+# is no wider than the page, so nothing is shrunk when placed. Edges follow
+# the channels between rows and columns (grid.Grid.route) and never cross a
+# box. A firm with more events than one page holds is drawn over several
+# figures, each saying which events (and which period) it covers.
+
+FONT_MIN = 7.5              # points: the smallest text of a printed figure
+PAGE_HEIGHT = 24.7 * 72 / 2.54 * 0.88   # an A4 text height, less room for the caption
+PAD = 4.0                   # points Graphviz adds around the drawing (pad)
+GUTTER = 14.0               # between columns: room for edges
+ROW_GAP = 18.0              # between rows: room for edges and arrowheads
+ARROW = 5.5                 # arrowhead length (arrowsize 0.55)
+MAX_TITLE_LINES = 4         # more, and the title goes to a note
+MAX_NAME_LINES = 3
+
+
+def _esc_lines(lines: list[str], just: str = "n") -> graphviz.quoting.NoHtml:
+    """Lines of a label, centred (``n``) or left-justified (``l``)."""
+    from .text import esc
+
+    sep = f"\\{just}"
+    text = sep.join(esc(line) for line in lines)
+    return graphviz.nohtml(text + (sep if just == "l" else ""))
+
+
+def _tip(text: str) -> graphviz.quoting.NoHtml:
+    return attr_text(shorten(text, 1500))
+
+
+@dataclass
+class _Cell:
+    """What a cell of the grid holds before it is drawn."""
+
+    key: str
+    kind: str            # event, source, routine, conn
+    col: int
+    lines: list = field(default_factory=list)
+    attrs: dict = field(default_factory=dict)
+    halo: float = 0.0
+    obj: object = None
+
+
+class _Notes:
+    """Labels too long for their boxes: numbered, full text kept."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[int, str]] = []
+
+    def add(self, text: str) -> int:
+        n = len(self.items) + 1
+        self.items.append((n, " ".join(clean(text).split())))
+        return n
+
+
+def clean(text: str) -> str:
+    from ..core.validate import clean_text
+
+    return clean_text(text or "")
+
+
+class _Measure:
+    """Sizes for one page width: the columns, the font, the text width of a box."""
+
+    def __init__(self, width: float, columns: int, left: float = 0.0):
+        self.width = width - 2 * PAD - 2.0          # the drawing inside Graphviz's pad, with a margin
+        self.left = left
+        self.colw = (self.width - left) / max(columns, 1)
+        self.fs = FONT_MIN if self.colw < 140 else 8.5
+        self.col_x = [(left + c * self.colw + GUTTER / 2, left + (c + 1) * self.colw - GUTTER / 2)
+                      for c in range(columns)]
+        self.box_w = self.colw - GUTTER
+
+    def text_w(self, strips: int = 0) -> float:
+        return self.box_w - 7 - 2 * strips * self.strip
+
+    @property
+    def strip(self) -> float:
+        return 5.0
+
+    def height(self, lines: int, size: float | None = None) -> float:
+        return lines * (size or self.fs) * grid.LINE + 8
+
+
+def _fit_or_note(text: str, size: float, width: float, notes: _Notes, max_lines: int,
+                 what: str) -> list[str]:
+    lines = grid.fit(text, size, width)
+    if len(lines) <= max_lines:
+        return lines
+    n = notes.add(text)
+    return grid.fit(f"({what}: see note {n})", size, width)
+
+
+def _event_cell(e: Event, number: int, col: int, m: _Measure, notes: _Notes) -> _Cell:
+    voc = vocabulary()
+    types = [t for t in e.learning_types or () if t in _palette().type_fill]
+    strips = max(len(types) - 1, 0) if e.stages and types else 0
+    tw = m.text_w(strips)
+    head = f"{number}" + (f". {clean(e.time_label())}" if e.time_label() else "")
+    if e.is_critical:
+        both = f"{head} · critical incident"
+        lines = grid.fit(both, m.fs, tw) if grid.text_width(both, m.fs) <= tw else \
+            grid.fit(head, m.fs, tw) + grid.fit("critical incident", m.fs, tw)
+    else:
+        lines = grid.fit(head, m.fs, tw)
+    lines += _fit_or_note(e.title, m.fs, tw, notes, MAX_TITLE_LINES, "title")
+    stages = [all_stages()[s].label for s in e.stages or () if s in all_stages()]
+    codes = " + ".join(stages) if stages else "not yet coded"
+    # the learning types by their letters (the fill shows them too; the key names them)
+    keys = [voc.term("learning_types", t).extra.get("key") or voc.label("learning_types", t)
+            for t in e.learning_types or () if voc.term("learning_types", t)]
+    lines += _fit_or_note(codes + (f" · {'/'.join(keys)}" if keys else ""), m.fs, tw, notes, 3, "coding")
+    attrs = _event_style(e)
+    if attrs.get("style") == "striped":
+        share = m.strip / m.box_w
+        fills = [_palette().type_fill[t] for t in types]
+        attrs["fillcolor"] = ":".join([f"{fills[0]};{1 - share * (len(fills) - 1):.3f}"]
+                                      + [f"{f};{share:.3f}" for f in fills[1:]])
+    return _Cell(f"event:{e.id}", "event", col, lines, attrs, 4.0 if e.is_critical else 0.0, e)
+
+
+def _source_cell(s: Source, col: int, m: _Measure, notes: _Notes) -> _Cell:
+    kind = vocabulary().label("source_kinds", s.kind)
+    tw = m.text_w()
+    lines = _fit_or_note(s.name, m.fs, tw, notes, MAX_NAME_LINES, "source")
+    lines += grid.fit(f"({kind}{', strategic' if s.strategic else ''})", m.fs, tw)
+    colour = _palette().colour
+    ext = s.is_external
+    attrs = dict(shape="box", style="rounded,filled" + ("" if ext else ",dashed"),
+                 fillcolor=colour["source_fill"] if ext else colour["internal_source_fill"], color=colour["node_line"])
+    return _Cell(f"source:{s.id}", "source", col, lines, attrs, 0.0, s)
+
+
+def _routine_cell(r, col: int, m: _Measure, notes: _Notes) -> _Cell:
+    lines = _fit_or_note(r.name, m.fs, m.text_w() - 6, notes, MAX_NAME_LINES, "routine")
+    colour = _palette().colour
+    attrs = dict(shape="component", style="filled", fillcolor=colour["routine_fill"], color=colour["node_line"])
+    return _Cell(f"routine:{r.id}", "routine", col, lines, attrs, 0.0, r)
+
+
+def _conn_cell(key: str, text: str, col: int, m: _Measure) -> _Cell:
+    attrs = dict(shape="box", style="rounded,dotted", color=_palette().colour["node_line"])
+    return _Cell(key, "conn", col, grid.fit(text, m.fs, m.text_w()), attrs)
+
+
+class _Rows:
+    """Rows of cells, built event by event: each event below the one before
+    it; its new sources in the same row or just above, its routines and
+    outgoing connectors in the same row or just below."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[int, _Cell]] = []
+        self.has_event: list[bool] = []
+
+    def _insert(self, at: int) -> int:
+        self.rows.insert(at, {})
+        self.has_event.insert(at, False)
+        return at
+
+    def add_event(self, cell: _Cell, beside: int | None = None) -> int:
+        """A new row below the last event's, or the row ``beside`` (an event
+        of the same time) when its column is free there, or the last row when
+        it holds no event and the column is free."""
+        if beside is not None and cell.col not in self.rows[beside]:
+            r = beside
+        elif self.rows and not self.has_event[-1] and cell.col not in self.rows[-1]:
+            r = len(self.rows) - 1
+        else:
+            r = self._insert(len(self.rows))
+        self.rows[r][cell.col] = cell
+        self.has_event[r] = True
+        return r
+
+    def _last_event_row(self) -> int:
+        return max((i for i, e in enumerate(self.has_event) if e), default=-1)
+
+    def above(self, cell: _Cell, row: int, floor: int) -> int:
+        """Put ``cell`` in ``row`` or one of the two above (not above ``floor``); else in a new row just above."""
+        for r in (row, row - 1, row - 2):
+            if r >= max(floor, 0) and cell.col not in self.rows[r]:
+                self.rows[r][cell.col] = cell
+                return row
+        self._insert(row)
+        self.rows[row][cell.col] = cell
+        return row + 1  # the event moved down one row
+
+    def below(self, cell: _Cell, row: int) -> None:
+        for r in range(row, len(self.rows)):
+            if cell.col not in self.rows[r] and (r == row or not self.has_event[r]):
+                self.rows[r][cell.col] = cell
+                return
+        r = self._insert(len(self.rows))
+        self.rows[r][cell.col] = cell
+
+
+def _lane_headers(lanes: list[str], m: _Measure, top: float) -> tuple[list[list[str]], float]:
+    heads = [grid.fit(_lane_label(lane), m.fs + 0.5, m.colw - 8) for lane in lanes]
+    return heads, max(len(h) for h in heads) * (m.fs + 0.5) * grid.LINE + 8
+
+
+@dataclass
+class _Drawn:
+    """A laid-out part: boxes, edges, what the key needs, and the size."""
+
+    grid: grid.Grid
+    cells: dict
+    edges: list
+    marks: set
+    height: float
+    notes: list
+    title_lines: list
+    title_h: float
+    head_lines: list
+    head_h: float
+    lanes: list
+    measure: _Measure
+
+
+def _used_sources(firm: Firm, events: list[Event], options: Options) -> list[Source]:
+    if not options.sources:
+        return []
+    used = {sid for e in events for sid in e.sources or ()}
+    return [s for s in firm.source_list if s.id in used]
+
+
+class _FirmIndex:
+    """What every part of a firm's figures looks up: events by id and
+    position, the links (numbered as the firm's) from and to each event, the
+    sources any event names and the routines any event builds. Made once, so
+    that laying out a part costs in proportion to the part."""
+
+    def __init__(self, firm: Firm):
+        self.events = firm.event_list
+        self.pos = {e.id: i for i, e in enumerate(self.events)}
+        self.by_id = {e.id: e for e in self.events}
+        self.links_from: dict[str, list] = {}
+        self.links_to: dict[str, list] = {}
+        for i, ln in enumerate(firm_links(firm)):
+            if ln.source in self.pos and ln.target in self.pos:
+                self.links_from.setdefault(ln.source, []).append((i, ln))
+                self.links_to.setdefault(ln.target, []).append((i, ln))
+        self.named_sources = {sid for e in self.events for sid in e.sources or ()}
+        self.built_routines = {rid for e in self.events for rid in e.routines or ()}
+
+    def number(self, event_id: str) -> int:
+        return self.pos[event_id] + 1
+
+
+def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo: int, hi: int,
+                  part_of, title: str, last: bool, ix: _FirmIndex) -> _Drawn:
+    """Lay out events lo..hi-1 of the firm for options.width; ``part_of``
+    gives the part an event id is drawn in."""
+    events = ix.events[lo:hi]
+    number = ix.number
+    sources = _used_sources(firm, events, options)
+    if last and options.sources:  # sources no event names, at the end of the last part
+        sources += [s for s in firm.source_list if s.id not in ix.named_sources]
+    routines = firm.routine_list if options.routines else []
+    lanes = _lanes(fw, any(s.is_external for s in sources))
+    col = {lane: i for i, lane in enumerate(lanes)}
+    m = _Measure(options.width, len(lanes))
+    notes = _Notes()
+
+    title_lines = grid.fit(title, 10.0, m.width)
+    title_h = len(title_lines) * 10.0 * grid.LINE + 8
+    head_lines, head_h = _lane_headers(lanes, m, title_h)
+
+    rows = _Rows()
+    placed: set[str] = set()
+    src_by_id = {s.id: s for s in sources}
+    rt_by_id = {r.id: r for r in routines}
+    here = {e.id for e in events}
+    floor = 0
+    last_row, last_time, last_floor = None, None, 0
+    for e in events:
+        cell = _event_cell(e, number(e.id), col[event_lane(e, lanes)], m, notes)
+        same_time = bool(e.time_label()) and e.time_label() == last_time
+        r = rows.add_event(cell, last_row if same_time else None)
+        if same_time and r == last_row:
+            floor = last_floor
+        start_floor = floor
+        for _, ln in ix.links_to.get(e.id, ()):  # links coming from another part
+            if ln.source not in here:
+                key = f"conn:in:{ln.source}:{e.id}"
+                src_event = ix.by_id[ln.source]
+                text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
+                r = rows.above(_conn_cell(key, text, col[event_lane(src_event, lanes)], m), r, start_floor)
+        for sid in e.sources or ():
+            if sid in src_by_id and f"source:{sid}" not in placed:
+                s = src_by_id[sid]
+                r = rows.above(_source_cell(s, col[source_lane(s, lanes)], m, notes), r, start_floor)
+                placed.add(f"source:{sid}")
+        for rid in e.routines or ():
+            if rid in rt_by_id and f"routine:{rid}" not in placed:
+                rows.below(_routine_cell(rt_by_id[rid], col[_firm_top_lane(lanes)], m, notes), r)
+                placed.add(f"routine:{rid}")
+        for _, ln in ix.links_from.get(e.id, ()):  # links going to another part
+            if ln.target not in here:
+                key = f"conn:out:{e.id}:{ln.target}"
+                tgt = ix.by_id[ln.target]
+                text = f"to event {number(ln.target)} (part {part_of(ln.target)})"
+                rows.below(_conn_cell(key, text, col[event_lane(tgt, lanes)], m), r)
+        last_row, last_time, last_floor = r, e.time_label(), start_floor
+        floor = r
+    if last:
+        for s in sources:
+            if f"source:{s.id}" not in placed:
+                rows.below(_source_cell(s, col[source_lane(s, lanes)], m, notes), len(rows.rows))
+                placed.add(f"source:{s.id}")
+        for rt in routines:
+            if f"routine:{rt.id}" not in placed and rt.id not in ix.built_routines:
+                rows.below(_routine_cell(rt, col[_firm_top_lane(lanes)], m, notes), len(rows.rows))
+                placed.add(f"routine:{rt.id}")
+
+    g = grid.Grid(m.col_x, ROW_GAP, top=title_h + head_h)
+    cells: dict[str, _Cell] = {}
+    for r, row in enumerate(rows.rows):
+        for c, cell in row.items():
+            g.add(grid.Box(cell.key, r, c, h=m.height(len(cell.lines)), halo=cell.halo))
+            cells[cell.key] = cell
+    bottom = g.place() if g.boxes else g.top + 10
+
+    # the edges: (kind, tail key, head key, attrs, arrowheads at (head, tail), id)
+    wanted = []
+    voc = vocabulary()
+    marks: set = set()
+    part_links = {i: ln for e in events for i, ln in ix.links_from.get(e.id, []) + ix.links_to.get(e.id, [])}
+    for i, ln in sorted(part_links.items()):
+        a = f"event:{ln.source}" if ln.source in here else f"conn:in:{ln.source}:{ln.target}"
+        b = f"event:{ln.target}" if ln.target in here else f"conn:out:{ln.source}:{ln.target}"
+        if a not in cells or b not in cells or (ln.source not in here and ln.target not in here):
+            continue
+        flow = ln.flow
+        marks.add(("flow", flow))
+        name = voc.label("flows", flow) if flow else "no flow (an event is not coded)"
+        wanted.append(("flow", a, b, dict(_palette().flow_style[flow], arrowsize="0.55",
+                                           tooltip=_tip(name + (f": {ln.label}" if ln.label else "")),
+                                           **{"class": f"flow {flow or 'none'}"}),
+                       (True, False), _safe_id("flow", firm.id, str(i))))
+    arrow = voc.term_values("directions", "arrow")
+    colour = _palette().colour
+    for e in events:
+        for sid in e.sources or ():
+            if f"source:{sid}" in cells:
+                d = arrow[src_by_id[sid].effective_direction]
+                marks.add(("involves", d))
+                wanted.append(("involves", f"source:{sid}", f"event:{e.id}",
+                               dict(color=colour["involvement_line"], penwidth="0.8", arrowhead="vee",
+                                    arrowtail="vee", arrowsize="0.55", dir=d, **{"class": "involvement"}),
+                               (d in ("forward", "both"), d in ("back", "both")),
+                               _safe_id("involves", firm.id, e.id, sid)))
+        for rid in e.routines or ():
+            if f"routine:{rid}" in cells:
+                marks.add(("builds",))
+                wanted.append(("builds", f"event:{e.id}", f"routine:{rid}",
+                               dict(style="dotted", color=colour["node_line"], arrowhead="odot", arrowsize="0.55",
+                                    **{"class": "builds"}),
+                               (True, False), _safe_id("builds", firm.id, e.id, rid)))
+    edges = _route_all(g, wanted)
+    for cell in cells.values():
+        if cell.kind == "event":
+            e = cell.obj
+            st = cell.attrs.get("style", "")
+            if "dashed" in st:
+                marks.add(("uncoded",))
+            else:
+                for t in (e.learning_types or ())[:1]:
+                    marks.add(("type", t))
+                if st == "striped":
+                    marks.add(("overlap",))
+                    for t in e.learning_types[1:]:
+                        marks.add(("type", t))
+            if e.is_critical:
+                marks.add(("critical",))
+        elif cell.kind == "source":
+            marks.add(("external",) if cell.obj.is_external else ("internal",))
+        elif cell.kind == "routine":
+            marks.add(("routine",))
+        elif cell.kind == "conn":
+            marks.add(("conn",))
+    return _Drawn(g, cells, edges, marks, bottom, notes.items, title_lines, title_h, head_lines, head_h,
+                  lanes, m)
+
+
+def _route_all(g: grid.Grid, wanted: list) -> list:
+    """Paths for the edges: attachments spread along each box's top and
+    bottom, ordered by where the other end is, then routed."""
+    ends: dict[tuple[str, str], list] = {}
+    plan = []
+    for idx, (kind, a, b, attrs, heads, eid) in enumerate(wanted):
+        ba, bb = g.boxes[a], g.boxes[b]
+        if ba.row == bb.row:
+            sa = sb = "bottom"
+        elif bb.row > ba.row:
+            sa, sb = "bottom", "top"
+        else:
+            sa, sb = "top", "bottom"
+        ends.setdefault((a, sa), []).append((bb.cx, idx))
+        ends.setdefault((b, sb), []).append((ba.cx, idx))
+        plan.append((sa, sb))
+    at: dict[tuple[str, int], float] = {}
+    for (key, side), items in ends.items():
+        items.sort()
+        for i, (_, idx) in enumerate(items):
+            at[(key, idx)] = grid.spread(g.boxes[key], len(items), i)
+    out = []
+    for idx, (kind, a, b, attrs, heads, eid) in enumerate(wanted):
+        pts = g.route(g.boxes[a], g.boxes[b], at[(a, idx)], at[(b, idx)])
+        out.append((kind, a, b, attrs, heads, eid, pts))
+    return out
+
+
+def _key_items(marks: set) -> list[tuple[str, dict, str]]:
+    """The key's entries for the marks a figure uses, in a fixed order:
+    (kind of swatch, its attributes, text)."""
+    voc = vocabulary()
+    pal = _palette()
+    colour = pal.colour
+    items = []
+    for t in voc.ids("learning_types"):
+        if ("type", t) in marks:
+            term = voc.term("learning_types", t)
+            letter = term.extra.get("key")
+            items.append(("box", dict(style="filled", fillcolor=pal.type_fill[t], color=pal.type_line[t]),
+                          f"{letter + ' ' if letter else ''}{term.label} ({term.extra.get('short', '')})"))
+    if ("overlap",) in marks:
+        types = voc.ids("learning_types")
+        items.append(("box", dict(style="striped", fillcolor=f"{pal.type_fill[types[0]]};0.7:"
+                                                              f"{pal.type_fill[types[-1]]};0.3",
+                                  color=pal.type_line[types[0]]),
+                      "More than one type (strip at the right)"))
+    if ("uncoded",) in marks:
+        items.append(("box", dict(style="filled,dashed", fillcolor=colour["uncoded_fill"],
+                                  color=colour["uncoded_line"]), "Not yet coded"))
+    if ("critical",) in marks:
+        items.append(("box", dict(peripheries="2", penwidth="2.2", color=colour["critical"], style="filled",
+                                  fillcolor="#FFFFFF"), "Critical incident"))
+    for flow in list(voc.ids("flows")) + [None]:
+        if ("flow", flow) in marks:
+            items.append(("edge", dict(pal.flow_style[flow], arrowhead="normal"),
+                          voc.label("flows", flow) if flow else "Not yet coded (no flow)"))
+    if ("external",) in marks:
+        items.append(("box", dict(shape="box", style="rounded,filled", fillcolor=colour["source_fill"],
+                                  color=colour["node_line"]), "External source"))
+    if ("internal",) in marks:
+        items.append(("box", dict(shape="box", style="rounded,filled,dashed",
+                                  fillcolor=colour["internal_source_fill"], color=colour["node_line"]),
+                      "Internal source"))
+    words = {"forward": "Knowledge from a source", "back": "Knowledge to a source",
+             "both": "Knowledge both ways (two-way)"}
+    for d in ("forward", "back", "both"):
+        if ("involves", d) in marks:
+            items.append(("edge", dict(color=colour["involvement_line"], penwidth="0.8", arrowhead="vee",
+                                       arrowtail="vee", dir=d), words[d]))
+    if ("routine",) in marks:
+        items.append(("box", dict(shape="component", style="filled", fillcolor=colour["routine_fill"],
+                                  color=colour["node_line"]), "Routine"))
+    if ("builds",) in marks:
+        items.append(("edge", dict(style="dotted", color=colour["node_line"], arrowhead="odot"),
+                      "Event builds the routine"))
+    if ("conn",) in marks:
+        items.append(("box", dict(shape="box", style="rounded,dotted", color=colour["node_line"]),
+                      "Link to an event in another part"))
+    if ("stage",) in marks:
+        items.append(("box", dict(shape="box", style="rounded,filled", fillcolor=colour["stage_fill"],
+                                  color=colour["stage_line"]), "Stage, with the events coded to it"))
+    if ("loop",) in marks:
+        items.append(("edge", dict(pal.flow_style[WITHIN], arrowhead="normal"), "Within stage (loop)"))
+    return items
+
+
+SWATCH_W, SWATCH_H = 24.0, 12.0
+
+
+def _key_layout(items: list, width: float, top: float, fs: float) -> tuple[list, float]:
+    """Place the key's entries in lines across the width: returns
+    [(kind, attrs, lines, swatch x, y, text x, text w)] and the bottom."""
+    placed = []
+    x, y = 0.0, top + fs * grid.LINE + 6   # below the word "Key"
+    line_h = 0.0
+    for kind, attrs, text in items:
+        lines = grid.fit(text, fs, width - SWATCH_W - 6)
+        tw = grid.widest(lines, fs)
+        w = SWATCH_W + 4 + tw + 14
+        if x > 0 and x + w > width:
+            x, y = 0.0, y + line_h + 4
+            line_h = 0.0
+        h = max(SWATCH_H, len(lines) * fs * grid.LINE)
+        placed.append((kind, attrs, lines, x, y, h, tw))
+        line_h = max(line_h, h)
+        x += w
+    return placed, (y + line_h if items else top)
+
+
+def _notes_layout(notes: list, width: float, fs: float) -> list[tuple[list[str], float]]:
+    out = []
+    for n, text in notes:
+        lines = grid.fit(f"{n}. {text}", fs, width - 4)
+        out.append((lines, len(lines) * fs * grid.LINE))
+    return out
+
+
+class _Emit:
+    """Writes a laid-out figure as a Graphviz graph with pinned positions."""
+
+    def __init__(self, name: str, gid: str, tooltip: str, height: float, width: float):
+        self.h = height
+        self.g = graphviz.Digraph(name=name)
+        self.g.attr("graph", outputorder="edgesfirst", bgcolor="white",
+                    pad=f"{PAD / 72:.4f}", fontname=FONT, tooltip=_tip(tooltip), id=gid)
+        self.g.attr("node", fontname=FONT, fixedsize="true", margin="0")
+        self.g.attr("edge", fontname=FONT)
+        self.bg = _Background()
+        for name_, x, y in (("corner-a", 0, 0), ("corner-b", width, height)):
+            self.node(name_, x, y, 0.5, 0.5, label="", shape="point", style="invis")
+
+    def node(self, name: str, cx: float, cy: float, w: float, h: float, **attrs) -> None:
+        _stmt(self.g, name, dict(pos=_pos(cx, self.h - cy), width=_in(w), height=_in(h), **attrs))
+
+    def text(self, name: str, lines: list[str], x: float, y: float, size: float, just: str = "l",
+             width: float | None = None, **attrs) -> None:
+        """Plain text with its top left at (x, y) (centred on x + width/2 when ``just`` is n)."""
+        w = width if width is not None else grid.widest(lines, size) + 1
+        h = len(lines) * size * grid.LINE
+        self.node(name, x + w / 2, y + h / 2, w, h, label=_esc_lines(lines, just), shape="plaintext",
+                  fontsize=f"{size:g}", **attrs)
+
+    def edge(self, a: str, b: str, pts: list, head: bool, tail: bool, **attrs) -> None:
+        alen = ARROW
+        _stmt(self.g, a, dict(pos=grid.spline(pts, self.h, alen if head else 0, alen if tail else 0), **attrs),
+              head=b)
+
+    def rect(self, x0: float, y0: float, x1: float, y1: float, fill: str, line: str) -> None:
+        self.bg.rect(x0, self.h - y1, x1, self.h - y0, fill, line)
+
+    def key(self, placed: list, top: float, fs: float, scope: str) -> None:
+        self.text("legend-title", ["Key"], 0, top, fs, id=_safe_id("legend", scope), **{"class": "legend"})
+        for i, (kind, attrs, lines, x, y, h, tw) in enumerate(placed):
+            cy = y + h / 2
+            if kind == "box":
+                a = dict(shape="box", label="")
+                a.update(attrs)
+                halo = 4.0 if "peripheries" in a else 0.0  # the second border is drawn outside
+                self.node(f"legend-{i}", x + SWATCH_W / 2, cy, SWATCH_W - 2 * halo, SWATCH_H - 2 * halo, **a,
+                          **{"class": "legend"})
+            else:
+                pa, pb = f"legend-{i}-a", f"legend-{i}-b"
+                self.node(pa, x + 4, cy, 0.5, 0.5, label="", shape="point", style="invis")
+                self.node(pb, x + SWATCH_W, cy, 0.5, 0.5, label="", shape="point", style="invis")
+                d = attrs.get("dir", "forward")
+                heads = d in ("forward", "both"), d in ("back", "both")
+                self.edge(pa, pb, [(x + 5, cy), (x + SWATCH_W - 1, cy)], heads[0], heads[1], arrowsize="0.55",
+                          **attrs, **{"class": "legend"})
+            self.text(f"legend-{i}-text", lines, x + SWATCH_W + 4, y + (h - len(lines) * fs * grid.LINE) / 2,
+                      fs, **{"class": "legend"})
+
+    def notes(self, laid: list, top: float, fs: float) -> None:
+        y = top
+        for i, (lines, h) in enumerate(laid):
+            self.text(f"note-{i + 1}", lines, 0, y, fs, **{"class": "note"})
+            y += h + 2
+
+    def finish(self) -> graphviz.Digraph:
+        self.g.attr("graph", _background=self.bg.value())
+        return self.g
+
+
+def _process_title(study: Study, firm: Firm, fw: Framework, part: int, parts: int, span: str) -> str:
+    base = f"{clean(firm.name)}: learning process ({fw.name}){_limit_text(study, [firm])}"
+    if parts > 1:
+        base += f", part {part} of {parts}: {span}" + (" (continued)" if part > 1 else "")
+    return base
+
+
+def _draw_process(study: Study, firm: Firm, fw: Framework, d: _Drawn, with_notes: bool) -> tuple:
+    """The Graphviz graph of a laid-out part, and its size in points."""
+    m = d.measure
+    key_top = d.height + 8
+    placed, key_bottom = _key_layout(_key_items(d.marks), m.width, key_top, m.fs)
+    notes_laid = _notes_layout(d.notes, m.width, m.fs) if with_notes else []
+    bottom = key_bottom + 6
+    if notes_laid:
+        bottom += 8 + m.fs * grid.LINE + sum(h + 2 for _, h in notes_laid)
+    em = _Emit(_safe_id("process", firm.id), _safe_id("diagram", firm.id), " ".join(d.title_lines),
+               bottom, m.width)
+    pal = _palette()
+    em.text("title", d.title_lines, 0, 2, 10.0, **{"class": "title"})
+    lane_top = d.title_h
+    for c, lane in enumerate(d.lanes):
+        x0, x1 = m.left + c * m.colw, m.left + (c + 1) * m.colw
+        em.rect(x0 + 1, lane_top, x1 - 1, d.height, pal.lane_fill[lane], pal.colour["lane_border"])
+        em.text(f"lane-{lane}", d.head_lines[c], x0 + 4, lane_top + 4, m.fs + 0.5, just="n", width=m.colw - 8,
+                fontcolor=pal.colour["lane_text"], **{"class": "lane"})
+    for key, cell in d.cells.items():
+        b = d.grid.boxes[key]
+        kind, ident = cell.kind, key.split(":", 1)[1]
+        name = _safe_id(kind, ident) if kind != "conn" else _safe_id("conn", ident)
+        attrs = dict(shape="box")
+        attrs.update(cell.attrs)
+        if kind == "event":
+            e = cell.obj
+            attrs.update(tooltip=_tip(_event_tooltip(e)), id=_safe_id("event", firm.id, e.id), **{"class": "event"})
+        elif kind == "source":
+            s = cell.obj
+            ext = s.is_external
+            attrs.update(tooltip=_tip(f"{s.name} ({'external' if ext else 'internal'})"
+                                      + (f"\n{s.notes}" if s.notes else "")),
+                         id=_safe_id("source", firm.id, s.id),
+                         **{"class": "source external" if ext else "source internal"})
+        elif kind == "routine":
+            r = cell.obj
+            attrs.update(id=_safe_id("routine", firm.id, r.id), tooltip=_tip(r.name), **{"class": "routine"})
+        else:
+            attrs.update(id=_safe_id("conn", firm.id, ident), **{"class": "connector"})
+        em.node(name, b.cx, b.cy, b.x1 - b.x0, b.y1 - b.y0, label=_esc_lines(cell.lines),
+                fontsize=f"{m.fs:g}", **attrs)
+    for kind, a, b, attrs, heads, eid, pts in d.edges:
+        ka, kb = a.split(":", 1), b.split(":", 1)
+        na = _safe_id(ka[0], ka[1]) if ka[0] != "conn" else _safe_id("conn", ka[1])
+        nb = _safe_id(kb[0], kb[1]) if kb[0] != "conn" else _safe_id("conn", kb[1])
+        em.edge(na, nb, pts, heads[0], heads[1], id=eid, **attrs)
+    em.key(placed, key_top, m.fs, firm.id)
+    if notes_laid:
+        top = key_bottom + 14
+        em.text("notes-title", ["Notes"], 0, top, m.fs, **{"class": "note"})
+        em.notes(notes_laid, top + m.fs * grid.LINE + 2, m.fs)
+    return em.finish(), m.width + 2 * PAD + 1, bottom + 2 * PAD + 1
+
+
+@dataclass
+class _Part:
+    lo: int
+    hi: int
+
+
+def _span(firm: Firm, lo: int, hi: int) -> str:
+    ev = firm.event_list[lo:hi]
+    text = f"events {lo + 1}–{hi}" if hi - lo > 1 else f"event {lo + 1}"
+    first, last = clean(ev[0].time_label()), clean(ev[-1].time_label())
+    if first and last and first != last:
+        text += f" ({first} to {last})"
+    elif first and first == last:
+        text += f" ({first})"
+    return text
+
+
+def process_figures(study: Study, firm: Firm, options: Options | None = None) -> list[Figure]:
+    """The process diagram of one firm as figures for a page width
+    (``options.width`` points): time down the page, the levels as
+    columns; as many figures as the page height needs, never shrunk.
+    Without a width, one unbounded figure (the screen's drawing)."""
+    options = options or Options()
+    if options.width is None:
+        return [Figure(process_graph(study, firm, options))]
+    fw = study.framework_def()
+    events = firm.event_list
+    n = len(events)
+    limit = PAGE_HEIGHT
+
+    ix = _FirmIndex(firm)
+
+    def measure(lo: int, hi: int, last: bool) -> float:
+        def part_of(event_id: str) -> int:
+            return 1 if lo <= ix.pos[event_id] < hi else 2
+
+        title = _process_title(study, firm, fw, 88, 88, _span(firm, lo, hi) if n else "")
+        d = _process_part(study, firm, fw, options, lo, hi, part_of, title, last, ix)
+        key_items = _key_items(d.marks)
+        _, bottom = _key_layout(key_items, d.measure.width, d.height + 8, d.measure.fs)
+        return bottom + 6 + 2 * PAD
+
+    sizes: dict[tuple[int, int], float] = {}
+
+    def fits(lo: int, hi: int, height: float) -> bool:
+        if (lo, hi) not in sizes:
+            sizes[(lo, hi)] = measure(lo, hi, hi == n)
+        return sizes[(lo, hi)] <= height
+
+    def split(height: float) -> list[_Part]:
+        """Events to parts, each as long as fits in ``height``, broken
+        where the phase changes when that is not too early."""
+        out: list[_Part] = []
+        lo = 0
+        while lo < n:
+            hi = lo + 1
+            while hi < n and fits(lo, hi + 1, height):
+                hi += 1
+            if hi < n:
+                for k in range(hi - 1, lo + max(1, (hi - lo) * 6 // 10) - 1, -1):
+                    if k > lo and events[k].phase != events[k - 1].phase:
+                        hi = k
+                        break
+            out.append(_Part(lo, hi))
+            lo = hi
+        return out
+
+    parts = split(limit)
+    if 1 < len(parts) <= 8:
+        # as many pages, evened out: the lowest height that needs no more parts
+        low, high = limit * 0.3, limit
+        for _ in range(7):
+            mid = (low + high) / 2
+            if len(split(mid)) <= len(parts):
+                high = mid
+            else:
+                low = mid
+        parts = split(high)
+    if not parts:
+        parts.append(_Part(0, 0))
+    part_no = {e.id: i + 1 for i, p in enumerate(parts) for e in events[p.lo:p.hi]}
+    part_of = part_no.__getitem__
+    figures = []
+    for i, p in enumerate(parts):
+        span = _span(firm, p.lo, p.hi) if len(parts) > 1 and n else ""
+        title = _process_title(study, firm, fw, i + 1, len(parts), span)
+        d = _process_part(study, firm, fw, options, p.lo, p.hi, part_of, title, i == len(parts) - 1, ix)
+        graph, w, h = _draw_process(study, firm, fw, d, with_notes=False)
+        fig = Figure(graph, i + 1, len(parts), span, list(d.notes), w, h)
+        if d.notes:
+            fig.standalone, _, fig.standalone_height = _draw_process(study, firm, fw, d, with_notes=True)
+        figures.append(fig)
+    return figures
+
+
+
+def framework_figures(study: Study, firm: Firm | None = None, width: float | None = None) -> list[Figure]:
+    """The framework figure (as Jones & Macpherson's Figure 2: the stages in
+    their levels, each with the number of events coded to it, and the flows
+    between stages with their counts) drawn for ``width`` points, text at
+    7.5 pt or more; without a width, for an A4 page on its side."""
+    from .units import A4_LANDSCAPE
+
+    width = width or A4_LANDSCAPE
+    fw = study.framework_def()
+    firms = [firm] if firm is not None else list(study.firms)
+    scope = firm.id if firm is not None else "study"
+    coded: dict[str, int] = {sid: 0 for sid in fw.stage_ids}
+    for f in firms:
+        for e in f.event_list:
+            for sid in e.stages or ():
+                if sid in coded:
+                    coded[sid] += 1
+    flows = stage_flows(firms)
+    pal = _palette()
+    lanes = [lv for lv in pal.lane_order if lv in fw.level_ids]
+    stages = sorted(fw.stages, key=lambda st: (st.order, st.id))
+    name = clean(firm.name if firm is not None else study.title)
+    totals = flow_totals(firms)
+    title = (f"{name}: {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
+             f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
+             f"within stage {totals[WITHIN]}){_limit_text(study, firms)}")
+
+    probe = _Measure(width, len(stages))
+    lane_lines = {lane: grid.fit(_lane_label(lane), probe.fs + 0.5, 74) for lane in lanes}
+    left = max(grid.widest(v, probe.fs + 0.5) for v in lane_lines.values()) + 10
+    m = _Measure(width, len(stages), left=left)
+    title_lines = grid.fit(title, 10.0, m.width)
+    title_h = len(title_lines) * 10.0 * grid.LINE + 10
+    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h)
+    cells: dict[str, _Cell] = {}
+    row_of = {lane: i for i, lane in enumerate(lanes)}
+    for c, st in enumerate(stages):
+        n = coded[st.id]
+        lines = grid.fit(st.label, m.fs + 0.5, m.text_w()) + grid.fit(f"{n} event{'s' if n != 1 else ''}",
+                                                                      m.fs + 0.5, m.text_w())
+        k = flows.get((st.id, st.id), 0)
+        if k:  # links within the stage: a count in the box, no loop to crowd the gutter
+            lines += grid.fit(f"{k} link{'s' if k != 1 else ''} within", m.fs + 0.5, m.text_w())
+        key = f"stage:{st.id}"
+        cells[key] = _Cell(key, "stage", c, lines, obj=st)
+        r = row_of.get(st.default_level, len(lanes) - 1)
+        g.add(grid.Box(key, r, c, h=m.height(len(lines), m.fs + 0.5)))
+    for r in range(len(lanes)):  # a level without a stage still gets its band
+        if all(g.free(r, c) for c in range(len(stages))):
+            g.add(grid.Box(f"empty:{r}", r, 0, h=24.0))
+    bottom = g.place()
+    wanted = []
+    marks = {("stage",)}
+    order_of = {st.id: st.order for st in fw.stages}
+    counts = {}
+    for (a, b), n in sorted(flows.items(), key=lambda kv: (order_of.get(kv[0][0], 0), order_of.get(kv[0][1], 0))):
+        if f"stage:{a}" not in cells or f"stage:{b}" not in cells or a == b:
+            continue
+        flow = stage_flow(a, b)
+        marks.add(("flow", flow))
+        style = dict(pal.flow_style[flow])
+        style["penwidth"] = f"{min(1.0 + 0.3 * n, 3.0):.1f}"
+        eid = _safe_id("stageflow", scope, a, b)
+        counts[eid] = n
+        wanted.append(("flow", f"stage:{a}", f"stage:{b}", dict(
+            style, arrowsize="0.55", tooltip=_tip(f"{vocabulary().label('flows', flow)}: {all_stages()[a].label} to "
+                                                  f"{all_stages()[b].label}, {n} link{'s' if n != 1 else ''}"),
+            **{"class": f"flow {flow}"}), (True, False), eid))
+    edges = _route_all(g, wanted)
+    key_top = bottom + 10
+    placed, key_bottom = _key_layout(_key_items(marks), m.width, key_top, m.fs)
+    height = key_bottom + 6
+    em = _Emit(_safe_id("framework", scope), _safe_id("framework", scope), f"{fw.name}: {name}", height, m.width)
+    em.text("title", title_lines, 0, 2, 10.0, **{"class": "title"})
+    for r, lane in enumerate(lanes):
+        y0, y1 = g.row_y[r]
+        em.rect(0, y0 - g.gap / 2 + 1, m.width, y1 + g.gap / 2 - 1, pal.lane_fill[lane], pal.colour["lane_border"])
+        lines = lane_lines[lane]
+        em.text(f"lane-{lane}", lines, 4, (y0 + y1) / 2 - len(lines) * (m.fs + 0.5) * grid.LINE / 2, m.fs + 0.5,
+                fontcolor=pal.colour["lane_text"], **{"class": "lane"})
+    for key, cell in cells.items():
+        b = g.boxes[key]
+        st = cell.obj
+        em.node(_safe_id("stage", st.id), b.cx, b.cy, b.x1 - b.x0, b.y1 - b.y0, label=_esc_lines(cell.lines),
+                fontsize=f"{m.fs + 0.5:g}", shape="box", style="rounded,filled", fillcolor=pal.colour["stage_fill"],
+                color=pal.colour["stage_line"], penwidth="1.4", tooltip=_tip(f"{st.label}: {st.definition}"),
+                id=_safe_id("stage", scope, st.id), **{"class": "stage"})
+    for kind, a, b, attrs, heads, eid, pts in edges:
+        em.edge(_safe_id("stage", a.split(":", 1)[1]), _safe_id("stage", b.split(":", 1)[1]), pts, heads[0],
+                heads[1], id=eid, **attrs)
+        # the count, on the longest straight piece of the path
+        p, q = max(zip(pts, pts[1:]), key=lambda pq: abs(pq[0][0] - pq[1][0]) + abs(pq[0][1] - pq[1][1]))
+        text = str(counts[eid])
+        tw = grid.text_width(text, m.fs) + 2
+        em.node(f"count-{eid}", (p[0] + q[0]) / 2, (p[1] + q[1]) / 2, tw, m.fs * grid.LINE,
+                label=_esc_lines([text]), shape="plaintext", fontsize=f"{m.fs:g}", style="filled",
+                fillcolor="white", **{"class": "count"})
+    em.key(placed, key_top, m.fs, scope)
+    graph = em.finish()
+    return [Figure(graph, 1, 1, "", [], m.width + 2 * PAD + 1, height + 2 * PAD + 1)]
