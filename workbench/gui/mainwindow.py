@@ -942,7 +942,11 @@ class MainWindow(QMainWindow):
         dlg = DiagramDialog(firm, self)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
-        opts = dlg.options()
+        try:
+            opts = dlg.options()
+        except WorkbenchError as exc:  # a typed width that cannot be read
+            self.error(exc.message, "Export failed")
+            return
         if opts["scope"] == "all":
             out = QtWidgets.QFileDialog.getExistingDirectory(self, "Folder for the diagrams")
         else:
@@ -956,21 +960,30 @@ class MainWindow(QMainWindow):
             self.export_diagrams(out, **opts)
 
     def export_diagrams(self, out: str, kind: str = "process", scope: str = "firm", fmt: str = "svg",
-                        dpi: int = 150, sources: bool = True, routines: bool = True) -> list[Path]:
+                        dpi: int = 150, sources: bool = True, routines: bool = True,
+                        width: float | None = None) -> list[Path]:
         """Draw diagrams as ``workbench diagram`` does: ``scope`` is "firm"
         (the selected one), "all" (``out`` is a folder) or "study" (the
-        framework figure of the whole study). Returns the files written."""
+        framework figure of the whole study); ``width`` in points draws for a
+        printed page that wide (None: one drawing for the screen), one file
+        per part where a process needs several. Returns the files written."""
         QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             written, engine, _ = services.diagram(
                 self.session.path, out, firm_id=self.firm_id if scope == "firm" else None,
-                all_firms=scope == "all", kind=kind, fmt=fmt, dpi=dpi, sources=sources, routines=routines)
+                all_firms=scope == "all", kind=kind, fmt=fmt, dpi=dpi, sources=sources, routines=routines,
+                width=width)
         except WorkbenchError as exc:
             self.error(exc.message, "Export failed")
             return []
         finally:
             QtWidgets.QApplication.restoreOverrideCursor()
-        where = str(written[0]) if len(written) == 1 else f"{len(written)} files to {out}"
+        if len(written) == 1:
+            where = str(written[0])
+        elif scope == "all":
+            where = f"{len(written)} files to {out}"
+        else:
+            where = f"{len(written)} files, one per part at this width: {written[0].name} to {written[-1].name}"
         self.statusBar().showMessage(f"Wrote {where}" + (f" (drawn with {engine})" if fmt != "dot" else ""))
         return written
 
