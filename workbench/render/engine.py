@@ -184,7 +184,7 @@ def cache_dir() -> Path:
     if sys.platform == "darwin":
         return home / "Library" / "Caches" / "LearningProcessWorkbench"
     base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base and os.path.isabs(base) else home / ".cache") / "learning-process-workbench"
+    return (Path(base) if base and os.path.isabs(base) else home / ".cache") / "LearningProcessWorkbench"
 
 
 def _wasmtime_version() -> str:
