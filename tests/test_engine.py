@@ -262,13 +262,32 @@ def test_compiled_module_is_cached_and_reused(fresh_cache):
     assert wasmtime  # the name tells the version the file was made by
 
 
+@pytest.fixture(scope="module")
+def sound_cache(tmp_path_factory):
+    """(file name, bytes) of a sound cached module, made once for the module."""
+    folder = tmp_path_factory.mktemp("sound-cache")
+    old = os.environ.get("WORKBENCH_CACHE_DIR")
+    os.environ["WORKBENCH_CACHE_DIR"] = str(folder)
+    try:
+        engine._wasm_backend.cache_clear()
+        engine._wasm_backend()
+        (path,) = folder.iterdir()
+        return path.name, path.read_bytes()
+    finally:
+        engine._wasm_backend.cache_clear()
+        if old is None:
+            os.environ.pop("WORKBENCH_CACHE_DIR")
+        else:
+            os.environ["WORKBENCH_CACHE_DIR"] = old
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "garbage-with-good-digest"])
-def test_damaged_cache_is_ignored_and_rebuilt(fresh_cache, damage):
+def test_damaged_cache_is_ignored_and_rebuilt(fresh_cache, sound_cache, damage):
     import hashlib
 
-    assert draw_once() == "compiled"
-    (path,) = fresh_cache.iterdir()
-    blob = path.read_bytes()
+    name, blob = sound_cache
+    fresh_cache.mkdir()
+    path = fresh_cache / name
     if damage == "truncate":
         path.write_bytes(blob[: len(blob) // 2])
     elif damage == "flip":
@@ -280,7 +299,14 @@ def test_damaged_cache_is_ignored_and_rebuilt(fresh_cache, damage):
         path.write_bytes(engine._MAGIC + hashlib.sha256(payload).digest() + payload)
     assert draw_once() == "compiled"
     assert draw_once() == "cache"  # rebuilt sound
-    assert [p.name for p in fresh_cache.iterdir()] == [path.name]  # no temporary files left
+    assert [p.name for p in fresh_cache.iterdir()] == [name]  # no temporary files left
+
+
+def test_a_sound_cache_is_used(fresh_cache, sound_cache):
+    name, blob = sound_cache
+    fresh_cache.mkdir()
+    (fresh_cache / name).write_bytes(blob)
+    assert draw_once() == "cache"
 
 
 def test_unusable_cache_only_costs_time(fresh_cache):
