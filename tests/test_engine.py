@@ -373,8 +373,9 @@ def test_a_label_with_empty_lines_draws_again_and_again():
     assert str(text.label("", "I")) == " \\nI"
     source = 'digraph { a [label="%s" pos="10,10!"] }' % text.label("", "I", "")
     engine._wasm_backend.cache_clear()
-    for _ in range(20):
-        assert engine.svg(source, "wasm").engine == "Graphviz (WebAssembly, in-process)"
+    backend = engine._wasm_backend()
+    for _ in range(20):  # one instance, no retry: it must not crash
+        backend.render(source, format="svg", engine=engine.LAYOUT)
 
 
 def test_a_crashed_webassembly_instance_is_replaced(monkeypatch):
@@ -384,3 +385,13 @@ def test_a_crashed_webassembly_instance_is_replaced(monkeypatch):
     monkeypatch.setattr(engine, "dot_version", lambda: None)  # no fallback: the retry must do it
     for _ in range(20):
         assert engine.svg(crasher, "wasm").engine == "Graphviz (WebAssembly, in-process)"
+
+
+def test_every_line_of_a_label_has_text():
+    assert text.esc("") == " " and text.esc("\n\t") == " "
+    from workbench.render.diagram import _esc_lines
+    source = 'digraph { a [label="%s" pos="10,10!"] }' % _esc_lines(["", "I", ""])
+    engine._wasm_backend.cache_clear()
+    backend = engine._wasm_backend()
+    for _ in range(12):  # one instance, no retry: it must not crash
+        backend.render(source, format="svg", engine=engine.LAYOUT)

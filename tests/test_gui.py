@@ -301,7 +301,7 @@ def test_diagram_redraws_after_an_edit(jm_window, qtbot):
     w.controller.set_field("events", "brw", "e1", "title", "Strategic sourcing starts")
     qtbot.waitUntil(lambda: w.diagram_tab.svg is not None and b"Strategic sourcing starts" in w.diagram_tab.svg,
                     timeout=5000)
-    (out,) = w.diagram_tab.export(str(w.session.path.parent / "brw.png"))
+    out = w.diagram_tab.export(str(w.session.path.parent / "brw.png"))
     assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 
@@ -315,7 +315,7 @@ def test_diagram_tab_export_draws_the_selected_firm_as_it_is_now(jm_window):
     w.tabs.setCurrentWidget(w.events_tab)
     w.select_firm("rsl")
     w.controller.set_field("events", "rsl", "e1", "title", "A freshly renamed event")
-    (out,) = w.diagram_tab.export(str(w.session.path.parent / "chosen.svg"))
+    out = w.diagram_tab.export(str(w.session.path.parent / "chosen.svg"))
     svg = open(out, "rb").read()
     assert b"A freshly renamed event" in svg and b"Main customer moves" not in svg
 

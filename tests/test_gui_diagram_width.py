@@ -80,7 +80,9 @@ def test_the_tab_draws_for_a4_portrait_in_parts_and_exports_each(long_window, qt
 
     (tmp_path / "out").mkdir()
     (tmp_path / "pdf").mkdir()
-    written = tab.export(str(tmp_path / "out" / "firm0.svg"))
+    first = tab.export(str(tmp_path / "out" / "firm0.svg"))
+    written = tab.written
+    assert first == written[0]
     assert [p.rsplit("/", 1)[-1] for p in written] == [f"firm0-{i}.svg" for i in range(1, parts + 1)]
     for path in written:
         data = open(path, "rb").read()
@@ -88,7 +90,8 @@ def test_the_tab_draws_for_a4_portrait_in_parts_and_exports_each(long_window, qt
     assert not (tmp_path / "out" / "firm0.svg").exists()
 
     # PDF too, one per part
-    written = tab.export(str(tmp_path / "pdf" / "firm0.pdf"))
+    tab.export(str(tmp_path / "pdf" / "firm0.pdf"))
+    written = tab.written
     assert len(written) == parts and all(open(p, "rb").read(5) == b"%PDF-" for p in written)
 
     # back to the screen: one drawing again, the part box hidden
@@ -117,7 +120,7 @@ def test_a_typed_width(long_window, qtbot):
 def test_the_tab_refuses_a_name_that_says_another_format(long_window, errors, tmp_path):
     tab = long_window.diagram_tab
     tab.redraw()
-    assert tab.export(str(tmp_path / "z.jpg")) == []
+    assert tab.export(str(tmp_path / "z.jpg")) is None and tab.written == []
     assert "cannot be written as .jpg" in errors[-1][1]
     assert list(tmp_path.glob("z*")) == []
 

@@ -188,6 +188,7 @@ class DiagramTab(LazyTab):
         self._auto_fit = True
         self._note = ""  # how many events the Code choice kept, for the status line
         self.figures: list = []  # render.diagram.Figure: the drawing for the width chosen, in parts
+        self.written: list[str] = []  # the files the last export wrote
         self.drawn_by = ""
 
     def _width_changed(self) -> None:
@@ -355,11 +356,16 @@ class DiagramTab(LazyTab):
 
     FILTERS = {"SVG (*.svg)": "svg", "PNG (*.png)": "png", "PDF (*.pdf)": "pdf"}
 
-    def export(self, path: str | None = None) -> list[str]:
+    def export(self, path: str | None = None) -> str | None:
         """Write the drawing as it is now to ``path`` (asked for when None),
         in the format its name says: one file, or for a width that needs
         several figures one per part (NAME-1.svg, NAME-2.svg, ...). Returns
-        the files written ([] when cancelled or refused, with a message)."""
+        the file written (with parts, the first; ``self.written`` lists them
+        all), or None when cancelled or refused (with a message)."""
+        self.written = self._export(path)
+        return self.written[0] if self.written else None
+
+    def _export(self, path: str | None) -> list[str]:
         from .. import services
         from ..io.files import atomic_write_bytes
         from ..render import engine

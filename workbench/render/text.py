@@ -91,8 +91,9 @@ def wrap(text: str, width: int, max_lines: int) -> list[str]:
 def esc(text: str, limit: int = LABEL_BYTES) -> str:
     """One line of escString text: XML-clean, at most ``limit`` bytes in the
     DOT text, backslashes doubled so that ``\\N``, ``\\l`` and friends stay
-    literal."""
-    return bound(" ".join(clean_text(text).split()), limit).replace("\\", "\\\\")
+    literal. An empty line is a space: a label starting with an empty line
+    ("\\nI") crashes the WebAssembly Graphviz a few drawings later."""
+    return (bound(" ".join(clean_text(text).split()), limit) or " ").replace("\\", "\\\\")
 
 
 def label(*lines: str, limit: int = LABEL_BYTES) -> graphviz.quoting.NoHtml:
