@@ -115,6 +115,32 @@ def label(*lines: str, limit: int = LABEL_BYTES) -> graphviz.quoting.NoHtml:
     return graphviz.nohtml("\\n".join(line.replace("\\", "\\\\") for line in out))
 
 
+BLOCK_BYTES = 8000
+
+
+def lines_label(lines, just: str = "n", limit: int = BLOCK_BYTES) -> graphviz.quoting.NoHtml:
+    """A label of many lines (a wrapped title, a table of notes), each line
+    ended by ``\\n`` (centred) or joined by ``\\l`` (left-justified, the last
+    one ended too), at most ``limit`` bytes in the DOT text: the lines that
+    would pass it are left out and the last one kept ends in an ellipsis."""
+    sep = f"\\{just}"
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        one = esc(line)
+        cost = len(one.encode("utf-8")) + one.count('"') + len(sep)
+        if used + cost > limit:
+            if out:
+                out[-1] = out[-1].rstrip(" …") + " …" if not out[-1].endswith("…") else out[-1]
+            else:
+                out.append(esc(line, limit // 2))
+            break
+        out.append(one)
+        used += cost
+    text = sep.join(out)
+    return graphviz.nohtml(text + (sep if just == "l" else ""))
+
+
 def shorten(text: str, limit: int) -> str:
     flat = " ".join(clean_text(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
