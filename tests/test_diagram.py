@@ -128,9 +128,13 @@ def test_explicit_links_are_drawn_instead_of_the_list(jm):
 def test_legend(jm, which):
     svg = engine.svg(process_graph(jm, jm.firm("rsl")).source, which).data
     text = " ".join(t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text"))
-    for word in ("Key", "Normative", "Mimetic", "Coercive", "Overlapping", "Critical",
-                 "Feed-forward", "Feedback", "Within stage", "External", "Internal", "Routine"):
+    # the marks RSL's drawing uses, and only those (it is a mimetic case: no other type)
+    for word in ("Key", "Mimetic", "Critical incident", "Feed-forward", "Feedback", "Within stage",
+                 "External source", "Internal source", "Knowledge from a source", "two-way", "Routine",
+                 "Event builds the routine"):
         assert word in text, word
+    for word in ("Normative", "Coercive", "More than one type", "Not yet coded"):
+        assert word not in text, word
     classes = [c for c, _ in groups(svg).values()]
     assert any("legend feedback" in c for c in classes)
 

@@ -326,6 +326,14 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
     options = dg.Options(sources=sources, routines=routines, width=width)
     drawn_by = ""
     written = []
+    planned = {path for path, _ in targets}
+
+    def part_path(path: Path, part: int) -> Path:
+        """NAME-2.EXT for a drawing's second page; NAME-part2.EXT where
+        NAME-2.EXT is another firm's file (a firm whose id ends in -2)."""
+        named = path.with_name(f"{path.stem}-{part}{path.suffix}")
+        return named if named not in planned else path.with_name(f"{path.stem}-part{part}{path.suffix}")
+
     for path, firm in targets:
         with explained(study_path):
             figures = (dg.process_figures(study, firm, options) if kind == "process"
@@ -333,7 +341,7 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
         title = f"{firm.name if firm else study.title}: {kind}"
         drawn_all = []
         for fig in figures:
-            part = path if fig.parts == 1 else path.with_name(f"{path.stem}-{fig.part}{path.suffix}")
+            part = path if fig.parts == 1 else part_path(path, fig.part)
             drawn = eng.draw(fig.for_file().source, fmt, engine=engine, dpi=dpi,
                              title=title + (f", part {fig.part} of {fig.parts}" if fig.parts > 1 else ""))
             drawn_all.append((part, drawn))

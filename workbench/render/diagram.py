@@ -1,7 +1,13 @@
 """Process diagrams of a firm's learning, and the framework figure, as
 Graphviz graphs (built with the ``graphviz`` package).
 
-The layout is ours: swimlanes for the levels (inter-organisation at the top,
+Two drawings of a process. For print, ``process_figures`` with
+``Options(width=points)``: the levels as columns, time down the page, text
+at 7.5 pt or more at that width, over as many figures as the page height
+needs (see "figures for a page width" below). For the screen,
+``process_graph`` (``width=None``): one unbounded drawing, described next.
+
+The screen layout is ours: swimlanes for the levels (inter-organisation at the top,
 individual at the bottom), time running left to right in event order. Every
 node is pinned (``pos="x,y!"``) and the graph is drawn by Graphviz's ``nop2``
 layout, which keeps the positions and routes the edges; the lanes are drawn
@@ -122,6 +128,7 @@ class Options:
     sources: bool = True
     routines: bool = True
     width: float | None = None  # points; None: one unbounded drawing (the screen)
+    height: float | None = None  # points a figure may take; None: page_height(width)
 
 
 @dataclass
@@ -508,63 +515,74 @@ def process_graph(study: Study, firm: Firm, options: Options | None = None) -> g
     _draw_flows(g, firm, lay)
     _draw_sources(g, firm, lay)
     _draw_routines(g, firm, lay)
-    _legend(g, firm.id, sources=bool(lay.sources), routines=bool(lay.routines))
+    _legend(g, firm.id, _screen_marks(firm, lay))
     return g
 
 
-def _legend(g: graphviz.Digraph, scope: str, sources: bool = True, routines: bool = True,
-            events: bool = True) -> None:
-    """The key, along the bottom: fills, marks and line styles."""
-    voc = vocabulary()
+def _screen_marks(firm: Firm, lay: _Layout) -> set:
+    """The marks the screen drawing uses, for its key (as _key_items names them)."""
     pal = _palette()
-    colour = pal.colour
+    marks: set = set()
+    for e in lay.events:
+        types = [t for t in e.learning_types or () if t in pal.type_fill]
+        if not e.stages or not types:
+            marks.add(("uncoded",))
+            marks.update(("type", t) for t in types[:1])
+        else:
+            marks.update(("type", t) for t in types)
+            if len(types) > 1:
+                marks.add(("overlap",))
+        if e.is_critical:
+            marks.add(("critical",))
+    for link in firm_links(firm):
+        if link.source in lay.ev_x and link.target in lay.ev_x:
+            marks.add(("flow", link.flow))
+    arrow = vocabulary().term_values("directions", "arrow")
+    by_id = {s.id: s for s in lay.sources}
+    routines = {r.id for r in lay.routines}
+    for s in lay.sources:
+        marks.add(("external",) if s.is_external else ("internal",))
+    for e in lay.events:
+        for sid in e.sources or ():
+            if sid in by_id:
+                marks.add(("involves", arrow[by_id[sid].effective_direction]))
+        if any(rid in routines for rid in e.routines or ()):
+            marks.add(("builds",))
+    if lay.routines:
+        marks.add(("routine",))
+    return marks
+
+
+def _legend(g: graphviz.Digraph, scope: str, marks: set) -> None:
+    """The key of the screen drawing, along the bottom: the marks it uses
+    (``_key_items``) and only those."""
     y = LEGEND_H - 30
     x = LEFT
     with g.subgraph(name="legend") as lg:
         lg.node("legend-title", label="Key", shape="plaintext", fontsize="11",
                 pos=_pos(40, y), id=_safe_id("legend", scope), **{"class": "legend"})
-        if events:
-            types = voc.ids("learning_types")
-            for t in types:
-                term = voc.term("learning_types", t)
-                lg.node(f"legend-{t}", label=label(term.label, f"({term.extra.get('short', '')})"),
-                        shape="box", style="filled", fillcolor=pal.type_fill[t], color=pal.type_line[t],
-                        fontsize="8", width="1.6", pos=_pos(x + 58, y), **{"class": "legend"})
-                x += 126
-            lg.node("legend-overlap", label=label("Overlapping", "types"), shape="box", style="striped",
-                    fillcolor=f"{pal.type_fill[types[0]]};0.66:{pal.type_fill[types[-1]]};0.34",
-                    color=pal.type_line[types[0]], fontsize="9", width="1.0", pos=_pos(x + 40, y),
-                    **{"class": "legend"})
-            x += 92
-            lg.node("legend-critical", label=label("Critical", "incident"), shape="box", peripheries="2",
-                    penwidth="2.2", color=colour["critical"], fontsize="9", width="1.0", pos=_pos(x + 40, y),
-                    **{"class": "legend"})
-            x += 92
-            lg.node("legend-uncoded", label=label("Not yet", "coded"), shape="box", style="filled,dashed",
-                    fillcolor=colour["uncoded_fill"], color=colour["uncoded_line"], fontsize="9", width="1.0",
-                    pos=_pos(x + 40, y), **{"class": "legend"})
-            x += 110
-        for flow in voc.ids("flows"):
-            a, b = f"legend-{flow}-a", f"legend-{flow}-b"
-            lg.node(a, label="", shape="point", width="0.02", style="invis", pos=_pos(x, y))
-            lg.node(b, label="", shape="point", width="0.02", style="invis", pos=_pos(x + 60, y))
-            lg.edge(a, b, **pal.flow_style[flow], **{"class": f"legend {flow}"})
-            lg.node(f"legend-{flow}-text", label=label(voc.label("flows", flow)),
-                    shape="plaintext", fontsize="9", pos=_pos(x + 30, y - 16), **{"class": "legend"})
-            x += 95
-        if sources:
-            lg.node("legend-ext", label=label("External", "source"), shape="ellipse", style="filled",
-                    fillcolor=colour["source_fill"], color=colour["node_line"], fontsize="8", width="0.95",
-                    pos=_pos(x + 35, y), **{"class": "legend"})
-            x += 88
-            lg.node("legend-int", label=label("Internal", "source"), shape="oval", style="filled,dashed",
-                    fillcolor=colour["internal_source_fill"], color=colour["node_line"], fontsize="8",
-                    width="0.95", pos=_pos(x + 35, y), **{"class": "legend"})
-            x += 88
-        if routines:
-            lg.node("legend-routine", label=label("Routine", "built"), shape="component", style="filled",
-                    fillcolor=colour["routine_fill"], color=colour["node_line"], fontsize="8", width="0.95",
-                    pos=_pos(x + 35, y), **{"class": "legend"})
+        for i, (kind, attrs, text) in enumerate(_key_items(marks, screen=True)):
+            lines = grid.fit(text, 9, 150)
+            tw = grid.widest(lines, 9)
+            if kind == "box":
+                lg.node(f"legend-{i}", label="", **dict(dict(shape="box"), **attrs), width=_in(28), height=_in(16),
+                        pos=_pos(x + 14, y), **{"class": "legend"})
+            else:
+                a, b = f"legend-{i}-a", f"legend-{i}-b"
+                lg.node(a, label="", shape="point", width="0.02", style="invis", pos=_pos(x, y))
+                lg.node(b, label="", shape="point", width="0.02", style="invis", pos=_pos(x + 28, y))
+                lg.edge(a, b, **attrs, **{"class": f"legend {_legend_class(attrs)}"})
+            lg.node(f"legend-{i}-text", label=label(*lines), shape="plaintext", fontsize="9",
+                    width=_in(tw + 4), pos=_pos(x + 34 + tw / 2, y), **{"class": "legend"})
+            x += 34 + tw + 18
+
+
+def _legend_class(attrs: dict) -> str:
+    """The flow a key line stands for (its class in the SVG), from its style."""
+    for flow, style in _palette().flow_style.items():
+        if flow and style.get("style") == attrs.get("style") and style.get("color") == attrs.get("color"):
+            return flow
+    return "mark"
 
 
 # --------------------------------------------------------------------------- framework figure
@@ -613,6 +631,14 @@ def flow_totals(firms: list[Firm]) -> dict[str, int]:
 
 FONT_MIN = 7.5              # points: the smallest text of a printed figure
 PAGE_HEIGHT = 24.7 * 72 / 2.54 * 0.88   # an A4 text height, less room for the caption
+LANDSCAPE_HEIGHT = 16.0 * 72 / 2.54 * 0.88   # the same on an A4 page on its side
+
+
+def page_height(width: float) -> float:
+    """The height a figure drawn for ``width`` may take: an A4 portrait
+    page's text height (less room for a caption) for the width of a portrait
+    page (A4 or Letter), else a landscape page's."""
+    return PAGE_HEIGHT if width <= 17.5 * 72 / 2.54 else LANDSCAPE_HEIGHT
 PAD = 4.0                   # points Graphviz adds around the drawing (pad)
 GUTTER = 14.0               # between columns: room for edges
 ROW_GAP = 18.0              # between rows: room for edges and arrowheads
@@ -702,12 +728,13 @@ def _event_cell(e: Event, number: int, col: int, m: _Measure, notes: _Notes) -> 
     strips = max(len(types) - 1, 0) if e.stages and types else 0
     tw = m.text_w(strips)
     head = f"{number}" + (f". {clean(e.time_label())}" if e.time_label() else "")
-    if e.is_critical:
-        both = f"{head} · critical incident"
-        lines = grid.fit(both, m.fs, tw) if grid.text_width(both, m.fs) <= tw else \
-            grid.fit(head, m.fs, tw) + grid.fit("critical incident", m.fs, tw)
+    if len(grid.fit(head, m.fs, tw)) > 2:  # a time too long for the box
+        head = f"{number}. (time: see note {notes.add(e.time_label())})"
+    both = f"{head} · critical incident"
+    if e.is_critical and grid.text_width(both, m.fs) <= tw:
+        lines = grid.fit(both, m.fs, tw)
     else:
-        lines = grid.fit(head, m.fs, tw)
+        lines = grid.fit(head, m.fs, tw) + (grid.fit("critical incident", m.fs, tw) if e.is_critical else [])
     lines += _fit_or_note(e.title, m.fs, tw, notes, MAX_TITLE_LINES, "title")
     stages = [all_stages()[s].label for s in e.stages or () if s in all_stages()]
     codes = " + ".join(stages) if stages else "not yet coded"
@@ -728,7 +755,10 @@ def _source_cell(s: Source, col: int, m: _Measure, notes: _Notes) -> _Cell:
     kind = vocabulary().label("source_kinds", s.kind)
     tw = m.text_w()
     lines = _fit_or_note(s.name, m.fs, tw, notes, MAX_NAME_LINES, "source")
-    lines += grid.fit(f"({kind}{', strategic' if s.strategic else ''})", m.fs, tw)
+    said = kind.lower() in clean(s.name).lower()  # "Roger Watson (owner-manager)" says its kind already
+    if not said or s.strategic:
+        lines += grid.fit(f"({'' if said else kind}{', ' if not said and s.strategic else ''}"
+                          f"{'strategic' if s.strategic else ''})", m.fs, tw)
     colour = _palette().colour
     ext = s.is_external
     attrs = dict(shape="box", style="rounded,filled" + ("" if ext else ",dashed"),
@@ -866,7 +896,7 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
     m = _Measure(options.width, len(lanes))
     notes = _Notes()
 
-    title_lines = grid.fit(title, 10.0, m.width)
+    title_lines = _title_lines(title, m.width, notes)
     title_h = len(title_lines) * 10.0 * grid.LINE + 8
     head_lines, head_h = _lane_headers(lanes, m, title_h)
 
@@ -968,6 +998,10 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
             st = cell.attrs.get("style", "")
             if "dashed" in st:
                 marks.add(("uncoded",))
+                fill = cell.attrs.get("fillcolor")
+                for t in (e.learning_types or ())[:1]:  # its type's tint, though not coded to a stage
+                    if fill == _palette().type_fill.get(t):
+                        marks.add(("type", t))
             else:
                 for t in (e.learning_types or ())[:1]:
                     marks.add(("type", t))
@@ -1015,9 +1049,10 @@ def _route_all(g: grid.Grid, wanted: list) -> list:
     return out
 
 
-def _key_items(marks: set) -> list[tuple[str, dict, str]]:
+def _key_items(marks: set, screen: bool = False) -> list[tuple[str, dict, str]]:
     """The key's entries for the marks a figure uses, in a fixed order:
-    (kind of swatch, its attributes, text)."""
+    (kind of swatch, its attributes, text). ``screen``: sources are ellipses
+    there, rounded boxes in print."""
     voc = vocabulary()
     pal = _palette()
     colour = pal.colour
@@ -1039,16 +1074,17 @@ def _key_items(marks: set) -> list[tuple[str, dict, str]]:
                                   color=colour["uncoded_line"]), "Not yet coded"))
     if ("critical",) in marks:
         items.append(("box", dict(peripheries="2", penwidth="2.2", color=colour["critical"], style="filled",
-                                  fillcolor="#FFFFFF"), "Critical incident"))
+                                  fillcolor="white"), "Critical incident"))
     for flow in list(voc.ids("flows")) + [None]:
         if ("flow", flow) in marks:
             items.append(("edge", dict(pal.flow_style[flow], arrowhead="normal"),
                           voc.label("flows", flow) if flow else "Not yet coded (no flow)"))
     if ("external",) in marks:
-        items.append(("box", dict(shape="box", style="rounded,filled", fillcolor=colour["source_fill"],
-                                  color=colour["node_line"]), "External source"))
+        items.append(("box", dict(shape="ellipse" if screen else "box", style="filled" if screen else "rounded,filled",
+                                  fillcolor=colour["source_fill"], color=colour["node_line"]), "External source"))
     if ("internal",) in marks:
-        items.append(("box", dict(shape="box", style="rounded,filled,dashed",
+        items.append(("box", dict(shape="ellipse" if screen else "box",
+                                  style="filled,dashed" if screen else "rounded,filled,dashed",
                                   fillcolor=colour["internal_source_fill"], color=colour["node_line"]),
                       "Internal source"))
     words = {"forward": "Knowledge from a source", "back": "Knowledge to a source",
@@ -1081,14 +1117,14 @@ def _key_layout(items: list, width: float, top: float, fs: float) -> tuple[list,
     """Place the key's entries in lines across the width: returns
     [(kind, attrs, lines, swatch x, y, text x, text w)] and the bottom."""
     placed = []
-    x, y = 0.0, top + fs * grid.LINE + 6   # below the word "Key"
-    line_h = 0.0
+    x, y = grid.text_width("Key:", fs) + 8, top   # after the word "Key:"
+    line_h = fs * grid.LINE
     for kind, attrs, text in items:
         lines = grid.fit(text, fs, width - SWATCH_W - 6)
         tw = grid.widest(lines, fs)
-        w = SWATCH_W + 4 + tw + 14
-        if x > 0 and x + w > width:
-            x, y = 0.0, y + line_h + 4
+        w = SWATCH_W + 4 + tw + 10
+        if x > 0 and x + w - 10 > width:
+            x, y = 0.0, y + line_h + 3
             line_h = 0.0
         h = max(SWATCH_H, len(lines) * fs * grid.LINE)
         placed.append((kind, attrs, lines, x, y, h, tw))
@@ -1098,10 +1134,14 @@ def _key_layout(items: list, width: float, top: float, fs: float) -> tuple[list,
 
 
 def _notes_layout(notes: list, width: float, fs: float) -> list[tuple[list[str], float]]:
+    """The notes as blocks of text, a long note in several blocks (a label
+    of more than 16384 characters is more than Graphviz 2.43 reads)."""
     out = []
     for n, text in notes:
         lines = grid.fit(f"{n}. {text}", fs, width - 4)
-        out.append((lines, len(lines) * fs * grid.LINE))
+        for i in range(0, len(lines), 40):
+            block = lines[i:i + 40]
+            out.append((block, len(block) * fs * grid.LINE - (0 if i + 40 >= len(lines) else 2)))
     return out
 
 
@@ -1139,7 +1179,9 @@ class _Emit:
         self.bg.rect(x0, self.h - y1, x1, self.h - y0, fill, line)
 
     def key(self, placed: list, top: float, fs: float, scope: str) -> None:
-        self.text("legend-title", ["Key"], 0, top, fs, id=_safe_id("legend", scope), **{"class": "legend"})
+        first_h = placed[0][5] if placed else SWATCH_H
+        self.text("legend-title", ["Key:"], 0, top + (first_h - fs * grid.LINE) / 2, fs,
+                  id=_safe_id("legend", scope), **{"class": "legend"})
         for i, (kind, attrs, lines, x, y, h, tw) in enumerate(placed):
             cy = y + h / 2
             if kind == "box":
@@ -1170,11 +1212,35 @@ class _Emit:
         return self.g
 
 
-def _process_title(study: Study, firm: Firm, fw: Framework, part: int, parts: int, span: str) -> str:
-    base = f"{clean(firm.name)}: learning process ({fw.name}){_limit_text(study, [firm])}"
+def _full_limit_text(study: Study, firms: list[Firm]) -> str:
+    """What a title adds for firms narrowed to a code, the code's name whole."""
+    narrowed = next((f for f in firms if isinstance(f, NarrowedFirm)), None)
+    if narrowed is None:
+        return ""
+    code = study.code(narrowed.code)
+    return f", only events coded “{clean(code.name if code else narrowed.code)}”"
+
+
+def _process_title(study: Study, firm: Firm, fw: Framework, part: int, parts: int, span: str) -> tuple[str, str]:
+    """The title as (the part naming the firm, the rest)."""
+    rest = f": learning process ({fw.name})"
     if parts > 1:
-        base += f", part {part} of {parts}: {span}" + (" (continued)" if part > 1 else "")
-    return base
+        rest += f", part {part} of {parts}: {span}" + (" (continued)" if part > 1 else "")
+    return clean(firm.name) + _full_limit_text(study, [firm]), rest
+
+
+MAX_HEADING_LINES = 3
+
+
+def _title_lines(title: tuple[str, str], width: float, notes: _Notes) -> list[str]:
+    """The title wrapped at 10 pt; a name too long for three lines goes to
+    the figure's first note and the title says so."""
+    name, rest = title
+    lines = grid.fit(name + rest, 10.0, width)
+    if len(lines) <= MAX_HEADING_LINES:
+        return lines
+    n = notes.add(name)
+    return grid.fit(f"(Name: see note {n}){rest}", 10.0, width)
 
 
 def _draw_process(study: Study, firm: Firm, fw: Framework, d: _Drawn, with_notes: bool) -> tuple:
@@ -1260,7 +1326,7 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
     fw = study.framework_def()
     events = firm.event_list
     n = len(events)
-    limit = PAGE_HEIGHT
+    limit = options.height or page_height(options.width)
 
     ix = _FirmIndex(firm)
 
@@ -1276,10 +1342,13 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
 
     sizes: dict[tuple[int, int], float] = {}
 
-    def fits(lo: int, hi: int, height: float) -> bool:
+    def size(lo: int, hi: int) -> float:
         if (lo, hi) not in sizes:
             sizes[(lo, hi)] = measure(lo, hi, hi == n)
-        return sizes[(lo, hi)] <= height
+        return sizes[(lo, hi)]
+
+    def fits(lo: int, hi: int, height: float) -> bool:
+        return size(lo, hi) <= height
 
     def split(height: float) -> list[_Part]:
         """Events to parts, each as long as fits in ``height``, broken
@@ -1290,9 +1359,9 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
             hi = lo + 1
             while hi < n and fits(lo, hi + 1, height):
                 hi += 1
-            if hi < n:
-                for k in range(hi - 1, lo + max(1, (hi - lo) * 6 // 10) - 1, -1):
-                    if k > lo and events[k].phase != events[k - 1].phase:
+            if hi < n:  # a break where the phase changes, if the part still fills 60% of the page
+                for k in range(hi - 1, lo, -1):
+                    if events[k].phase != events[k - 1].phase and size(lo, k) >= 0.6 * limit:
                         hi = k
                         break
             out.append(_Part(lo, hi))
@@ -1351,17 +1420,19 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
     stages = sorted(fw.stages, key=lambda st: (st.order, st.id))
     name = clean(firm.name if firm is not None else study.title)
     totals = flow_totals(firms)
-    title = (f"{name}: {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
-             f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
-             f"within stage {totals[WITHIN]}){_limit_text(study, firms)}")
+    rest = (f": {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
+            f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
+            f"within stage {totals[WITHIN]})")
+    title = (name + _full_limit_text(study, firms), rest)
 
     probe = _Measure(width, len(stages))
     lane_lines = {lane: grid.fit(_lane_label(lane), probe.fs + 0.5, 74) for lane in lanes}
     left = max(grid.widest(v, probe.fs + 0.5) for v in lane_lines.values()) + 10
     m = _Measure(width, len(stages), left=left)
-    title_lines = grid.fit(title, 10.0, m.width)
+    notes = _Notes()
+    title_lines = _title_lines(title, m.width, notes)
     title_h = len(title_lines) * 10.0 * grid.LINE + 10
-    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h)
+    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h, track=3.0)  # room between the counted lines
     cells: dict[str, _Cell] = {}
     row_of = {lane: i for i, lane in enumerate(lanes)}
     for c, st in enumerate(stages):
@@ -1399,32 +1470,55 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
     edges = _route_all(g, wanted)
     key_top = bottom + 10
     placed, key_bottom = _key_layout(_key_items(marks), m.width, key_top, m.fs)
-    height = key_bottom + 6
-    em = _Emit(_safe_id("framework", scope), _safe_id("framework", scope), f"{fw.name}: {name}", height, m.width)
-    em.text("title", title_lines, 0, 2, 10.0, **{"class": "title"})
-    for r, lane in enumerate(lanes):
-        y0, y1 = g.row_y[r]
-        em.rect(0, y0 - g.gap / 2 + 1, m.width, y1 + g.gap / 2 - 1, pal.lane_fill[lane], pal.colour["lane_border"])
-        lines = lane_lines[lane]
-        em.text(f"lane-{lane}", lines, 4, (y0 + y1) / 2 - len(lines) * (m.fs + 0.5) * grid.LINE / 2, m.fs + 0.5,
-                fontcolor=pal.colour["lane_text"], **{"class": "lane"})
-    for key, cell in cells.items():
-        b = g.boxes[key]
-        st = cell.obj
-        em.node(_safe_id("stage", st.id), b.cx, b.cy, b.x1 - b.x0, b.y1 - b.y0, label=_esc_lines(cell.lines),
-                fontsize=f"{m.fs + 0.5:g}", shape="box", style="rounded,filled", fillcolor=pal.colour["stage_fill"],
-                color=pal.colour["stage_line"], penwidth="1.4", tooltip=_tip(f"{st.label}: {st.definition}"),
-                id=_safe_id("stage", scope, st.id), **{"class": "stage"})
-    for kind, a, b, attrs, heads, eid, pts in edges:
-        em.edge(_safe_id("stage", a.split(":", 1)[1]), _safe_id("stage", b.split(":", 1)[1]), pts, heads[0],
-                heads[1], id=eid, **attrs)
-        # the count, on the longest straight piece of the path
-        p, q = max(zip(pts, pts[1:]), key=lambda pq: abs(pq[0][0] - pq[1][0]) + abs(pq[0][1] - pq[1][1]))
-        text = str(counts[eid])
-        tw = grid.text_width(text, m.fs) + 2
-        em.node(f"count-{eid}", (p[0] + q[0]) / 2, (p[1] + q[1]) / 2, tw, m.fs * grid.LINE,
-                label=_esc_lines([text]), shape="plaintext", fontsize=f"{m.fs:g}", style="filled",
-                fillcolor="white", **{"class": "count"})
-    em.key(placed, key_top, m.fs, scope)
-    graph = em.finish()
-    return [Figure(graph, 1, 1, "", [], m.width + 2 * PAD + 1, height + 2 * PAD + 1)]
+
+    def emit(with_notes: bool):
+        """The graph, with the notes under it or not, and its height."""
+        notes_laid = _notes_layout(notes.items, m.width, m.fs) if with_notes else []
+        height = key_bottom + 6
+        if notes_laid:
+            height += 8 + m.fs * grid.LINE + sum(h + 2 for _, h in notes_laid)
+        em = _Emit(_safe_id("framework", scope), _safe_id("framework", scope), f"{fw.name}: {name}", height,
+                   m.width)
+        em.text("title", title_lines, 0, 2, 10.0, **{"class": "title"})
+        for r, lane in enumerate(lanes):
+            y0, y1 = g.row_y[r]
+            em.rect(0, y0 - g.gap / 2 + 1, m.width, y1 + g.gap / 2 - 1, pal.lane_fill[lane], pal.colour["lane_border"])
+            lines = lane_lines[lane]
+            em.text(f"lane-{lane}", lines, 4, (y0 + y1) / 2 - len(lines) * (m.fs + 0.5) * grid.LINE / 2, m.fs + 0.5,
+                    fontcolor=pal.colour["lane_text"], **{"class": "lane"})
+        for key, cell in cells.items():
+            b = g.boxes[key]
+            st = cell.obj
+            em.node(_safe_id("stage", st.id), b.cx, b.cy, b.x1 - b.x0, b.y1 - b.y0, label=_esc_lines(cell.lines),
+                    fontsize=f"{m.fs + 0.5:g}", shape="box", style="rounded,filled", fillcolor=pal.colour["stage_fill"],
+                    color=pal.colour["stage_line"], penwidth="1.4", tooltip=_tip(f"{st.label}: {st.definition}"),
+                    id=_safe_id("stage", scope, st.id), **{"class": "stage"})
+        taken: list[tuple[float, float]] = []
+        for kind, a, b, attrs, heads, eid, pts in edges:
+            em.edge(_safe_id("stage", a.split(":", 1)[1]), _safe_id("stage", b.split(":", 1)[1]), pts, heads[0],
+                    heads[1], id=eid, **attrs)
+            # the count, on the longest straight piece of the path, clear of the counts placed before
+            p, q = max(zip(pts, pts[1:]), key=lambda pq: abs(pq[0][0] - pq[1][0]) + abs(pq[0][1] - pq[1][1]))
+            text = str(counts[eid])
+            tw = grid.text_width(text, m.fs) + 2
+            at = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+            for t in (0.5, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6):
+                at = p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t
+                if all(abs(at[0] - x) > tw + 2 or abs(at[1] - y) > m.fs * grid.LINE for x, y in taken):
+                    break
+            taken.append(at)
+            em.node(f"count-{eid}", at[0], at[1], tw, m.fs * grid.LINE,
+                    label=_esc_lines([text]), shape="plaintext", fontsize=f"{m.fs:g}", style="filled",
+                    fillcolor="white", **{"class": "count"})
+        em.key(placed, key_top, m.fs, scope)
+        if notes_laid:
+            top = key_bottom + 14
+            em.text("notes-title", ["Notes"], 0, top, m.fs, **{"class": "note"})
+            em.notes(notes_laid, top + m.fs * grid.LINE + 2, m.fs)
+        return em.finish(), height
+
+    graph, height = emit(False)
+    fig = Figure(graph, 1, 1, "", list(notes.items), m.width + 2 * PAD + 1, height + 2 * PAD + 1)
+    if notes.items:
+        fig.standalone, fig.standalone_height = emit(True)
+    return [fig]

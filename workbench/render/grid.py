@@ -137,6 +137,7 @@ class Grid:
     col_x: list[tuple[float, float]]
     gap: float
     top: float = 0.0
+    track: float = 1.5   # points between edges sharing a channel (horizontal ones)
     boxes: dict[str, Box] = field(default_factory=dict)
     cells: dict[tuple[int, int], Box] = field(default_factory=dict)
     row_y: list[tuple[float, float]] = field(default_factory=list)
@@ -191,7 +192,7 @@ class Grid:
     def _track(self, channel: tuple, spread: float) -> float:
         k = self._tracks.get(channel, 0)
         self._tracks[channel] = k + 1
-        return ((k % 5) - 2) * spread * 0.75
+        return ((k % 5) - 2) * spread * 0.75 * (self.track / 1.5 if channel[0] == "h" else 1.0)
 
     def _clear(self, col: int, r_from: int, r_to: int) -> bool:
         """No box in column ``col`` in the rows strictly between the two."""
