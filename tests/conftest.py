@@ -4,6 +4,13 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt tests run without a display
+if "WORKBENCH_CACHE_DIR" not in os.environ:  # the compiled WebAssembly module: not in the user's cache
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["WORKBENCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="lpw-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["WORKBENCH_CACHE_DIR"], True)
 
 import pytest
 

@@ -259,7 +259,7 @@ def test_hostile_text_is_safe(which):
     assert len(drawn) == len(firm.events) + len(firm.sources)
 
 
-def test_hostile_text_is_shortened_in_the_node_and_whole_in_the_tooltip():
+def test_hostile_text_is_shortened_in_the_node_and_bounded_in_the_tooltip():
     study = hostile_study()
     firm = study.firms[0]
     svg = engine.svg(process_graph(study, firm).source, "wasm").data
@@ -269,7 +269,9 @@ def test_hostile_text_is_shortened_in_the_node_and_whole_in_the_tooltip():
     assert all(len(line) <= 40 for line in lines)
     assert any(line.endswith("…") for line in lines)
     tip = next(a.get("{http://www.w3.org/1999/xlink}title") for a in g.iter(f"{SVG}a"))
-    assert "x" * 10_000 in tip  # the description, whole
+    from workbench.render.text import TOOLTIP_BYTES
+    assert "x" * 2_500 in tip and tip.endswith("…")  # the description, as much as a tooltip holds
+    assert len(tip.encode("utf-8")) <= TOOLTIP_BYTES
     g = ids[f"event-{firm.id}-h0"][1]
     assert any('"stop" \\N \\G \\l' in (t.text or "") for t in g.iter(f"{SVG}text"))
 

@@ -338,7 +338,7 @@ def test_export_diagrams_dialog_reaches_the_command_line_options(jm_window, monk
     assert dlg.dpi.isEnabled()
     dlg.dpi.setValue(300)
     assert dlg.options() == {"kind": "framework", "scope": "firm", "fmt": "png", "dpi": 300,
-                             "sources": True, "routines": True}
+                             "sources": True, "routines": True, "width": None}
 
     # every firm, PNG, into a folder
     folder = tmp_path / "diagrams"

@@ -11,7 +11,6 @@ import json
 import os
 import sqlite3
 import sys
-import traceback
 
 from . import services
 from .core.errors import WorkbenchError
@@ -758,6 +757,10 @@ def cmd_open(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) == 2 and argv[0] == "open" and not argv[1].startswith("-"):
+        # the window as soon as it can be: without building every command's parser
+        return cmd_open(argparse.Namespace(file=argv[1]))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -787,6 +790,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so briefly; details on request
         _err(f"{PROG}: internal error: {exc.__class__.__name__}: {exc}")
         if os.environ.get("WORKBENCH_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         else:
             _err("(set WORKBENCH_DEBUG=1 to see the details, and please report it)")

@@ -257,6 +257,25 @@ def stats(study_path: str | os.PathLike, firm_id: str | None = None,
         return study_stats(study, firm_ids), study, loaded.warnings
 
 
+DIAGRAM_SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot"}
+
+
+def check_diagram_name(out: str | os.PathLike, fmt: str) -> None:
+    """Refuse (``InputError``) a diagram file whose name says another format
+    than the one it would hold (``z.jpg`` holding SVG); a name without a
+    suffix takes what it is given."""
+    suffix = Path(out).suffix.lower()
+    if not suffix:
+        return
+    said = DIAGRAM_SUFFIXES.get(suffix)
+    if said is None:
+        raise InputError(f"{out}: a diagram cannot be written as {suffix}; name the file .svg, .png, .pdf "
+                         f"or .dot (for a picture to paste, .png)")
+    if said != fmt:
+        raise InputError(f"{out}: the name says {said.upper()} but the format asked for is {fmt.upper()}; "
+                         f"name the file .{fmt}, or ask for {said.upper()}")
+
+
 def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: str | None = None,
             all_firms: bool = False, kind: str = "process", fmt: str = "svg", dpi: int = 150,
             sources: bool = True, routines: bool = True, engine: str = "auto",
@@ -277,6 +296,8 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
         raise InputError(f"unknown kind {kind!r}; choose process or framework")
     if fmt not in eng.FORMATS:
         raise InputError(f"unknown format {fmt!r}; choose one of {', '.join(eng.FORMATS)}")
+    if not all_firms:
+        check_diagram_name(out, fmt)
     # with a firm, only that firm is read
     loaded = load(study_path, [firm_id] if firm_id is not None and not all_firms else None)
     study = loaded.study if code is None else narrow_study(loaded.study, code)

@@ -157,7 +157,40 @@ def run(path: str | None = None, argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     _window = open_window(path, argv)  # held here while the application runs
+    if os.environ.get(QUIT_AFTER_PAINT):
+        _probe = quit_after_first_paint(_window)
     return QApplication.instance().exec()
+
+
+# For bench/gui.py and tests: with this set, ``workbench open`` writes one line
+# to stdout when the window's first paint is over, then quits.
+QUIT_AFTER_PAINT = "WORKBENCH_QUIT_AFTER_FIRST_PAINT"
+
+
+def quit_after_first_paint(window):
+    """Quit the application once ``window`` has been painted the first time
+    (a timer of 0 runs when the paint that the first Paint event begins is
+    over), writing "first paint done" to stdout. Returns the filter to keep."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def done():
+        sys.stdout.write("first paint done\n")
+        sys.stdout.flush()
+        QApplication.instance().quit()
+
+    class FirstPaint(QObject):
+        seen = False
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and not self.seen:
+                self.seen = True
+                QTimer.singleShot(0, done)
+            return False
+
+    probe = FirstPaint(window)
+    window.installEventFilter(probe)
+    return probe
 
 
 def open_window(path: str | None = None, argv: list[str] | None = None):

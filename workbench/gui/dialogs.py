@@ -109,9 +109,20 @@ class DiagramDialog(QDialog):
         show.addWidget(self.sources)
         show.addWidget(self.routines)
         show.addStretch()
+        from .diagram_tab import WidthChoice
+
+        self.width_choice = WidthChoice()
         form.addRow("Draw", self.kind)
         form.addRow("For", self.scope)
         form.addRow("Format", self.format)
+        form.addRow("Width for print", self.width_choice)
+        form.labelForField(self.width_choice).setBuddy(self.width_choice.combo)
+        self.parts_note = QLabel("A process too long for one page at this width is drawn as several "
+                                 "figures: one file each, NAME-1, NAME-2, …")
+        self.parts_note.setWordWrap(True)
+        form.addRow("", self.parts_note)
+        self.width_choice.changed.connect(self._update)
+        self.width_choice.combo.currentIndexChanged.connect(self._update)
         form.addRow("PNG resolution", self.dpi)
         form.addRow("Show", show)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -131,12 +142,26 @@ class DiagramDialog(QDialog):
         self.dpi.setEnabled(self.format.currentData() == "png")
         self.sources.setEnabled(process)
         self.routines.setEnabled(process)
+        self.parts_note.setVisible(process and self.width_choice.combo.currentData() is not None)
+
+    def accept(self) -> None:
+        """OK: refused, with what is accepted, while a typed width cannot be read."""
+        try:
+            self.width_choice.points()
+        except WorkbenchError as exc:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.warning(self, "Width for print", exc.message)
+            self.width_choice.custom.setFocus()
+            return
+        super().accept()
 
     def options(self) -> dict:
         """The choices, as keyword arguments of MainWindow.export_diagrams."""
         return {"kind": self.kind.currentData(), "scope": self.scope.currentData(),
                 "fmt": self.format.currentData(), "dpi": self.dpi.value(),
-                "sources": self.sources.isChecked(), "routines": self.routines.isChecked()}
+                "sources": self.sources.isChecked(), "routines": self.routines.isChecked(),
+                "width": self.width_choice.points()}
 
 
 class ReportDialog(QDialog):

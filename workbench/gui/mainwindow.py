@@ -428,7 +428,8 @@ class MainWindow(QMainWindow):
         for dock in (getattr(self, "codes_dock", None), getattr(self, "search_dock", None)):
             if dock is not None:
                 settings().setValue(f"dock/{dock.objectName()}", dock.isVisible())
-                dock.widget().attach(None)
+                if hasattr(dock.widget(), "attach"):  # a panel, not the placeholder of one never shown
+                    dock.widget().attach(None)
         self.session.close()
         self.session = None
         self.controller = None
@@ -527,22 +528,20 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self) -> None:
         """The Codes and Search docks (built once; shown as they were left),
-        and their entries in the View menu."""
+        and their entries in the View menu. A panel is built when its dock is
+        first shown (``_dock_panel``): hidden, it costs nothing at start-up."""
         from PySide6.QtWidgets import QDockWidget
 
-        from .codes_panel import CodesPanel
-        from .search_panel import SearchPanel
-
         if getattr(self, "codes_dock", None) is None:
-            for name, title, panel, area in (
-                    ("codes", "Codes", CodesPanel(self), Qt.DockWidgetArea.RightDockWidgetArea),
-                    ("search", "Search", SearchPanel(self), Qt.DockWidgetArea.BottomDockWidgetArea)):
+            for name, title, area in (("codes", "Codes", Qt.DockWidgetArea.RightDockWidgetArea),
+                                      ("search", "Search", Qt.DockWidgetArea.BottomDockWidgetArea)):
                 dock = QDockWidget(title, self)
                 dock.setObjectName(name)
-                dock.setWidget(panel)
+                dock.setWidget(QWidget())  # the panel's placeholder
+                dock.visibilityChanged.connect(lambda shown, n=name: shown and self._dock_panel(n))
                 self.addDockWidget(area, dock)
-                dock.setVisible(settings().value(f"dock/{name}", "false") in (True, "true"))
                 setattr(self, f"{name}_dock", dock)
+                dock.setVisible(settings().value(f"dock/{name}", "false") in (True, "true"))
             # the code names readable beside their counts; the events table keeps most of a laptop's height
             self.resizeDocks([self.codes_dock], [360], Qt.Orientation.Horizontal)
             self.resizeDocks([self.search_dock], [250], Qt.Orientation.Vertical)
@@ -553,14 +552,32 @@ class MainWindow(QMainWindow):
             if dock is self.codes_dock:
                 act.setShortcut(QKeySequence(keys))
             self.view_menu.addAction(act)
-        self.codes_dock.widget().attach(self.controller)
-        self.search_dock.widget().attach(self.controller)
+        for dock in (self.codes_dock, self.search_dock):
+            if hasattr(dock.widget(), "attach"):
+                dock.widget().attach(self.controller)
+
+    def _dock_panel(self, name: str):
+        """The Codes or Search panel, built (and given the study) the first
+        time it is asked for."""
+        dock = getattr(self, f"{name}_dock")
+        panel = dock.widget()
+        if not hasattr(panel, "attach"):
+            if name == "codes":
+                from .codes_panel import CodesPanel as Panel
+            else:
+                from .search_panel import SearchPanel as Panel
+            placeholder, panel = panel, Panel(self)
+            dock.setWidget(panel)
+            placeholder.deleteLater()
+            if self.controller is not None:
+                panel.attach(self.controller)
+        return panel
 
     def show_search(self) -> None:
         """Ctrl+Shift+F: the Search panel, its field ready to type in."""
         if self.controller is None:
             return
-        panel = self.search_dock.widget()
+        panel = self._dock_panel("search")
         self.search_dock.show()
         self.search_dock.raise_()
         panel.pages.setCurrentIndex(0)
@@ -569,7 +586,7 @@ class MainWindow(QMainWindow):
 
     def coding_query(self, code_id: str) -> None:
         self.search_dock.show()
-        self.search_dock.widget().show_code(code_id)
+        self._dock_panel("search").show_code(code_id)
 
     def open_document_at(self, doc_id: str, start: int, end: int) -> None:
         """Show a document with the passage ``start``-``end`` selected: in the
@@ -713,7 +730,7 @@ class MainWindow(QMainWindow):
             self.firm_list.setCurrentIndex(self.firm_model.index(row))
         for tab in self._tab_widgets.values():
             tab.set_firm(firm_id)
-        if getattr(self, "search_dock", None) is not None:
+        if getattr(self, "search_dock", None) is not None and hasattr(self.search_dock.widget(), "attach"):
             self.search_dock.widget().refresh_firm()
 
     def add_event(self) -> str | None:
@@ -950,7 +967,11 @@ class MainWindow(QMainWindow):
         dlg = DiagramDialog(firm, self)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
-        opts = dlg.options()
+        try:
+            opts = dlg.options()
+        except WorkbenchError as exc:  # a typed width that cannot be read
+            self.error(exc.message, "Export failed")
+            return
         if opts["scope"] == "all":
             out = QtWidgets.QFileDialog.getExistingDirectory(self, "Folder for the diagrams")
         else:
@@ -964,21 +985,30 @@ class MainWindow(QMainWindow):
             self.export_diagrams(out, **opts)
 
     def export_diagrams(self, out: str, kind: str = "process", scope: str = "firm", fmt: str = "svg",
-                        dpi: int = 150, sources: bool = True, routines: bool = True) -> list[Path]:
+                        dpi: int = 150, sources: bool = True, routines: bool = True,
+                        width: float | None = None) -> list[Path]:
         """Draw diagrams as ``workbench diagram`` does: ``scope`` is "firm"
         (the selected one), "all" (``out`` is a folder) or "study" (the
-        framework figure of the whole study). Returns the files written."""
+        framework figure of the whole study); ``width`` in points draws for a
+        printed page that wide (None: one drawing for the screen), one file
+        per part where a process needs several. Returns the files written."""
         QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             written, engine, _ = services.diagram(
                 self.session.path, out, firm_id=self.firm_id if scope == "firm" else None,
-                all_firms=scope == "all", kind=kind, fmt=fmt, dpi=dpi, sources=sources, routines=routines)
+                all_firms=scope == "all", kind=kind, fmt=fmt, dpi=dpi, sources=sources, routines=routines,
+                width=width)
         except WorkbenchError as exc:
             self.error(exc.message, "Export failed")
             return []
         finally:
             QtWidgets.QApplication.restoreOverrideCursor()
-        where = str(written[0]) if len(written) == 1 else f"{len(written)} files to {out}"
+        if len(written) == 1:
+            where = str(written[0])
+        elif scope == "all":
+            where = f"{len(written)} files to {out}"
+        else:
+            where = f"{len(written)} files, one per part at this width: {written[0].name} to {written[-1].name}"
         self.statusBar().showMessage(f"Wrote {where}" + (f" (drawn with {engine})" if fmt != "dot" else ""))
         return written
 

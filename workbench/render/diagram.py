@@ -648,12 +648,11 @@ MAX_NAME_LINES = 3
 
 
 def _esc_lines(lines: list[str], just: str = "n") -> graphviz.quoting.NoHtml:
-    """Lines of a label, centred (``n``) or left-justified (``l``)."""
-    from .text import esc
+    """Lines of a label, centred (``n``) or left-justified (``l``), bounded
+    for Graphviz (``text.lines_label``)."""
+    from .text import lines_label
 
-    sep = f"\\{just}"
-    text = sep.join(esc(line) for line in lines)
-    return graphviz.nohtml(text + (sep if just == "l" else ""))
+    return lines_label(lines, just)
 
 
 def _tip(text: str) -> graphviz.quoting.NoHtml:
