@@ -381,12 +381,7 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
     loaded = load(study_path)
     if firm_ids:
         require_firms(loaded.study, firm_ids)
-    if template is not None and not Path(template).is_file():
-        raise InputError(f"{template}: no such template file")
-    if Path(out).suffix.lower() not in (".docx", ""):
-        raise InputError(f"{out}: a Word report is written as a .docx file")
-    if template is not None:
-        rp.read_template(template)  # refused before anything is built (entities, huge parts)
+    _check_report_files(out, template)
     compared = None
     if agreement is not None:
         from .coders import compare_files
@@ -403,6 +398,20 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
         document = rp.build(loaded.study, options)
     atomic_write_bytes(out, rp.to_bytes(document))
     return loaded.warnings
+
+
+def _check_report_files(out, template) -> None:
+    """Refuse a report's output name or template before anything is built:
+    the template must exist and be safe to open (no XML entities, no huge
+    parts: render.report.read_template)."""
+    from .render import report as rp
+
+    if template is not None and not Path(template).is_file():
+        raise InputError(f"{template}: no such template file")
+    if Path(out).suffix.lower() not in (".docx", ""):
+        raise InputError(f"{out}: a Word report is written as a .docx file")
+    if template is not None:
+        rp.read_template(template)
 
 
 def client_report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
@@ -425,12 +434,7 @@ def client_report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm
         raise InputError(f"a client report is about one firm, and {got} {'was' if not firm_ids else 'were'} "
                          f"chosen: give one with --firm ID (this study's firms: {known or '(none)'})")
     loaded = load(study_path, list(firm_ids))
-    if template is not None and not Path(template).is_file():
-        raise InputError(f"{template}: no such template file")
-    if Path(out).suffix.lower() not in (".docx", ""):
-        raise InputError(f"{out}: a Word report is written as a .docx file")
-    if template is not None:
-        rp.read_template(template)  # refused before anything is built (entities, huge parts)
+    _check_report_files(out, template)
     options = cr.ClientOptions(template=template, engine=engine, diagrams=diagrams, progress=progress)
     with explained(study_path):
         document = cr.build(loaded.study, firm_ids[0], options)
