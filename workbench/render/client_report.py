@@ -36,6 +36,7 @@ from ..core.frameworks import all_stages, resources_dir, vocabulary
 from ..core.model import Event, Firm, Study
 from ..core.validate import clean_text
 from . import docx_xml as X
+from .report import style_id, table_style_id
 
 Progress = Callable[[int, int, str], None]
 
@@ -154,29 +155,10 @@ class _ClientWriter:
     # ------------------------------------------------------------------ building blocks
 
     def _style(self, name: str) -> str:
-        styles = self.doc.styles
-        try:
-            return styles[name].style_id
-        except KeyError:
-            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-            if name.startswith("Heading") or name in ("Title", "Subtitle"):
-                style.font.bold = True
-                style.font.size = Pt({"Title": 24, "Subtitle": 14, "Heading 1": 16, "Heading 2": 13}[name])
-                style.paragraph_format.keep_with_next = True
-            if name == "Caption":
-                style.font.italic = True
-                style.font.size = Pt(9)
-            return style.style_id
+        return style_id(self.doc, name)
 
     def _table_style(self) -> str | None:
-        for name in ("Light Grid Accent 1", "Table Grid"):
-            try:
-                style = self.doc.styles[name]
-                if style.type == WD_STYLE_TYPE.TABLE:
-                    return style.style_id
-            except KeyError:
-                continue
-        return None
+        return table_style_id(self.doc)
 
     def _add(self, element) -> None:
         last = self.body[-1] if len(self.body) else None

@@ -273,6 +273,39 @@ class _Spool:
                     out.write(text[pos:].encode("utf-8"))
 
 
+def style_id(doc: docx.document.Document, name: str) -> str:
+    """The id of the document's paragraph style ``name`` (a template may
+    lack Word's built-in ones: the style is then added, plain)."""
+    styles = doc.styles
+    try:
+        return styles[name].style_id
+    except KeyError:
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = styles["Normal"] if "Normal" in [s.name for s in styles] else None
+        if name.startswith("Heading") or name in ("Title", "Subtitle"):
+            style.font.bold = True
+            style.font.size = Pt({"Title": 24, "Subtitle": 14, "Heading 1": 16,
+                                  "Heading 2": 13, "Heading 3": 11}.get(name, 11))
+            style.paragraph_format.keep_with_next = True
+        if name == "Caption":
+            style.font.italic = True
+            style.font.size = Pt(9)
+        return style.style_id
+
+
+def table_style_id(doc: docx.document.Document) -> str | None:
+    """A grid table style of the document, or None (tables then draw their
+    own borders)."""
+    for name in ("Light Grid Accent 1", "Table Grid"):
+        try:
+            style = doc.styles[name]
+            if style.type == WD_STYLE_TYPE.TABLE:
+                return style.style_id
+        except KeyError:
+            continue
+    return None
+
+
 class _Writer:
     """Builds the document: one instance per report."""
 
@@ -309,30 +342,10 @@ class _Writer:
     # ------------------------------------------------------------------ styles and structure
 
     def _style(self, name: str) -> str:
-        styles = self.doc.styles
-        try:
-            return styles[name].style_id
-        except KeyError:
-            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-            style.base_style = styles["Normal"] if "Normal" in [s.name for s in styles] else None
-            if name.startswith("Heading") or name in ("Title", "Subtitle"):
-                style.font.bold = True
-                style.font.size = Pt({"Title": 24, "Subtitle": 14, "Heading 1": 16,
-                                      "Heading 2": 13, "Heading 3": 11}.get(name, 11))
-            if name == "Caption":
-                style.font.italic = True
-                style.font.size = Pt(9)
-            return style.style_id
+        return style_id(self.doc, name)
 
     def _table_style(self) -> str | None:
-        for name in ("Light Grid Accent 1", "Table Grid"):
-            try:
-                style = self.doc.styles[name]
-                if style.type == WD_STYLE_TYPE.TABLE:
-                    return style.style_id
-            except KeyError:
-                continue
-        return None  # explicit borders instead
+        return table_style_id(self.doc)
 
     def _add(self, element) -> None:
         """Insert before the body's final section properties. That element
