@@ -27,13 +27,12 @@ from pathlib import Path
 from typing import Callable
 
 import docx
-from docx.enum.style import WD_STYLE_TYPE
-from docx.shared import Cm, Emu, Pt
+from docx.shared import Cm, Emu
 from docx.text.paragraph import Paragraph
 
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import all_stages, resources_dir, vocabulary
-from ..core.model import Event, Firm, Study
+from ..core.model import Firm, Study
 from ..core.validate import clean_text
 from . import docx_xml as X
 from .report import style_id, table_style_id
