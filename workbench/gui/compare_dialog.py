@@ -36,6 +36,7 @@ from ..core import edits as E
 from ..core.agreement import LABELS, _Coder, compare
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import vocabulary
+from .dialogs import fit_to_screen
 
 # the event field each dimension is stored in
 FIELD = {"primary_stage": "stages", "stages": "stages", "level": "level",
@@ -185,7 +186,7 @@ class CompareDialog(QDialog):
         self._fill()
         controller.undo_stack.indexChanged.connect(self._history_moved)
         self.finished.connect(lambda _=0: self._detach())
-        self.resize(*_fit(1280, 720))
+        self.resize(*fit_to_screen(1280, 720))
 
     # ------------------------------------------------------------------ building
 
@@ -849,13 +850,3 @@ class CompareDialog(QDialog):
                 self.list.setCurrentItem(self.list.topLevelItem(r))
                 return
 
-
-def _fit(width: int, height: int) -> tuple[int, int]:
-    """The size asked for, or less on a smaller screen (a 1366 x 768 laptop)."""
-    from PySide6.QtWidgets import QApplication
-
-    screen = QApplication.primaryScreen()
-    if screen is None:
-        return width, height
-    room = screen.availableGeometry()
-    return min(width, room.width() - 40), min(height, max(400, room.height() - 60))

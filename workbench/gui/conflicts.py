@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QListWidget, QListW
 from .. import coders
 from ..core.errors import WorkbenchError
 from ..core.merge import is_broken_rule
+from .dialogs import fit_to_screen
 
 SIDES = (("ours", "Take &ours", "Alt+O"), ("theirs", "Take &theirs", "Alt+T"), ("base", "Take &base", "Alt+B"))
 # the dimension whose labels a field's values are shown with
@@ -162,7 +163,7 @@ class ConflictsDialog(QDialog):
         self.addActions([act, redo])
         controller.undo_stack.indexChanged.connect(self.refresh)
         self.finished.connect(lambda _=0: self._detach())
-        self.resize(*_fit(1100, 620))
+        self.resize(*fit_to_screen(1100, 620))
         self.refresh()
 
     def _detach(self) -> None:
@@ -288,13 +289,3 @@ class ConflictsDialog(QDialog):
         self.list.setFocus()
         return True
 
-
-def _fit(width: int, height: int) -> tuple[int, int]:
-    """The size asked for, or less on a smaller screen (a 1366 x 768 laptop)."""
-    from PySide6.QtWidgets import QApplication
-
-    screen = QApplication.primaryScreen()
-    if screen is None:
-        return width, height
-    room = screen.availableGeometry()
-    return min(width, room.width() - 40), min(height, max(400, room.height() - 60))

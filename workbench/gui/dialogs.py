@@ -16,6 +16,17 @@ from ..core.errors import WorkbenchError
 from ..core.frameworks import default_framework_id, framework, framework_ids, vocabulary
 
 
+def fit_to_screen(width: int, height: int) -> tuple[int, int]:
+    """The size asked for, or less on a smaller screen (a 1366 x 768 laptop)."""
+    from PySide6.QtWidgets import QApplication
+
+    screen = QApplication.primaryScreen()
+    if screen is None:
+        return width, height
+    room = screen.availableGeometry()
+    return min(width, room.width() - 40), min(height, max(400, room.height() - 60))
+
+
 class NewStudyDialog(QDialog):
     def __init__(self, parent=None):
         super().__init__(parent)
