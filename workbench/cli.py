@@ -418,9 +418,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "four phases in order (critical incident, opening up, knowledge-sharing "
                                    "structures, institutionalisation) with their events, sources, routines, "
                                    "evidence and dates; then the findings of the rules in "
-                                   "resources/renewal/rules.json, each with why it matters and its basis "
-                                   "in the paper; then the Table 7 action checklist with what the study "
-                                   "records of each action. See docs/renewal.md.")
+                                   "resources/renewal/rules.json, each with why it matters, its basis "
+                                   "in the paper and what to do (advice and the Table 7 actions, by their "
+                                   "number in the checklist); then the numbered Table 7 action checklist "
+                                   "with what the study records of each action. See docs/renewal.md.")
     p.add_argument("study", metavar="STUDY")
     p.add_argument("--firm", required=True, metavar="ID", help="the firm to read")
     p.add_argument("--json", action="store_true", help="machine-readable output (shape in docs/renewal.md)")
