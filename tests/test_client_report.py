@@ -18,7 +18,7 @@ from workbench import services
 from workbench.cli import main
 from workbench.core.frameworks import all_stages, vocabulary
 from workbench.core.model import Study
-from workbench.core.renewal import checklist, diagnose
+from workbench.core.renewal import action_numbers, actions, checklist, diagnose, finding_items, load_rules
 from workbench.render import client_report
 from workbench.render.report import to_bytes
 
@@ -268,6 +268,59 @@ def test_findings_plain_sentence_and_what_to_do(harbour_report):
     section = paragraphs(document)[start:end]
     assert start < end
     assert sum(p.startswith("What to do: ") for p in section) == len(diag.findings)
+
+
+def _what_to_do(document) -> dict[str, str]:
+    """Each finding's plain sentence -> its 'What to do' paragraph."""
+    paras = paragraphs(document)
+    section = paras[paras.index("What stands out"):paras.index("Actions")]
+    return {section[i - 1]: p[len("What to do: "):] for i, p in enumerate(section) if p.startswith("What to do: ")}
+
+
+def _numbered_rows(document) -> dict[str, str]:
+    """The checklist table: number -> the action's text."""
+    for t in document.tables:
+        if [c.text for c in t.rows[0].cells][:2] == ["No.", "Action"]:
+            return {r.cells[0].text: r.cells[1].text.split("\n")[0] for r in t.rows[1:] if r.cells[0].text}
+    raise AssertionError("no checklist table")
+
+
+def test_what_to_do_names_the_rules_actions_by_their_checklist_number(harbour_report):
+    document = docx.Document(str(harbour_report))
+    study = Study.from_dict(harbour_study())
+    diag = diagnose(study, "harbour")
+    todo = _what_to_do(document)
+    rows = _numbered_rows(document)
+    items = checklist(study, "harbour")
+    for f in diag.findings:
+        said = next(v for k, v in todo.items() if k.startswith(("Needs attention. " + f.plain, "Worth knowing. " + f.plain)))
+        if f.advice:
+            assert said.startswith(f.advice)
+        shown = [int(n) for n in re.findall(r"\(action (\d+)", said)]
+        wanted = [n for n, it in finding_items(f, items)
+                  if (it.entry or {}).get("status") not in ("done", "not_relevant")]
+        assert shown == wanted
+        for n in shown:  # the number is the checklist's, and the text is the action's
+            assert rows[str(n)].rstrip(".").lower() in said.lower()
+        assert f.actions or f.advice
+    intertwining = next(f for f in diag.findings if f.id == "institutionalisation_without_intertwining")
+    assert intertwining.actions  # the harbour firm has this finding, with actions to name
+
+
+def test_what_to_do_follows_the_checklist(tmp_path):
+    doc = harbour_study()
+    rule = next(r for r in load_rules() if r.id == "institutionalisation_without_intertwining")
+    first, second = rule.actions[0], rule.actions[1]
+    doc["firms"][0]["actions"] += [{"id": first, "status": "done"},
+                                   {"id": second, "status": "planned", "owner": "Jo Bell", "date": "2024-06"}]
+    study = Study.from_dict(doc)
+    document = client_report.build(study, "harbour", client_report.ClientOptions(diagrams=False))
+    numbers = action_numbers(checklist(study, "harbour"))
+    said = next(v for k, v in _what_to_do(document).items() if rule.plain in k)
+    texts = {a.id: a.text.rstrip(".") for a in actions()}
+    assert texts[first].lower() not in said.lower()  # done: not asked for again ...
+    assert f"Action {numbers[first]} is done or set aside" in said  # ... but named
+    assert f"(action {numbers[second]}, planned: Jo Bell, by 2024-06)" in said
 
 
 def test_checklist_rows_hold_owner_and_date_as_stored(harbour_report):

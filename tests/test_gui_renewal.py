@@ -523,3 +523,26 @@ def test_a_date_the_format_cannot_hold_is_refused_saying_how_to_write_it(window,
     assert "next spring" in errors[-1][1] and "YYYY-MM" in errors[-1][1]
     assert cell(page, aid, "date").data() == ""
     assert not window.controller.undo_stack.canUndo()
+
+
+def test_a_finding_says_what_to_do_with_its_actions_numbered_as_in_the_checklist(window, qtbot):
+    page = renewal(window)
+    rule = next(r for r in R.load_rules() if r.id == "incident_without_opening_up")
+    assert rule.id in findings(window) and rule.actions
+    checklist = renewal(window, "checklist")
+    number = {checklist.model.items[r].action.id: checklist.model.headerData(r, Qt.Orientation.Vertical)
+              for r in range(checklist.model.rowCount())}
+    assert checklist.view.verticalHeader().isVisible()
+    texts = {a.id: a.text for a in R.actions()}
+    first = rule.actions[0]
+    # the checklist's status of the first action, chosen as a user does, shows in the finding
+    choose(qtbot, open_editor(qtbot, checklist.view, cell(checklist, first, "status")), "planned")
+    assert actions(window) == [{"id": first, "status": "planned"}]
+    page = renewal(window)
+    text = page.findings.toPlainText()
+    for a in rule.actions:
+        assert f"Action {number[a]}: {texts[a]} ({'planned' if a == first else 'not set'})" in text
+    if rule.advice:
+        assert f"What to do: {rule.advice}" in text
+    key(qtbot, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert f"Action {number[first]}: {texts[first]} (not set)" in renewal(window).findings.toPlainText()

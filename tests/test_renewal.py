@@ -105,7 +105,7 @@ def test_rule_texts_are_ours_not_the_papers():
     if not text:
         pytest.skip("the paper's text is not beside this checkout")
     for r in R.load_rules():
-        for words in (r.message, r.reason, r.plain):
+        for words in (r.message, r.reason, r.plain, r.advice):
             # no run of eight words copied from the paper
             w = words.split()
             assert not any(" ".join(w[i:i + 8]) in text for i in range(max(0, len(w) - 7))), words
@@ -131,11 +131,19 @@ def test_rule_texts_are_ours_not_the_papers():
     ({"plain": "see {0}"}, "the plain cannot be filled in"),
     ({"citation": ""}, "'citation' is missing or empty"),
     ({"colour": "red"}, "unknown key 'colour'"),
+    ({"actions": ["seek_outside_help", "phone_a_friend"], "advice": None},
+     "action 'phone_a_friend' is not a Table 7 action; the actions are recognise_threat, "),
+    ({"actions": "seek_outside_help"}, "'actions' should be a list of action ids"),
+    ({"actions": ["scan_environment", "scan_environment"]}, "names an action twice"),
+    ({"advice": "  "}, "'advice' should be a sentence"),
+    ({"advice": "fix {it"}, "the advice cannot be filled in"),
+    ({"advice": None}, "say what to do about the finding"),
 ])
 def test_a_wrong_rule_is_named_with_its_file(tmp_path, change, complaint):
     rule = {"id": "mine", "condition": {"no_flow": "feedback"}, "message": "m", "reason": "r",
-            "citation": "c", "plain": "p"}
+            "citation": "c", "plain": "p", "advice": "a"}
     rule.update(change)
+    rule = {k: v for k, v in rule.items() if v is not None}
     path = tmp_path / "rules.json"
     path.write_text(json.dumps({"rules": [rule]}), encoding="utf-8")
     with pytest.raises(InputError) as exc:
@@ -144,11 +152,44 @@ def test_a_wrong_rule_is_named_with_its_file(tmp_path, change, complaint):
     assert complaint in exc.value.message
 
 
+def test_every_shipped_rule_says_what_to_do():
+    known = {a.id: a for a in R.actions()}
+    for rule in R.load_rules():
+        assert rule.actions or rule.advice, rule.id
+        assert all(a in known for a in rule.actions), rule.id
+        # an action named for a rule about a phase belongs to that phase or to an earlier one
+        phase = rule.condition.get("missing_phase") or rule.condition.get("phase")
+        if phase:
+            order = PHASES.index(phase)
+            assert all(PHASES.index(known[a].phase) <= order for a in rule.actions), rule.id
+
+
+def test_a_finding_carries_its_rules_actions_and_advice(tmp_path):
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps({"rules": [{
+        "id": "undated", "condition": {"phase": "opening_up", "without": "date"},
+        "message": "m", "reason": "r", "citation": "c", "plain": "p",
+        "actions": ["seek_outside_help", "recognise_threat"],
+        "advice": "Date the {events} in {phase}."}]}), encoding="utf-8")
+    events = healthy_events()
+    for e in events:
+        e.pop("date")
+    study = Study.from_dict(firm_doc(events, actions=[{"id": "recognise_threat", "status": "done"}]))
+    [found] = R.diagnose(study, "f", R.load_rules(path)).findings
+    assert found.actions == ["seek_outside_help", "recognise_threat"]  # the rule's order
+    assert found.advice == "Date the 1 event in Opening up."
+    items = R.checklist(study, "f")
+    numbered = R.finding_items(found, items)
+    assert [(n, it.action.id) for n, it in numbered] == [(5, "seek_outside_help"), (1, "recognise_threat")]
+    assert [it.entry for _, it in numbered] == [None, {"id": "recognise_threat", "status": "done"}]
+    assert R.action_numbers(items)["scan_environment"] == 15
+
+
 def test_a_consultants_own_rule_file_is_used(tmp_path):
     path = tmp_path / "rules.json"
     path.write_text(json.dumps({"rules": [{
         "id": "no_college", "severity": "note", "condition": {"phase": "opening_up", "without": "date"},
-        "message": "{events} in {phase} without a time", "reason": "r", "citation": "c", "plain": "p"}]}))
+        "message": "{events} in {phase} without a time", "reason": "r", "citation": "c", "plain": "p", "advice": "Ask the owner."}]}))
     rules = R.load_rules(path)
     events = healthy_events()
     for e in events:
@@ -159,7 +200,7 @@ def test_a_consultants_own_rule_file_is_used(tmp_path):
 
 
 def test_without_takes_a_list_kinds_and_a_stage_together():
-    rule = {"id": "r", "message": "m", "reason": "r", "citation": "c", "plain": "p"}
+    rule = {"id": "r", "message": "m", "reason": "r", "citation": "c", "plain": "p", "actions": ["sharing_systems"]}
     rules = R.parse_rules({"rules": [
         {**rule, "id": "college_or_meeting", "condition": {"phase": "knowledge_sharing",
                                                            "without": ["source_kind:college", "routine"]}},

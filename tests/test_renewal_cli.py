@@ -10,7 +10,7 @@ from conftest import JM, TRAINING
 from test_renewal import firm_doc, healthy_events
 from workbench import services
 from workbench.cli import main
-from workbench.core.renewal import actions
+from workbench.core.renewal import actions, load_rules
 from workbench.session import Session
 
 
@@ -102,6 +102,51 @@ def test_json_findings_carry_reason_and_basis(capsys, tmp_path):
     assert [x["id"] for x in f] == ["opening_up_without_outside_source"]
     assert f[0]["severity"] == "concern" and f[0]["events"] == ["e2"]
     assert f[0]["reason"] and f[0]["citation"].startswith("Jones & Macpherson (2006)") and f[0]["plain"]
+    # what to do: the rule's Table 7 actions, by their number in the checklist, with the firm's status
+    rule = next(r for r in load_rules() if r.id == "opening_up_without_outside_source")
+    checklist = {c["id"]: c for c in json.loads(out)["checklist"]}
+    assert [a["id"] for a in f[0]["actions"]] == list(rule.actions)
+    for a in f[0]["actions"]:
+        assert (a["number"], a["text"], a["status"]) == (checklist[a["id"]]["number"], checklist[a["id"]]["text"], None)
+    assert [c["number"] for c in json.loads(out)["checklist"]] == list(range(1, 16))
+    assert f[0]["advice"] == (rule.advice or None)
+
+
+def test_text_names_each_findings_actions_by_number_and_text(capsys, tmp_path):
+    events = healthy_events()
+    events[1]["sources"] = ["owner"]  # opening up with no one from outside
+    doc = firm_doc(events, actions=[{"id": "identify_standards", "status": "planned", "owner": "Ann"}])
+    path = tmp_path / "h.study.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "renewal", path, "--firm", "f")
+    assert code == 0 and err == ""
+    findings = out[out.index("Findings (1)"):out.index("Action checklist")]
+    numbers = {a.id: n for n, a in enumerate(actions(), 1)}
+    texts = {a.id: a.text for a in actions()}
+    rule = next(r for r in load_rules() if r.id == "opening_up_without_outside_source")
+    lines = [ln.strip() for ln in findings.splitlines() if ln.strip().startswith("action ")]
+    assert lines == [f"action {numbers[a]}: {texts[a]}  [{'planned' if a == 'identify_standards' else 'not set'}]"
+                     for a in rule.actions]
+    # the checklist below carries the same numbers
+    for a in rule.actions:
+        assert f"{numbers[a]:>2}. [" in out and f"{texts[a]}" in out.split("Action checklist")[1]
+        row = next(ln for ln in out.split("Action checklist")[1].splitlines() if f"<{a}>" in ln)
+        assert row.strip().startswith(f"{numbers[a]}. ")
+
+
+def test_study_warnings_are_printed_as_other_commands_do(capsys, tmp_path):
+    events = healthy_events()
+    events[2]["date"] = "1999"  # before the events it follows: a warning, not an error
+    path = tmp_path / "w.study.json"
+    path.write_text(json.dumps(firm_doc(events)), encoding="utf-8")
+    _, _, validate_err = run(capsys, "validate", path)
+    warnings = [ln for ln in validate_err.splitlines() if "warning: " in ln]
+    assert warnings, "the fixture should give a warning"
+    for extra in ([], ["--json"]):
+        code, out, err = run(capsys, "renewal", path, "--firm", "f", *extra)
+        assert code == 0 and err.splitlines() == warnings
+        if extra:
+            json.loads(out)  # stdout stays JSON
 
 
 def test_unknown_firm_exits_2(capsys):
@@ -113,7 +158,7 @@ def test_unknown_firm_exits_2(capsys):
 def test_a_bad_rules_file_exits_2_naming_file_and_rule(capsys, tmp_path):
     rules = tmp_path / "my-rules.json"
     rules.write_text(json.dumps({"rules": [{"id": "mine", "condition": {"phase": "opening_up", "lacks": "x"},
-                                            "message": "m", "reason": "r", "citation": "c", "plain": "p"}]}))
+                                            "message": "m", "reason": "r", "citation": "c", "plain": "p", "advice": "a"}]}))
     code, out, err = run(capsys, "renewal", JM, "--firm", "brw", "--rules", rules)
     assert code == 2 and out == ""
     assert str(rules) in err and "rule 'mine'" in err and "unknown condition key 'lacks'" in err
@@ -125,9 +170,9 @@ def test_a_consultants_rules_file_replaces_the_rules(capsys, tmp_path):
     rules = tmp_path / "my-rules.json"
     rules.write_text(json.dumps({"rules": [{
         "id": "late_opening", "severity": "note", "condition": {"missing_phase": "opening_up"},
-        "message": "never opened up", "reason": "r", "citation": "Table 7", "plain": "p"}, {
+        "message": "never opened up", "reason": "r", "citation": "Table 7", "plain": "p", "actions": ["seek_outside_help"]}, {
         "id": "feedback", "condition": {"no_flow": "within"},
-        "message": "learning never stays put", "reason": "r", "citation": "c", "plain": "p"}]}))
+        "message": "learning never stays put", "reason": "r", "citation": "c", "plain": "p", "advice": "a"}]}))
     code, out, _ = run(capsys, "renewal", JM, "--firm", "rsl", "--rules", rules, "--json")
     assert code == 0 and json.loads(out)["findings"] == []  # RSL has both
     code, out, _ = run(capsys, "renewal", JM, "--firm", "rsl", "--rules", rules)

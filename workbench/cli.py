@@ -210,7 +210,11 @@ def cmd_tables(args) -> int:
 
 
 def _renewal_text(firm, diagnosis, items) -> list[str]:
-    """``workbench renewal``: the phases, then the findings, then the checklist."""
+    """``workbench renewal``: the phases, then the findings (each with the
+    numbered actions that address it), then the numbered checklist."""
+    from .core import renewal as R
+
+    status_words = {"done": "done", "planned": "planned", "not_relevant": "not relevant"}
     lines = [f"{firm.name} [{firm.id}]: the renewal path (Jones & Macpherson 2006)", ""]
     for n, p in enumerate(diagnosis.phases, 1):
         lines.append(f"{n}. {p.label}" + (f"   {p.span}" if p.span else "")
@@ -244,12 +248,16 @@ def _renewal_text(firm, diagnosis, items) -> list[str]:
         if f.events:
             lines.append(f"    events: {', '.join(f.events)}")
         lines.append(f"    for the client: {f.plain}")
+        if f.advice:
+            lines.append(f"    what to do: {f.advice}")
+        for n, it in R.finding_items(f, items):
+            status = status_words.get((it.entry or {}).get("status"), "not set")
+            lines.append(f"    action {n}: {it.action.text}  [{status}]")
     lines.append("")
     set_ = sum(1 for it in items if it.entry)
     lines.append(f"Action checklist ({set_} of {len(items)} set)")
     phase = object()
-    status_words = {"done": "done", "planned": "planned", "not_relevant": "not relevant"}
-    for it in items:
+    for n, it in enumerate(items, 1):
         a, entry = it.action, it.entry or {}
         if a.phase != phase:
             phase = a.phase
@@ -264,18 +272,19 @@ def _renewal_text(firm, diagnosis, items) -> list[str]:
         if entry.get("owner"):
             details.append(f"owner: {entry['owner']}")
         who = f" ({a.who})" if a.who else ""
-        lines.append(f"    [{status}] {a.text}{who}  <{a.id}>")
+        lines.append(f"    {n:>2}. [{status}] {a.text}{who}  <{a.id}>")
         if details:
-            lines.append(f"        {'; '.join(details)}")
+            lines.append(f"            {'; '.join(details)}")
         if entry.get("note"):
-            lines.append(f"        note: {entry['note']}")
+            lines.append(f"            note: {entry['note']}")
     return lines
 
 
 def cmd_renewal(args) -> int:
     from .core import renewal as R
 
-    diagnosis, items = services.renewal(args.study, args.firm, rules_path=args.rules)
+    diagnosis, items, warnings = services.renewal(args.study, args.firm, rules_path=args.rules)
+    _warn(warnings)
     firm = diagnosis.firm
     if args.json:
         json.dump(R.diagnosis_json(firm, diagnosis, items), sys.stdout, indent=2, ensure_ascii=False)
@@ -415,9 +424,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "four phases in order (critical incident, opening up, knowledge-sharing "
                                    "structures, institutionalisation) with their events, sources, routines, "
                                    "evidence and dates; then the findings of the rules in "
-                                   "resources/renewal/rules.json, each with why it matters and its basis "
-                                   "in the paper; then the Table 7 action checklist with what the study "
-                                   "records of each action. See docs/renewal.md.")
+                                   "resources/renewal/rules.json, each with why it matters, its basis "
+                                   "in the paper and what to do (advice and the Table 7 actions, by their "
+                                   "number in the checklist); then the numbered Table 7 action checklist "
+                                   "with what the study records of each action. See docs/renewal.md.")
     p.add_argument("study", metavar="STUDY")
     p.add_argument("--firm", required=True, metavar="ID", help="the firm to read")
     p.add_argument("--json", action="store_true", help="machine-readable output (shape in docs/renewal.md)")

@@ -477,7 +477,8 @@ __all__ = ["report", "client_report", "renewal_diagram", "diagram", "load", "che
 
 def renewal(study_path: str | os.PathLike, firm_id: str, rules_path: str | os.PathLike | None = None):
     """A firm's renewal diagnosis and action checklist
-    (``core.renewal.diagnose`` and ``checklist``): ``(Diagnosis, [Item])``.
+    (``core.renewal.diagnose`` and ``checklist``) and the study's
+    validation warnings: ``(Diagnosis, [Item], warnings)``.
     ``rules_path`` reads the findings rules from another rules file.
     ``InputError`` naming the study's firms when the firm is not there."""
     from .core import renewal as R
@@ -486,4 +487,4 @@ def renewal(study_path: str | os.PathLike, firm_id: str, rules_path: str | os.Pa
     with explained(study_path):
         rules = R.load_rules(rules_path) if rules_path is not None else None
         study = loaded.study
-        return R.diagnose(study, firm_id, rules), R.checklist(study, firm_id)
+        return R.diagnose(study, firm_id, rules), R.checklist(study, firm_id), loaded.warnings

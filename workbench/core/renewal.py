@@ -5,7 +5,9 @@ never stored:
 
 - ``resources/renewal/rules.json``: the findings rules. Each rule is an id,
   a condition in a small declarative vocabulary (below), a message, the
-  reason it matters, the paper's basis and one plain sentence for a client.
+  reason it matters, the paper's basis, one plain sentence for a client,
+  and what to do about it: the ids of the Table 7 actions that address it
+  (``actions``) and/or a plain sentence of advice (``advice``).
   ``docs/renewal.md`` is the consultant's guide to it.
 - ``resources/renewal/actions.json``: the Table 7 actions, each with a
   stable id, the phase it belongs to, who leads it (the owner-manager or the
@@ -69,7 +71,7 @@ _TESTS = ("missing_phase", "without", "without_stage", "no_flow", "single_learni
 _MODIFIERS = ("phase", "after_phase", "min_events")
 _WITHOUT = ("external_source", "source", "routine", "evidence", "date", "learning_type", "stage")
 _KIND = "source_kind:"  # without: "source_kind:KIND", a source of that kind
-_RULE_KEYS = ("id", "severity", "condition", "message", "reason", "citation", "plain")
+_RULE_KEYS = ("id", "severity", "condition", "message", "reason", "citation", "plain", "actions", "advice")
 
 
 # ---------------------------------------------------------------- data
@@ -84,6 +86,8 @@ class Rule:
     citation: str
     plain: str
     severity: str = "concern"
+    actions: tuple[str, ...] = ()  # ids of the Table 7 actions that address the finding
+    advice: str = ""  # what to do, in one plain sentence
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ class Finding:
     citation: str
     events: list[str]
     plain: str
+    actions: list[str] = field(default_factory=list)  # ids of the Table 7 actions that address it
+    advice: str = ""  # what to do, in one plain sentence ("" if the rule gives actions only)
 
 
 @dataclass
@@ -263,16 +269,33 @@ def parse_rules(data: object, path: str) -> list[Rule]:
         if severity not in SEVERITIES:
             raise InputError(f"{where}: severity {severity!r} should be 'concern' or 'note'")
         _check_condition(raw.get("condition"), where)
+        todo = raw.get("actions", [])
+        if not isinstance(todo, list) or not all(isinstance(a, str) for a in todo):
+            raise InputError(f"{where}: 'actions' should be a list of action ids such as "
+                             f'["seek_outside_help"] (the ids of resources/renewal/actions.json)')
+        known = [a.id for a in actions()]
+        bad = next((a for a in todo if a not in known), None)
+        if bad is not None:
+            raise InputError(f"{where}: action {bad!r} is not a Table 7 action; the actions are "
+                             f"{', '.join(known)}")
+        if len(set(todo)) != len(todo):
+            raise InputError(f"{where}: 'actions' names an action twice")
+        advice = raw.get("advice", "")
+        if not isinstance(advice, str) or ("advice" in raw and not advice.strip()):
+            raise InputError(f"{where}: 'advice' should be a sentence saying what to do")
         sample = _Values({"phase": "P", "after_phase": "P", "missing_phase": "P", "stage": "S",
                           "type": "T", "flow": "F", "count": 2})
-        for key in ("message", "reason", "plain"):
+        for key in ("message", "reason", "plain") + (("advice",) if advice else ()):
             try:
                 raw[key].format_map(sample)
             except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
                 raise InputError(f"{where}: the {key} cannot be filled in ({exc}); placeholders are "
                                  f"written {{phase}}, {{events}} ...; write {{{{ and }}}} for a brace")
+        if not todo and not advice:
+            raise InputError(f"{where}: say what to do about the finding: 'actions' (ids of Table 7 "
+                             f"actions) or 'advice' (a sentence), or both")
         out.append(Rule(rid, dict(raw["condition"]), raw["message"], raw["reason"],
-                        raw["citation"], raw["plain"], severity))
+                        raw["citation"], raw["plain"], severity, tuple(todo), advice.strip()))
     return out
 
 
@@ -463,7 +486,8 @@ def findings_for(firm: Firm, views: list[PhaseView], unphased: list[Event],
             fill = _Values(values)
             out.append(Finding(rule.id, rule.severity, rule.message.format_map(fill),
                                rule.reason.format_map(fill), rule.citation, events,
-                               rule.plain.format_map(fill)))
+                               rule.plain.format_map(fill), list(rule.actions),
+                               rule.advice.format_map(fill)))
     return out
 
 
@@ -495,6 +519,21 @@ def checklist(study: Study, firm: str | Firm) -> list[Item]:
     for aid, entry in entries.items():
         out.append(Item(Action(aid, None, None, entry.get("text") or "", True), entry))
     return out
+
+
+def action_numbers(items: list[Item]) -> dict[str, int]:
+    """The checklist's numbers, from 1 in its order (Table 7 phase by
+    phase, then the firm's own actions): how the command line, the window
+    and the client report name an action."""
+    return {it.action.id: n for n, it in enumerate(items, 1)}
+
+
+def finding_items(finding: Finding, items: list[Item]) -> list[tuple[int, Item]]:
+    """The checklist items of the actions a finding's rule names, in the
+    rule's order, each with its number in the checklist."""
+    numbers = action_numbers(items)
+    by_id = {it.action.id: it for it in items}
+    return [(numbers[a], by_id[a]) for a in finding.actions if a in by_id]
 
 
 def incident_event(firm: Firm) -> Event | None:
@@ -532,6 +571,10 @@ def diagnosis_json(firm: Firm, diagnosis: Diagnosis, items: list[Item]) -> dict:
         return {"id": e.id, "title": e.title, "date": e.date, "when": e.when,
                 "critical": e.is_critical}
 
+    def todo(f: Finding) -> list[dict]:
+        return [{"id": it.action.id, "number": n, "text": it.action.text,
+                 "status": (it.entry or {}).get("status")} for n, it in finding_items(f, items)]
+
     return {
         "firm": {"id": firm.id, "name": firm.name},
         "phases": [{
@@ -546,11 +589,12 @@ def diagnosis_json(firm: Firm, diagnosis: Diagnosis, items: list[Item]) -> dict:
         "unphased": [event(e) for e in diagnosis.unphased],
         "findings": [{"id": f.id, "severity": f.severity, "message": f.message,
                       "reason": f.reason, "citation": f.citation, "events": f.events,
-                      "plain": f.plain} for f in diagnosis.findings],
-        "checklist": [{"id": it.action.id, "phase": it.action.phase, "who": it.action.who,
+                      "plain": f.plain, "advice": f.advice or None, "actions": todo(f)}
+                     for f in diagnosis.findings],
+        "checklist": [{"number": n, "id": it.action.id, "phase": it.action.phase, "who": it.action.who,
                        "text": it.action.text, "own": it.action.own,
                        "status": (it.entry or {}).get("status"),
-                       "entry": it.entry} for it in items],
+                       "entry": it.entry} for n, it in enumerate(items, 1)],
     }
 
 

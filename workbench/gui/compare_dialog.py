@@ -3,8 +3,12 @@ beside another coder's coding of the same study (theirs), from a
 ``*.study.json`` or a ``.lpw``.
 
 At the top, the agreement of the two codings per dimension (units, percent
-agreement, Cohen's kappa, Krippendorff's alpha), as ``coders.compare``
-measures it. Below, each disagreement (firm, event, dimension) with both
+agreement, Cohen's kappa, Krippendorff's alpha), as ``core.agreement``
+measures it: of the study as it now stands against theirs, measured again
+a moment after each choice, undo or redo (or an edit in the main window),
+so it climbs as disagreements are settled. It is kept as counts per firm:
+an edit costs a reading, through the session, of the firm it touched only;
+their file is read once. Below, each disagreement (firm, event, dimension) with both
 codings; beside it the event's title, description and evidence, and what
 both codes mean. Each is settled by keeping mine, taking theirs or setting
 another value: one step of the study's history (through the Session), so
@@ -23,9 +27,10 @@ from __future__ import annotations
 import copy
 import html
 import re
+from collections import Counter
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QSplitter, QTableWidget,
@@ -33,7 +38,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 
 from .. import coders
 from ..core import edits as E
-from ..core.agreement import LABELS, _Coder, compare
+from ..core.agreement import LABELS, _Coder, _Labeller, _measure_counts, _values_fn, compare, dimensions_of
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import vocabulary
 from .dialogs import fit_to_screen
@@ -47,6 +52,8 @@ PRIMARY = frozenset({"primary_stage", "primary_learning_type"})
 DECIDED = {"mine": "Kept mine", "theirs": "Took theirs", "other": "Set"}
 ONLY_DONE = {"bring": "brought into this study", "remove": "removed from this study", "keep": "kept in this study"}
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+CODING = ("id", "critical", "phase", "stages", "level", "learning_types", "codes")  # what compare reads
+SUMMARY_DELAY_MS = 150  # after the last of several quick choices, the summary is measured once
 
 
 def _earlier(a, b) -> bool:
@@ -104,6 +111,70 @@ def _num(x) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
+class _Standing:
+    """The agreement of the open study with theirs, kept as counts per firm
+    so that an edit costs a reading of its own firm only. The numbers are
+    ``core.agreement``'s: the same values per event and the same measures
+    from the counts of (mine, theirs) pairs as ``compare``."""
+
+    def __init__(self, theirs: dict, mine: dict):
+        self.theirs_doc = theirs
+        self.labeller = _Labeller()
+        self.dims: tuple = ()
+        self.firms: dict[str, tuple[Counter, int, int]] = {}  # firm -> (pairs, only mine, only theirs)
+        self.set_codes(bool(mine.get("codes")))
+        for f in mine.get("firms", ()):
+            self.update(f["id"], f.get("events", ()))
+
+    def set_codes(self, mine_has_codes: bool) -> bool:
+        """Whether the open study has codes of its own (then ``codes`` is a
+        dimension); True when that changes the dimensions: every firm must
+        then be counted again."""
+        dims = dimensions_of({"codes": [{}]} if mine_has_codes else {}, self.theirs_doc)
+        if dims == self.dims:
+            return False
+        self.dims, self.values = dims, _values_fn(dims)
+        self.theirs = {f["id"]: {e["id"]: self.values(e) for e in f.get("events", ())}
+                       for f in self.theirs_doc.get("firms", ())}
+        self.firms = {}
+        return True
+
+    def update(self, firm_id: str, events) -> None:
+        """Count one firm again from its events (None: the firm has gone)."""
+        if events is None:
+            self.firms.pop(firm_id, None)
+            return
+        theirs = self.theirs.get(firm_id)
+        if theirs is None:
+            self.firms[firm_id] = (Counter(), len(events), 0)
+            return
+        pairs: Counter = Counter()
+        only_mine, matched = 0, set()
+        values = self.values
+        for e in events:
+            vb = theirs.get(e["id"])
+            if vb is None:
+                only_mine += 1
+                continue
+            matched.add(e["id"])
+            pairs[(values(e), vb)] += 1
+        self.firms[firm_id] = (pairs, only_mine, len(theirs) - len(matched))
+
+    def result(self) -> dict:
+        """Units, the counts of events in one coding only, and the measures
+        per dimension, as ``compare`` gives them overall."""
+        overall = [Counter() for _ in self.dims]
+        for pairs, _, _ in self.firms.values():
+            for (va, vb), c in pairs.items():
+                for i in range(len(self.dims)):
+                    overall[i][(va[i], vb[i])] += c
+        only_theirs = sum(n for _, _, n in self.firms.values()) + sum(
+            len(evs) for fid, evs in self.theirs.items() if fid not in self.firms)
+        return {"units": sum(sum(p.values()) for p, _, _ in self.firms.values()),
+                "only_in_a": sum(n for _, n, _ in self.firms.values()), "only_in_b": only_theirs,
+                "dimensions": {d: _measure_counts(d, overall[i], self.labeller) for i, d in enumerate(self.dims)}}
+
+
 class ValuePicker(QDialog):
     """Set another: the framework's values for one dimension, each with
     its definition; one to choose, or (for a set) any number to tick."""
@@ -154,6 +225,11 @@ class ValuePicker(QDialog):
 class CompareDialog(QDialog):
     """The disagreements between this study (mine) and another coding (theirs)."""
 
+    def firm_coding(self, firm_id: str) -> list[dict]:
+        """One firm's events as they stand, read through the session, with
+        what ``core.agreement`` compares of them (id and coding)."""
+        return [{k: e[k] for k in CODING if k in e} for e in self.session.objects("events", firm_id)]
+
     def __init__(self, controller, other_path: str | Path, parent=None):
         super().__init__(parent)
         self.controller = controller
@@ -164,6 +240,12 @@ class CompareDialog(QDialog):
         theirs = coders.read_format(self.other)
         mine = coders.read_coding(self.session.path)
         self.result = compare(mine, theirs)
+        # the agreement as the study now stands: counted from the coding read at opening at the
+        # first edit, each firm read again through the session when an edit touches its events
+        self.standing: _Standing | None = None
+        self._mine_at_opening = mine
+        self._stale: set[str] = set()  # firms whose events changed since the summary was measured
+        self._stale_all = False  # the list of firms (or the study's codes) changed
         if self.result["units"] == 0:
             raise InputError(f"{self.other}: has none of this study's events (matched by firm and event id); "
                              f"is it a coding of the same study?")
@@ -182,9 +264,14 @@ class CompareDialog(QDialog):
         self._labels: dict[tuple, str] = {}  # (dimension, value) -> label, while the list is filled
         self._codes: dict | None = None
         self.setWindowTitle(f"Compare with another coding — {self.other.name}")
+        self.summary_timer = QTimer(self)  # measures the agreement again once the choices pause
+        self.summary_timer.setSingleShot(True)
+        self.summary_timer.setInterval(SUMMARY_DELAY_MS)
+        self.summary_timer.timeout.connect(self.refresh_summary)
         self._build()
         self._fill()
         controller.undo_stack.indexChanged.connect(self._history_moved)
+        controller.changed.connect(self._study_changed)
         self.finished.connect(lambda _=0: self._detach())
         self.resize(*fit_to_screen(1280, 720))
 
@@ -193,27 +280,15 @@ class CompareDialog(QDialog):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         r = self.result
-        self.header = QLabel(
-            f"<b>Mine</b>: this study ({html.escape(Path(self.session.path).name)}) &nbsp;·&nbsp; "
-            f"<b>Theirs</b>: {html.escape(self.other.name)} &nbsp;·&nbsp; {r['units']} events in both, "
-            f"{len(r['only_in_a'])} only in mine, {len(r['only_in_b'])} only in theirs. "
-            f"Agreement of the two codings as compared:")
+        self.header = QLabel()
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
-        dims = list(r["dimensions"])
-        self.summary = QTableWidget(4, len(dims))
+        self.summary = QTableWidget(4, 0)
         self.summary.setAccessibleName("Agreement per dimension")
-        self.summary.setHorizontalHeaderLabels([LABELS.get(d, d) for d in dims])
         self.summary.setVerticalHeaderLabels(["Units", "Agreement", "Cohen's κ", "Krippendorff's α"])
         self.summary.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.summary.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for c, d in enumerate(dims):
-            m = r["dimensions"][d]
-            for row, text in enumerate((str(m["units"]), _pct(m["agreement"]), _num(m["cohen_kappa"]),
-                                        _num(m["krippendorff_alpha"]))):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.summary.setItem(row, c, item)
+        self._show_summary(r)
         self.summary.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.summary.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.summary.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -316,6 +391,68 @@ class CompareDialog(QDialog):
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         redo.triggered.connect(lambda: self.controller.undo_stack.redo())
         self.addActions([undo, redo])
+
+    def _show_summary(self, r: dict) -> None:
+        """The header line and the agreement table of a comparison result."""
+        self.summary_result = r
+        only_a, only_b = (len(x) if isinstance(x, list) else x for x in (r["only_in_a"], r["only_in_b"]))
+        self.header.setText(
+            f"<b>Mine</b>: this study ({html.escape(Path(self.session.path).name)}) &nbsp;·&nbsp; "
+            f"<b>Theirs</b>: {html.escape(self.other.name)} &nbsp;·&nbsp; {r['units']} events in both, "
+            f"{only_a} only in mine, {only_b} only in theirs. "
+            f"Agreement of this study as it now stands with theirs:")
+        dims = list(r["dimensions"])
+        if self.summary.columnCount() != len(dims):
+            self.summary.setColumnCount(len(dims))
+        self.summary.setHorizontalHeaderLabels([LABELS.get(d, d) for d in dims])
+        for c, d in enumerate(dims):
+            m = r["dimensions"][d]
+            for row, text in enumerate((str(m["units"]), _pct(m["agreement"]), _num(m["cohen_kappa"]),
+                                        _num(m["krippendorff_alpha"]))):
+                item = self.summary.item(row, c)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.summary.setItem(row, c, item)
+                item.setText(text)
+
+    def _study_changed(self, firm_id: str, table: str) -> None:
+        """An edit (a choice here, an undo, a redo, or an edit in the main
+        window): note what the summary must read again, and measure it once
+        the edits pause."""
+        if table == "events" and firm_id:
+            self._stale.add(firm_id)
+        elif table in ("firms", "codes") and not firm_id:
+            self._stale_all = True
+        else:
+            return
+        self.summary_timer.start()
+
+    def refresh_summary(self) -> None:
+        """Measure the agreement of the study as it now stands against
+        theirs: the firms whose events changed are read again through the
+        session (all of them when the firms or the codes changed), the others
+        are counted as before."""
+        self.summary_timer.stop()
+        if self.session.closed:
+            return
+        try:
+            if self.standing is None:  # the first edit: count the coding as read at opening
+                self.standing, self._mine_at_opening = _Standing(self.theirs, self._mine_at_opening), None
+            firms = [f["id"] for f in self.session.firms()]
+            if self._stale_all:
+                has_codes = bool(self.session.objects("codes", None))
+                stale = set(firms) | set(self.standing.firms) if self.standing.set_codes(has_codes) \
+                    else (set(firms) ^ set(self.standing.firms)) | self._stale
+            else:
+                stale = self._stale
+            self._stale, self._stale_all = set(), False
+            present = set(firms)
+            for fid in stale:
+                self.standing.update(fid, self.firm_coding(fid) if fid in present else None)
+        except WorkbenchError:
+            return  # the summary stays as it was; the list and the detail say what is wrong
+        self._show_summary(self.standing.result())
 
     def _fill(self) -> None:
         titles: dict[tuple, str] = {}
@@ -464,10 +601,13 @@ class CompareDialog(QDialog):
         self.status.setText(text)
 
     def _detach(self) -> None:
-        try:
-            self.controller.undo_stack.indexChanged.disconnect(self._history_moved)
-        except (RuntimeError, TypeError):
-            pass
+        self.summary_timer.stop()
+        for signal, slot in ((self.controller.undo_stack.indexChanged, self._history_moved),
+                             (self.controller.changed, self._study_changed)):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
 
     # ------------------------------------------------------------------ the detail
 

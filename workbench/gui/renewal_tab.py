@@ -165,7 +165,7 @@ class DiagnosisPage(LazyTab):
             self.heading.setText(f"The diagnosis could not be made: {html.escape(exc.message)}")
             return
         self._fill_tree(firm, d)
-        self._fill_findings(firm, d)
+        self._fill_findings(firm, d, _renewal().checklist(study, firm))
 
     def _fill_tree(self, firm, d) -> None:
         critical = QColor(vocabulary().colour("critical"))
@@ -247,7 +247,7 @@ class DiagnosisPage(LazyTab):
                 top.addChild(item)
         self.tree.expandAll()
 
-    def _fill_findings(self, firm, d) -> None:
+    def _fill_findings(self, firm, d, items=()) -> None:
         titles = {e.id: e.title for e in firm.event_list}
         if not d.findings:
             self.findings.setHtml("<p>No findings: none of the renewal rules applies to this firm's events "
@@ -262,12 +262,18 @@ class DiagnosisPage(LazyTab):
             events = ", ".join(f'<a href="event:{html.escape(e)}">{html.escape(titles.get(e, e))}</a>'
                                for e in shown) + (f" and {len(f.events) - len(shown)} more"
                                                   if len(shown) < len(f.events) else "")
+            # what to do, as the rule says: its advice and its actions, by their number in the checklist
+            todo = [f"What to do: {html.escape(f.advice)}"] if f.advice else []
+            todo += [f"Action {n}: {html.escape(it.action.text)} "
+                     f"<i>({STATUS_LABEL.get((it.entry or {}).get('status') or '', 'not set')})</i>"
+                     for n, it in _renewal().finding_items(f, list(items))]
             parts.append(
                 f'<p style="margin-bottom:10px"><span style="color:{colour}"><b>{kind}:</b></span> '
                 f'<b>{html.escape(f.message)}</b><br>'
                 f'<span>Why it matters: {html.escape(f.reason)}</span><br>'
                 f'<span style="color:{GREY}"><i>Basis: {html.escape(f.citation)}</i></span>'
-                + (f"<br>Events: {events}" if events else "") + "</p>")
+                + (f"<br>Events: {events}" if events else "")
+                + "".join(f"<br>{t}" for t in todo) + "</p>")
         self.findings.setHtml("".join(parts))
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
@@ -367,6 +373,8 @@ class ChecklistModel(QAbstractTableModel):
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][1]
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)  # the action's number, as the findings and the client report name it
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
             return {"status": "Done, planned or not relevant for this firm (not set: not yet decided)",
                     "event": "The event of the firm that shows the action done (choosing one marks it done)",
@@ -542,7 +550,6 @@ class ChecklistPage(LazyTab):
         if controller.session.read_only:  # a study open to look at, not to change
             self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setWordWrap(True)
-        self.view.verticalHeader().hide()
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         for i, (_, _, width) in enumerate(COLUMNS):
             self.view.setColumnWidth(i, width)

@@ -42,8 +42,7 @@ Progress = Callable[[int, int, str], None]
 PRINT_PPI = 220
 EMU_PER_PT = 12700
 
-# The plain words (one sentence per code), the steps and advice for findings,
-# and the colours: resources/client/plain.json, for a consultant to reword.
+# The plain words (one sentence per code), the checklist's 'who' and the colours: resources/client/plain.json, for a consultant to reword.
 PLAIN_FILE = ("client", "plain.json")
 STATUS_WORDS = {"done": "Done", "planned": "Planned", "not_relevant": "Not relevant", None: "To decide"}
 
@@ -57,8 +56,7 @@ def _plain(folder: str) -> dict:
         raise WorkbenchError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:
         raise WorkbenchError(f"{path}: not valid JSON: {exc}") from None
-    keys = ("phases", "levels", "learning_types", "stages", "flows", "finding_steps", "finding_advice", "who",
-            "colours")
+    keys = ("phases", "levels", "learning_types", "stages", "flows", "who", "colours")
     bad = [k for k in keys if not isinstance(data.get(k), dict)
            or not all(isinstance(v, str) for v in data[k].values())]
     if not isinstance(data, dict) or bad:
@@ -68,8 +66,9 @@ def _plain(folder: str) -> dict:
 
 def plain_words() -> dict:
     """resources/client/plain.json: ``phases``, ``levels``, ``learning_types``,
-    ``stages``, ``flows`` (one plain sentence per code), ``finding_steps``,
-    ``finding_advice``, ``who`` and ``colours``."""
+    ``stages``, ``flows`` (one plain sentence per code), ``who`` and
+    ``colours``. What to do about a finding comes from its rule
+    (resources/renewal/rules.json: ``actions`` and ``advice``)."""
     return _plain(str(resources_dir()))
 
 
@@ -99,12 +98,6 @@ def _upper_first(text: str) -> str:
 
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
-
-
-def _words(text: str) -> set[str]:
-    """The longer words of a text, lower case, roughly stemmed: enough to
-    tell which actions speak to a finding."""
-    return {w[:6] for w in re.findall(r"[a-z]{5,}", text.lower())} - {"which", "their", "there", "about"}
 
 
 def _event_numbers(numbers: list[int]) -> str:
@@ -269,7 +262,7 @@ class _ClientWriter:
         self._progress(0, 5, "renewal")
         diag = renewal.diagnose(self.study, firm)
         items = renewal.checklist(self.study, firm)
-        self.action_no = {id(it): i for i, it in enumerate(items, 1)}
+        self.action_no = {id(it): i for i, it in enumerate(items, 1)}  # as renewal.action_numbers
         self.opening(diag, items)
         self._progress(1, 5, "renewal path")
         self.renewal_path(diag)
@@ -451,54 +444,34 @@ class _ClientWriter:
             if fig.notes:
                 self._table(None, ["No.", "In full"], [[str(n), text] for n, text in fig.notes], [0.7, 7.3])
 
-    def _finding_phase(self, finding) -> str | None:
-        """The step a finding is about: the phase its rule names, else the
-        step whose actions answer its kind of test, else its events' phase."""
-        from ..core import renewal
-
-        rule = next((r for r in renewal.load_rules() if r.id == finding.id), None)
-        cond = rule.condition if rule is not None else {}
-        phase = cond.get("missing_phase") or cond.get("phase")
-        if phase is None:
-            steps = plain_words()["finding_steps"]
-            phase = next((steps[k] for k in cond if k in steps), None)
-        if phase is None:
-            phases = [e.phase for e in (self.firm.event(i) for i in finding.events or ())
-                      if e is not None and e.phase]
-            phase = phases[0] if phases else None
-        return phase
-
     def _advice(self, finding, items) -> str:
-        """What to do about a finding: the checklist's actions of the step it
-        is about that are not yet done or set aside, those still to decide
-        first."""
+        """What to do about a finding, as its rule says (rules.json): the
+        rule's advice, then the Table 7 actions it names that are not yet
+        done or set aside, by their number in the checklist (with owner and
+        date where planned); those done or set aside are named last."""
         from ..core import renewal
 
-        rule = next((r for r in renewal.load_rules() if r.id == finding.id), None)
-        for test, words in plain_words()["finding_advice"].items():
-            if rule is not None and test in rule.condition:
-                return words
-        phase = self._finding_phase(finding)
-        if phase is None:
-            return "Go through it with your adviser and agree what, if anything, to do."
-        open_items = [it for it in items if it.action.phase == phase
-                      and (it.entry or {}).get("status") not in ("done", "not_relevant")]
-        about = _words(" ".join([finding.plain or "", finding.message, finding.reason]))
-        # the actions that speak to the finding first (words in common), then those still to decide
-        open_items.sort(key=lambda it: (-len(about & _words(it.action.text)), 0 if it.entry is None else 1))
-        if not open_items:
-            return (f"The actions for this step ({_lower_first(self._phase_label(phase))}) are done or set "
-                    f"aside; look again at whether they went far enough.")
-        parts = []
-        for k, it in enumerate(open_items[:2]):
-            words = it.action.text.rstrip(".")
-            text = f"{words if k == 0 else _lower_first(words)} (action {self.action_no[id(it)]}"
+        parts = [finding.advice.strip()] if getattr(finding, "advice", "") else []
+        named = renewal.finding_items(finding, items)
+        open_, closed = [], []
+        for n, it in named:
             entry = it.entry or {}
+            if entry.get("status") in ("done", "not_relevant"):
+                closed.append(n)
+                continue
+            words = it.action.text.rstrip(".")
+            text = f"{words if not open_ else _lower_first(words)} (action {n}"
             if entry.get("status") == "planned":
                 who = ", ".join(x for x in (entry.get("owner"), entry.get("date") and f"by {entry['date']}") if x)
                 text += ", planned" + (f": {who}" if who else "")
-            parts.append(text + ")")
-        return "; ".join(parts) + "."
+            open_.append(text + ")")
+        if open_:
+            parts.append("; ".join(open_) + ".")
+        if closed:
+            which = _event_numbers(closed).replace("Event", "Action", 1)
+            parts.append(f"{which} {'is' if len(closed) == 1 else 'are'} done or set aside; look again at "
+                         f"whether {'it' if len(closed) == 1 else 'they'} went far enough.")
+        return " ".join(parts) or "Go through it with your adviser and agree what, if anything, to do."
 
     def findings(self, diag, items) -> None:
         self._heading("What stands out", 1)
