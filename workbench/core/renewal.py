@@ -291,9 +291,6 @@ def parse_rules(data: object, path: str) -> list[Rule]:
             except (ValueError, IndexError, KeyError, AttributeError, TypeError) as exc:
                 raise InputError(f"{where}: the {key} cannot be filled in ({exc}); placeholders are "
                                  f"written {{phase}}, {{events}} ...; write {{{{ and }}}} for a brace")
-        if not todo and not advice:
-            raise InputError(f"{where}: say what to do about the finding: 'actions' (ids of Table 7 "
-                             f"actions) or 'advice' (a sentence), or both")
         out.append(Rule(rid, dict(raw["condition"]), raw["message"], raw["reason"],
                         raw["citation"], raw["plain"], severity, tuple(todo), advice.strip()))
     return out
