@@ -644,6 +644,7 @@ PAD = 4.0                   # points Graphviz adds around the drawing (pad)
 GUTTER = 10.0               # between columns: room for edges
 ROW_GAP = 12.0              # between rows: room for edges and arrowheads
 STEP = 2.5                  # lines of text: how much lower an event to the left of the one before starts
+TAB = 5.0                   # how far a routine's (component) tabs reach left of its box
 ARROW = 5.5                 # arrowhead length (arrowsize 0.55)
 MAX_TITLE_LINES = 5         # more, and the title goes to a note
 MAX_NAME_LINES = 3
@@ -803,11 +804,19 @@ def _source_cell(s: Source, col: int, m: _Measure, notes: _Notes) -> _Cell:
     return _Cell(f"source:{s.id}", "source", col, lines, attrs, 0.0, s)
 
 
-def _routine_cell(r, col: int, m: _Measure, notes: _Notes) -> _Cell:
+def _routine_cell(r, col: int, m: _Measure, notes: _Notes, built_by: list | None = None) -> _Cell:
+    """A routine, with the numbers of the events that build it (in print
+    these stand for the lines to them, which would run the length of the
+    organisation's column: the routines go where there is room)."""
     lines = _fit_or_note(r.name, m.fs, m.text_w() - 6, notes, MAX_NAME_LINES, "routine")
+    marks = set()
+    if built_by:
+        many = len(built_by) > 1
+        lines += grid.fit(f"(event{'s' if many else ''} {', '.join(map(str, built_by))})", m.fs, m.text_w() - 6)
+        marks.add(("built_by",))
     colour = _palette().colour
     attrs = dict(shape="component", style="filled", fillcolor=colour["routine_fill"], color=colour["node_line"])
-    return _Cell(f"routine:{r.id}", "routine", col, lines, attrs, 0.0, r)
+    return _Cell(f"routine:{r.id}", "routine", col, lines, attrs, 0.0, r, marks)
 
 
 def _conn_cell(key: str, text: str, col: int, m: _Measure) -> _Cell:
@@ -863,6 +872,10 @@ class _FirmIndex:
                 self.links_to.setdefault(ln.target, []).append((i, ln))
         self.named_sources = {sid for e in self.events for sid in e.sources or ()}
         self.built_routines = {rid for e in self.events for rid in e.routines or ()}
+        self.built_by: dict[str, list[int]] = {}
+        for i, e in enumerate(self.events):
+            for rid in dict.fromkeys(e.routines or ()):
+                self.built_by.setdefault(rid, []).append(i + 1)
 
     def number(self, event_id: str) -> int:
         return self.pos[event_id] + 1
@@ -932,7 +945,8 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
         after: list[_Cell] = []
         for rid in e.routines or ():
             if rid in rt_by_id and f"routine:{rid}" not in placed:
-                after.append(_routine_cell(rt_by_id[rid], col[_firm_top_lane(lanes)], m, notes))
+                after.append(_routine_cell(rt_by_id[rid], col[_firm_top_lane(lanes)], m, notes,
+                                           ix.built_by.get(rid)))
                 placed.add(f"routine:{rid}")
         for _, ln in ix.links_from.get(e.id, ()):  # links going to another part
             if ln.target not in here:
@@ -998,13 +1012,6 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
                                     arrowtail="vee", arrowsize="0.55", dir=d, **{"class": "involvement"}),
                                (d in ("forward", "both"), d in ("back", "both")),
                                _safe_id("involves", firm.id, e.id, sid)))
-        for rid in e.routines or ():
-            if f"routine:{rid}" in cells:
-                marks.add(("builds",))
-                wanted.append(("builds", f"event:{e.id}", f"routine:{rid}",
-                               dict(style="dotted", color=colour["node_line"], arrowhead="odot", arrowsize="0.55",
-                                    **{"class": "builds"}),
-                               (True, False), _safe_id("builds", firm.id, e.id, rid)))
     edges = _route_all(g, wanted) if route else []   # measuring a part needs no edges
     for cell in cells.values():
         if cell.kind == "event":
@@ -1030,6 +1037,7 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
             marks.add(("external",) if cell.obj.is_external else ("internal",))
         elif cell.kind == "routine":
             marks.add(("routine",))
+            marks |= cell.marks
         elif cell.kind == "conn":
             marks.add(("conn",))
     return _Drawn(g, cells, edges, marks, bottom, notes.items, title_lines, title_h, head_lines, head_h,
@@ -1121,7 +1129,8 @@ def _key_items(marks: set, screen: bool = False) -> list[tuple[str, dict, str]]:
                                        arrowtail="vee", dir=d), words[d]))
     if ("routine",) in marks:
         items.append(("box", dict(shape="component", style="filled", fillcolor=colour["routine_fill"],
-                                  color=colour["node_line"]), "Routine"))
+                                  color=colour["node_line"]),
+                      "Routine (built by the events numbered)" if ("built_by",) in marks else "Routine"))
     if ("builds",) in marks:
         items.append(("edge", dict(style="dotted", color=colour["node_line"], arrowhead="odot"),
                       "Event builds the routine"))
@@ -1319,7 +1328,8 @@ def _draw_process(study: Study, firm: Firm, fw: Framework, d: _Drawn, with_notes
             attrs.update(id=_safe_id("routine", firm.id, r.id), tooltip=_tip(r.name), **{"class": "routine"})
         else:
             attrs.update(id=_safe_id("conn", firm.id, ident), **{"class": "connector"})
-        em.node(name, b.cx, b.cy, b.x1 - b.x0, b.y1 - b.y0, label=_esc_lines(cell.lines),
+        inset = TAB if kind == "routine" else 0.0   # the component shape's tabs stick out on the left
+        em.node(name, b.cx + inset / 2, b.cy, b.x1 - b.x0 - inset, b.y1 - b.y0, label=_esc_lines(cell.lines),
                 fontsize=f"{m.fs:g}", **attrs)
     for kind, a, b, attrs, heads, eid, pts in d.edges:
         ka, kb = a.split(":", 1), b.split(":", 1)

@@ -403,8 +403,11 @@ class Stack:
             return [(a.x1, a.cy - 5), (out, a.cy - 5), (out, a.cy + 5), (a.x1, a.cy + 5)]
         if side:
             lo, hi = max(a.y0, b.y0), min(a.y1, b.y1)
-            y = (lo + hi) / 2 + self._track(("side", round(lo), round(hi)), 2.5)
-            y = min(max(y, lo + 3), hi - 3)
+            mid = (lo + hi) / 2
+            y = min(max(mid + self._track(("side", round(lo), round(hi)), 2.5), lo + 3), hi - 3)
+            xs, xe = (a.x1 + a.halo, b.x0 - b.halo) if a.col < b.col else (b.x1 + b.halo, a.x0 - a.halo)
+            if self._blocked(xs + 1, y - 2, xe - 1, y + 2, 0.5):
+                y = mid   # side_by_side found the middle free
             if a.col < b.col:
                 return [(a.x1 + a.halo, y), (b.x0 - b.halo, y)]
             return [(a.x0 - a.halo, y), (b.x1 + b.halo, y)]
