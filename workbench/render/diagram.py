@@ -3,7 +3,7 @@ Graphviz graphs (built with the ``graphviz`` package).
 
 Two drawings of a process. For print, ``process_figures`` with
 ``Options(width=points)``: the levels as columns, time down the page, text
-at 7.5 pt or more at that width, over as many figures as the page height
+at 7 pt or more at that width, over as many figures as the page height
 needs (see "figures for a page width" below). For the screen,
 ``process_graph`` (``width=None``): one unbounded drawing, described next.
 
@@ -621,13 +621,20 @@ def flow_totals(firms: list[Firm]) -> dict[str, int]:
 # For print, the figures are drawn for the width of the page they go on:
 # the levels are columns (inter-organisation on the left, individual on the
 # right, as Jones & Macpherson's figures run from outside the firm in), time
-# runs down the page one event to a row, and each source or routine sits in
-# its level's column beside the first event that involves it. Every text is
-# measured and wrapped to its box at FONT_MIN points or more, and the drawing
-# is no wider than the page, so nothing is shrunk when placed. Edges follow
-# the channels between rows and columns (grid.Grid.route) and never cross a
-# box. A firm with more events than one page holds is drawn over several
-# figures, each saying which events (and which period) it covers.
+# runs down the page. Each column is a stack of its own (grid.Stack): the
+# events go down in the order of their numbers (level with the one before
+# when to its right or of the same time), and the sources, routines and
+# links to other parts then fill the free stretches of their level's column
+# nearest to their event, so that they never push an event down. An event
+# box holds its number, time and coding on one line where they fit (the
+# stages' names shortened where needed, the key spelling them out), then its
+# title; a routine names the events that build it. Every text is measured
+# and wrapped to its box at FONT_MIN points (FONT_FLOOR when that saves a
+# page), and the drawing is no wider than the page, so nothing is shrunk
+# when placed. Edges run through the gaps between boxes and the gutters
+# between columns (grid.Stack.route) and never cross a box. A firm with more
+# events than one page holds is drawn over several figures, each saying
+# which events (and which period) it covers.
 
 FONT_MIN = 7.5              # points: the smallest text of a printed figure, as a rule
 FONT_FLOOR = 7.0            # points: the smallest at all, when it saves a page
@@ -642,6 +649,8 @@ def page_height(width: float) -> float:
     return PAGE_HEIGHT if width <= 17.5 * 72 / 2.54 else LANDSCAPE_HEIGHT
 PAD = 4.0                   # points Graphviz adds around the drawing (pad)
 GUTTER = 10.0               # between columns: room for edges
+FW_GUTTER = 14.0            # the same in the framework figure, whose lines carry counts
+FW_ROW_GAP = 28.8           # between the framework figure's levels: room for its counted lines
 ROW_GAP = 12.0              # between rows: room for edges and arrowheads
 STEP = 2.5                  # lines of text: how much lower an event to the left of the one before starts
 TAB = 5.0                   # how far a routine's (component) tabs reach left of its box
@@ -698,14 +707,15 @@ def clean(text: str) -> str:
 class _Measure:
     """Sizes for one page width: the columns, the font, the text width of a box."""
 
-    def __init__(self, width: float, columns: int, left: float = 0.0, fs: float | None = None):
+    def __init__(self, width: float, columns: int, left: float = 0.0, fs: float | None = None,
+                 gutter: float = GUTTER):
         self.width = width - 2 * PAD - 2.0          # the drawing inside Graphviz's pad, with a margin
         self.left = left
         self.colw = (self.width - left) / max(columns, 1)
         self.fs = fs or (FONT_MIN if self.colw < 140 else 8.5)
-        self.col_x = [(left + c * self.colw + GUTTER / 2, left + (c + 1) * self.colw - GUTTER / 2)
+        self.col_x = [(left + c * self.colw + gutter / 2, left + (c + 1) * self.colw - gutter / 2)
                       for c in range(columns)]
-        self.box_w = self.colw - GUTTER
+        self.box_w = self.colw - gutter
         self.abbrev: dict[str, str] = {}   # stage id -> its short form (_stage_abbrevs)
 
     def text_w(self, strips: int = 0) -> float:
@@ -970,7 +980,7 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
         for c in before:   # its top level with the event's, or a little above
             cells[c.key] = c
             g.put_near(c.key, c.col, m.height(len(c.lines)), box.y0 - box.halo - outer(c) / 3, c.halo)
-        for c in after:
+        for c in after:   # beside the event, or the nearest free stretch of its column
             cells[c.key] = c
             g.put_near(c.key, c.col, m.height(len(c.lines)), box.y0 - box.halo, c.halo)
     if last:
@@ -1483,14 +1493,14 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
             f"within stage {totals[WITHIN]})")
     title = (name + _full_limit_text(study, firms), rest)
 
-    probe = _Measure(width, len(stages))
+    probe = _Measure(width, len(stages), gutter=FW_GUTTER)
     lane_lines = {lane: grid.fit(_lane_label(lane), probe.fs + 0.5, 74) for lane in lanes}
     left = max(grid.widest(v, probe.fs + 0.5) for v in lane_lines.values()) + 10
-    m = _Measure(width, len(stages), left=left)
+    m = _Measure(width, len(stages), left=left, gutter=FW_GUTTER)
     notes = _Notes()
     title_lines = _title_lines(title, m.width, notes)
     title_h = len(title_lines) * 10.0 * grid.LINE + 10
-    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h, track=3.0)  # room between the counted lines
+    g = grid.Grid(m.col_x, FW_ROW_GAP, top=title_h, track=3.0)  # room between the counted lines
     cells: dict[str, _Cell] = {}
     row_of = {lane: i for i, lane in enumerate(lanes)}
     for c, st in enumerate(stages):
