@@ -932,6 +932,13 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
         cells[cell.key] = cell
         return g.put(cell.key, cell.col, m.height(len(cell.lines)), y_min, cell.halo)
 
+    # links coming from an earlier part first, at the top of the columns of the
+    # events they come from (a later part's: beside their event, as below)
+    early = [(e, ln) for e in events for _, ln in ix.links_to.get(e.id, ())
+             if ln.source not in here and ix.pos[ln.source] < ix.pos[events[0].id]]
+    for e, ln in early:
+        text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
+        put(_conn_cell(f"conn:in:{ln.source}:{e.id}", text, col[event_lane(ix.by_id[ln.source], lanes)], m), g.top)
     prev = None
     later: list = []
     for e in events:
@@ -942,16 +949,16 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
             level = (bool(e.time_label()) and e.time_label() == ptime) or cell.col > pbox.col
             y_min = pbox.y0 - pbox.halo + (0 if level else min(pbox.h / 2, STEP * m.fs))
         before: list[_Cell] = []
-        for _, ln in ix.links_to.get(e.id, ()):  # links coming from another part
-            if ln.source not in here:
-                text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
-                c = col[event_lane(ix.by_id[ln.source], lanes)]
-                before.append(_conn_cell(f"conn:in:{ln.source}:{e.id}", text, c, m))
         for sid in e.sources or ():
             if sid in src_by_id and f"source:{sid}" not in placed:
                 s = src_by_id[sid]
                 before.append(_source_cell(s, col[source_lane(s, lanes)], m, notes))
                 placed.add(f"source:{sid}")
+        for _, ln in ix.links_to.get(e.id, ()):  # links coming back from a later part
+            if ln.source not in here and (e, ln) not in early:
+                text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
+                c = col[event_lane(ix.by_id[ln.source], lanes)]
+                before.append(_conn_cell(f"conn:in:{ln.source}:{e.id}", text, c, m))
         after: list[_Cell] = []
         for rid in e.routines or ():
             if rid in rt_by_id and f"routine:{rid}" not in placed:
