@@ -47,6 +47,38 @@ def hostile_firm_doc(n=60):
     return doc
 
 
+def ordinary_firm_doc(n=15, seed=1):
+    """A firm of ``n`` events as a consultant records them: titles of four to
+    eight ordinary words, one or two stages and types, a few sources each,
+    two routines, one critical incident."""
+    import random
+
+    rnd = random.Random(seed)
+    words = ("customer audit staff training quality manager new process review supplier meeting owner plan "
+             "system standard market export order").split()
+    doc = minimal_study()
+    firm = doc["firms"][0]
+    firm["sources"] = [{"id": f"s{i}", "name": name, "kind": kind, "direction": way}
+                       for i, (name, kind, way) in enumerate([
+                           ("Main customer", "customer", "inbound"), ("Business adviser", "consultant", "inbound"),
+                           ("Owner-manager", "owner_manager", "two_way"),
+                           ("Shop-floor staff", "internal_staff", "inbound"),
+                           ("Trade association", "network", "inbound"),
+                           ("New sales manager", "new_recruit", "two_way")])]
+    firm["routines"] = [{"id": "r0", "name": "Weekly quality review"},
+                        {"id": "r1", "name": "Monthly planning meeting"}]
+    stages = ["intuiting", "interpreting", "integrating", "institutionalising", "intertwining"]
+    types = ["normative", "mimetic", "coercive"]
+    firm["events"] = [{
+        "id": f"e{i}", "title": " ".join(rnd.choice(words) for _ in range(rnd.randint(4, 8))).capitalize(),
+        "date": str(2001 + i // 3), "stages": rnd.sample(stages, rnd.choice([1, 1, 2])),
+        "learning_types": rnd.sample(types, rnd.choice([1, 1, 2])), "critical": i == 2,
+        "sources": rnd.sample([f"s{k}" for k in range(6)], rnd.choice([0, 1, 1, 2])),
+        "routines": ["r0"] if i == 6 else (["r1"] if i == 11 else []),
+    } for i in range(n)]
+    return doc
+
+
 @pytest.fixture(scope="module")
 def studies():
     return {"jm": services.load(JM).study, "training": services.load(TRAINING).study,
@@ -302,11 +334,19 @@ def test_screen_drawing_is_unbounded_and_unchanged(studies):
     assert fig.parts == 1 and fig.graph.source == dg.process_graph(study, study.firm("brw")).source
 
 
-def test_cli_width_writes_numbered_parts(tmp_path, capsys):
+def test_cli_width_writes_numbered_parts(tmp_path, capsys, write_json):
+    # a firm of Jones & Macpherson's size: one page, the name as given
     out = tmp_path / "brw.svg"
     assert main(["diagram", str(JM), "--firm", "brw", "--width", "16cm", "--engine", ENGINE, "-o", str(out)]) == 0
+    assert out.exists() and not list(tmp_path.glob("brw-*.svg"))
+    check_printable(out.read_bytes(), A4_PORTRAIT)
+    capsys.readouterr()
+    # a long one: numbered parts
+    path = write_json(ordinary_firm_doc(40))
+    out = tmp_path / "long.svg"
+    assert main(["diagram", str(path), "--firm", "f1", "--width", "16cm", "--engine", ENGINE, "-o", str(out)]) == 0
     cap = capsys.readouterr()
-    parts = sorted(tmp_path.glob("brw-*.svg"))
+    parts = sorted(tmp_path.glob("long-*.svg"))
     assert len(parts) > 1 and not out.exists()
     assert f"needs {len(parts)} pages" in cap.err
     for p in parts:
@@ -394,3 +434,71 @@ def test_cli_all_firms_parts_never_overwrite_another_firm(tmp_path, capsys, writ
     names = sorted(p.name for p in out.iterdir())
     assert "f1-part1.svg" in names and "f1-1-1.svg" in names and "f1-1.svg" not in names
     assert len(names) == len(set(names)) == capsys.readouterr().out.count("wrote ")
+
+
+def test_a_firm_of_the_papers_size_fits_one_portrait_page(studies):
+    """Jones & Macpherson's firms (11 and 12 events), the training case and
+    a consultant's firm of 15 ordinary events: one figure each at 16 cm,
+    within the page's height, text at 7 pt or more; on an A4 page on its
+    side (lower), two at most."""
+    cases = [(studies["jm"], f) for f in studies["jm"].firms] + [(studies["training"], studies["training"].firms[0])]
+    ordinary = Study.from_dict(ordinary_firm_doc(15))
+    cases.append((ordinary, ordinary.firms[0]))
+    for study, firm in cases:
+        figs = dg.process_figures(study, firm, dg.Options(width=A4_PORTRAIT))
+        assert len(figs) == 1, f"{firm.id}: {len(figs)} parts"
+        fig, = figs
+        assert fig.span == "" and fig.height_pt <= dg.page_height(A4_PORTRAIT) + 1
+        svg = drawn(fig)
+        check_printable(svg, A4_PORTRAIT)
+        assert "part 1" not in " ".join(t for t, _ in texts(svg))
+        assert re.findall(r'id="event-[^"]*"', fig.graph.source)
+        assert len(dg.process_figures(study, firm, dg.Options(width=A4_LANDSCAPE))) <= 2
+
+
+def test_a_long_firm_still_splits(studies):
+    study = Study.from_dict(ordinary_firm_doc(40))
+    firm = study.firms[0]
+    figs = dg.process_figures(study, firm, dg.Options(width=A4_PORTRAIT))
+    assert len(figs) >= 2
+    seen = []
+    for fig in figs:
+        assert fig.height_pt <= dg.page_height(A4_PORTRAIT) + 1
+        seen += re.findall(r'id="event-f1-(e\d+)"', fig.graph.source)
+        svg = drawn(fig)
+        check_printable(svg, A4_PORTRAIT)
+        _set_dirs(fig)
+        check_key(svg)
+    assert seen == [e.id for e in firm.event_list]
+
+
+def test_stage_short_forms_are_spelt_out_in_the_key(studies):
+    """An event box too narrow for its stages' names uses their short
+    forms; the key spells out exactly the short forms the figure uses."""
+    study = studies["jm"]
+    for firm in study.firms:
+        fig, = dg.process_figures(study, firm, dg.Options(width=A4_PORTRAIT))
+        svg = drawn(fig)
+        key = " ".join(key_texts(svg))
+        boxes = " ".join(t for g in ET.fromstring(svg).iter(f"{SVG}g") if "event" in (g.get("class") or "")
+                         for t in [" ".join(x.text or "" for x in g.iter(f"{SVG}text"))])
+        shorts = dg._stage_abbrevs(study.framework_def())
+        for sid, short in shorts.items():
+            used = re.search(rf"(^|[ +]){re.escape(short)}($|[ +])", boxes) is not None
+            assert (f"{short} {dg.all_stages()[sid].label}" in key) == used, (firm.id, short)
+
+
+def test_events_read_in_order_down_the_page(studies):
+    """The events' tops go down the page in the order of their numbers,
+    an event level with the one before only when to its right or of the
+    same time."""
+    study = studies["jm"]
+    for firm in study.firms:
+        fig, = dg.process_figures(study, firm, dg.Options(width=A4_PORTRAIT))
+        boxes = node_boxes(drawn(fig))
+        events = firm.event_list
+        tops = [boxes[f"event-{firm.id}-{e.id}"] for e in events]
+        for i in range(1, len(events)):
+            (x0, y0, _, _), (px0, py0, _, _) = tops[i], tops[i - 1]
+            same_time = events[i].time_label() and events[i].time_label() == events[i - 1].time_label()
+            assert y0 > py0 + 5 or (y0 >= py0 - 5 and (x0 > px0 or same_time)), (firm.id, events[i].id)

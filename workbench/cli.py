@@ -362,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output format (default: from -o's extension, else svg)")
     p.add_argument("--dpi", type=int, default=150, help="resolution of PNG output (default 150)")
     p.add_argument("--width", metavar="LENGTH",
-                   help="draw for a page this wide, e.g. 16cm, 160mm, 6.3in or 453pt: text at 7.5 pt or more "
+                   help="draw for a page this wide, e.g. 16cm, 160mm, 6.3in or 453pt: text at 7 pt or more "
                         "at that size, nothing shrunk; a long process is drawn over several pages "
                         "(NAME-1.svg, NAME-2.svg, ...). Without it: one drawing as large as "
                         "the process needs, as on screen")

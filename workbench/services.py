@@ -284,7 +284,7 @@ def diagram(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_id: s
     firm (``out`` is then a folder, one file per firm), or, for the framework
     figure, of the whole study; with ``code``, of the events carrying that
     code only (``core.coding.narrow_study``). With ``width`` (points), drawn
-    for a page that wide, text at 7.5 pt or more; a drawing that needs more
+    for a page that wide, text at 7 pt or more; a drawing that needs more
     than one page is written as NAME-1.EXT, NAME-2.EXT, ... Returns the files
     written, which engine drew, and the study's warnings."""
     from .core.coding import narrow_study

@@ -3,7 +3,7 @@ Graphviz graphs (built with the ``graphviz`` package).
 
 Two drawings of a process. For print, ``process_figures`` with
 ``Options(width=points)``: the levels as columns, time down the page, text
-at 7.5 pt or more at that width, over as many figures as the page height
+at 7 pt or more at that width, over as many figures as the page height
 needs (see "figures for a page width" below). For the screen,
 ``process_graph`` (``width=None``): one unbounded drawing, described next.
 
@@ -621,17 +621,25 @@ def flow_totals(firms: list[Firm]) -> dict[str, int]:
 # For print, the figures are drawn for the width of the page they go on:
 # the levels are columns (inter-organisation on the left, individual on the
 # right, as Jones & Macpherson's figures run from outside the firm in), time
-# runs down the page one event to a row, and each source or routine sits in
-# its level's column beside the first event that involves it. Every text is
-# measured and wrapped to its box at FONT_MIN points or more, and the drawing
-# is no wider than the page, so nothing is shrunk when placed. Edges follow
-# the channels between rows and columns (grid.Grid.route) and never cross a
-# box. A firm with more events than one page holds is drawn over several
-# figures, each saying which events (and which period) it covers.
+# runs down the page. Each column is a stack of its own (grid.Stack): the
+# events go down in the order of their numbers (level with the one before
+# when to its right or of the same time), and the sources, routines and
+# links to other parts then fill the free stretches of their level's column
+# nearest to their event, so that they never push an event down. An event
+# box holds its number, time and coding on one line where they fit (the
+# stages' names shortened where needed, the key spelling them out), then its
+# title; a routine names the events that build it. Every text is measured
+# and wrapped to its box at FONT_MIN points (FONT_FLOOR when that saves a
+# page), and the drawing is no wider than the page, so nothing is shrunk
+# when placed. Edges run through the gaps between boxes and the gutters
+# between columns (grid.Stack.route) and never cross a box. A firm with more
+# events than one page holds is drawn over several figures, each saying
+# which events (and which period) it covers.
 
-FONT_MIN = 7.5              # points: the smallest text of a printed figure
-PAGE_HEIGHT = 24.7 * 72 / 2.54 * 0.88   # an A4 text height, less room for the caption
-LANDSCAPE_HEIGHT = 16.0 * 72 / 2.54 * 0.88   # the same on an A4 page on its side
+FONT_MIN = 7.5              # points: the smallest text of a printed figure, as a rule
+FONT_FLOOR = 7.0            # points: the smallest at all, when it saves a page
+PAGE_HEIGHT = (24.7 - 1.7) * 72 / 2.54   # an A4 text height, less room for a two-line caption
+LANDSCAPE_HEIGHT = (16.0 - 1.0) * 72 / 2.54   # the same on an A4 page on its side
 
 
 def page_height(width: float) -> float:
@@ -640,10 +648,14 @@ def page_height(width: float) -> float:
     page (A4 or Letter), else a landscape page's."""
     return PAGE_HEIGHT if width <= 17.5 * 72 / 2.54 else LANDSCAPE_HEIGHT
 PAD = 4.0                   # points Graphviz adds around the drawing (pad)
-GUTTER = 14.0               # between columns: room for edges
-ROW_GAP = 18.0              # between rows: room for edges and arrowheads
+GUTTER = 10.0               # between columns: room for edges
+FW_GUTTER = 14.0            # the same in the framework figure, whose lines carry counts
+FW_ROW_GAP = 28.8           # between the framework figure's levels: room for its counted lines
+ROW_GAP = 12.0              # between rows: room for edges and arrowheads
+STEP = 2.5                  # lines of text: how much lower an event to the left of the one before starts
+TAB = 5.0                   # how far a routine's (component) tabs reach left of its box
 ARROW = 5.5                 # arrowhead length (arrowsize 0.55)
-MAX_TITLE_LINES = 4         # more, and the title goes to a note
+MAX_TITLE_LINES = 5         # more, and the title goes to a note
 MAX_NAME_LINES = 3
 
 
@@ -670,6 +682,7 @@ class _Cell:
     attrs: dict = field(default_factory=dict)
     halo: float = 0.0
     obj: object = None
+    marks: set = field(default_factory=set)   # what the key must explain beyond the kind of box
 
 
 class _Notes:
@@ -693,14 +706,16 @@ def clean(text: str) -> str:
 class _Measure:
     """Sizes for one page width: the columns, the font, the text width of a box."""
 
-    def __init__(self, width: float, columns: int, left: float = 0.0):
+    def __init__(self, width: float, columns: int, left: float = 0.0, fs: float | None = None,
+                 gutter: float = GUTTER):
         self.width = width - 2 * PAD - 2.0          # the drawing inside Graphviz's pad, with a margin
         self.left = left
         self.colw = (self.width - left) / max(columns, 1)
-        self.fs = FONT_MIN if self.colw < 140 else 8.5
-        self.col_x = [(left + c * self.colw + GUTTER / 2, left + (c + 1) * self.colw - GUTTER / 2)
+        self.fs = fs or (FONT_MIN if self.colw < 140 else 8.5)
+        self.col_x = [(left + c * self.colw + gutter / 2, left + (c + 1) * self.colw - gutter / 2)
                       for c in range(columns)]
-        self.box_w = self.colw - GUTTER
+        self.box_w = self.colw - gutter
+        self.abbrev: dict[str, str] = {}   # stage id -> its short form (_stage_abbrevs)
 
     def text_w(self, strips: int = 0) -> float:
         return self.box_w - 7 - 2 * strips * self.strip
@@ -710,7 +725,22 @@ class _Measure:
         return 5.0
 
     def height(self, lines: int, size: float | None = None) -> float:
-        return lines * (size or self.fs) * grid.LINE + 8
+        return lines * (size or self.fs) * grid.LINE + 6
+
+
+def _stage_abbrevs(fw: Framework) -> dict[str, str]:
+    """A short form of each stage's name for the event boxes: the shortest
+    beginning (three letters at least) that no other stage of the framework
+    shares, with a full stop ("Intu.", "Interp.", "Ins." in the 5I)."""
+    labels = {sid: all_stages()[sid].label for sid in fw.stage_ids if sid in all_stages()}
+    out = {}
+    for sid, text in labels.items():
+        others = [t.lower() for k, t in labels.items() if k != sid]
+        n = min(3, len(text))
+        while n < len(text) and any(o.startswith(text[:n].lower()) for o in others):
+            n += 1
+        out[sid] = text if n >= len(text) - 1 else text[:n] + "."
+    return out
 
 
 def _fit_or_note(text: str, size: float, width: float, notes: _Notes, max_lines: int,
@@ -730,25 +760,42 @@ def _event_cell(e: Event, number: int, col: int, m: _Measure, notes: _Notes) -> 
     head = f"{number}" + (f". {clean(e.time_label())}" if e.time_label() else "")
     if len(grid.fit(head, m.fs, tw)) > 2:  # a time too long for the box
         head = f"{number}. (time: see note {notes.add(e.time_label())})"
-    both = f"{head} · critical incident"
-    if e.is_critical and grid.text_width(both, m.fs) <= tw:
-        lines = grid.fit(both, m.fs, tw)
-    else:
-        lines = grid.fit(head, m.fs, tw) + (grid.fit("critical incident", m.fs, tw) if e.is_critical else [])
-    lines += _fit_or_note(e.title, m.fs, tw, notes, MAX_TITLE_LINES, "title")
-    stages = [all_stages()[s].label for s in e.stages or () if s in all_stages()]
-    codes = " + ".join(stages) if stages else "not yet coded"
     # the learning types by their letters (the fill shows them too; the key names them)
     keys = [voc.term("learning_types", t).extra.get("key") or voc.label("learning_types", t)
             for t in e.learning_types or () if voc.term("learning_types", t)]
-    lines += _fit_or_note(codes + (f" · {'/'.join(keys)}" if keys else ""), m.fs, tw, notes, 3, "coding")
+    types_text = f" · {'/'.join(keys)}" if keys else ""
+    stage_ids = [s for s in e.stages or () if s in all_stages()]
+    full = (" + ".join(all_stages()[s].label for s in stage_ids) if stage_ids else "not yet coded") + types_text
+    short = {s: m.abbrev.get(s, all_stages()[s].label) for s in stage_ids}
+    brief = "+".join(short[s] for s in stage_ids) + types_text
+    abbreviated = {("abbrev", s, short[s]) for s in stage_ids if short[s] != all_stages()[s].label}
+
+    def one_line(text: str) -> bool:
+        return grid.text_width(text, m.fs) <= tw
+
+    # the number, time and coding on one line where they fit, the stages by their short
+    # forms (which the key spells out) when that keeps them to one line; then the title
+    if one_line(f"{head} · {full}"):
+        lines, abbreviated = [f"{head} · {full}"], set()
+    elif stage_ids and one_line(f"{head} · {brief}"):
+        lines = [f"{head} · {brief}"]
+    elif one_line(full):
+        lines, abbreviated = grid.fit(head, m.fs, tw) + [full], set()
+    elif stage_ids and one_line(brief):
+        lines = grid.fit(head, m.fs, tw) + [brief]
+    else:
+        lines = grid.fit(head, m.fs, tw) + _fit_or_note(full, m.fs, tw, notes, 3, "coding")
+        abbreviated = set()
+    if e.is_critical:
+        lines += grid.fit("critical incident", m.fs, tw)
+    lines += _fit_or_note(e.title, m.fs, tw, notes, MAX_TITLE_LINES, "title")
     attrs = _event_style(e)
     if attrs.get("style") == "striped":
         share = m.strip / m.box_w
         fills = [_palette().type_fill[t] for t in types]
         attrs["fillcolor"] = ":".join([f"{fills[0]};{1 - share * (len(fills) - 1):.3f}"]
                                       + [f"{f};{share:.3f}" for f in fills[1:]])
-    return _Cell(f"event:{e.id}", "event", col, lines, attrs, 4.0 if e.is_critical else 0.0, e)
+    return _Cell(f"event:{e.id}", "event", col, lines, attrs, 4.0 if e.is_critical else 0.0, e, abbreviated)
 
 
 def _source_cell(s: Source, col: int, m: _Measure, notes: _Notes) -> _Cell:
@@ -766,66 +813,24 @@ def _source_cell(s: Source, col: int, m: _Measure, notes: _Notes) -> _Cell:
     return _Cell(f"source:{s.id}", "source", col, lines, attrs, 0.0, s)
 
 
-def _routine_cell(r, col: int, m: _Measure, notes: _Notes) -> _Cell:
+def _routine_cell(r, col: int, m: _Measure, notes: _Notes, built_by: list | None = None) -> _Cell:
+    """A routine, with the numbers of the events that build it (in print
+    these stand for the lines to them, which would run the length of the
+    organisation's column: the routines go where there is room)."""
     lines = _fit_or_note(r.name, m.fs, m.text_w() - 6, notes, MAX_NAME_LINES, "routine")
+    marks = set()
+    if built_by:
+        many = len(built_by) > 1
+        lines += grid.fit(f"(event{'s' if many else ''} {', '.join(map(str, built_by))})", m.fs, m.text_w() - 6)
+        marks.add(("built_by",))
     colour = _palette().colour
     attrs = dict(shape="component", style="filled", fillcolor=colour["routine_fill"], color=colour["node_line"])
-    return _Cell(f"routine:{r.id}", "routine", col, lines, attrs, 0.0, r)
+    return _Cell(f"routine:{r.id}", "routine", col, lines, attrs, 0.0, r, marks)
 
 
 def _conn_cell(key: str, text: str, col: int, m: _Measure) -> _Cell:
     attrs = dict(shape="box", style="rounded,dotted", color=_palette().colour["node_line"])
     return _Cell(key, "conn", col, grid.fit(text, m.fs, m.text_w()), attrs)
-
-
-class _Rows:
-    """Rows of cells, built event by event: each event below the one before
-    it; its new sources in the same row or just above, its routines and
-    outgoing connectors in the same row or just below."""
-
-    def __init__(self) -> None:
-        self.rows: list[dict[int, _Cell]] = []
-        self.has_event: list[bool] = []
-
-    def _insert(self, at: int) -> int:
-        self.rows.insert(at, {})
-        self.has_event.insert(at, False)
-        return at
-
-    def add_event(self, cell: _Cell, beside: int | None = None) -> int:
-        """A new row below the last event's, or the row ``beside`` (an event
-        of the same time) when its column is free there, or the last row when
-        it holds no event and the column is free."""
-        if beside is not None and cell.col not in self.rows[beside]:
-            r = beside
-        elif self.rows and not self.has_event[-1] and cell.col not in self.rows[-1]:
-            r = len(self.rows) - 1
-        else:
-            r = self._insert(len(self.rows))
-        self.rows[r][cell.col] = cell
-        self.has_event[r] = True
-        return r
-
-    def _last_event_row(self) -> int:
-        return max((i for i, e in enumerate(self.has_event) if e), default=-1)
-
-    def above(self, cell: _Cell, row: int, floor: int) -> int:
-        """Put ``cell`` in ``row`` or one of the two above (not above ``floor``); else in a new row just above."""
-        for r in (row, row - 1, row - 2):
-            if r >= max(floor, 0) and cell.col not in self.rows[r]:
-                self.rows[r][cell.col] = cell
-                return row
-        self._insert(row)
-        self.rows[row][cell.col] = cell
-        return row + 1  # the event moved down one row
-
-    def below(self, cell: _Cell, row: int) -> None:
-        for r in range(row, len(self.rows)):
-            if cell.col not in self.rows[r] and (r == row or not self.has_event[r]):
-                self.rows[r][cell.col] = cell
-                return
-        r = self._insert(len(self.rows))
-        self.rows[r][cell.col] = cell
 
 
 def _lane_headers(lanes: list[str], m: _Measure, top: float) -> tuple[list[list[str]], float]:
@@ -876,13 +881,17 @@ class _FirmIndex:
                 self.links_to.setdefault(ln.target, []).append((i, ln))
         self.named_sources = {sid for e in self.events for sid in e.sources or ()}
         self.built_routines = {rid for e in self.events for rid in e.routines or ()}
+        self.built_by: dict[str, list[int]] = {}
+        for i, e in enumerate(self.events):
+            for rid in dict.fromkeys(e.routines or ()):
+                self.built_by.setdefault(rid, []).append(i + 1)
 
     def number(self, event_id: str) -> int:
         return self.pos[event_id] + 1
 
 
 def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo: int, hi: int,
-                  part_of, title: str, last: bool, ix: _FirmIndex) -> _Drawn:
+                  part_of, title: str, last: bool, ix: _FirmIndex, fs: float | None = None, route: bool = True) -> _Drawn:
     """Lay out events lo..hi-1 of the firm for options.width; ``part_of``
     gives the part an event id is drawn in."""
     events = ix.events[lo:hi]
@@ -893,67 +902,102 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
     routines = firm.routine_list if options.routines else []
     lanes = _lanes(fw, any(s.is_external for s in sources))
     col = {lane: i for i, lane in enumerate(lanes)}
-    m = _Measure(options.width, len(lanes))
+    m = _Measure(options.width, len(lanes), fs=fs)
+    m.abbrev = _stage_abbrevs(fw)
     notes = _Notes()
 
     title_lines = _title_lines(title, m.width, notes)
     title_h = len(title_lines) * 10.0 * grid.LINE + 8
     head_lines, head_h = _lane_headers(lanes, m, title_h)
 
-    rows = _Rows()
+    # Each column is a stack of its own. The events in order, each no higher than
+    # the one before: level with it when of the same time or in a column to its
+    # right (read left to right), else at least half its height lower, so the
+    # tops read down the page in the order of the numbers. What goes with an
+    # event: its new sources (and links from another part) just above it in its
+    # column or beside it in theirs, its routines (and links to another part)
+    # beside it or below.
+    g = grid.Stack(m.col_x, ROW_GAP, top=title_h + head_h + ROW_GAP / 2)
+    cells: dict[str, _Cell] = {}
     placed: set[str] = set()
     src_by_id = {s.id: s for s in sources}
     rt_by_id = {r.id: r for r in routines}
     here = {e.id for e in events}
-    floor = 0
-    last_row, last_time, last_floor = None, None, 0
+
+    def outer(cell: _Cell) -> float:
+        return m.height(len(cell.lines)) + 2 * cell.halo
+
+    def put(cell: _Cell, y_min: float) -> grid.Box:
+        cells[cell.key] = cell
+        return g.put(cell.key, cell.col, m.height(len(cell.lines)), y_min, cell.halo)
+
+    # links coming from an earlier part first, at the top of the columns of the
+    # events they come from (a later part's: beside their event, as below)
+    early = [(e, ln) for e in events for _, ln in ix.links_to.get(e.id, ())
+             if ln.source not in here and ix.pos[ln.source] < ix.pos[events[0].id]]
+    for e, ln in early:
+        text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
+        put(_conn_cell(f"conn:in:{ln.source}:{e.id}", text, col[event_lane(ix.by_id[ln.source], lanes)], m), g.top)
+    prev = None
+    later: list = []
     for e in events:
         cell = _event_cell(e, number(e.id), col[event_lane(e, lanes)], m, notes)
-        same_time = bool(e.time_label()) and e.time_label() == last_time
-        r = rows.add_event(cell, last_row if same_time else None)
-        if same_time and r == last_row:
-            floor = last_floor
-        start_floor = floor
-        for _, ln in ix.links_to.get(e.id, ()):  # links coming from another part
-            if ln.source not in here:
-                key = f"conn:in:{ln.source}:{e.id}"
-                src_event = ix.by_id[ln.source]
-                text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
-                r = rows.above(_conn_cell(key, text, col[event_lane(src_event, lanes)], m), r, start_floor)
+        y_min = g.top
+        if prev is not None:
+            pbox, ptime = prev
+            level = (bool(e.time_label()) and e.time_label() == ptime) or cell.col > pbox.col
+            y_min = pbox.y0 - pbox.halo + (0 if level else min(pbox.h / 2, STEP * m.fs))
+        before: list[_Cell] = []
         for sid in e.sources or ():
             if sid in src_by_id and f"source:{sid}" not in placed:
                 s = src_by_id[sid]
-                r = rows.above(_source_cell(s, col[source_lane(s, lanes)], m, notes), r, start_floor)
+                before.append(_source_cell(s, col[source_lane(s, lanes)], m, notes))
                 placed.add(f"source:{sid}")
+        for _, ln in ix.links_to.get(e.id, ()):  # links coming back from a later part
+            if ln.source not in here and (e, ln) not in early:
+                text = f"from event {number(ln.source)} (part {part_of(ln.source)})"
+                c = col[event_lane(ix.by_id[ln.source], lanes)]
+                before.append(_conn_cell(f"conn:in:{ln.source}:{e.id}", text, c, m))
+        after: list[_Cell] = []
         for rid in e.routines or ():
             if rid in rt_by_id and f"routine:{rid}" not in placed:
-                rows.below(_routine_cell(rt_by_id[rid], col[_firm_top_lane(lanes)], m, notes), r)
+                after.append(_routine_cell(rt_by_id[rid], col[_firm_top_lane(lanes)], m, notes,
+                                           ix.built_by.get(rid)))
                 placed.add(f"routine:{rid}")
         for _, ln in ix.links_from.get(e.id, ()):  # links going to another part
             if ln.target not in here:
-                key = f"conn:out:{e.id}:{ln.target}"
-                tgt = ix.by_id[ln.target]
                 text = f"to event {number(ln.target)} (part {part_of(ln.target)})"
-                rows.below(_conn_cell(key, text, col[event_lane(tgt, lanes)], m), r)
-        last_row, last_time, last_floor = r, e.time_label(), start_floor
-        floor = r
+                c = col[event_lane(ix.by_id[ln.target], lanes)]
+                after.append(_conn_cell(f"conn:out:{e.id}:{ln.target}", text, c, m))
+        same = [c for c in before if c.col == cell.col]
+        need = sum(outer(c) + g.gap for c in same)
+        above = g.bottom[cell.col] + need <= max(y_min, g.top + need)  # room above it in its column
+        if above or not prev:
+            for c in same:  # just above the event, in its column
+                put(c, y_min - need)
+                need -= outer(c) + g.gap
+        box = put(cell, y_min)
+        # the rest (and what found no room above it) afterwards, where it pushes no event down
+        later.append((box, [c for c in before if c.col != cell.col or not (above or not prev)], after))
+        prev = (box, e.time_label())
+    # then what goes in other columns than its event's, in the free stretch nearest to it:
+    # the events' places are settled first, so that these never push an event down
+    for box, before, after in later:
+        for c in before:   # its top level with the event's, or a little above
+            cells[c.key] = c
+            g.put_near(c.key, c.col, m.height(len(c.lines)), box.y0 - box.halo - outer(c) / 3, c.halo)
+        for c in after:   # beside the event, or the nearest free stretch of its column
+            cells[c.key] = c
+            g.put_near(c.key, c.col, m.height(len(c.lines)), box.y0 - box.halo, c.halo)
     if last:
-        for s in sources:
-            if f"source:{s.id}" not in placed:
-                rows.below(_source_cell(s, col[source_lane(s, lanes)], m, notes), len(rows.rows))
-                placed.add(f"source:{s.id}")
-        for rt in routines:
-            if f"routine:{rt.id}" not in placed and rt.id not in ix.built_routines:
-                rows.below(_routine_cell(rt, col[_firm_top_lane(lanes)], m, notes), len(rows.rows))
-                placed.add(f"routine:{rt.id}")
-
-    g = grid.Grid(m.col_x, ROW_GAP, top=title_h + head_h)
-    cells: dict[str, _Cell] = {}
-    for r, row in enumerate(rows.rows):
-        for c, cell in row.items():
-            g.add(grid.Box(cell.key, r, c, h=m.height(len(cell.lines)), halo=cell.halo))
-            cells[cell.key] = cell
-    bottom = g.place() if g.boxes else g.top + 10
+        y_end = prev[0].y0 if prev else g.top
+        for c in [_source_cell(s, col[source_lane(s, lanes)], m, notes) for s in sources
+                  if f"source:{s.id}" not in placed] + \
+                 [_routine_cell(rt, col[_firm_top_lane(lanes)], m, notes) for rt in routines
+                  if f"routine:{rt.id}" not in placed and rt.id not in ix.built_routines]:
+            cells[c.key] = c
+            g.put_near(c.key, c.col, m.height(len(c.lines)), y_end, c.halo)
+    bottom = g.height() if g.boxes else g.top + 10
 
     # the edges: (kind, tail key, head key, attrs, arrowheads at (head, tail), id)
     wanted = []
@@ -984,14 +1028,7 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
                                     arrowtail="vee", arrowsize="0.55", dir=d, **{"class": "involvement"}),
                                (d in ("forward", "both"), d in ("back", "both")),
                                _safe_id("involves", firm.id, e.id, sid)))
-        for rid in e.routines or ():
-            if f"routine:{rid}" in cells:
-                marks.add(("builds",))
-                wanted.append(("builds", f"event:{e.id}", f"routine:{rid}",
-                               dict(style="dotted", color=colour["node_line"], arrowhead="odot", arrowsize="0.55",
-                                    **{"class": "builds"}),
-                               (True, False), _safe_id("builds", firm.id, e.id, rid)))
-    edges = _route_all(g, wanted)
+    edges = _route_all(g, wanted) if route else []   # measuring a part needs no edges
     for cell in cells.values():
         if cell.kind == "event":
             e = cell.obj
@@ -1011,10 +1048,12 @@ def _process_part(study: Study, firm: Firm, fw: Framework, options: Options, lo:
                         marks.add(("type", t))
             if e.is_critical:
                 marks.add(("critical",))
+            marks |= cell.marks
         elif cell.kind == "source":
             marks.add(("external",) if cell.obj.is_external else ("internal",))
         elif cell.kind == "routine":
             marks.add(("routine",))
+            marks |= cell.marks
         elif cell.kind == "conn":
             marks.add(("conn",))
     return _Drawn(g, cells, edges, marks, bottom, notes.items, title_lines, title_h, head_lines, head_h,
@@ -1026,9 +1065,17 @@ def _route_all(g: grid.Grid, wanted: list) -> list:
     bottom, ordered by where the other end is, then routed."""
     ends: dict[tuple[str, str], list] = {}
     plan = []
+    stack = isinstance(g, grid.Stack)
     for idx, (kind, a, b, attrs, heads, eid) in enumerate(wanted):
         ba, bb = g.boxes[a], g.boxes[b]
-        if ba.row == bb.row:
+        if stack:
+            if g.side_by_side(ba, bb):
+                sa = sb = "side"
+            elif bb.cy > ba.cy:
+                sa, sb = "bottom", "top"
+            else:
+                sa, sb = "top", "bottom"
+        elif ba.row == bb.row:
             sa = sb = "bottom"
         elif bb.row > ba.row:
             sa, sb = "bottom", "top"
@@ -1044,7 +1091,10 @@ def _route_all(g: grid.Grid, wanted: list) -> list:
             at[(key, idx)] = grid.spread(g.boxes[key], len(items), i)
     out = []
     for idx, (kind, a, b, attrs, heads, eid) in enumerate(wanted):
-        pts = g.route(g.boxes[a], g.boxes[b], at[(a, idx)], at[(b, idx)])
+        if stack:
+            pts = g.route(g.boxes[a], g.boxes[b], at[(a, idx)], at[(b, idx)], side=plan[idx][0] == "side")
+        else:
+            pts = g.route(g.boxes[a], g.boxes[b], at[(a, idx)], at[(b, idx)])
         out.append((kind, a, b, attrs, heads, eid, pts))
     return out
 
@@ -1095,7 +1145,8 @@ def _key_items(marks: set, screen: bool = False) -> list[tuple[str, dict, str]]:
                                        arrowtail="vee", dir=d), words[d]))
     if ("routine",) in marks:
         items.append(("box", dict(shape="component", style="filled", fillcolor=colour["routine_fill"],
-                                  color=colour["node_line"]), "Routine"))
+                                  color=colour["node_line"]),
+                      "Routine (built by the events numbered)" if ("built_by",) in marks else "Routine"))
     if ("builds",) in marks:
         items.append(("edge", dict(style="dotted", color=colour["node_line"], arrowhead="odot"),
                       "Event builds the routine"))
@@ -1107,10 +1158,15 @@ def _key_items(marks: set, screen: bool = False) -> list[tuple[str, dict, str]]:
                                   color=colour["stage_line"]), "Stage, with the events coded to it"))
     if ("loop",) in marks:
         items.append(("edge", dict(pal.flow_style[WITHIN], arrowhead="normal"), "Within stage (loop)"))
+    shorts = sorted({mk[1:] for mk in marks if mk[0] == "abbrev"},
+                    key=lambda ss: (all_stages()[ss[0]].order, ss[0]) if ss[0] in all_stages() else (99, ss[0]))
+    if shorts:  # the short forms of the stages' names, spelt out
+        items.append(("text", {}, "Stages: " + ", ".join(
+            f"{short} {all_stages()[sid].label if sid in all_stages() else sid}" for sid, short in shorts)))
     return items
 
 
-SWATCH_W, SWATCH_H = 24.0, 12.0
+SWATCH_W, SWATCH_H = 22.0, 11.0
 
 
 def _key_layout(items: list, width: float, top: float, fs: float) -> tuple[list, float]:
@@ -1120,11 +1176,12 @@ def _key_layout(items: list, width: float, top: float, fs: float) -> tuple[list,
     x, y = grid.text_width("Key:", fs) + 8, top   # after the word "Key:"
     line_h = fs * grid.LINE
     for kind, attrs, text in items:
-        lines = grid.fit(text, fs, width - SWATCH_W - 6)
+        sw = 0.0 if kind == "text" else SWATCH_W + 4   # a text entry has no swatch
+        lines = grid.fit(text, fs, width - sw - 2)
         tw = grid.widest(lines, fs)
-        w = SWATCH_W + 4 + tw + 10
-        if x > 0 and x + w - 10 > width:
-            x, y = 0.0, y + line_h + 3
+        w = sw + tw + 9
+        if x > 0 and x + w - 9 > width:
+            x, y = 0.0, y + line_h + 2.5
             line_h = 0.0
         h = max(SWATCH_H, len(lines) * fs * grid.LINE)
         placed.append((kind, attrs, lines, x, y, h, tw))
@@ -1184,6 +1241,10 @@ class _Emit:
                   id=_safe_id("legend", scope), **{"class": "legend"})
         for i, (kind, attrs, lines, x, y, h, tw) in enumerate(placed):
             cy = y + h / 2
+            if kind == "text":
+                self.text(f"legend-{i}-text", lines, x, y + (h - len(lines) * fs * grid.LINE) / 2, fs,
+                          **{"class": "legend"})
+                continue
             if kind == "box":
                 a = dict(shape="box", label="")
                 a.update(attrs)
@@ -1283,7 +1344,8 @@ def _draw_process(study: Study, firm: Firm, fw: Framework, d: _Drawn, with_notes
             attrs.update(id=_safe_id("routine", firm.id, r.id), tooltip=_tip(r.name), **{"class": "routine"})
         else:
             attrs.update(id=_safe_id("conn", firm.id, ident), **{"class": "connector"})
-        em.node(name, b.cx, b.cy, b.x1 - b.x0, b.y1 - b.y0, label=_esc_lines(cell.lines),
+        inset = TAB if kind == "routine" else 0.0   # the component shape's tabs stick out on the left
+        em.node(name, b.cx + inset / 2, b.cy, b.x1 - b.x0 - inset, b.y1 - b.y0, label=_esc_lines(cell.lines),
                 fontsize=f"{m.fs:g}", **attrs)
     for kind, a, b, attrs, heads, eid, pts in d.edges:
         ka, kb = a.split(":", 1), b.split(":", 1)
@@ -1330,64 +1392,76 @@ def process_figures(study: Study, firm: Firm, options: Options | None = None) ->
 
     ix = _FirmIndex(firm)
 
-    def measure(lo: int, hi: int, last: bool) -> float:
+    def measure(lo: int, hi: int, last: bool, fs: float) -> float:
         def part_of(event_id: str) -> int:
             return 1 if lo <= ix.pos[event_id] < hi else 2
 
-        title = _process_title(study, firm, fw, 88, 88, _span(firm, lo, hi) if n else "")
-        d = _process_part(study, firm, fw, options, lo, hi, part_of, title, last, ix)
+        whole = lo == 0 and hi == n   # one part: no "part N of M" in the title
+        title = _process_title(study, firm, fw, 1 if whole else 88, 1 if whole else 88,
+                               _span(firm, lo, hi) if n else "")
+        d = _process_part(study, firm, fw, options, lo, hi, part_of, title, last, ix, fs=fs, route=False)
         key_items = _key_items(d.marks)
         _, bottom = _key_layout(key_items, d.measure.width, d.height + 8, d.measure.fs)
         return bottom + 6 + 2 * PAD
 
-    sizes: dict[tuple[int, int], float] = {}
+    def plan(fs: float) -> list[_Part]:
+        """The parts at text size ``fs``."""
+        sizes: dict[tuple[int, int], float] = {}
 
-    def size(lo: int, hi: int) -> float:
-        if (lo, hi) not in sizes:
-            sizes[(lo, hi)] = measure(lo, hi, hi == n)
-        return sizes[(lo, hi)]
+        def size(lo: int, hi: int) -> float:
+            if (lo, hi) not in sizes:
+                sizes[(lo, hi)] = measure(lo, hi, hi == n, fs)
+            return sizes[(lo, hi)]
 
-    def fits(lo: int, hi: int, height: float) -> bool:
-        return size(lo, hi) <= height
+        def fits(lo: int, hi: int, height: float) -> bool:
+            return size(lo, hi) <= height
 
-    def split(height: float) -> list[_Part]:
-        """Events to parts, each as long as fits in ``height``, broken
-        where the phase changes when that is not too early."""
-        out: list[_Part] = []
-        lo = 0
-        while lo < n:
-            hi = lo + 1
-            while hi < n and fits(lo, hi + 1, height):
-                hi += 1
-            if hi < n:  # a break where the phase changes, if the part still fills 60% of the page
-                for k in range(hi - 1, lo, -1):
-                    if events[k].phase != events[k - 1].phase and size(lo, k) >= 0.6 * limit:
-                        hi = k
-                        break
-            out.append(_Part(lo, hi))
-            lo = hi
-        return out
+        def split(height: float) -> list[_Part]:
+            """Events to parts, each as long as fits in ``height``, broken
+            where the phase changes when that is not too early."""
+            out: list[_Part] = []
+            lo = 0
+            while lo < n:
+                hi = lo + 1
+                while hi < n and fits(lo, hi + 1, height):
+                    hi += 1
+                if hi < n:  # a break where the phase changes, if the part still fills 60% of the page
+                    for k in range(hi - 1, lo, -1):
+                        if events[k].phase != events[k - 1].phase and size(lo, k) >= 0.6 * limit:
+                            hi = k
+                            break
+                out.append(_Part(lo, hi))
+                lo = hi
+            return out
 
-    parts = split(limit)
-    if 1 < len(parts) <= 8:
-        # as many pages, evened out: the lowest height that needs no more parts
-        low, high = limit * 0.3, limit
-        for _ in range(7):
-            mid = (low + high) / 2
-            if len(split(mid)) <= len(parts):
-                high = mid
-            else:
-                low = mid
-        parts = split(high)
-    if not parts:
-        parts.append(_Part(0, 0))
+        parts = split(limit)
+        if 1 < len(parts) <= 8:
+            # as many pages, evened out: the lowest height that needs no more parts
+            low, high = limit * 0.3, limit
+            for _ in range(7):
+                mid = (low + high) / 2
+                if len(split(mid)) <= len(parts):
+                    high = mid
+                else:
+                    low = mid
+            parts = split(high)
+        return parts or [_Part(0, 0)]
+
+    # the text at FONT_MIN; at FONT_FLOOR only when that saves a page (the
+    # smallest text is then still at 7 pt, the least the printed page allows)
+    fs = _Measure(options.width, len(_lanes(fw, True))).fs
+    parts = plan(fs)
+    if len(parts) > 1 and fs > FONT_FLOOR:
+        smaller = plan(FONT_FLOOR)
+        if len(smaller) < len(parts):
+            parts, fs = smaller, FONT_FLOOR
     part_no = {e.id: i + 1 for i, p in enumerate(parts) for e in events[p.lo:p.hi]}
     part_of = part_no.__getitem__
     figures = []
     for i, p in enumerate(parts):
         span = _span(firm, p.lo, p.hi) if len(parts) > 1 and n else ""
         title = _process_title(study, firm, fw, i + 1, len(parts), span)
-        d = _process_part(study, firm, fw, options, p.lo, p.hi, part_of, title, i == len(parts) - 1, ix)
+        d = _process_part(study, firm, fw, options, p.lo, p.hi, part_of, title, i == len(parts) - 1, ix, fs=fs)
         graph, w, h = _draw_process(study, firm, fw, d, with_notes=False)
         fig = Figure(graph, i + 1, len(parts), span, list(d.notes), w, h)
         if d.notes:
@@ -1425,14 +1499,14 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
             f"within stage {totals[WITHIN]})")
     title = (name + _full_limit_text(study, firms), rest)
 
-    probe = _Measure(width, len(stages))
+    probe = _Measure(width, len(stages), gutter=FW_GUTTER)
     lane_lines = {lane: grid.fit(_lane_label(lane), probe.fs + 0.5, 74) for lane in lanes}
     left = max(grid.widest(v, probe.fs + 0.5) for v in lane_lines.values()) + 10
-    m = _Measure(width, len(stages), left=left)
+    m = _Measure(width, len(stages), left=left, gutter=FW_GUTTER)
     notes = _Notes()
     title_lines = _title_lines(title, m.width, notes)
     title_h = len(title_lines) * 10.0 * grid.LINE + 10
-    g = grid.Grid(m.col_x, ROW_GAP * 1.6, top=title_h, track=3.0)  # room between the counted lines
+    g = grid.Grid(m.col_x, FW_ROW_GAP, top=title_h, track=3.0)  # room between the counted lines
     cells: dict[str, _Cell] = {}
     row_of = {lane: i for i, lane in enumerate(lanes)}
     for c, st in enumerate(stages):

@@ -283,3 +283,178 @@ def _pull(frm: tuple[float, float], tip: tuple[float, float], length: float) -> 
     d = (dx * dx + dy * dy) ** 0.5 or 1.0
     k = min(length, d / 2) / d
     return tip[0] - dx * k, tip[1] - dy * k
+
+
+# --------------------------------------------------------------------------- stacks
+
+
+@dataclass
+class Stack:
+    """Boxes stacked in columns, each column on its own: a box goes at the
+    first free height of its column at or below the height asked for, so a
+    tall box in one column leaves the others free (no rows). Between boxes
+    of a column there are ``gap`` points, between columns the gutters; an
+    edge runs from a box into the gap above or below it, along that gap to
+    a gutter (or straight to the other box), and so to the other end, and
+    never through a box."""
+
+    col_x: list[tuple[float, float]]
+    gap: float
+    top: float = 0.0
+    boxes: dict[str, Box] = field(default_factory=dict)
+    bottom: list[float] = field(default_factory=list)
+    _tracks: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.bottom:
+            self.bottom = [self.top] * len(self.col_x)
+
+    def put(self, key: str, col: int, h: float, y_min: float = 0.0, halo: float = 0.0) -> Box:
+        """A box of height ``h`` (plus ``halo`` all round) in column ``col``,
+        at ``y_min`` or lower, below what the column holds already."""
+        y = max(self.bottom[col], y_min)
+        x0, x1 = self.col_x[col]
+        box = Box(key, 0, col, x0 + halo, y + halo, x1 - halo, y + halo + h, h, halo)
+        self.bottom[col] = y + h + 2 * halo + self.gap
+        self.boxes[key] = box
+        return box
+
+    def put_near(self, key: str, col: int, h: float, target: float, halo: float = 0.0,
+                 reach: float = 180.0) -> Box:
+        """A box of height ``h`` in the free stretch of column ``col``
+        nearest to ``target`` (the height of its top wanted), between the
+        boxes already there or below them; the stack's columns never move."""
+        need = h + 2 * halo
+        taken = sorted((b.y0 - b.halo, b.y1 + b.halo) for b in self.boxes.values() if b.col == col)
+        floor = max((b.y1 + b.halo for b in self.boxes.values()), default=self.top)
+        best, where = None, 0.0
+        lo = self.top
+        for y0, y1 in taken + [(float("inf"), float("inf"))]:
+            hi = y0 - self.gap
+            if hi - lo >= need:
+                y = min(max(target, lo), hi - need)
+                # within the drawing's height rather than below it, unless that is far away
+                cost = abs(y - target) + (0 if y + need <= floor else reach)
+                if best is None or cost < best:
+                    best, where = cost, y
+            lo = max(lo, y1 + self.gap)
+        x0, x1 = self.col_x[col]
+        box = Box(key, 0, col, x0 + halo, where + halo, x1 - halo, where + halo + h, h, halo)
+        self.boxes[key] = box
+        self.bottom[col] = max(self.bottom[col], where + need + self.gap)
+        return box
+
+    def height(self) -> float:
+        """The bottom of the lowest box, with half a gap below it."""
+        return max((b.y1 + b.halo for b in self.boxes.values()), default=self.top) + self.gap / 2
+
+    # what is free
+    def _blocked(self, x0: float, y0: float, x1: float, y1: float, pad: float = 1.5) -> bool:
+        xa, xb = sorted((x0, x1))
+        ya, yb = sorted((y0, y1))
+        for b in self.boxes.values():
+            if xa < b.x1 + b.halo + pad and xb > b.x0 - b.halo - pad and \
+                    ya < b.y1 + b.halo + pad and yb > b.y0 - b.halo - pad:
+                return True
+        return False
+
+    def _free_path(self, pts: list[tuple[float, float]], ends: tuple[Box, Box]) -> bool:
+        """No piece of the path meets a box, but for the first and last
+        pieces' ends on the boxes they join."""
+        n = len(pts) - 1
+        for i, (p, q) in enumerate(zip(pts, pts[1:])):
+            p2, q2 = list(p), list(q)
+            if i == 0:  # leave the box it starts on
+                p2 = _step(p, q, ends[0].halo + 2.0)
+            if i == n - 1:
+                q2 = _step(q, p, ends[1].halo + 2.0)
+            if self._blocked(p2[0], p2[1], q2[0], q2[1], 1.0):
+                return False
+        return True
+
+    def gutter(self, c: int) -> float:
+        """x of the gutter left of column ``c`` (c == columns: right of the last)."""
+        if c <= 0:
+            return self.col_x[0][0] - 3
+        if c >= len(self.col_x):
+            return self.col_x[-1][1] + 3
+        return (self.col_x[c - 1][1] + self.col_x[c][0]) / 2
+
+    def _track(self, channel: tuple, spread: float) -> float:
+        k = self._tracks.get(channel, 0)
+        self._tracks[channel] = k + 1
+        return ((k % 5) - 2) * spread
+
+    def side_by_side(self, a: Box, b: Box) -> bool:
+        """The two boxes overlap in height enough for a straight line between their sides."""
+        lo, hi = max(a.y0, b.y0), min(a.y1, b.y1)
+        if a.col == b.col or hi - lo < 8:
+            return False
+        y = (lo + hi) / 2
+        xs, xe = (a.x1 + a.halo, b.x0 - b.halo) if a.col < b.col else (b.x1 + b.halo, a.x0 - a.halo)
+        return not self._blocked(xs + 1, y - 2, xe - 1, y + 2, 0.5)
+
+    def route(self, a: Box, b: Box, xa: float | None = None, xb: float | None = None,
+              side: bool = False) -> list[tuple[float, float]]:
+        xa = a.cx if xa is None else xa
+        xb = b.cx if xb is None else xb
+        if a is b:  # a loop on the right side
+            out = a.x1 + a.halo + 4
+            return [(a.x1, a.cy - 5), (out, a.cy - 5), (out, a.cy + 5), (a.x1, a.cy + 5)]
+        if side:
+            lo, hi = max(a.y0, b.y0), min(a.y1, b.y1)
+            mid = (lo + hi) / 2
+            y = min(max(mid + self._track(("side", round(lo), round(hi)), 2.5), lo + 3), hi - 3)
+            xs, xe = (a.x1 + a.halo, b.x0 - b.halo) if a.col < b.col else (b.x1 + b.halo, a.x0 - a.halo)
+            if self._blocked(xs + 1, y - 2, xe - 1, y + 2, 0.5):
+                y = mid   # side_by_side found the middle free
+            if a.col < b.col:
+                return [(a.x1 + a.halo, y), (b.x0 - b.halo, y)]
+            return [(a.x0 - a.halo, y), (b.x1 + b.halo, y)]
+        down = b.cy > a.cy
+        g = self.gap / 2
+        start = (xa, a.y1 + a.halo) if down else (xa, a.y0 - a.halo)
+        end = (xb, b.y0 - b.halo) if down else (xb, b.y1 + b.halo)
+        ya0 = start[1] + g if down else start[1] - g       # the gap next to a, towards b
+        yb0 = end[1] - g if down else end[1] + g           # the gap next to b, towards a
+        ya = ya0 + self._track(("h", round(ya0)), 1.2)
+        yb = yb0 + self._track(("h", round(yb0)), 1.2)
+        ends = (a, b)
+        # straight down (or up) with one bend in a gap
+        for y in (ya, yb):
+            pts = [start, (xa, y), (xb, y), end]
+            if self._free_path(pts, ends):
+                return pts
+        # through a gutter beside a or b
+        gutters = sorted(range(len(self.col_x) + 1),
+                         key=lambda c: (min(abs(self.gutter(c) - xa), abs(self.gutter(c) - xb)), c))
+        for c in gutters:
+            x = self.gutter(c) + self._track(("v", c), 1.2)
+            pts = [start, (xa, ya), (x, ya), (x, yb), (xb, yb), end]
+            if self._free_path(pts, ends):
+                return pts
+            self._tracks[("v", c)] -= 1
+        # a gutter beside each, and a height free between them
+        ga = min((a.col, a.col + 1), key=lambda c: abs(self.gutter(c) - xb))
+        gb = min((b.col, b.col + 1), key=lambda c: abs(self.gutter(c) - xa))
+        x1 = self.gutter(ga) + self._track(("v", ga), 1.2)
+        x2 = self.gutter(gb) + self._track(("v", gb), 1.2)
+        mid = (ya + yb) / 2
+        heights = sorted({round(v, 1) for bx in self.boxes.values()
+                          for v in (bx.y0 - bx.halo - g, bx.y1 + bx.halo + g)} | {self.height()},
+                         key=lambda v: abs(v - mid))
+        for y in heights:
+            pts = [start, (xa, ya), (x1, ya), (x1, y), (x2, y), (x2, yb), (xb, yb), end]
+            if self._free_path(pts, ends):
+                return pts
+        y = self.height()  # below everything: always free
+        return [start, (xa, ya), (x1, ya), (x1, y), (x2, y), (x2, yb), (xb, yb), end]
+
+
+def _step(p: tuple[float, float], q: tuple[float, float], d: float) -> list[float]:
+    """``p`` moved ``d`` towards ``q`` (at most all the way)."""
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    n = (dx * dx + dy * dy) ** 0.5
+    if n <= d or n == 0:
+        return [q[0], q[1]]
+    return [p[0] + dx * d / n, p[1] + dy * d / n]
