@@ -22,6 +22,7 @@ from workbench.coders import compare_files
 from workbench.core.agreement import LABELS
 from workbench.core.model import Study
 from workbench.render.report import (
+    CAPTION_ROOM,
     INSTITUTIONALISATION_ROWS,
     SPOOL_PARAGRAPHS,
     SPOOL_ROWS,
@@ -261,11 +262,34 @@ def test_agreement_with_a_missing_file(tmp_path, capsys):
     assert "nope.study.json" in capsys.readouterr().err and not out.exists()
 
 
+def _with_a_long_firm(folder):
+    """The J&M study plus a firm of 40 events (too many for one page) whose
+    first title is too long for its box."""
+    doc = json.loads(JM.read_text(encoding="utf-8"))
+    brw = next(f for f in doc["firms"] if f["id"] == "brw")
+    events = []
+    for i in range(40):
+        e = copy.deepcopy(brw["events"][i % len(brw["events"])])
+        e["id"] = f"x{i}"
+        e.pop("evidence", None)
+        e["critical"] = i == 0
+        events.append(e)
+    events[0]["title"] = "A very long account of what happened " * 12
+    long = {k: copy.deepcopy(v) for k, v in brw.items() if k not in ("events", "links")}
+    long.update(id="long", name="Long Firm", events=events)
+    doc["firms"].append(long)
+    path = folder / "jm-long.study.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def jm_with_figures(tmp_path_factory):
-    out = tmp_path_factory.mktemp("figures") / "jm.docx"
-    services.report(JM, out, engine="wasm")
-    return out
+    folder = tmp_path_factory.mktemp("figures")
+    study = _with_a_long_firm(folder)
+    out = folder / "jm.docx"
+    services.report(study, out, engine="wasm")
+    return study, out
 
 
 def test_figures_at_natural_size_in_parts_with_their_notes(jm_with_figures):
@@ -273,11 +297,16 @@ def test_figures_at_natural_size_in_parts_with_their_notes(jm_with_figures):
     from workbench.render.engine import draw, svg_size_points
     from workbench.render.units import A4_PORTRAIT
 
-    study = services.load(JM).study
-    figures = [(f, fig) for f in study.firms for fig in process_figures(study, f, Options(width=A4_PORTRAIT))]
+    path, report = jm_with_figures
+    study = services.load(path).study
+    room = Mm(297 - 2 * 25).pt - CAPTION_ROOM  # an A4 page's text height, less the caption's
+    figures = [(f, fig) for f in study.firms
+               for fig in process_figures(study, f, Options(width=A4_PORTRAIT, height=room))]
     figures += [(None, fig) for fig in framework_figures(study, None, width=A4_PORTRAIT)]
     assert any(fig.parts > 1 for _, fig in figures) and any(fig.notes for _, fig in figures)
-    d = docx.Document(jm_with_figures)
+    # the paper's firms each fit one page
+    assert all(fig.parts == 1 for f, fig in figures if f is not None and f.id in ("brw", "rsl", "dmf"))
+    d = docx.Document(report)
     shapes = list(d.inline_shapes)
     assert len(shapes) == len(figures)
     body = list(d.element.body)

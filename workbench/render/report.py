@@ -306,6 +306,9 @@ def table_style_id(doc: docx.document.Document) -> str | None:
     return None
 
 
+CAPTION_ROOM = 1.7 * 72 / 2.54  # points kept under a figure for its caption
+
+
 class _Writer:
     """Builds the document: one instance per report."""
 
@@ -644,18 +647,14 @@ class _Writer:
         under it."""
         from . import diagram
 
-        if hasattr(diagram, "process_figures"):
-            self._section(landscape=False)  # the figures run down a portrait page
+        self._section(landscape=False)  # the figures run down a portrait page
         self._heading("Learning process", 2)
-        if not hasattr(diagram, "process_figures"):  # before the figures fit a width: shrunk to the page
-            self._legacy_figure(firm, f"Learning process of {firm.name} ({self.fw.name}): events by level over "
-                                      f"time, linked by feed-forward (solid), feedback (dashed) and within-stage "
-                                      f"(dotted) flows{self._limit_note()}")
-            return
         caption = (f"Learning process of {firm.name} ({self.fw.name}): events in time order down the page, "
                    f"in the column of their level, with the knowledge sources and routines they draw on "
                    f"and the flows between them")
-        figures = diagram.process_figures(self.study, firm, diagram.Options(width=self.text_width_points()))
+        room = self._body_height_points() - CAPTION_ROOM  # the page's text height, less the caption's
+        figures = diagram.process_figures(self.study, firm, diagram.Options(width=self.text_width_points(),
+                                                                            height=room))
         for fig in figures:
             self._place_figure(fig, caption, f"the diagram of firm {firm.id!r}",
                                short=f"Learning process of {firm.name}", tail=self._limit_note())
@@ -687,29 +686,6 @@ class _Writer:
         if notes:
             self._table(f"Labels of Figure {self.figures} in full (numbered in the figure)",
                         ["No.", "Label"], [[str(n), full] for n, full in notes], [0.6, 7.0])
-
-    def _legacy_figure(self, firm: Firm, caption: str) -> None:
-        from .diagram import process_graph
-        from .engine import draw, png, svg_size_points
-
-        source = process_graph(self.study, firm).source
-        try:
-            svg = draw(source, "svg", engine=self.options.engine).data
-            w_pt, h_pt = svg_size_points(svg)
-            section = self._last_section()
-            max_w = section.page_width - section.left_margin - section.right_margin
-            max_h = int((section.page_height - section.top_margin - section.bottom_margin) * 0.8)
-            width = max_w
-            if width * h_pt / w_pt > max_h:
-                width = int(max_h * w_pt / h_pt)
-            dpi = max(10, min(300, round(PRINT_PPI * (width / 914400) / (w_pt / 72))))
-            image = png(svg, dpi=dpi)
-        except WorkbenchError as exc:
-            raise WorkbenchError(f"the diagram of firm {firm.id!r} could not be drawn: {exc.message}") from None
-        p = X.fragment([X.paragraph("", keep_next=True, align="center")])[0]
-        self._add(p)
-        Paragraph(p, self.doc._body).add_run().add_picture(io.BytesIO(image), width=Emu(int(width)))
-        self._caption("Figure", caption)
 
     def institutionalisation(self) -> None:
         voc = self.voc
