@@ -649,9 +649,7 @@ class _Writer:
 
         self._section(landscape=False)  # the figures run down a portrait page
         self._heading("Learning process", 2)
-        caption = (f"Learning process of {firm.name} ({self.fw.name}): events in time order down the page, "
-                   f"in the column of their level, with the knowledge sources and routines they draw on "
-                   f"and the flows between them")
+        caption = f"Learning process of {firm.name} ({self.fw.name})"  # the figure's key explains its marks
         room = self._body_height_points() - CAPTION_ROOM  # the page's text height, less the caption's
         figures = diagram.process_figures(self.study, firm, diagram.Options(width=self.text_width_points(),
                                                                             height=room))
