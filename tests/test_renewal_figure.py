@@ -225,3 +225,35 @@ def test_firm_without_events_has_a_lane_and_no_key():
     doc["firms"].append(harbour_study()["firms"][0])
     root = svg_of(Study.from_dict(doc))
     assert len(groups(root, "lane")) == 2 and "Key" in texts(root, "key")
+
+
+@needs_dot
+def test_a_path_too_long_for_the_page_is_drawn_in_parts_never_wider():
+    """Firms with more events than fit the width side by side: parts by
+    position, each within the width, every event drawn once, the incident
+    line only in the part holding position 0."""
+    from workbench.render.renewal_figure import renewal_windows
+
+    doc = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    brw = doc["firms"][0]
+    for i in range(40):
+        e = copy.deepcopy(brw["events"][3])
+        e["id"], e["critical"] = f"more{i}", False
+        e.pop("evidence", None)
+        brw["events"].append(e)
+    study = Study.from_dict(doc)
+    windows = renewal_windows(study, width=A4_PORTRAIT)
+    assert len(windows) > 1 and windows[0][0] < 0 < windows[0][1] and windows[-1][1] >= 40
+    seen = []
+    for i, window in enumerate(windows):
+        root = svg_of(study, width=A4_PORTRAIT, window=window, title=i == 0)
+        assert width_pt(root) <= A4_PORTRAIT + 1
+        seen += [g.get("id") for g in groups(root, "mark")]
+    expected = [f"mark_{f['id']}_{e['id']}" for f in doc["firms"] for e in f["events"]]
+    assert sorted(seen) == sorted(_safe(x) for x in expected)
+
+
+def _safe(name: str) -> str:
+    from workbench.render.diagram import _safe_id
+
+    return _safe_id(*name.split("_", 2))

@@ -302,10 +302,24 @@ def test_figures_at_natural_size_in_parts_with_their_notes(jm_with_figures):
     room = Mm(297 - 2 * 25).pt - CAPTION_ROOM  # an A4 page's text height, less the caption's
     figures = [(f, fig) for f in study.firms
                for fig in process_figures(study, f, Options(width=A4_PORTRAIT, height=room))]
+    from types import SimpleNamespace
+
+    from workbench.render.renewal_figure import renewal_graph
+    from workbench.render.units import A4_LANDSCAPE
+
+    # the firms' renewal paths side by side, after the cross-case tables, on a landscape page
+    from workbench.render.renewal_figure import renewal_windows
+
+    windows = renewal_windows(study, width=A4_LANDSCAPE)
+    assert len(windows) > 1  # the long firm's 40 events do not fit one landscape width
+    figures += [("renewal", SimpleNamespace(graph=renewal_graph(study, width=A4_LANDSCAPE, window=w,
+                                                                title=i == 0), parts=len(windows),
+                                            part=i + 1, notes=[]))
+                for i, w in enumerate(windows)]
     figures += [(None, fig) for fig in framework_figures(study, None, width=A4_PORTRAIT)]
     assert any(fig.parts > 1 for _, fig in figures) and any(fig.notes for _, fig in figures)
     # the paper's firms each fit one page
-    assert all(fig.parts == 1 for f, fig in figures if f is not None and f.id in ("brw", "rsl", "dmf"))
+    assert all(fig.parts == 1 for f, fig in figures if getattr(f, "id", None) in ("brw", "rsl", "dmf"))
     d = docx.Document(report)
     shapes = list(d.inline_shapes)
     assert len(shapes) == len(figures)
@@ -314,10 +328,14 @@ def test_figures_at_natural_size_in_parts_with_their_notes(jm_with_figures):
     for (firm, fig), shape, at in zip(figures, shapes, pictures):
         w_pt, _ = svg_size_points(draw(fig.graph.source, "svg", engine="wasm").data)
         # placed at its natural size, never shrunk (and within the 16 cm text width)
-        assert abs(shape.width.pt - w_pt) < 1 and shape.width.pt <= A4_PORTRAIT + 1
+        page = A4_LANDSCAPE if firm == "renewal" else A4_PORTRAIT
+        assert abs(shape.width.pt - w_pt) < 1 and shape.width.pt <= page + 1
         caption = "".join(body[at + 1].itertext())
         assert caption.startswith("Figure ")
-        if firm is not None:
+        if firm == "renewal":
+            assert ("Renewal paths of the firms side by side" if fig.part == 1 else
+                    f"Renewal paths of the firms (continued); part {fig.part} of {fig.parts}") in caption
+        elif firm is not None:
             if fig.part > 1:
                 assert f"Learning process of {firm.name} (continued); part {fig.part} of {fig.parts}" in caption
             elif fig.parts > 1:
@@ -341,7 +359,18 @@ def test_figures_for_letter_width(tmp_path):
     out = tmp_path / "l.docx"
     services.report(TRAINING, out, engine="wasm", paper="letter")
     d = docx.Document(out)
-    assert d.inline_shapes and all(s.width <= In(6.5) + 12700 for s in d.inline_shapes)
+    assert d.inline_shapes
+    # each picture within the text width of its own section: 6.5 in portrait, 9 in landscape (Letter)
+    body = list(d.element.body)
+    for i, el in enumerate(body):
+        drawing = el.find(f".//{qn('w:drawing')}")
+        if drawing is None:
+            continue
+        sect = next(e for e in body[i:] if e.tag == qn("w:sectPr") or e.find(f".//{qn('w:sectPr')}") is not None)
+        sp = sect if sect.tag == qn("w:sectPr") else sect.find(f".//{qn('w:sectPr')}")
+        landscape = sp.find(qn("w:pgSz")).get(qn("w:orient")) == "landscape"
+        extent = drawing.find(f".//{{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}}extent")
+        assert int(extent.get("cx")) <= In(9 if landscape else 6.5) + 12700
 
 
 def test_widow_control_on_normal(memo_report):

@@ -129,21 +129,49 @@ def _text(g: graphviz.Digraph, name: str, lines: list[str], x: float, y: float, 
                     **({"fontname": f"{FONT}-Bold"} if bold else {})})
 
 
+def _lanes(study: Study, firms) -> list[_Lane]:
+    lanes = []
+    for f in _firms(study, firms):
+        z = incident_index(f)
+        lanes.append(_Lane(f, z if z is not None else 0, z is not None))
+    return lanes
+
+
+def _span_of(lanes: list[_Lane]) -> tuple[int, int]:
+    """The first and last positions (relative to the incidents) of any firm."""
+    lo = min([-ln.zero for ln in lanes if ln.firm.event_list] or [0])
+    hi = max([len(ln.firm.event_list) - 1 - ln.zero for ln in lanes if ln.firm.event_list] or [0])
+    return lo, hi
+
+
+def renewal_windows(study: Study, firms=None, width: float | None = None) -> list[tuple[int, int]]:
+    """The positions each part of the figure shows when all of them do not
+    fit ``width`` with the marks at their closest (a page never shrinks a
+    drawing): one window ``(first, last)``, or several side by side in time."""
+    lo, hi = _span_of(_lanes(study, firms))
+    room = float(width or A4_PORTRAIT) - (NAME_W + 8) - 6
+    per = max(1, int(room // MIN_STEP))
+    return [(a, min(hi, a + per - 1)) for a in range(lo, hi + 1, per)]
+
+
 def renewal_graph(study: Study, firms=None, width: float | None = None,
-                  notes: bool = True, title: bool = True) -> graphviz.Digraph:
+                  notes: bool = True, title: bool = True,
+                  window: tuple[int, int] | None = None) -> graphviz.Digraph:
     """One lane per firm (``firms``: ids or Firm objects, default all),
     events as numbered marks aligned on each firm's critical incident,
     phases shaded, for ``width`` points (default 16 cm); with ``notes`` the
-    events' titles by number under the key."""
+    events' titles by number under the key. ``window`` (from
+    ``renewal_windows``) draws only those positions: one part of a figure
+    too long for the page."""
     voc = vocabulary()
     width = float(width or A4_PORTRAIT)
-    chosen = _firms(study, firms)
-    lanes = []
-    for f in chosen:
-        z = incident_index(f)
-        lanes.append(_Lane(f, z if z is not None else 0, z is not None))
-    lo = min([-ln.zero for ln in lanes if ln.firm.event_list] or [0])
-    hi = max([len(ln.firm.event_list) - 1 - ln.zero for ln in lanes if ln.firm.event_list] or [0])
+    lanes = _lanes(study, firms)
+    lo, hi = _span_of(lanes)
+    if window is not None:
+        lo, hi = max(lo, window[0]), min(hi, window[1])
+
+    def shown(ln: _Lane, k: int) -> bool:
+        return lo <= k - ln.zero <= hi
     steps = hi - lo + 1
     x0 = NAME_W + 8
     plot_w = width - x0 - 6
@@ -168,7 +196,9 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
     used_fill = False
     used_phases: list[str] = []
     for ln in lanes:
-        for e in ln.firm.event_list:
+        for k, e in enumerate(ln.firm.event_list):
+            if not shown(ln, k):
+                continue
             kind, outside = mark_kind(ln.firm, e)
             if kind not in used_marks:
                 used_marks.append(kind)
@@ -185,8 +215,12 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
         for ln in lanes:
             if not ln.firm.event_list:
                 continue
+            if not any(shown(ln, k) for k in range(len(ln.firm.event_list))):
+                continue
             note_rows.append((ln.firm.id, wrap(ln.firm.name, chars, 99), True))
             for i, e in enumerate(ln.firm.event_list, 1):
+                if not shown(ln, i - 1):
+                    continue
                 when = f" ({e.time_label()})" if e.time_label() else ""
                 lines = wrap(f"{i}. {e.title}{when}", chars - 3, 99)
                 note_rows.append((f"{ln.firm.id}-{i}", [lines[0]] + ["   " + t for t in lines[1:]], False))
@@ -270,14 +304,16 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
         for k in range(1, len(events) + 1):
             if k == len(events) or events[k].phase != events[run_start].phase:
                 ph = events[run_start].phase
-                if ph:
+                a, b = max(run_start - ln.zero, lo), min(k - 1 - ln.zero, hi)
+                if ph and a <= b:
                     colour = _phase_colour(ph if ph in voc.ids("phases") else "other")
-                    xa = x_of(run_start - ln.zero) - step / 2
-                    xb = x_of(k - 1 - ln.zero) + step / 2
+                    xa = x_of(a) - step / 2
+                    xb = x_of(b) + step / 2
                     bg.rect(xa + 0.5, y0 + 3, xb - 0.5, y1 - 3, colour, colour)
                 run_start = k
-        if events:  # the lane's thread, behind the marks
-            xa, xb = x_of(-ln.zero), x_of(len(events) - 1 - ln.zero)
+        a, b = max(-ln.zero, lo), min(len(events) - 1 - ln.zero, hi)
+        if events and a <= b:  # the lane's thread, behind the marks
+            xa, xb = x_of(a), x_of(b)
             bg.rect(xa, ln.y - 0.4, xb, ln.y + 0.4, _c("thread"), _c("thread"))
         name_lines = wrap(firm.name, name_chars, 2)
         if not events:
@@ -290,6 +326,8 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
         sizes = NAME_PT if not extra else MIN_PT
         _text(g, _safe_id("lane", firm.id), lines, 4, ln.y, sizes, NAME_W - 2, align="l", cls="lane")
         for k, e in enumerate(events):
+            if not shown(ln, k):
+                continue
             kind, outside = mark_kind(firm, e)
             shape = MARK_KINDS[kind][0]
             size = MARK + (3 if kind == "incident" else 0)
@@ -307,9 +345,10 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
                 "id": _safe_id("mark", firm.id, e.id), "class": f"mark {kind}"})
 
     # position 0: the incidents' line, across every lane
-    zx = x_of(0)
-    crit = voc.colour("critical")
-    bg.rect(zx - 0.6, bottom, zx + 0.6, top + 4, crit, crit)
+    if lo <= 0 <= hi:
+        zx = x_of(0)
+        crit = voc.colour("critical")
+        bg.rect(zx - 0.6, bottom, zx + 0.6, top + 4, crit, crit)
 
     # ------------------------------------------------------------ the axis above the lanes
     ay = top + 9
@@ -342,4 +381,4 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
     return g
 
 
-__all__ = ["renewal_graph", "incident_index", "mark_kind"]
+__all__ = ["renewal_graph", "renewal_windows", "incident_index", "mark_kind"]

@@ -892,6 +892,9 @@ class _Writer:
             done += 1
             self._progress(done, steps, f"firm {firm.id}")
         self.institutionalisation()
+        self.renewal_table()
+        if self.options.diagrams:
+            self.renewal_figure()
         done += 1
         self._progress(done, steps, "institutionalisation")
         self.framework_appendix()
@@ -940,6 +943,25 @@ class _Writer:
                    "of events; “–”: no event of the firm is in it. Findings come from the rules in "
                    "resources/renewal/rules.json; 'workbench renewal STUDY --firm ID' gives each one's "
                    "reason and basis.", italic=True)
+
+    def renewal_figure(self) -> None:
+        """The firms' renewal paths side by side (``render.renewal_figure``):
+        one lane per firm, aligned on each firm's critical incident, drawn
+        for the text width with its events listed by number."""
+        from types import SimpleNamespace
+
+        from .renewal_figure import renewal_graph, renewal_windows
+
+        width = self.text_width_points()
+        windows = renewal_windows(self.study, list(self.firms), width=width)
+        for part, window in enumerate(windows, 1):
+            graph = renewal_graph(self.study, list(self.firms), width=width, window=window,
+                                  title=part == 1)
+            span = f"positions {window[0]:+d} to {window[1]:+d}".replace("+0 ", "0 ")
+            fig = SimpleNamespace(graph=graph, parts=len(windows), part=part, span=span, notes=[])
+            self._place_figure(fig, "Renewal paths of the firms side by side, each aligned on its critical "
+                               "incident (position 0); the shading shows each event's phase",
+                               "the renewal figure", short="Renewal paths of the firms")
 
     def _metadata(self) -> None:
         props = self.doc.core_properties
