@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QColor, QFont
 
 from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
@@ -41,9 +41,12 @@ _DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
 
 @lru_cache(maxsize=None)
-def _brush(colour: str) -> QBrush:
-    """One brush per colour, made at the first paint: data() asks cell by cell."""
-    return QBrush(QColor(colour))
+def _brush(colour: str) -> QColor:
+    """The colour of a cell's background or text, one object per colour:
+    data() asks cell by cell. A colour, which the view paints as a solid
+    brush: a QBrush would set up PySide's gradient types, with hundreds of
+    values, at the first paint."""
+    return QColor(colour)
 
 
 @lru_cache(maxsize=1)
