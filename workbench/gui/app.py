@@ -150,16 +150,17 @@ def check_system() -> tuple[int, str] | None:
 
 def run(path: str | None = None, argv: list[str] | None = None) -> int:
     """Open the main window (and the study at ``path``); returns the exit code."""
-    problem = check_system()
-    if problem:
-        code, message = problem
-        print(message, file=sys.stderr)
-        return code
     # Building the window makes many objects and next to no garbage: Python's
     # cycle collector, which would scan them again and again, waits until the
-    # window has been painted (a fifth of the start-up otherwise).
+    # window has been painted.
     gc.disable()
     try:
+        problem = check_system()
+        if problem:
+            code, message = problem
+            print(message, file=sys.stderr)
+            gc.enable()
+            return code
         from PySide6.QtWidgets import QApplication
 
         _window = open_window(path, argv)  # held here while the application runs

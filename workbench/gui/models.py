@@ -28,7 +28,7 @@ from PySide6.QtGui import QColor, QFont
 from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Event
-from ..core.validate import dates_out_of_order
+from ..core.dates import dates_out_of_order
 from .controller import StudyController
 
 BATCH = 1000
