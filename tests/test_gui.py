@@ -5,6 +5,7 @@ import sqlite3
 import docx
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QColor
 from PySide6 import QtWidgets
 from PySide6.QtWidgets import QDialog, QMessageBox
 
@@ -190,7 +191,7 @@ def test_uncoded_and_warnings_are_highlighted(jm_window):
     tab = jm_window.events_tab
     new = tab.add_event()
     row = tab.model.row_of(new)
-    assert tab.model.data(tab.model.index(row, 1), Qt.ItemDataRole.BackgroundRole).color() == UNCODED
+    assert QColor(tab.model.data(tab.model.index(row, 1), Qt.ItemDataRole.BackgroundRole)) == UNCODED
     # a date running backwards, and a source that no longer exists (as an older file might hold)
     db = jm_window.session.db
     db.conn.execute("UPDATE events SET date = '1990' WHERE firm = 'brw' AND id = 'e5'")
@@ -198,7 +199,7 @@ def test_uncoded_and_warnings_are_highlighted(jm_window):
     db.conn.execute("""UPDATE events SET sources = '["ghost"]' WHERE firm = 'brw' AND id = 'e6'""")
     tab.model.reload()
     r5, r6 = tab.model.row_of("e5"), tab.model.row_of("e6")
-    assert tab.model.data(tab.model.index(r5, 1), Qt.ItemDataRole.BackgroundRole).color() == WARNING
+    assert QColor(tab.model.data(tab.model.index(r5, 1), Qt.ItemDataRole.BackgroundRole)) == WARNING
     assert "earlier than 1999" in tab.model.data(tab.model.index(r5, 1), Qt.ItemDataRole.ToolTipRole)
     assert "no longer exists" in tab.model.data(tab.model.index(r6, 1), Qt.ItemDataRole.ToolTipRole)
 

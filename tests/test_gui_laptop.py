@@ -241,7 +241,7 @@ def test_a_study_with_a_truncated_utf8_character_at_4kb_is_not_a_text_file():
 
 from PySide6 import QtWidgets  # noqa: E402
 from PySide6.QtCore import QPoint, Qt, QTimer  # noqa: E402
-from PySide6.QtGui import QContextMenuEvent  # noqa: E402
+from PySide6.QtGui import QColor, QContextMenuEvent  # noqa: E402
 
 from conftest import JM  # noqa: E402
 from workbench.gui.mainwindow import SAMPLES, MainWindow  # noqa: E402
@@ -419,16 +419,16 @@ def test_a_critical_incident_looks_different_from_needs_attention(jm, qtbot):
     title = col(model, "title")
     crit = model.index(model.row_of(critical_id), title)
     attention = model.index(model.row_of(ids[1]), title)
-    assert model.data(attention, Qt.ItemDataRole.BackgroundRole).color() == WARNING
+    assert QColor(model.data(attention, Qt.ItemDataRole.BackgroundRole)) == WARNING
     assert "Needs attention" in model.data(attention, Qt.ItemDataRole.ToolTipRole)
     assert model.data(attention, Qt.ItemDataRole.DecorationRole) is None
     icon = model.data(crit, Qt.ItemDataRole.DecorationRole)
     assert icon is not None and not icon.isNull()
     assert model.data(crit, Qt.ItemDataRole.FontRole).bold()
     background = model.data(crit, Qt.ItemDataRole.BackgroundRole)
-    assert background is None or background.color() != WARNING
+    assert background is None or QColor(background) != WARNING
     colour = model.data(crit, Qt.ItemDataRole.ForegroundRole)
-    assert colour is None or colour.color() != WARNING
+    assert colour is None or QColor(colour) != WARNING
     assert CRITICAL.red() < 128 and CRITICAL.blue() > CRITICAL.red()  # not a red: red says "needs attention"
     assert "critical incident" in model.data(crit, Qt.ItemDataRole.ToolTipRole)
     legend = jm.events_tab.legend.text()

@@ -7,15 +7,19 @@ Exit codes: 0 success, 2 invalid input (problems on stderr, one per line),
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
 from . import services
 from .core.errors import WorkbenchError
 from .core.frameworks import vocabulary
-from .core.validate import Problem
+
+if TYPE_CHECKING:
+    from .core.validate import Problem
 
 PROG = "workbench"
 
@@ -771,6 +775,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) == 2 and argv[0] == "open" and not argv[1].startswith("-"):
         # the window as soon as it can be: without building every command's parser
         return cmd_open(argparse.Namespace(file=argv[1]))
+    gc.enable()  # paused while importing (__main__); the window pauses it again until it is painted
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

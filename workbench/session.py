@@ -18,12 +18,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
-from .core import edits as E
 from .core.errors import (FirmsExistError, InputError, NoSuchStudyError, ReadOnlyError, StudyLockedError,
                           WorkbenchError)
 from .core.frameworks import UnknownFrameworkError, framework as get_framework, framework_ids
 from .core.model import Firm, Study
 from .store.study_db import StudyDB, damaged, no_study
+
+
+class _Edits:
+    """``core.edits`` (as ``E``), imported at its first use: a study opened
+    to be looked at makes no edit, and setting up its dataclasses is a good
+    part of the time the window takes to open."""
+
+    def __getattr__(self, name: str):
+        from .core import edits
+
+        value = getattr(edits, name)
+        setattr(self, name, value)  # later uses find it here
+        return value
+
+
+E = _Edits()
 
 LOCK_SUFFIX = ".lock"
 # Files up to this size are checked for damaged pages when opened for

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -149,16 +150,24 @@ def check_system() -> tuple[int, str] | None:
 
 def run(path: str | None = None, argv: list[str] | None = None) -> int:
     """Open the main window (and the study at ``path``); returns the exit code."""
-    problem = check_system()
-    if problem:
-        code, message = problem
-        print(message, file=sys.stderr)
-        return code
-    from PySide6.QtWidgets import QApplication
+    # Building the window makes many objects and next to no garbage: Python's
+    # cycle collector, which would scan them again and again, waits until the
+    # window has been painted.
+    gc.disable()
+    try:
+        problem = check_system()
+        if problem:
+            code, message = problem
+            print(message, file=sys.stderr)
+            gc.enable()
+            return code
+        from PySide6.QtWidgets import QApplication
 
-    _window = open_window(path, argv)  # held here while the application runs
-    if os.environ.get(QUIT_AFTER_PAINT):
-        _probe = quit_after_first_paint(_window)
+        _window = open_window(path, argv)  # held here while the application runs
+    except BaseException:
+        gc.enable()
+        raise
+    _probe = after_first_paint(_window, quit=bool(os.environ.get(QUIT_AFTER_PAINT)))
     return QApplication.instance().exec()
 
 
@@ -167,17 +176,20 @@ def run(path: str | None = None, argv: list[str] | None = None) -> int:
 QUIT_AFTER_PAINT = "WORKBENCH_QUIT_AFTER_FIRST_PAINT"
 
 
-def quit_after_first_paint(window):
-    """Quit the application once ``window`` has been painted the first time
-    (a timer of 0 runs when the paint that the first Paint event begins is
-    over), writing "first paint done" to stdout. Returns the filter to keep."""
+def after_first_paint(window, quit: bool = False):
+    """Once ``window`` has been painted the first time (a timer of 0 runs
+    when the paint that the first Paint event begins is over): turn Python's
+    cycle collector back on and, with ``quit``, write "first paint done" to
+    stdout and quit. Returns the event filter to keep."""
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
     def done():
-        sys.stdout.write("first paint done\n")
-        sys.stdout.flush()
-        QApplication.instance().quit()
+        gc.enable()
+        if quit:
+            sys.stdout.write("first paint done\n")
+            sys.stdout.flush()
+            QApplication.instance().quit()
 
     class FirstPaint(QObject):
         seen = False
@@ -190,6 +202,7 @@ def quit_after_first_paint(window):
 
     probe = FirstPaint(window)
     window.installEventFilter(probe)
+    QTimer.singleShot(5000, gc.enable)  # in case the window is not painted (started minimised)
     return probe
 
 

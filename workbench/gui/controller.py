@@ -17,9 +17,8 @@ from typing import Any, Callable, Iterator
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from ..core import edits as E
 from ..core.errors import WorkbenchError
-from ..session import Session
+from ..session import E, Session
 
 
 class _Command(QUndoCommand):

@@ -1196,6 +1196,9 @@ class MainWindow(QMainWindow):
         return show(self)
 
     def _offer_conflicts(self) -> None:
+        session = self.session
+        if session is None or session.read_only or not session.conflicts():
+            return  # nothing to settle: the dialog's module is not loaded
         from .conflicts import offer
 
         offer(self)

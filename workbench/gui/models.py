@@ -19,31 +19,36 @@ from __future__ import annotations
 import json
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QMimeData, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QColor, QFont
 
+from ..core.dates import dates_out_of_order
 from ..core.errors import WorkbenchError
 from ..core.frameworks import all_stages, vocabulary
 from ..core.model import Event
-from ..core.validate import dates_out_of_order
 from .controller import StudyController
 
 BATCH = 1000
 MIME = "application/x-lpw-row-id"
+# The colours of rows and cells: data() gives these (a colour, which the view
+# paints as a solid brush; a QBrush would set up PySide's gradient types, with
+# hundreds of values, at the first paint).
 UNCODED = QColor(vocabulary().colour("uncoded_row"))
 WARNING = QColor(vocabulary().colour("attention_row"))
 DEFAULT_TEXT = QColor(vocabulary().colour("default_text"))  # a default shown in brackets, not a value chosen
 CRITICAL = QColor(vocabulary().colour("critical_marker"))  # apart from the red of "needs attention"
+# The roles data() and headerData() answer, as plain numbers: Qt asks cell by
+# cell, role by role, and Qt.ItemDataRole.X is two lookups each time.
+DISPLAY, EDIT, TOOLTIP, USER = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole,
+                                                 Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.UserRole))
+CHECK, DECORATION, FONT = (int(r) for r in (Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.DecorationRole,
+                                            Qt.ItemDataRole.FontRole))
+FOREGROUND, BACKGROUND = int(Qt.ItemDataRole.ForegroundRole), int(Qt.ItemDataRole.BackgroundRole)
+HORIZONTAL = Qt.Orientation.Horizontal
 _DATE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
-
-
-@lru_cache(maxsize=None)
-def _brush(colour: str) -> QBrush:
-    """One brush per colour, made at the first paint: data() asks cell by cell."""
-    return QBrush(QColor(colour))
 
 
 @lru_cache(maxsize=1)
@@ -78,9 +83,9 @@ def critical_icon():
     return QIcon(pixmap)
 
 
-@dataclass(frozen=True)
-class Column:
-    """A column of a table: which key of the object it shows and how it is edited."""
+class Column(NamedTuple):
+    """A column of a table: which key of the object it shows and how it is
+    edited. (A named tuple: quicker to set up at start-up than a dataclass.)"""
 
     key: str          # the format's key ("when" is the event's date or free-text time)
     header: str
@@ -191,15 +196,15 @@ class FirmListModel(_DragToReorder, QAbstractListModel):
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.firms)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=DISPLAY):
         if not index.isValid():
             return None
         firm = self.firms[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role == DISPLAY or role == EDIT:
             return firm["name"]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == TOOLTIP:
             return f"{firm['name']} (id {firm['id']})"
-        if role == Qt.ItemDataRole.UserRole:
+        if role == USER:
             return firm["id"]
         return None
 
@@ -416,10 +421,12 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
 
     # ------------------------------------------------------------------ display
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+    def headerData(self, section, orientation, role=DISPLAY):
+        if role != DISPLAY and role != TOOLTIP:  # the header asks for every role, section by section
+            return None
+        if orientation == HORIZONTAL and role == DISPLAY:
             return self.columns[section].header
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+        if orientation == HORIZONTAL and role == TOOLTIP:
             col = self.columns[section]
             tips = []
             if col.kind in ("choice", "multi"):
@@ -433,7 +440,7 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
             if self.table == "events":
                 tips.append("Right-click a heading to show or hide columns.")
             return "\n\n".join(tips) or None
-        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != HORIZONTAL and role == DISPLAY:
             return str(section + 1)
         return None
 
@@ -504,38 +511,38 @@ class ObjectTableModel(_DragToReorder, QAbstractTableModel):
                 tips.append(f"Not yet coded: give it a stage and a learning type (keys 1-{n}, {keys})")
         return "\n\n".join(tips) or None
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index, role=DISPLAY):
         if not index.isValid():
             return None
-        obj = self.object_at(index.row())
+        obj = self.rows[self.ids[index.row()]]
         col = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY:
             return self.display(obj, col)
-        if role == Qt.ItemDataRole.EditRole:
+        if role == EDIT:
             if col.kind == "when":
                 return obj.get("date") or obj.get("when") or ""
             return obj.get(col.key)
-        if role == Qt.ItemDataRole.CheckStateRole and col.kind == "bool":
+        if role == CHECK and col.kind == "bool":
             value = obj.get(col.key)
             if col.key == "external" and value is None:
                 value = vocabulary().source_is_external(obj.get("kind"))
             return Qt.CheckState.Checked if value else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.UserRole:
+        if role == USER:
             return obj["id"]
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == TOOLTIP:
             return self.tooltip(obj, col)
-        if role in (Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.FontRole) and self.is_default(obj, col):
-            return _brush(DEFAULT_TEXT.name()) if role == Qt.ItemDataRole.ForegroundRole else _italic()
+        if (role == FOREGROUND or role == FONT) and self.is_default(obj, col):
+            return DEFAULT_TEXT if role == FOREGROUND else _italic()
         if self.table == "events":
-            if role == Qt.ItemDataRole.BackgroundRole:
+            if role == BACKGROUND:
                 if self.warnings.get(obj["id"]):
-                    return _brush(WARNING.name())
+                    return WARNING
                 if not obj.get("stages") or not obj.get("learning_types"):
-                    return _brush(UNCODED.name())
+                    return UNCODED
             if col.key == "title" and obj.get("critical"):
-                if role == Qt.ItemDataRole.DecorationRole:
+                if role == DECORATION:
                     return critical_icon()
-                if role == Qt.ItemDataRole.FontRole:
+                if role == FONT:
                     return _bold()
         return None
 
