@@ -526,3 +526,15 @@ def test_sources_and_routines_fit_too(jm, qtbot):
             row = tab.model.object_at(0)
             first = tab.model.index(0, 0)
             assert tab.model.data(first, Qt.ItemDataRole.ToolTipRole).startswith(row["name"])
+
+
+def test_ldd_runs_only_when_the_plugin_does_not_load(monkeypatch):
+    """Starting the window on a complete system costs no ldd process: the
+    plugin loads, so nothing is missing; ldd only names what is."""
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append(a) or pytest.fail("ran ldd"))
+    monkeypatch.setattr(app, "_try_load", lambda soname: None)
+    assert app._ldd_missing() == []
+    assert calls == []
