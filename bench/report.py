@@ -7,7 +7,7 @@ and ``cell.text`` (goal: at most 0.5x the baseline's time, and under 10 s).
 
 Memory: ``workbench report STUDY.study.json -o OUT.docx --no-diagrams`` of a
 synthetic study of 20 firms x 5,000 events, run as its own process; its peak
-resident memory (``ru_maxrss``) is printed as ``report-peak-mb: N`` (goal:
+resident memory (VmHWM, else ``ru_maxrss``) is printed as ``report-peak-mb: N`` (goal:
 under 1 GB); with ``--memory-baseline``, beside the same for a naive
 python-docx build of the same table cells (``baseline-peak-mb: N``).
 
