@@ -70,7 +70,8 @@ def test_summary_list_and_detail_show_both_codings(compared, tmp_path):
     expected = coders.compare_files(window.session.path, theirs)
     # the agreement summary: the numbers of `workbench compare`, per dimension
     dims = list(expected["dimensions"])
-    assert [dlg.summary.horizontalHeaderItem(c).text() for c in range(len(dims))] == [LABELS[d] for d in dims]
+    assert [dlg.summary.horizontalHeaderItem(c).text().replace("\n", " ") for c in range(len(dims))] == \
+        [LABELS[d] for d in dims]
     for c, d in enumerate(dims):
         m = expected["dimensions"][d]
         assert dlg.summary.item(0, c).text() == str(m["units"])
@@ -221,3 +222,21 @@ def test_taking_their_code_brings_the_code_with_it(window, qtbot, tmp_path, writ
     assert s.get("events", "f1", "e1")["codes"] == ["c1"]
     assert [c["id"] for c in s.objects("codes", None)] == ["c1"]
     assert dlg.list.topLevelItem(0).text(4) == ""
+
+
+def test_every_column_in_view_on_a_small_window(compared, qtbot):
+    """On a window narrower than a laptop screen the Decision column is in
+    view (no sideways scrolling) and the summary's headings are whole."""
+    _, dlg, _ = compared
+    dlg.resize(1020, 720)
+    qtbot.waitUntil(lambda: dlg.list.viewport().width() > 0)
+    qtbot.wait(50)
+    assert not dlg.list.horizontalScrollBar().isVisible()
+    header = dlg.list.header()
+    assert header.sectionViewportPosition(4) + header.sectionSize(4) <= dlg.list.viewport().width()
+    metrics = dlg.summary.horizontalHeader().fontMetrics()
+    for c in range(dlg.summary.columnCount()):
+        widest = max(metrics.horizontalAdvance(line)
+                     for line in dlg.summary.horizontalHeaderItem(c).text().split("\n"))
+        assert widest <= dlg.summary.columnWidth(c), dlg.summary.horizontalHeaderItem(c).text()
+    dlg.grab().save("/tmp/compare-small.png")

@@ -14,7 +14,7 @@ from workbench.core.agreement import LABELS
 def shown(dlg) -> dict:
     """The summary as the window shows it: dimension label -> its four cells."""
     t = dlg.summary
-    return {t.horizontalHeaderItem(c).text(): [t.item(r, c).text() for r in range(4)]
+    return {t.horizontalHeaderItem(c).text().replace("\n", " "): [t.item(r, c).text() for r in range(4)]
             for c in range(t.columnCount())}
 
 

@@ -311,8 +311,14 @@ class CompareDialog(QDialog):
         self.list.setUniformRowHeights(True)
         self.list.setAllColumnsShowFocus(True)
         self.list.setHeaderLabels(["Event", "Dimension", "Mine", "Theirs", "Decision"])
-        for col, width in enumerate((270, 140, 120, 120)):
-            self.list.setColumnWidth(col, width)
+        # the event's name takes what room is left; the rest keep their widths, Decision always in view
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col, width in enumerate((0, 130, 110, 110, 120)):
+            if col:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+                self.list.setColumnWidth(col, width)
         self.list.currentItemChanged.connect(lambda *_: self._show_detail())
         ll.addWidget(self.list, 3)
         self.only_label = QLabel("<b>Events in one coding only</b>")
@@ -404,7 +410,8 @@ class CompareDialog(QDialog):
         dims = list(r["dimensions"])
         if self.summary.columnCount() != len(dims):
             self.summary.setColumnCount(len(dims))
-        self.summary.setHorizontalHeaderLabels([LABELS.get(d, d) for d in dims])
+        # long names on two lines, so that every column fits a laptop's width
+        self.summary.setHorizontalHeaderLabels([_two_lines(LABELS.get(d, d)) for d in dims])
         for c, d in enumerate(dims):
             m = r["dimensions"][d]
             for row, text in enumerate((str(m["units"]), _pct(m["agreement"]), _num(m["cohen_kappa"]),
@@ -990,3 +997,11 @@ class CompareDialog(QDialog):
                 self.list.setCurrentItem(self.list.topLevelItem(r))
                 return
 
+
+def _two_lines(text: str) -> str:
+    """A column heading broken at its middle space when it is long."""
+    if len(text) < 16 or " " not in text:
+        return text
+    spaces = [i for i, c in enumerate(text) if c == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "\n" + text[cut + 1:]
