@@ -601,7 +601,7 @@ class _Writer:
                 shades[(r, 1)] = _docx_colour("critical_row")
         self._table(f"Chronology of {firm.name}{self._limit_note()}",
                     ["When", "Event", "Phase", "Stage(s)", "Level", "Learning type(s)", "Knowledge sources"],
-                    rows, [0.9, 2.2, 1.5, 1.85, 1.25, 1.25, 2.05], shades=shades)
+                    rows, [1.2, 1.9, 1.75, 1.6, 1.25, 1.2, 2.1], shades=shades)
 
         self._heading(f"Learning in {firm.name}", 2)
         rows = []
