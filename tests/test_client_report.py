@@ -251,6 +251,10 @@ def test_renewal_path_lists_each_phase_with_events_and_dates(harbour_report):
     assert rows[-1][0] == "9" and "Other events" in headings(document)
     text = "\n".join(paras)
     assert "Outside help: Bay College, Aire Joinery, Leeds, Growth hub adviser" in text  # opening up
+    # the critical incident's outsiders set the change off; they are not called help
+    incident = text.split("1. Critical incident", 1)[1].split("2. Opening up", 1)[0]
+    assert "Outside help" not in incident
+    assert f"From outside the firm: {firm.source('assoc').name}." in incident
     assert "New ways of working: Job cards, Monday huddle, Defects board" in text \
         or "New ways of working: Monday huddle, Job cards, Defects board" in text
 
