@@ -158,6 +158,29 @@ def test_problems_name_sheet_row_and_column_and_nothing_is_written(tmp_path):
     assert lpw.read_bytes() == before
 
 
+def test_a_term_not_known_names_the_ones_to_choose_from(tmp_path):
+    """A source kind typed in the firm's own words is refused with the kinds the column takes (by label);
+    a near miss gets its suggestion by label, as typed in the sheet."""
+    lpw = _lpw(tmp_path, _sample("training-case"), "t")
+    path = _xlsx(tmp_path / "kinds.xlsx", {
+        "Sources": [["Id", "Name", "Kind", "Scope"],
+                    ["hub", "County Growth Hub", "Business support agency", "Local"],
+                    ["shop", "Northfield Stores", "Custmer", "Regionl"]],
+        "Events": [["Id", "Event", "Learning types"], ["n1", "Met the hub", "Normative; copying"]]})
+    r = _run("import", lpw, path, "--firm", "kestrel")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.splitlines()
+    kind = next(x for x in lines if "Sources, row 2, column C (Kind)" in x)
+    assert "'Business support agency' is not a source kind; the source kinds are: Customer, Supplier," in kind
+    assert "Government agency" in kind and "Other" in kind
+    assert any("Sources, row 3, column C (Kind): 'Custmer' is not a source kind (did you mean 'Customer'?)"
+               in x for x in lines)
+    assert any("Sources, row 3, column D (Scope)" in x and "did you mean 'Regional'?" in x for x in lines)
+    assert any("Events, row 2, column C (Learning types): 'copying' is not a learning type; the learning "
+               "types are: Normative, Mimetic, Coercive" in x for x in lines)
+    assert "Traceback" not in r.stderr
+
+
 def test_a_preview_checks_and_counts_without_writing(tmp_path):
     from workbench.core.errors import InputError
     from workbench.io import sheets

@@ -408,10 +408,35 @@ def _parse(value, kind: str, fw: str):
         items = [p.strip() for p in re.split(r"[;\n]", s) if p.strip()]
         if kind == "list":
             return items, None
-        return [_term(i, kind.split(":", 1)[1], fw) for i in items], None
+        out = [_term(i, kind.split(":", 1)[1], fw) for i in items]
+        return out, _unknown_term(items, out, kind.split(":", 1)[1], fw)
     if kind.startswith("vocab:"):
-        return _term(s, kind.split(":", 1)[1], fw), None
+        term = _term(s, kind.split(":", 1)[1], fw)
+        return term, _unknown_term([s], [term], kind.split(":", 1)[1], fw)
     return s, None
+
+
+_NOUNS = {"source_kinds": "source kind", "learning_types": "learning type", "levels": "level", "phases": "phase",
+          "knowledge_types": "knowledge type"}
+
+
+def _unknown_term(texts: list[str], terms: list[str], vocab: str, fw: str) -> str | None:
+    """What is wrong with the first text that names no term of ``vocab``,
+    with the labels to choose from (stages: the format's rules say it, by
+    framework)."""
+    from ..core.validate import did_you_mean
+
+    if vocab == "stages":
+        return None
+    known = _terms(vocab, fw)
+    ids = {tid for tid, _ in known}
+    for text, term in zip(texts, terms):
+        if term not in ids:
+            labels = [label for _, label in known]
+            noun = _NOUNS.get(vocab, vocab.replace("_", " ").rstrip("s"))
+            guess = did_you_mean(text, labels)
+            return f"{text!r} is not a {noun}" + (guess or f"; the {noun}s are: {', '.join(labels)}")
+    return None
 
 
 def _term(text: str, vocab: str, fw: str) -> str:
