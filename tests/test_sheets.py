@@ -181,6 +181,22 @@ def test_a_term_not_known_names_the_ones_to_choose_from(tmp_path):
     assert "Traceback" not in r.stderr
 
 
+def test_a_study_or_firm_not_there_yet_says_how_to_make_it(tmp_path):
+    """A consultant's first import: the study, then the firm, do not exist yet; each refusal says where
+    to make them, and nothing is written."""
+    path = _xlsx(tmp_path / "log.xlsx", {"Events": [["Firm", "Event"], ["hlb", "Supermarket drops us"]]})
+    r = _run("import", tmp_path / "new.lpw", path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "no such study" in r.stderr and "File → New study…, then Firm → Add firm…" in r.stderr
+    assert "workbench import new.lpw FIRMS.study.json" in r.stderr
+    assert not (tmp_path / "new.lpw").exists()
+    lpw = _lpw(tmp_path, _sample("training-case"), "t")
+    r = _run("import", lpw, path)
+    assert r.returncode == 2
+    assert ("Events, row 2, column A (Firm): no firm 'hlb' in this study; its firms are: kestrel; add it in the "
+            "window (Firm → Add firm…) first, with that id") in r.stderr
+
+
 def test_a_preview_checks_and_counts_without_writing(tmp_path):
     from workbench.core.errors import InputError
     from workbench.io import sheets

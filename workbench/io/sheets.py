@@ -368,8 +368,10 @@ def read_tables(path: str | os.PathLike, study: Study, firm_id: str | None
             if firm not in known_firms:
                 c = cells.get("firm")
                 errors.append(Problem(f"{path}: {c.where() if c else f'{sheet}, row {r}'}",
-                                      f"no firm {firm!r} in this study; its firms are: "
-                                      f"{', '.join(sorted(known_firms)) or '(none)'}"))
+                                      f"no firm {firm!r} in this study; "
+                                      + (f"its firms are: {', '.join(sorted(known_firms))}" if known_firms else
+                                         "it has no firm yet") + "; add it in the window (Firm → Add firm…) "
+                                      "first, with that id"))
                 continue
             objs = out.setdefault(firm, {}).setdefault(table, [])
             obj.setdefault("id", None)
@@ -466,7 +468,9 @@ def import_tables(study_path: str | os.PathLike, in_path: str | os.PathLike,
     study_path = Path(study_path)
     if not (study_path.exists() and study_path.stat().st_size > 0):
         raise InputError(f"{study_path}: no such study; a spreadsheet adds events, sources and routines "
-                         f"to the firms of a study that exists")
+                         f"to the firms of a study that exists: make the study and its firms first, in the "
+                         f"window (File → New study…, then Firm → Add firm…), or with "
+                         f"'workbench import {study_path.name} FIRMS.study.json'")
     study = services.load(study_path).study
     if firm_id is not None:
         services.require_firms(study, [firm_id])
