@@ -504,3 +504,25 @@ def test_dates_are_written_as_an_owner_writes_them(tmp_path):
     assert not [c for c in cells + text.split() if re.search(r"\b\d{4}-\d{2}\b", c)]  # no ISO date left
     assert client_report._plain_date("events 9–15 (2022-06 to 2023-09)") == \
         "events 9–15 (June 2022 to September 2023)"  # a figure's part, as its caption names it
+
+
+def test_a_full_date_stays_on_one_line_in_the_when_column(tmp_path):
+    """"30 September 2022", the longest date there is, fits the events tables' When column on one line
+    (measured in the DejaVu font LibreOffice prints with, less the cell margins)."""
+    ImageFont = pytest.importorskip("PIL.ImageFont")
+    try:
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 100)
+    except OSError:
+        pytest.skip("the DejaVu fonts are not installed")
+    from docx.oxml.ns import qn
+
+    doc = harbour_study()
+    doc["firms"][0]["events"][0].update(date="2022-09-30")
+    document = client_report.build(Study.from_dict(doc), "harbour", client_report.ClientOptions(diagrams=False))
+    table = next(t for t in document.tables if [c.text for c in t.rows[0].cells] == ["No.", "When",
+                                                                                      "What happened"])
+    width = int(table._tbl.tblGrid.findall(qn("w:gridCol"))[1].get(qn("w:w"))) / 20
+    cell = table.rows[1].cells[1]
+    assert cell.text == "30 September 2022"
+    size = max((r.font.size.pt for p in cell.paragraphs for r in p.runs if r.font.size), default=9.0)
+    assert font.getlength(cell.text) * size / 100 <= width - 11.5, width

@@ -383,7 +383,7 @@ class _ClientWriter:
                          + ".", {"bold": True})], keep_next=True)
             rows = [[str(self.number.get(e.id, "")), _when(e) or "–", (e.title, {"bold": e.is_critical})]
                     for e in phase.events]
-            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.4, 5.9])
+            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.9, 5.4])
             parts: list[tuple[str, dict]] = []
             outside = [s.name for s in phase.sources if s.is_external]
             inside = [s.name for s in phase.sources if not s.is_external]
@@ -401,7 +401,7 @@ class _ClientWriter:
             self._heading("Other events", 2)
             self._para("These events are not yet placed in a step of renewal:", keep_next=True)
             rows = [[str(self.number[e.id]), _when(e) or "–", e.title] for e in others]
-            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.4, 5.9])
+            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.9, 5.4])
 
     def _explain_codes(self, firm: Firm) -> None:
         """How to read the process diagram: a row, in one plain sentence, for
