@@ -385,7 +385,7 @@ def test_many_firms_continue_in_further_tables(tmp_path):
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_chronology_columns_hold_their_longest_words_unbroken(tmp_path, paper):
-    """No word of the chronology is cut mid-word by its column ("Institutionalisatio|n", "2023-02-|14"):
+    """No word of the chronology or the framework's tables is cut mid-word by its column ("Institutionalisatio|n", "2023-02-|14"):
     each word, measured in the DejaVu font LibreOffice prints with, fits its column less the cell margins."""
     ImageFont = pytest.importorskip("PIL.ImageFont")
     fonts = {}
@@ -400,7 +400,13 @@ def test_chronology_columns_hold_their_longest_words_unbroken(tmp_path, paper):
     src.write_text(json.dumps(doc), encoding="utf-8")
     out = tmp_path / "r.docx"
     services.report(src, out, diagrams=False, paper=paper)
-    table = table_after(docx.Document(out), "Chronology of")
+    document = docx.Document(out)
+    # the chronology, and the framework appendix's stages and renewal phases (bold first columns)
+    for caption in ("Chronology of", "The stages of the", "Phases of strategic renewal"):
+        assert_words_fit(table_after(document, caption), fonts)
+
+
+def assert_words_fit(table, fonts) -> None:
     grid = [int(c.get(qn("w:w"))) / 20 for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     for row in table.rows[1:]:
         for col, (cell, width) in enumerate(zip(row.cells, grid)):
