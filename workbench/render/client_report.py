@@ -387,8 +387,8 @@ class _ClientWriter:
             parts: list[tuple[str, dict]] = []
             outside = [s.name for s in phase.sources if s.is_external]
             inside = [s.name for s in phase.sources if not s.is_external]
-            # at the critical incident the outsiders named are more often the threat than the help
-            helped = "Outside help: " if phase.id != "critical_incident" else "From outside the firm: "
+            # the first step, the critical incident: the outsiders named are more often the threat than help
+            helped = "Outside help: " if n > 1 else "From outside the firm: "
             for lead, names in ((helped, outside), ("In the firm: ", inside),
                                 ("New ways of working: ", [r.name for r in phase.routines])):
                 if names:
