@@ -254,3 +254,20 @@ def test_csv_with_semicolons_and_cp1252(tmp_path):
     assert r.returncode == 0, r.stderr
     ev = services.load(lpw).study.firm("kestrel").event_list[-1]
     assert (ev.title, ev.stages, ev.memo) == ("Café meeting", ["intuiting"], "naïve")
+
+
+def test_a_lone_csv_of_another_name_is_read_as_the_table_its_headers_show(tmp_path):
+    """'bakery-routines.csv' or 'log.csv' are not named events.csv: the header row says which table."""
+    lpw = _lpw(tmp_path, _sample("training-case"), "t")
+    (tmp_path / "bakery-routines.csv").write_text("Firm,Routine,Activity\nkestrel,Weekly bake review,Tasting\n",
+                                                  "utf-8")
+    (tmp_path / "helpers.csv").write_text("Firm,Name,Kind\nkestrel,County Growth Hub,Government agency\n",
+                                          "utf-8")
+    (tmp_path / "log.csv").write_text("Firm,Event,Date\nkestrel,Supermarket drops the sourdough,2023-02\n",
+                                      "utf-8")
+    for name, table in (("bakery-routines.csv", "routines"), ("helpers.csv", "sources"), ("log.csv", "events")):
+        before = len(services.load(lpw).study.firm("kestrel").to_dict().get(table, []))
+        r = _run("import", lpw, tmp_path / name)
+        assert r.returncode == 0, (name, r.stderr)
+        assert f"1 {table[:-1]}" in r.stdout or f"1 {table}" in r.stdout, r.stdout
+        assert len(services.load(lpw).study.firm("kestrel").to_dict().get(table, [])) == before + 1

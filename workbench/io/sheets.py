@@ -259,8 +259,23 @@ def _read_csv(path: Path) -> dict[str, list[list]]:
         return sheets
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    name = path.stem if _norm(path.stem) in ("events", "sources", "routines") else "Events"
-    return {name: _read_csv_file(path)}
+    rows = _read_csv_file(path)
+    name = path.stem if _norm(path.stem) in ("events", "sources", "routines") else _guess_table(rows)
+    return {name: rows}
+
+
+def _guess_table(rows: list[list]) -> str:
+    """The table a lone CSV file of another name holds, by its header row:
+    a Routine column makes it Routines, Name and Kind Sources; else Events."""
+    for row in rows[:5]:
+        heads = {_norm(c) for c in row if isinstance(c, str)}
+        if heads & {"event", "title"}:
+            return "Events"
+        if "routine" in heads:
+            return "Routines"
+        if {"name", "kind"} <= heads:
+            return "Sources"
+    return "Events"
 
 
 def _text(value) -> str | None:
