@@ -526,3 +526,18 @@ def test_a_full_date_stays_on_one_line_in_the_when_column(tmp_path):
     assert cell.text == "30 September 2022"
     size = max((r.font.size.pt for p in cell.paragraphs for r in p.runs if r.font.size), default=9.0)
     assert font.getlength(cell.text) * size / 100 <= width - 11.5, width
+
+
+def test_an_event_not_yet_coded_is_explained_as_the_diagram_key_shows_it():
+    """The diagram's key says "Not yet coded" for an event without a kind of learning; the owner reads
+    what that means in the table of words, and only when the diagram shows one."""
+    doc = harbour_study()
+    study = Study.from_dict(doc)
+    assert all(e.stages and e.learning_types for e in study.firm("harbour").event_list)
+
+    def words(study):
+        document = client_report.build(study, "harbour", client_report.ClientOptions(engine="wasm"))
+        return [r.cells[0].text for t in document.tables for r in t.rows]
+    assert "Critical incident" in words(study) and "Not yet coded" not in words(study)
+    doc["firms"][0]["events"][-1].pop("learning_types", None)
+    assert "Not yet coded" in words(Study.from_dict(doc))

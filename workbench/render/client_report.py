@@ -442,6 +442,11 @@ class _ClientWriter:
         if any(e.is_critical for e in events):
             rows.append([("Critical incident", {"bold": True}),
                          "The box with a double red border: the event that made the change necessary."])
+        known = set(voc.ids("learning_types"))
+        if any(not e.stages or not known & set(e.learning_types or ()) for e in events):  # as the diagram marks it
+            rows.append([("Not yet coded", {"bold": True}),
+                         "A grey box with a dashed border: an event whose step or kind of learning is not yet "
+                         "agreed."])
         if rows:
             self._table(None, ["In the diagram", "What it means"], rows, [1.75, 6.25])
 
@@ -462,7 +467,8 @@ class _ClientWriter:
         for fig in figures:
             caption = f"How {firm.name} learned, event by event"
             if fig.parts > 1:
-                caption += f" (part {fig.part} of {fig.parts}" + (f": {_plain_date(fig.span)}" if fig.span else "") + ")"
+                caption += (f" (part {fig.part} of {fig.parts}" + (f": {_plain_date(fig.span)}" if fig.span else "")
+                            + ")")
             self._picture(self._draw(fig.graph, drop=framework), caption)
             if fig.notes:
                 self._table(None, ["No.", "In full"], [[str(n), text] for n, text in fig.notes], [0.7, 7.3])
