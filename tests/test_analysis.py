@@ -1,6 +1,6 @@
 """The analysis numbers on a small case worked out by hand."""
 
-from workbench.core.analysis import FlowLink, dominant_learning_type, firm_links, study_stats
+from workbench.core.analysis import FlowLink, derive_summary, dominant_learning_type, firm_links, study_stats
 from workbench.core.model import Study
 
 
@@ -112,3 +112,17 @@ def test_matrix_has_every_stage_and_type_of_the_framework():
 
 def test_dominant_learning_type():
     assert dominant_learning_type(case().firms[0]) == "normative"
+
+
+def test_time_period_bounded_by_full_dates_where_a_bare_year_shares_their_year():
+    """A log with one event known only by its year ("2023") among dated ones: the period runs from the
+    first full date to the last (19 months), not from "2023" ("about 1 year")."""
+    events = [{"id": f"e{i}", "title": str(i), "date": d}
+              for i, d in enumerate(["2023-02-14", "2023-05", "2023", "2024-02", "2024", "2024-09"], 1)]
+    study = Study.from_dict({"format": "lpw-study", "version": 1, "title": "t", "framework": "5I",
+                             "firms": [{"id": "f", "name": "F", "events": events}]})
+    assert derive_summary(study.firm("f"))["time_period"] == "2023-02-14 to 2024-09 (about 19 months)"
+    events[0]["date"], events[1]["date"] = "2022", "2023"  # bare years alone: as before, by the years
+    study = Study.from_dict({"format": "lpw-study", "version": 1, "title": "t", "framework": "5I",
+                             "firms": [{"id": "f", "name": "F", "events": events}]})
+    assert derive_summary(study.firm("f"))["time_period"] == "2022 to 2024-09 (about 2 years)"

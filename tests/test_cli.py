@@ -161,6 +161,17 @@ def test_help_on_every_command(capsys, cmd):
     assert "usage: workbench " + cmd in capsys.readouterr().out
 
 
+def test_import_help_names_every_kind_of_file_it_takes(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = " ".join(capsys.readouterr().out.split())
+    assert "spreadsheet" in top and "REFI-QDA" in top
+    with pytest.raises(SystemExit):
+        main(["import", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert ".xlsx" in out and ".qdpx" in out and "*.study.json" in out
+
+
 def test_usage_error_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["import"])

@@ -238,18 +238,23 @@ def test_renewal_path_lists_each_phase_with_events_and_dates(harbour_report):
     study = Study.from_dict(harbour_study())
     firm = study.firm("harbour")
     text = "\n".join(paras)
-    assert "At Harbour Joinery: 4 events, from 2021-07 to 2022-01." in text
-    assert "At Harbour Joinery: 2 events, from 2021-02 to 2021-05." in text
+    assert "At Harbour Joinery: 4 events, from July 2021 to January 2022." in text
+    assert "At Harbour Joinery: 2 events, from February 2021 to May 2021." in text
     # the events tables: number, date and title, each event once, numbered in order
     rows = []
     for t in document.tables:
         if [c.text for c in t.rows[0].cells] == ["No.", "When", "What happened"]:
             rows += [[c.text for c in r.cells] for r in t.rows[1:]]
     # every event once, by its number in time; the one not yet placed in a step comes last, under "Other events"
-    assert sorted(rows, key=lambda r: int(r[0])) == [[str(i), e.date, e.title] for i, e in enumerate(firm.event_list, 1)]
+    assert sorted(rows, key=lambda r: int(r[0])) == [[str(i), client_report._plain_date(e.date), e.title]
+                                                      for i, e in enumerate(firm.event_list, 1)]
     assert rows[-1][0] == "9" and "Other events" in headings(document)
     text = "\n".join(paras)
     assert "Outside help: Bay College, Aire Joinery, Leeds, Growth hub adviser" in text  # opening up
+    # the critical incident's outsiders set the change off; they are not called help
+    incident = text.split("1. Critical incident", 1)[1].split("2. Opening up", 1)[0]
+    assert "Outside help" not in incident
+    assert f"From outside the firm: {firm.source('assoc').name}." in incident
     assert "New ways of working: Job cards, Monday huddle, Defects board" in text \
         or "New ways of working: Monday huddle, Job cards, Defects board" in text
 
@@ -320,7 +325,7 @@ def test_what_to_do_follows_the_checklist(tmp_path):
     texts = {a.id: a.text.rstrip(".") for a in actions()}
     assert texts[first].lower() not in said.lower()  # done: not asked for again ...
     assert f"Action {numbers[first]} is done or set aside" in said  # ... but named
-    assert f"(action {numbers[second]}, planned: Jo Bell, by 2024-06)" in said
+    assert f"(action {numbers[second]}, planned: Jo Bell, by June 2024)" in said
 
 
 def test_checklist_rows_hold_owner_and_date_as_stored(harbour_report):
@@ -341,7 +346,7 @@ def test_checklist_rows_hold_owner_and_date_as_stored(harbour_report):
             assert row[3] == "To decide" and row[4] == row[5] == "–"
             continue
         assert row[4] == entry.get("owner", "–")
-        assert row[5] == entry.get("date", "–")
+        assert row[5] == client_report._plain_date(entry.get("date")) or "–"
         assert row[1].endswith(f"\nNote: {entry['note']}") if entry.get("note") else "Note:" not in row[1]
         status = {"done": "Done", "planned": "Planned", "not_relevant": "Not relevant"}[entry["status"]]
         assert row[3].startswith(status)
@@ -357,7 +362,7 @@ def test_checklist_changes_show_in_the_next_report(tmp_path):
     document = client_report.build(study, "harbour", client_report.ClientOptions(diagrams=False))
     rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows if len(r.cells) == 6]
     row = next(r for r in rows if r[1].startswith("Bring staff into the change itself"))
-    assert row[3:6] == ["Planned", "Priya Shah", "2025-02-01"]
+    assert row[3:6] == ["Planned", "Priya Shah", "1 February 2025"]
     assert sum(r[3] == "Done" or r[3].startswith("Done,") for r in rows) == 0
 
 
@@ -477,3 +482,62 @@ def test_findings_name_their_events_by_number(harbour_report):
             "(Events 11 to 15.)") in text
     assert "(Event 9.)" in text
     assert client_report._event_numbers([2, 5, 7, 8, 9]) == "Events 2, 5 and 7 to 9"
+
+
+def test_dates_are_written_as_an_owner_writes_them(tmp_path):
+    """Not "2023-02-14" but "14 February 2023", in the path, the events, the checklist and what to do; a
+    year or words ("late 2024") stay as they are."""
+    doc = harbour_study()
+    firm = doc["firms"][0]
+    firm["events"][0].update(date="2021-02-14")
+    firm["events"][-1].pop("date", None)
+    firm["events"][-1]["when"] = "late 2023"
+    firm["actions"] = [{"id": "engage_staff", "status": "planned", "owner": "Priya Shah", "date": "2025-06-30"},
+                       {"id": "staff_ideas", "status": "planned", "owner": "Jo Bell", "date": "2025"}]
+    document = client_report.build(Study.from_dict(doc), "harbour", client_report.ClientOptions(diagrams=False))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert "from 14 February 2021 to late 2023" in text  # about this report
+    assert "(14 February 2021)" in text or "14 February 2021" in cells
+    assert "At Harbour Joinery: 2 events, from 14 February 2021 to May 2021." in text
+    assert "30 June 2025" in cells and "2025" in cells and "late 2023" in cells
+    assert not [c for c in cells + text.split() if re.search(r"\b\d{4}-\d{2}\b", c)]  # no ISO date left
+    assert client_report._plain_date("events 9–15 (2022-06 to 2023-09)") == \
+        "events 9–15 (June 2022 to September 2023)"  # a figure's part, as its caption names it
+
+
+def test_a_full_date_stays_on_one_line_in_the_when_column(tmp_path):
+    """"30 September 2022", the longest date there is, fits the events tables' When column on one line
+    (measured in the DejaVu font LibreOffice prints with, less the cell margins)."""
+    ImageFont = pytest.importorskip("PIL.ImageFont")
+    try:
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 100)
+    except OSError:
+        pytest.skip("the DejaVu fonts are not installed")
+    from docx.oxml.ns import qn
+
+    doc = harbour_study()
+    doc["firms"][0]["events"][0].update(date="2022-09-30")
+    document = client_report.build(Study.from_dict(doc), "harbour", client_report.ClientOptions(diagrams=False))
+    table = next(t for t in document.tables if [c.text for c in t.rows[0].cells] == ["No.", "When",
+                                                                                      "What happened"])
+    width = int(table._tbl.tblGrid.findall(qn("w:gridCol"))[1].get(qn("w:w"))) / 20
+    cell = table.rows[1].cells[1]
+    assert cell.text == "30 September 2022"
+    size = max((r.font.size.pt for p in cell.paragraphs for r in p.runs if r.font.size), default=9.0)
+    assert font.getlength(cell.text) * size / 100 <= width - 11.5, width
+
+
+def test_an_event_not_yet_coded_is_explained_as_the_diagram_key_shows_it():
+    """The diagram's key says "Not yet coded" for an event without a kind of learning; the owner reads
+    what that means in the table of words, and only when the diagram shows one."""
+    doc = harbour_study()
+    study = Study.from_dict(doc)
+    assert all(e.stages and e.learning_types for e in study.firm("harbour").event_list)
+
+    def words(study):
+        document = client_report.build(study, "harbour", client_report.ClientOptions(engine="wasm"))
+        return [r.cells[0].text for t in document.tables for r in t.rows]
+    assert "Critical incident" in words(study) and "Not yet coded" not in words(study)
+    doc["firms"][0]["events"][-1].pop("learning_types", None)
+    assert "Not yet coded" in words(Study.from_dict(doc))

@@ -75,3 +75,42 @@ def test_a_damaged_project_imports_nothing(window, tmp_path, monkeypatch, errors
     window.act_import.trigger()
     assert errors and errors[-1][0] == "Nothing was imported" and "bad.qdpx" in errors[-1][1]
     assert window.session.db.load_doc() == before
+
+
+def test_a_spreadsheet_row_goes_to_the_firm_it_names_whichever_firm_is_selected(window, tmp_path, monkeypatch,
+                                                                                  errors):
+    """A consultant's log of a second firm, imported while the first is selected: its rows go to the firm
+    in their Firm column (as on the command line), not 'holds no rows to add'; a row naming a firm the
+    study lacks falls back to the selected firm, the others left out, and the preview says so."""
+    openpyxl = pytest.importorskip("openpyxl")
+    w = window
+    first = w.session.firms()[0]["id"]
+    assert w.controller.add_firm({"id": "qp", "name": "Quayside Print"})
+    w.select_firm(first)
+    before = w.session.event_count(first)
+    book = openpyxl.Workbook()
+    book.active.title = "Events"
+    for row in (["Firm", "Event", "Date"], ["qp", "Council contract lost", "2022-09"],
+                ["qp", "Owner cuts prices", "2022-11"]):
+        book.active.append(row)
+    book.save(tmp_path / "qp.xlsx")
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda parent, title, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "qp.xlsx"), ""))
+    w.act_import.trigger()
+    assert not errors, errors
+    assert asked and "Quayside Print: 2 events" in asked[-1]
+    assert [e["title"] for e in w.session.objects("events", "qp")] == ["Council contract lost", "Owner cuts prices"]
+    assert w.session.event_count(first) == before
+
+    # a sheet naming a firm the study does not have: the selected firm's rows, and a word about the rest
+    book.active.append(["zz", "Not a firm of this study", "2023"])
+    book.active.append([first, "One for the selected firm", "2023"])
+    book.save(tmp_path / "mixed.xlsx")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tmp_path / "mixed.xlsx"), ""))
+    w.act_import.trigger()
+    assert not errors, errors
+    assert ": 1 event" in asked[-1] and "3 rows of firms other than" in asked[-1]
+    assert w.session.event_count(first) == before + 1
+    assert len(w.session.objects("events", "qp")) == 2

@@ -257,6 +257,20 @@ def test_phase_time_falls_back_to_when_words():
     assert ou.span == "year 1 – later"
 
 
+def test_phase_span_reaches_an_undated_first_or_last_event():
+    # as a consultant logs it: a visit known only by its year, and a last event known only as "late 2024"
+    events = [ev("e1", "opening_up", date="2023-05"), ev("e2", "opening_up", date="2023"),
+              ev("e3", "opening_up", date="2023-09"), ev("e4", "opening_up", when="late 2024"),
+              ev("e5", "institutionalisation", when="early 2024"), ev("e6", "institutionalisation", date="2024"),
+              ev("e7", "institutionalisation", date="2024-09")]
+    d = R.diagnose(Study.from_dict(firm_doc(events)), "f")
+    ou, inst = d.phase("opening_up"), d.phase("institutionalisation")
+    assert (ou.start, ou.end) == ("2023", "2023-09")  # the dates alone, as --json gives them
+    assert ou.span == "2023 – late 2024"  # not "2023 – 2023-09", which leaves e4 out
+    assert (inst.start, inst.end) == ("2024", "2024-09")
+    assert inst.span == "early 2024 – 2024-09"
+
+
 def test_an_event_without_a_phase_is_listed_apart_and_noted():
     events = healthy_events() + [ev("e7", None, date="2021-08")]
     study = Study.from_dict(firm_doc(events))

@@ -1,6 +1,8 @@
 """Word reports: tables checked cell by cell against the study, captions as
 fields, landscape sections, templates, hostile text, and the commands."""
 
+import json
+import re
 import shutil
 import subprocess
 
@@ -379,3 +381,48 @@ def test_many_firms_continue_in_further_tables(tmp_path):
     names = [c for t in d.tables for c in cells(t)[0]]
     for f in study.firms:
         assert f.name in names
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_chronology_columns_hold_their_longest_words_unbroken(tmp_path, paper):
+    """No word of the chronology or the framework's tables is cut mid-word by its column ("Institutionalisatio|n", "2023-02-|14"):
+    each word, measured in the DejaVu font LibreOffice prints with, fits its column less the cell margins."""
+    ImageFont = pytest.importorskip("PIL.ImageFont")
+    fonts = {}
+    for bold in (False, True):
+        path = f"/usr/share/fonts/truetype/dejavu/DejaVuSerif{'-Bold' if bold else ''}.ttf"
+        try:
+            fonts[bold] = ImageFont.truetype(path, 90)
+        except OSError:
+            pytest.skip("the DejaVu fonts are not installed")
+    doc = minimal_study_with_long_words()
+    src = tmp_path / "s.study.json"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "r.docx"
+    services.report(src, out, diagrams=False, paper=paper)
+    document = docx.Document(out)
+    # the chronology, and the framework appendix's stages and renewal phases (bold first columns)
+    for caption in ("Chronology of", "The stages of the", "Phases of strategic renewal"):
+        assert_words_fit(table_after(document, caption), fonts)
+
+
+def assert_words_fit(table, fonts) -> None:
+    grid = [int(c.get(qn("w:w"))) / 20 for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
+    for row in table.rows[1:]:
+        for col, (cell, width) in enumerate(zip(row.cells, grid)):
+            for run in (r for p in cell.paragraphs for r in p.runs):
+                for token in run.text.split():  # a word may break after its hyphen; a date must not
+                    for word in re.findall(r"[^-]+-?", token) if re.search("[A-Za-z]", token) else [token]:
+                        points = fonts[bool(run.bold) or col == 0].getlength(word) / 10  # at 9 pt
+                        assert points <= width - 11.5, f"{word!r} ({points:.0f} pt) is cut in a {width:.0f} pt column"
+
+
+def minimal_study_with_long_words() -> dict:
+    from conftest import minimal_study
+
+    doc = minimal_study()
+    firm = doc["firms"][0]
+    firm["events"][0].update(date="2023-02-14", phase="institutionalisation", stages=["institutionalising"],
+                             level="inter_organisation", critical=True)
+    firm["events"][1].update(date="2024-04-02", phase="knowledge_sharing")
+    return doc

@@ -158,6 +158,45 @@ def test_problems_name_sheet_row_and_column_and_nothing_is_written(tmp_path):
     assert lpw.read_bytes() == before
 
 
+def test_a_term_not_known_names_the_ones_to_choose_from(tmp_path):
+    """A source kind typed in the firm's own words is refused with the kinds the column takes (by label);
+    a near miss gets its suggestion by label, as typed in the sheet."""
+    lpw = _lpw(tmp_path, _sample("training-case"), "t")
+    path = _xlsx(tmp_path / "kinds.xlsx", {
+        "Sources": [["Id", "Name", "Kind", "Scope"],
+                    ["hub", "County Growth Hub", "Business support agency", "Local"],
+                    ["shop", "Northfield Stores", "Custmer", "Regionl"]],
+        "Events": [["Id", "Event", "Learning types"], ["n1", "Met the hub", "Normative; copying"]]})
+    r = _run("import", lpw, path, "--firm", "kestrel")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    lines = r.stderr.splitlines()
+    kind = next(x for x in lines if "Sources, row 2, column C (Kind)" in x)
+    assert "'Business support agency' is not a source kind; the source kinds are: Customer, Supplier," in kind
+    assert "Government agency" in kind and "Other" in kind
+    assert any("Sources, row 3, column C (Kind): 'Custmer' is not a source kind (did you mean 'Customer'?)"
+               in x for x in lines)
+    assert any("Sources, row 3, column D (Scope)" in x and "did you mean 'Regional'?" in x for x in lines)
+    assert any("Events, row 2, column C (Learning types): 'copying' is not a learning type; the learning "
+               "types are: Normative, Mimetic, Coercive" in x for x in lines)
+    assert "Traceback" not in r.stderr
+
+
+def test_a_study_or_firm_not_there_yet_says_how_to_make_it(tmp_path):
+    """A consultant's first import: the study, then the firm, do not exist yet; each refusal says where
+    to make them, and nothing is written."""
+    path = _xlsx(tmp_path / "log.xlsx", {"Events": [["Firm", "Event"], ["hlb", "Supermarket drops us"]]})
+    r = _run("import", tmp_path / "new.lpw", path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "no such study" in r.stderr and "File → New study…, then Firm → Add firm…" in r.stderr
+    assert "workbench import new.lpw FIRMS.study.json" in r.stderr
+    assert not (tmp_path / "new.lpw").exists()
+    lpw = _lpw(tmp_path, _sample("training-case"), "t")
+    r = _run("import", lpw, path)
+    assert r.returncode == 2
+    assert ("Events, row 2, column A (Firm): no firm 'hlb' in this study; its firms are: kestrel; add it in the "
+            "window (Firm → Add firm…) first, with that id") in r.stderr
+
+
 def test_a_preview_checks_and_counts_without_writing(tmp_path):
     from workbench.core.errors import InputError
     from workbench.io import sheets
@@ -215,3 +254,20 @@ def test_csv_with_semicolons_and_cp1252(tmp_path):
     assert r.returncode == 0, r.stderr
     ev = services.load(lpw).study.firm("kestrel").event_list[-1]
     assert (ev.title, ev.stages, ev.memo) == ("Café meeting", ["intuiting"], "naïve")
+
+
+def test_a_lone_csv_of_another_name_is_read_as_the_table_its_headers_show(tmp_path):
+    """'bakery-routines.csv' or 'log.csv' are not named events.csv: the header row says which table."""
+    lpw = _lpw(tmp_path, _sample("training-case"), "t")
+    (tmp_path / "bakery-routines.csv").write_text("Firm,Routine,Activity\nkestrel,Weekly bake review,Tasting\n",
+                                                  "utf-8")
+    (tmp_path / "helpers.csv").write_text("Firm,Name,Kind\nkestrel,County Growth Hub,Government agency\n",
+                                          "utf-8")
+    (tmp_path / "log.csv").write_text("Firm,Event,Date\nkestrel,Supermarket drops the sourdough,2023-02\n",
+                                      "utf-8")
+    for name, table in (("bakery-routines.csv", "routines"), ("helpers.csv", "sources"), ("log.csv", "events")):
+        before = len(services.load(lpw).study.firm("kestrel").to_dict().get(table, []))
+        r = _run("import", lpw, tmp_path / name)
+        assert r.returncode == 0, (name, r.stderr)
+        assert f"1 {table[:-1]}" in r.stdout or f"1 {table}" in r.stdout, r.stdout
+        assert len(services.load(lpw).study.firm("kestrel").to_dict().get(table, [])) == before + 1

@@ -317,10 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("import", help="import a *.study.json into a .lpw study file",
-                       description="Import the firms and documents of a *.study.json into a .lpw "
-                                   "study file, creating it if needed. Nothing changes if the file "
-                                   "has any problem.")
+    p = sub.add_parser("import", help="add a *.study.json, a REFI-QDA project or a spreadsheet to a .lpw study",
+                       description="Import the firms and documents of a *.study.json or a REFI-QDA "
+                                   "project (.qdpx, .qdc) into a .lpw study file, creating it if needed; "
+                                   "or add the events, sources and routines of a spreadsheet (.xlsx, a "
+                                   "folder of .csv files, or events.csv) to the firms of a study that "
+                                   "exists. Nothing changes if the file has any problem.")
     p.add_argument("study", metavar="STUDY.lpw")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--replace", action="store_true",

@@ -163,7 +163,9 @@ def _names(firm: Firm, source_ids: list[str]) -> list[str]:
 def _period(firm: Firm) -> str | None:
     dated = [e.date for e in firm.event_list if e.date]
     if len(dated) >= 2:
-        first, last = min(dated), max(dated)
+        # a bare year ("2023") says less than a full date in the same year: the full one bounds the period
+        first = min(dated, key=lambda d: d.ljust(10, "~"))
+        last = max(dated, key=lambda d: d.ljust(10, "!"))
         if first[:4] != last[:4] or len(first) > 4:
             y0, y1 = int(first[:4]), int(last[:4])
             m0 = int(first[5:7]) if len(first) >= 7 else None

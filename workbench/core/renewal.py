@@ -119,7 +119,11 @@ class PhaseView:
         """The phase's time in words: its dates, else the first and last
         events' 'when' ("late 1990s – year 1"), else ""."""
         if self.start:
-            return self.start if self.start == self.end else f"{self.start} – {self.end}"
+            # an undated event at either end (its 'when' only) stretches the span to its words
+            first, last = self.events[0], self.events[-1]
+            start = first.when if not first.date and first.when else self.start
+            end = last.when if not last.date and last.when else self.end
+            return start if start == end else f"{start} – {end}"
         whens = [e.when for e in self.events if e.when]
         if not whens:
             return ""

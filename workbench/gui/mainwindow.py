@@ -913,9 +913,20 @@ class MainWindow(QMainWindow):
 
         try:
             if Path(path).suffix.lower() in (".xlsx", ".csv"):
-                counts, _ = sheets.import_tables(self.session.path, path, self.firm_id, dry_run=True)
+                # each row to the firm its Firm column names, as on the command line; else (no Firm
+                # column, or a firm this study lacks) the selected firm's rows, the others left out and said so
+                from ..core.errors import InputError
+
+                try:
+                    target = None
+                    counts, warns = sheets.import_tables(self.session.path, path, None, dry_run=True)
+                except InputError:
+                    target = self.firm_id
+                    counts, warns = sheets.import_tables(self.session.path, path, target, dry_run=True)
+                notes = "".join(f"\n{w.message}" for w in warns)
                 if not counts:
-                    self.statusBar().showMessage(f"{Path(path).name} holds no rows to add")
+                    self.statusBar().showMessage(f"{Path(path).name} holds no rows to add"
+                                                 + notes.replace("\n", "; "))
                     return False
                 names = {f["id"]: f["name"] for f in self.session.firms()}
                 lines = [f"{names.get(firm, firm)}: " + ", ".join(f"{n} {t if n != 1 else t[:-1]}"
@@ -923,10 +934,11 @@ class MainWindow(QMainWindow):
                          for firm, by in counts.items()]
                 if QtWidgets.QMessageBox.question(
                         self, "Import from a spreadsheet",
-                        f"{Path(path).name} adds:\n\n" + "\n".join(lines) + "\n\nAdd them? (Edit → Undo takes them back.)") \
+                        f"{Path(path).name} adds:\n\n" + "\n".join(lines) + (f"\n{notes}" if notes else "")
+                        + "\n\nAdd them? (Edit → Undo takes them back.)") \
                         != QtWidgets.QMessageBox.StandardButton.Yes:
                     return False
-                self.controller.call(lambda s: sheets.import_tables(s.path, path, self.firm_id, session=s))
+                self.controller.call(lambda s: sheets.import_tables(s.path, path, target, session=s))
             else:
                 ids, warnings, counts = self.controller.call(
                     lambda s: refiqda.import_into(s.path, path, session=s))

@@ -259,8 +259,23 @@ def _read_csv(path: Path) -> dict[str, list[list]]:
         return sheets
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    name = path.stem if _norm(path.stem) in ("events", "sources", "routines") else "Events"
-    return {name: _read_csv_file(path)}
+    rows = _read_csv_file(path)
+    name = path.stem if _norm(path.stem) in ("events", "sources", "routines") else _guess_table(rows)
+    return {name: rows}
+
+
+def _guess_table(rows: list[list]) -> str:
+    """The table a lone CSV file of another name holds, by its header row:
+    a Routine column makes it Routines, Name and Kind Sources; else Events."""
+    for row in rows[:5]:
+        heads = {_norm(c) for c in row if isinstance(c, str)}
+        if heads & {"event", "title"}:
+            return "Events"
+        if "routine" in heads:
+            return "Routines"
+        if {"name", "kind"} <= heads:
+            return "Sources"
+    return "Events"
 
 
 def _text(value) -> str | None:
@@ -368,8 +383,10 @@ def read_tables(path: str | os.PathLike, study: Study, firm_id: str | None
             if firm not in known_firms:
                 c = cells.get("firm")
                 errors.append(Problem(f"{path}: {c.where() if c else f'{sheet}, row {r}'}",
-                                      f"no firm {firm!r} in this study; its firms are: "
-                                      f"{', '.join(sorted(known_firms)) or '(none)'}"))
+                                      f"no firm {firm!r} in this study; "
+                                      + (f"its firms are: {', '.join(sorted(known_firms))}" if known_firms else
+                                         "it has no firm yet") + "; add it in the window (Firm → Add firm…) "
+                                      "first, with that id"))
                 continue
             objs = out.setdefault(firm, {}).setdefault(table, [])
             obj.setdefault("id", None)
@@ -408,10 +425,35 @@ def _parse(value, kind: str, fw: str):
         items = [p.strip() for p in re.split(r"[;\n]", s) if p.strip()]
         if kind == "list":
             return items, None
-        return [_term(i, kind.split(":", 1)[1], fw) for i in items], None
+        out = [_term(i, kind.split(":", 1)[1], fw) for i in items]
+        return out, _unknown_term(items, out, kind.split(":", 1)[1], fw)
     if kind.startswith("vocab:"):
-        return _term(s, kind.split(":", 1)[1], fw), None
+        term = _term(s, kind.split(":", 1)[1], fw)
+        return term, _unknown_term([s], [term], kind.split(":", 1)[1], fw)
     return s, None
+
+
+_NOUNS = {"source_kinds": "source kind", "learning_types": "learning type", "levels": "level", "phases": "phase",
+          "knowledge_types": "knowledge type"}
+
+
+def _unknown_term(texts: list[str], terms: list[str], vocab: str, fw: str) -> str | None:
+    """What is wrong with the first text that names no term of ``vocab``,
+    with the labels to choose from (stages: the format's rules say it, by
+    framework)."""
+    from ..core.validate import did_you_mean
+
+    if vocab == "stages":
+        return None
+    known = _terms(vocab, fw)
+    ids = {tid for tid, _ in known}
+    for text, term in zip(texts, terms):
+        if term not in ids:
+            labels = [label for _, label in known]
+            noun = _NOUNS.get(vocab, vocab.replace("_", " ").rstrip("s"))
+            guess = did_you_mean(text, labels)
+            return f"{text!r} is not a {noun}" + (guess or f"; the {noun}s are: {', '.join(labels)}")
+    return None
 
 
 def _term(text: str, vocab: str, fw: str) -> str:
@@ -441,7 +483,9 @@ def import_tables(study_path: str | os.PathLike, in_path: str | os.PathLike,
     study_path = Path(study_path)
     if not (study_path.exists() and study_path.stat().st_size > 0):
         raise InputError(f"{study_path}: no such study; a spreadsheet adds events, sources and routines "
-                         f"to the firms of a study that exists")
+                         f"to the firms of a study that exists: make the study and its firms first, in the "
+                         f"window (File → New study…, then Firm → Add firm…), or with "
+                         f"'workbench import {study_path.name} FIRMS.study.json'")
     study = services.load(study_path).study
     if firm_id is not None:
         services.require_firms(study, [firm_id])

@@ -100,6 +100,27 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
+_ISO = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _plain_date(text: str | None) -> str:
+    """Dates as an owner writes them: "2023-02-14" -> "14 February 2023",
+    "2023-03" -> "March 2023"; a year, or words ("late 2024"), as they are."""
+    def spell(m: re.Match) -> str:
+        month = int(m.group(2))
+        if not 1 <= month <= 12:
+            return m.group(0)
+        day = f"{int(m.group(3))} " if m.group(3) else ""
+        return f"{day}{_MONTHS[month - 1]} {m.group(1)}"
+    return _ISO.sub(spell, text or "")
+
+
+def _when(e) -> str:
+    return _plain_date(e.time_label())
+
+
 def _event_numbers(numbers: list[int]) -> str:
     """"Event 9", "Events 11 to 15", "Events 2, 5 and 7 to 9"."""
     runs: list[list[int]] = []
@@ -291,7 +312,7 @@ class _ClientWriter:
         self._para(line)
 
         self._heading("About this report", 1)
-        dated = [e.time_label() for e in events if e.time_label()]
+        dated = [_when(e) for e in events if e.time_label()]
         span = f", from {dated[0]} to {dated[-1]}" if len(dated) > 1 else ""
         self._para(f"This report follows how {firm.name} has changed the way it works. It is built from "
                    f"{_plural(len(events), 'event')} in the firm's recent history{span}, recorded with the "
@@ -304,7 +325,7 @@ class _ClientWriter:
         incident = next((e for e in events if e.is_critical), None)
         if incident is not None:
             bullets.append([("Turning point: ", {"bold": True}),
-                            (f"{incident.title}" + (f" ({incident.time_label()})" if incident.time_label()
+                            (f"{incident.title}" + (f" ({_when(incident)})" if incident.time_label()
                                                    else "") + ".", {})])
         else:
             bullets.append([("Turning point: ", {"bold": True}),
@@ -355,18 +376,20 @@ class _ClientWriter:
                 self._runs([(explain + " ", {}),
                             (f"No event of {firm.name} has been recorded for this step yet.", {"bold": True})])
                 continue
-            span = getattr(phase, "span", "") or ""
+            span = _plain_date(getattr(phase, "span", "") or "")
             when = f"from {span.replace(' – ', ' to ')}" if " – " in span else (f"in {span}" if span else "")
             self._runs([(explain + " ", {}),
                         (f"At {firm.name}: {_plural(len(phase.events), 'event')}" + (f", {when}" if when else "")
                          + ".", {"bold": True})], keep_next=True)
-            rows = [[str(self.number.get(e.id, "")), e.time_label() or "–", (e.title, {"bold": e.is_critical})]
+            rows = [[str(self.number.get(e.id, "")), _when(e) or "–", (e.title, {"bold": e.is_critical})]
                     for e in phase.events]
-            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.4, 5.9])
+            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.9, 5.4])
             parts: list[tuple[str, dict]] = []
             outside = [s.name for s in phase.sources if s.is_external]
             inside = [s.name for s in phase.sources if not s.is_external]
-            for lead, names in (("Outside help: ", outside), ("In the firm: ", inside),
+            # the first step, the critical incident: the outsiders named are more often the threat than help
+            helped = "Outside help: " if n > 1 else "From outside the firm: "
+            for lead, names in ((helped, outside), ("In the firm: ", inside),
                                 ("New ways of working: ", [r.name for r in phase.routines])):
                 if names:
                     parts += [(lead, {"bold": True}), (", ".join(names) + ". ", {})]
@@ -377,8 +400,8 @@ class _ClientWriter:
         if others:
             self._heading("Other events", 2)
             self._para("These events are not yet placed in a step of renewal:", keep_next=True)
-            rows = [[str(self.number[e.id]), e.time_label() or "–", e.title] for e in others]
-            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.4, 5.9])
+            rows = [[str(self.number[e.id]), _when(e) or "–", e.title] for e in others]
+            self._table(None, ["No.", "When", "What happened"], rows, [0.7, 1.9, 5.4])
 
     def _explain_codes(self, firm: Firm) -> None:
         """How to read the process diagram: a row, in one plain sentence, for
@@ -419,6 +442,11 @@ class _ClientWriter:
         if any(e.is_critical for e in events):
             rows.append([("Critical incident", {"bold": True}),
                          "The box with a double red border: the event that made the change necessary."])
+        known = set(voc.ids("learning_types"))
+        if any(not e.stages or not known & set(e.learning_types or ()) for e in events):  # as the diagram marks it
+            rows.append([("Not yet coded", {"bold": True}),
+                         "A grey box with a dashed border: an event whose step or kind of learning is not yet "
+                         "agreed."])
         if rows:
             self._table(None, ["In the diagram", "What it means"], rows, [1.75, 6.25])
 
@@ -439,7 +467,8 @@ class _ClientWriter:
         for fig in figures:
             caption = f"How {firm.name} learned, event by event"
             if fig.parts > 1:
-                caption += f" (part {fig.part} of {fig.parts}" + (f": {fig.span}" if fig.span else "") + ")"
+                caption += (f" (part {fig.part} of {fig.parts}" + (f": {_plain_date(fig.span)}" if fig.span else "")
+                            + ")")
             self._picture(self._draw(fig.graph, drop=framework), caption)
             if fig.notes:
                 self._table(None, ["No.", "In full"], [[str(n), text] for n, text in fig.notes], [0.7, 7.3])
@@ -462,7 +491,7 @@ class _ClientWriter:
             words = it.action.text.rstrip(".")
             text = f"{words if not open_ else _lower_first(words)} (action {n}"
             if entry.get("status") == "planned":
-                who = ", ".join(x for x in (entry.get("owner"), entry.get("date") and f"by {entry['date']}") if x)
+                who = ", ".join(x for x in (entry.get("owner"), entry.get("date") and f"by {_plain_date(entry['date'])}") if x)
                 text += ", planned" + (f": {who}" if who else "")
             open_.append(text + ")")
         if open_:
@@ -523,7 +552,7 @@ class _ClientWriter:
                     text += f"\n\nNote: {entry['note']}"
                 rows.append([str(self.action_no[id(it)]), text, who or "–",
                              (word, {"bold": status is None}), entry.get("owner") or "–",
-                             entry.get("date") or "–"])
+                             _plain_date(entry.get("date")) or "–"])
         self._table(None, header, rows, [0.6, 4.05, 0.95, 1.2, 1.1, 1.05], shades=shades, size=17)
 
 

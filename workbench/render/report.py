@@ -601,7 +601,7 @@ class _Writer:
                 shades[(r, 1)] = _docx_colour("critical_row")
         self._table(f"Chronology of {firm.name}{self._limit_note()}",
                     ["When", "Event", "Phase", "Stage(s)", "Level", "Learning type(s)", "Knowledge sources"],
-                    rows, [0.9, 2.2, 1.5, 1.85, 1.25, 1.25, 2.05], shades=shades)
+                    rows, [1.2, 1.9, 1.75, 1.6, 1.25, 1.2, 2.1], shades=shades)
 
         self._heading(f"Learning in {firm.name}", 2)
         rows = []
@@ -731,7 +731,7 @@ class _Writer:
         rows = [[(s.label, {"bold": True}), voc.label("levels", s.default_level), s.definition,
                  ", ".join(s.inputs_outcomes)] for s in fw.stages]
         self._table(f"The stages of the {fw.name}", ["Stage", "Level", "Definition", "Inputs and outcomes"],
-                    rows, [1.6, 1.3, 3.3, 1.6], first_column=True)
+                    rows, [1.8, 1.3, 3.1, 1.6], first_column=True)
         self._heading("Levels", 2)
         rows = [[(lv.label, {"bold": True}), lv.definition] for lv in fw.levels]
         self._table("Levels of learning", ["Level", "Definition"], rows, [1.7, 5.0], first_column=True)
@@ -744,7 +744,7 @@ class _Writer:
         rows = [[(p.label, {"bold": True}), p.definition, "\n\n".join(p.extra.get("managerial_actions", []))]
                 for p in voc.phases]
         self._table("Phases of strategic renewal and managerial actions",
-                    ["Phase", "What happens", "Managerial actions"], rows, [1.6, 2.5, 3.1], first_column=True)
+                    ["Phase", "What happens", "Managerial actions"], rows, [1.85, 2.4, 2.95], first_column=True)
         self._heading("References", 2)
         cited = {fw.citation, "crossan1999", "jones2006"} | {s.citation for s in fw.stages}
         cited |= {t.extra.get("origin") for t in voc.learning_types if t.extra.get("origin")}
