@@ -120,8 +120,10 @@ def test_key_holds_exactly_the_marks_used():
                   "Filled: an outside organisation took part", "Critical incident", "Opening up",
                   "Knowledge-sharing structures", "Institutionalisation"):
         assert words in key
+    assert any(not e.get("phase") for e in firm["events"]) and "In no phase yet (unshaded)" in key
     # no routines, no outside sources, only two phases: the key says only what is drawn
     for e in firm["events"]:
+        e.setdefault("phase", "opening_up")
         e.pop("routines", None)
         e["sources"] = [s for s in e["sources"] if s in ("owner", "foreman", "staff")]
         if e.get("phase") in ("knowledge_sharing", "institutionalisation"):
@@ -130,7 +132,7 @@ def test_key_holds_exactly_the_marks_used():
     key = " ".join(texts(root, "key"))
     assert "built a routine" not in key and "outside organisation" not in key
     assert "Knowledge-sharing" not in key and "Institutionalisation" not in key
-    assert "Opening up" in key and "The critical incident" in key
+    assert "Opening up" in key and "The critical incident" in key and "In no phase" not in key
 
 
 @needs_dot

@@ -195,6 +195,7 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
     used_marks: list[str] = []
     used_fill = False
     used_phases: list[str] = []
+    unphased = False  # an event in no phase: drawn on the lane, unshaded
     for ln in lanes:
         for k, e in enumerate(ln.firm.event_list):
             if not shown(ln, k):
@@ -206,6 +207,7 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
             ph = e.phase if e.phase in voc.ids("phases") else ("" if not e.phase else "other")
             if ph and ph not in used_phases:
                 used_phases.append(ph)
+            unphased |= not ph
 
     y = 4.0
     note_rows: list[tuple[str, list[str], bool]] = []  # (name, lines, heading)
@@ -252,6 +254,8 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
     items: list[tuple[str, str, str]] = []  # (kind, id, text)
     for ph in used_phases:
         items.append(("phase", ph, voc.label("phases", ph) if ph != "other" else "Other phase"))
+    if unphased:
+        items.append(("phase", "none", "In no phase yet (unshaded)"))
     for kind in MARK_KINDS:
         if kind in used_marks:
             items.append(("mark", kind, MARK_KINDS[kind][1]))
@@ -272,7 +276,8 @@ def renewal_graph(study: Study, firms=None, width: float | None = None,
         ky = key_top - row_h * (r + 0.5)
         for kind, ident, text, kx in row:
             if kind == "phase":
-                bg.rect(kx, ky - 6, kx + 14, ky + 6, _phase_colour(ident), _c("swatch_line"))
+                fill = _c("lane_fill") if ident == "none" else _phase_colour(ident)
+                bg.rect(kx, ky - 6, kx + 14, ky + 6, fill, _c("swatch_line"))
             else:
                 shape = MARK_KINDS[ident][0] if kind == "mark" else "circle"
                 filled = kind == "fill"
