@@ -203,3 +203,31 @@ def test_tables_hold_the_renewal_table(capsys, tmp_path):
     code, _, _ = run(capsys, "tables", TRAINING, "-o", tmp_path / "k.docx")
     rows = _table_after(docx.Document(tmp_path / "k.docx"), "Renewal across firms")
     assert rows[1][1:3] == ["2023-03 (1 event)", "2023-04 – 2023-05 (2 events)"]
+
+
+def test_a_consultants_rules_reach_the_reports(capsys, tmp_path):
+    """--rules on report and tables: the findings of the consultant's own
+    rules are what the client report and the renewal table show."""
+    rules = tmp_path / "my-rules.json"
+    rules.write_text(json.dumps({"rules": [{
+        "id": "mine", "severity": "concern", "condition": {"phase": "opening_up", "without": "routine"},
+        "message": "Opening up built no routine", "reason": "r", "citation": "c",
+        "plain": "Nothing new was set up while the firm looked outside."}]}))
+    code, out, _ = run(capsys, "renewal", JM, "--firm", "brw", "--rules", rules, "--json")
+    assert code == 0
+    fired = [f["id"] for f in json.loads(out)["findings"]]
+    assert fired == ["mine"]  # BRW's opening up built no routine; the shipped rules find nothing here
+    client = tmp_path / "c.docx"
+    code, _, _ = run(capsys, "report", JM, "--firm", "brw", "--audience", "client", "--rules", rules,
+                     "-o", client)
+    text = "\n".join(p.text for p in docx.Document(client).paragraphs)
+    assert code == 0 and "Nothing new was set up while the firm looked outside." in text
+    code, _, _ = run(capsys, "tables", JM, "--rules", rules, "-o", tmp_path / "t.docx")
+    rows = _table_after(docx.Document(tmp_path / "t.docx"), "Renewal across firms")
+    cells = "\n".join(r[-1] for r in rows[1:])
+    assert code == 0 and "Opening up built no routine" in cells
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rules": [{"id": "x"}]}')
+    code, _, err = run(capsys, "report", JM, "--firm", "brw", "--audience", "client", "--rules", bad,
+                       "-o", tmp_path / "never.docx")
+    assert code == 2 and "bad.json" in err and not (tmp_path / "never.docx").exists()

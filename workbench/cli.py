@@ -201,7 +201,7 @@ def cmd_report(args, tables_only: bool = False) -> int:
             evidence=not getattr(args, "no_evidence", False), tables_only=tables_only,
             engine=getattr(args, "engine", "auto"), progress=bar, code=getattr(args, "code", None),
             audience=getattr(args, "audience", "research"), paper=getattr(args, "paper", None),
-            agreement=getattr(args, "agreement", None))
+            agreement=getattr(args, "agreement", None), rules=getattr(args, "rules", None))
     finally:
         bar.close()
     _warn(warnings)
@@ -412,6 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agreement", metavar="OTHER",
                    help="add an appendix with the intercoder agreement between this study and OTHER, another "
                         "coding of it (.lpw or .study.json; see 'workbench compare')")
+    p.add_argument("--rules", metavar="RULES.json", help="the renewal findings from this rules file instead of "
+                                                         "resources/renewal/rules.json (as 'workbench renewal')")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("tables", help="write the cross-case tables alone as a Word document",
@@ -423,6 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="OUT.docx")
     p.add_argument("--template", metavar="T.docx", help="take styles and page setup from this document")
     p.add_argument("--paper", choices=["a4", "letter"], help="page size (default: the template's, else A4)")
+    p.add_argument("--rules", metavar="RULES.json", help="the renewal findings from this rules file instead of "
+                                                         "resources/renewal/rules.json (as 'workbench renewal')")
     p.set_defaults(func=cmd_tables)
 
     p = sub.add_parser("renewal", help="a firm's renewal path, findings and action checklist",

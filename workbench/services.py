@@ -356,14 +356,16 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
            template: str | os.PathLike | None = None, diagrams: bool = True, evidence: bool = True,
            tables_only: bool = False, engine: str = "auto", progress=None, code: str | None = None,
            audience: str = "research", paper: str | None = None,
-           agreement: str | os.PathLike | None = None) -> list:
+           agreement: str | os.PathLike | None = None, rules: str | os.PathLike | None = None) -> list:
     """Write the Word report (or, with ``tables_only``, the cross-case tables)
     of a study or of chosen firms; with ``audience="client"`` the plain
     report of one firm for its owner (render.client_report). The file
     appears only when complete.
     ``paper``: "a4" or "letter" (default: the template's page size, else A4).
     ``agreement``: another coding of the study (.lpw or .study.json); the
-    report then ends with an "Intercoder agreement" appendix."""
+    report then ends with an "Intercoder agreement" appendix.
+    ``rules``: a renewal rules file to use instead of the workbench's own
+    (its findings in the renewal table and the client report)."""
     from .io.files import atomic_write_bytes
     from .render import report as rp
 
@@ -375,7 +377,7 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
             raise InputError("a client report is written on A4 or on its template's paper; --paper "
                              "letter applies to the research report")
         return client_report(study_path, out, firm_ids=firm_ids, template=template, diagrams=diagrams,
-                             engine=engine, progress=progress, code=code, tables_only=tables_only)
+                             engine=engine, progress=progress, code=code, tables_only=tables_only, rules=rules)
     if audience != "research":
         raise InputError(f"unknown audience {audience!r}; choose research or client")
     loaded = load(study_path)
@@ -392,12 +394,23 @@ def report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: l
     options = rp.ReportOptions(firm_ids=firm_ids or None, template=template, diagrams=diagrams,
                                evidence=evidence, tables_only=tables_only, engine=engine, progress=progress,
                                code=code, paper=paper, agreement=compared,
+                               rules=_renewal_rules(study_path, rules),
                                agreement_names=(Path(study_path).name, Path(agreement).name) if agreement else
                                ("", ""))
     with explained(study_path):
         document = rp.build(loaded.study, options)
     atomic_write_bytes(out, rp.to_bytes(document))
     return loaded.warnings
+
+
+def _renewal_rules(study_path, rules_path):
+    """The renewal rules a report uses: those of ``rules_path``, or None for
+    the workbench's own (``core.renewal.load_rules``)."""
+    if rules_path is None:
+        return None
+    from .core import renewal as R
+
+    return R.load_rules(rules_path)
 
 
 def _check_report_files(out, template) -> None:
@@ -416,7 +429,8 @@ def _check_report_files(out, template) -> None:
 
 def client_report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm_ids: list[str] | None = None,
                   template: str | os.PathLike | None = None, diagrams: bool = True, engine: str = "auto",
-                  progress=None, code: str | None = None, tables_only: bool = False) -> list:
+                  progress=None, code: str | None = None, tables_only: bool = False,
+                  rules: str | os.PathLike | None = None) -> list:
     """The client report of one firm (``firm_ids`` holds exactly one id)."""
     from .io.files import atomic_write_bytes
     from .render import client_report as cr
@@ -435,7 +449,8 @@ def client_report(study_path: str | os.PathLike, out: str | os.PathLike, *, firm
                          f"chosen: give one with --firm ID (this study's firms: {known or '(none)'})")
     loaded = load(study_path, list(firm_ids))
     _check_report_files(out, template)
-    options = cr.ClientOptions(template=template, engine=engine, diagrams=diagrams, progress=progress)
+    options = cr.ClientOptions(template=template, engine=engine, diagrams=diagrams, progress=progress,
+                               rules=_renewal_rules(study_path, rules))
     with explained(study_path):
         document = cr.build(loaded.study, firm_ids[0], options)
     atomic_write_bytes(out, rp.to_bytes(document))

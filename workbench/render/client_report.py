@@ -84,6 +84,7 @@ class ClientOptions:
     diagrams: bool = True
     progress: Progress | None = None
     today: _dt.date = field(default_factory=_dt.date.today)
+    rules: list | None = None  # renewal rules (core.renewal.Rule); None: resources/renewal/rules.json
 
 
 def _first_sentence(text: str) -> str:
@@ -281,7 +282,7 @@ class _ClientWriter:
 
         firm = self.firm
         self._progress(0, 5, "renewal")
-        diag = renewal.diagnose(self.study, firm)
+        diag = renewal.diagnose(self.study, firm, self.options.rules)
         items = renewal.checklist(self.study, firm)
         self.action_no = {id(it): i for i, it in enumerate(items, 1)}  # as renewal.action_numbers
         self.opening(diag, items)

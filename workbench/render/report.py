@@ -93,6 +93,7 @@ class ReportOptions:
     # an "Intercoder agreement" appendix: core.agreement.compare's result, and the two codings' names
     agreement: dict | None = None
     agreement_names: tuple[str, str] = ("this study", "the other coding")
+    rules: list | None = None  # renewal rules (core.renewal.Rule); None: resources/renewal/rules.json
 
 
 _BINARY_PARTS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".svg.bin", ".bin",
@@ -935,7 +936,7 @@ class _Writer:
         self._section(landscape=True)
         self._heading("Renewal across firms", 1)
         study = Study(self.study.title, self.study.framework, list(self.firms))
-        header, rows = cross_firm_table(cross_firm(study))
+        header, rows = cross_firm_table(cross_firm(study, self.options.rules))
         rows = [[c.replace("\n", "\n\n") for c in r] for r in rows]
         self._table("Renewal across firms: the phases (Jones & Macpherson 2006) and the findings", header,
                     rows, [0.8, 1.1, 1.1, 1.2, 1.7, 2.5], first_column=True)
