@@ -31,7 +31,6 @@ from collections import Counter
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
                                QListWidget, QListWidgetItem, QPushButton, QSplitter, QTableWidget,
                                QTableWidgetItem, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
@@ -41,7 +40,7 @@ from ..core import edits as E
 from ..core.agreement import LABELS, _Coder, _Labeller, _measure_counts, _values_fn, compare, dimensions_of
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import vocabulary
-from .dialogs import fit_to_screen
+from .dialogs import add_undo_keys, fit_to_screen
 
 # the event field each dimension is stored in
 FIELD = {"primary_stage": "stages", "stages": "stages", "level": "level",
@@ -390,13 +389,7 @@ class CompareDialog(QDialog):
         foot.addWidget(close)
         layout.addLayout(foot)
 
-        undo = QAction("Undo", self)
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        undo.triggered.connect(lambda: self.controller.undo_stack.undo())
-        redo = QAction("Redo", self)
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        redo.triggered.connect(lambda: self.controller.undo_stack.redo())
-        self.addActions([undo, redo])
+        add_undo_keys(self, self.controller)
 
     def _show_summary(self, r: dict) -> None:
         """The header line and the agreement table of a comparison result."""

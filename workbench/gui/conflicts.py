@@ -15,14 +15,13 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
                                QTextBrowser, QVBoxLayout)
 
 from .. import coders
 from ..core.errors import WorkbenchError
 from ..core.merge import is_broken_rule
-from .dialogs import fit_to_screen
+from .dialogs import add_undo_keys, fit_to_screen
 
 SIDES = (("ours", "Take &ours", "Alt+O"), ("theirs", "Take &theirs", "Alt+T"), ("base", "Take &base", "Alt+B"))
 # the dimension whose labels a field's values are shown with
@@ -154,13 +153,7 @@ class ConflictsDialog(QDialog):
         self.status = QLabel()
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        act = QAction("Undo", self)
-        act.setShortcut(QKeySequence.StandardKey.Undo)
-        act.triggered.connect(lambda: self.controller.undo_stack.undo())
-        redo = QAction("Redo", self)
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
-        redo.triggered.connect(lambda: self.controller.undo_stack.redo())
-        self.addActions([act, redo])
+        add_undo_keys(self, self.controller)
         controller.undo_stack.indexChanged.connect(self.refresh)
         self.finished.connect(lambda _=0: self._detach())
         self.resize(*fit_to_screen(1100, 620))

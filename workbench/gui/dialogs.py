@@ -27,6 +27,20 @@ def fit_to_screen(width: int, height: int) -> tuple[int, int]:
     return min(width, room.width() - 40), min(height, max(400, room.height() - 60))
 
 
+def add_undo_keys(widget, controller) -> None:
+    """Ctrl+Z and Ctrl+Shift+Z (or the platform's redo key) in a window of
+    its own, stepping the study's one undo history (``controller.undo_stack``)."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    undo = QAction("Undo", widget)
+    undo.setShortcut(QKeySequence.StandardKey.Undo)
+    undo.triggered.connect(lambda: controller.undo_stack.undo())
+    redo = QAction("Redo", widget)
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
+    redo.triggered.connect(lambda: controller.undo_stack.redo())
+    widget.addActions([undo, redo])
+
+
 class NewStudyDialog(QDialog):
     def __init__(self, parent=None):
         super().__init__(parent)
