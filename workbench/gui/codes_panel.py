@@ -631,13 +631,18 @@ class CodesPanel(QWidget):
             other = holder.child(i).data(0, ID)
             self.move_to(code_id, self.code(code_id).get("parent"), (other, delta < 0))
 
+    def _other_codes(self, code_id: str) -> list:
+        """The codes, as (code, depth) in tree order, that ``code_id`` may go
+        under or into: neither itself nor any code beneath it."""
+        skip = descendants(self.codes, code_id) | {code_id}
+        return [(c, d) for c, d in code_tree(self.codes) if c["id"] not in skip]
+
     def move_under_dialog(self) -> None:
         code_id = self.current_id()
         if not code_id:
             return
         code = self.code(code_id)
-        skip = descendants(self.codes, code_id) | {code_id}
-        choices = [(c, d) for c, d in code_tree(self.codes) if c["id"] not in skip]
+        choices = self._other_codes(code_id)
         picked = CodePicker.pick(self, "Move code under…", f"Put “{code['name']}” under:", choices,
                                  top="(the top level)")
         if picked is not None:
@@ -648,8 +653,7 @@ class CodesPanel(QWidget):
         if not code_id:
             return
         code = self.code(code_id)
-        skip = descendants(self.codes, code_id) | {code_id}
-        choices = [(c, d) for c, d in code_tree(self.codes) if c["id"] not in skip]
+        choices = self._other_codes(code_id)
         if not choices:
             self._say("There is no other code to merge it into")
             return

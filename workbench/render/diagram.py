@@ -495,13 +495,15 @@ def _draw_routines(g: graphviz.Digraph, firm: Firm, lay: _Layout) -> None:
                           head=_safe_id("routine", rid))
 
 
-def _limit_text(study: Study, firms: list[Firm]) -> str:
-    """What a title adds for firms narrowed to a code (core.coding.narrow_firm)."""
+def _limit_text(study: Study, firms: list[Firm], whole: bool = False) -> str:
+    """What a title adds for firms narrowed to a code (core.coding.narrow_firm);
+    the code's name shortened, or ``whole`` (a printed title wraps it)."""
     narrowed = next((f for f in firms if isinstance(f, NarrowedFirm)), None)
     if narrowed is None:
         return ""
     code = study.code(narrowed.code)
-    return f", only events coded “{shorten(code.name if code else narrowed.code, 40)}”"
+    name = code.name if code else narrowed.code
+    return f", only events coded “{clean(name) if whole else shorten(name, 40)}”"
 
 
 def process_graph(study: Study, firm: Firm, options: Options | None = None) -> graphviz.Digraph:
@@ -1273,21 +1275,12 @@ class _Emit:
         return self.g
 
 
-def _full_limit_text(study: Study, firms: list[Firm]) -> str:
-    """What a title adds for firms narrowed to a code, the code's name whole."""
-    narrowed = next((f for f in firms if isinstance(f, NarrowedFirm)), None)
-    if narrowed is None:
-        return ""
-    code = study.code(narrowed.code)
-    return f", only events coded “{clean(code.name if code else narrowed.code)}”"
-
-
 def _process_title(study: Study, firm: Firm, fw: Framework, part: int, parts: int, span: str) -> tuple[str, str]:
     """The title as (the part naming the firm, the rest)."""
     rest = f": learning process ({fw.name})"
     if parts > 1:
         rest += f", part {part} of {parts}: {span}" + (" (continued)" if part > 1 else "")
-    return clean(firm.name) + _full_limit_text(study, [firm]), rest
+    return clean(firm.name) + _limit_text(study, [firm], whole=True), rest
 
 
 MAX_HEADING_LINES = 3
@@ -1497,7 +1490,7 @@ def framework_figures(study: Study, firm: Firm | None = None, width: float | Non
     rest = (f": {fw.name}, {len(firms)} firm{'s' if len(firms) != 1 else ''} "
             f"(feed-forward {totals[FEED_FORWARD]}, feedback {totals[FEEDBACK]}, "
             f"within stage {totals[WITHIN]})")
-    title = (name + _full_limit_text(study, firms), rest)
+    title = (name + _limit_text(study, firms, whole=True), rest)
 
     probe = _Measure(width, len(stages), gutter=FW_GUTTER)
     lane_lines = {lane: grid.fit(_lane_label(lane), probe.fs + 0.5, 74) for lane in lanes}
