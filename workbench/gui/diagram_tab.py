@@ -90,6 +90,21 @@ class WidthChoice(QWidget):
         return parse_length(text)
 
 
+def show_svg(scene, data: bytes):
+    """Put an SVG drawing in ``scene`` (emptied by the caller), the scene as
+    large as the drawing; returns its renderer, which the caller keeps while
+    the drawing is shown."""
+    from PySide6.QtSvg import QSvgRenderer  # loaded with the first drawing, not at start-up
+    from PySide6.QtSvgWidgets import QGraphicsSvgItem
+
+    renderer = QSvgRenderer(QByteArray(data), scene)
+    item = QGraphicsSvgItem()
+    item.setSharedRenderer(renderer)
+    scene.addItem(item)
+    scene.setSceneRect(QRectF(item.boundingRect()))
+    return renderer
+
+
 class ZoomView(QGraphicsView):
     """Ctrl + wheel zooms; dragging pans."""
 
@@ -309,15 +324,7 @@ class DiagramTab(LazyTab):
             return
         self.svg = drawn.data
         self.drawn_by = drawn.engine
-        from PySide6.QtSvg import QSvgRenderer  # loaded with the first diagram, not at start-up
-        from PySide6.QtSvgWidgets import QGraphicsSvgItem
-
-        renderer = QSvgRenderer(QByteArray(drawn.data), self.scene)
-        item = QGraphicsSvgItem()
-        item.setSharedRenderer(renderer)
-        self._renderer = renderer
-        self.scene.addItem(item)
-        self.scene.setSceneRect(QRectF(item.boundingRect()))
+        self._renderer = show_svg(self.scene, drawn.data)
         width = self.print_width.points()
         if width is not None:
             from ..render.units import describe

@@ -894,11 +894,8 @@ class CrossFirmPage(LazyTab):
         except WorkbenchError as exc:
             self.figure_status.setText(f"The renewal figure could not be drawn: {exc.message}")
             return
-        from .diagram_tab import ZoomView
-        from PySide6.QtCore import QByteArray, QRectF
+        from .diagram_tab import ZoomView, show_svg
         from PySide6.QtGui import QPainter
-        from PySide6.QtSvg import QSvgRenderer
-        from PySide6.QtSvgWidgets import QGraphicsSvgItem
         from PySide6.QtWidgets import QGraphicsScene, QGraphicsView
 
         if self.figure is None:
@@ -913,12 +910,7 @@ class CrossFirmPage(LazyTab):
             self.splitter.setStretchFactor(0, 1)
             self.splitter.setStretchFactor(1, 2)
         self.scene.clear()
-        renderer = QSvgRenderer(QByteArray(drawn.data), self.scene)
-        item = QGraphicsSvgItem()
-        item.setSharedRenderer(renderer)
-        self._renderer = renderer
-        self.scene.addItem(item)
-        self.scene.setSceneRect(QRectF(item.boundingRect()))
+        self._renderer = show_svg(self.scene, drawn.data)
         self.figure_status.setText(f"Renewal figure: one lane per firm, aligned on each firm's critical "
                                    f"incident, the events by number under it (drawn with "
                                    f"{drawn.engine}; Ctrl + wheel zooms)")
