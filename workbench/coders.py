@@ -403,9 +403,9 @@ def _feedback(ref: dict, mine: dict, dims) -> tuple[list[dict], list[dict]]:
     student has not coded yet, what the codes involved mean (each once),
     and the event's evidence. Then the events not coded at all (their
     coding is not given away)."""
-    from .core.agreement import _Coder, _Labeller
+    from .core.agreement import Coder, Labeller
 
-    coder, labeller = _Coder(), _Labeller()
+    coder, labeller = Coder(), Labeller()
     codes = {c["id"]: c for c in ref.get("codes", ())}
     firms_mine = {f["id"]: f for f in mine.get("firms", ())}
     out, uncoded = [], []

@@ -156,7 +156,7 @@ _VOCAB_OF = {"primary_stage": "stages", "stages": "stages", "level": "level",
              "phase": "phase"}
 
 
-class _Coder:
+class Coder:
     """Reads one dimension's value off an event dict (None = uncoded)."""
 
     def __init__(self):
@@ -199,7 +199,7 @@ def dimensions_of(a: dict, b: dict) -> tuple[str, ...]:
     return DIMENSIONS[:-1]
 
 
-class _Labeller:
+class Labeller:
     """Stable labels and orders for categories (framework order where known)."""
 
     def __init__(self):
@@ -244,7 +244,7 @@ def _r(x: float | None) -> float | None:
     return 0.0 if x == 0 else x
 
 
-def _measure_counts(dim: str, counts: Counter, labeller: _Labeller) -> dict:
+def measure_counts(dim: str, counts: Counter, labeller: Labeller) -> dict:
     """One dimension's numbers from the counts of its (A value, B value)
     pairs, either value possibly None (uncoded)."""
     both = Counter({p: c for p, c in counts.items() if p[0] is not None and p[1] is not None})
@@ -291,19 +291,19 @@ def _alpha_two_coders(both: Counter, distance) -> float | None:
     return 1.0 - observed / expected
 
 
-def measure(dim: str, pairs: list[tuple], labeller: _Labeller | None = None) -> dict:
+def measure(dim: str, pairs: list[tuple], labeller: Labeller | None = None) -> dict:
     """One dimension's numbers over a list of (A value, B value) pairs, either
     value possibly None (uncoded)."""
-    return _measure_counts(dim, Counter(pairs), labeller or _Labeller())
+    return measure_counts(dim, Counter(pairs), labeller or Labeller())
 
 
 def _firms(doc: dict) -> dict[str, dict]:
     return {f["id"]: f for f in doc.get("firms", ())}
 
 
-def _values_fn(dims: tuple[str, ...]):
+def values_fn(dims: tuple[str, ...]):
     """A function from an event dict to its values on ``dims``, as a tuple."""
-    default_level = _Coder().default_level
+    default_level = Coder().default_level
 
     def values(e: dict) -> tuple:
         st = e.get("stages")
@@ -321,9 +321,9 @@ def compare(a: dict, b: dict, firm: str | None = None) -> dict:
     """Compare two codings (format dicts). The result has the shape of
     ``workbench compare --json``: units, only_in_a, only_in_b, dimensions
     (overall), firms (per firm present in both), disagreements."""
-    labeller = _Labeller()
+    labeller = Labeller()
     dims = dimensions_of(a, b)
-    values = _values_fn(dims)
+    values = values_fn(dims)
     firms_a, firms_b = _firms(a), _firms(b)
     if firm is not None:
         firms_a = {k: v for k, v in firms_a.items() if k == firm}
@@ -370,13 +370,14 @@ def compare(a: dict, b: dict, firm: str | None = None) -> dict:
         "units": units,
         "only_in_a": only_a,
         "only_in_b": only_b,
-        "dimensions": {d: _measure_counts(d, overall[i], labeller) for i, d in enumerate(dims)},
-        "firms": {fid: {"dimensions": {d: _measure_counts(d, counts[i], labeller) for i, d in enumerate(dims)}}
+        "dimensions": {d: measure_counts(d, overall[i], labeller) for i, d in enumerate(dims)},
+        "firms": {fid: {"dimensions": {d: measure_counts(d, counts[i], labeller) for i, d in enumerate(dims)}}
                   for fid, counts in per_firm.items()},
         "disagreements": disagreements,
     }
 
 
-__all__ = ["DIMENSIONS", "SET_DIMENSIONS", "LABELS", "compare", "measure", "cohen_kappa",
+__all__ = ["DIMENSIONS", "SET_DIMENSIONS", "LABELS", "Coder", "Labeller", "measure_counts", "values_fn",
+           "compare", "measure", "cohen_kappa",
            "krippendorff_alpha", "percent_agreement", "masi_distance", "nominal_distance",
            "dimensions_of"]

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 
 from .. import coders
 from ..core import edits as E
-from ..core.agreement import LABELS, _Coder, _Labeller, _measure_counts, _values_fn, compare, dimensions_of
+from ..core.agreement import LABELS, Coder, Labeller, measure_counts, values_fn, compare, dimensions_of
 from ..core.errors import InputError, WorkbenchError
 from ..core.frameworks import vocabulary
 from .dialogs import add_undo_keys, fit_to_screen
@@ -118,7 +118,7 @@ class _Standing:
 
     def __init__(self, theirs: dict, mine: dict):
         self.theirs_doc = theirs
-        self.labeller = _Labeller()
+        self.labeller = Labeller()
         self.dims: tuple = ()
         self.firms: dict[str, tuple[Counter, int, int]] = {}  # firm -> (pairs, only mine, only theirs)
         self.set_codes(bool(mine.get("codes")))
@@ -132,7 +132,7 @@ class _Standing:
         dims = dimensions_of({"codes": [{}]} if mine_has_codes else {}, self.theirs_doc)
         if dims == self.dims:
             return False
-        self.dims, self.values = dims, _values_fn(dims)
+        self.dims, self.values = dims, values_fn(dims)
         self.theirs = {f["id"]: {e["id"]: self.values(e) for e in f.get("events", ())}
                        for f in self.theirs_doc.get("firms", ())}
         self.firms = {}
@@ -171,7 +171,7 @@ class _Standing:
             len(evs) for fid, evs in self.theirs.items() if fid not in self.firms)
         return {"units": sum(sum(p.values()) for p, _, _ in self.firms.values()),
                 "only_in_a": sum(n for _, n, _ in self.firms.values()), "only_in_b": only_theirs,
-                "dimensions": {d: _measure_counts(d, overall[i], self.labeller) for i, d in enumerate(self.dims)}}
+                "dimensions": {d: measure_counts(d, overall[i], self.labeller) for i, d in enumerate(self.dims)}}
 
 
 class ValuePicker(QDialog):
@@ -259,7 +259,7 @@ class CompareDialog(QDialog):
         # events in one coding only: (side, firm, event) per row, and the choices made on each
         self.only_rows: list[tuple[str, str, str]] = []
         self.only_decisions: dict[int, list[tuple[str, E.Edit]]] = {}
-        self._coder = _Coder()
+        self._coder = Coder()
         self._labels: dict[tuple, str] = {}  # (dimension, value) -> label, while the list is filled
         self._codes: dict | None = None
         self.setWindowTitle(f"Compare with another coding — {self.other.name}")
